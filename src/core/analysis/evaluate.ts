@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: MIT
+// Evaluates one function over the abstract values of model.ts: follows
+// addresses through locals, struct fields, casts, arithmetic and ternaries,
+// records every translation step as an event, and collects what the function
+// returns (its summary). Statements are walked in source order and branches
+// are joined, which is what a reviewer does when reading the code.
+import type { Node } from 'web-tree-sitter';
+import type { FnInfo } from './functions';
+import { HANDLE_OUT_PARAM, PASS_THROUGH, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
+import type { ApplyEvent, BranchArm, Event, Loc, LookupEvent, Source, Val } from './model';
+
+export interface Summary {
+  /** What the function returns, parameters left symbolic. */
+  returns: Val[];
+}
+
+export interface FieldFacts {
+  /** Known sources of values assigned to a struct field in this driver, with where. */
+  sources(field: string): { src: Source; loc: Loc }[];
+  /** The field is declared dma_addr_t in a struct of this driver. */
+  isDmaField(field: string): boolean;
+}
+
+export interface EvalEnv {
+  path: string;
+  fn: FnInfo;
+  summary(name: string): Summary | undefined;
+  fields: FieldFacts;
+  /** Some file of this driver allocates its own IOMMU domain (an UNMANAGED domain it owns). */
+  driverOwnsDomain: boolean;
+}
+
+export interface FnResult {
+  name: string;
+  path: string;
+  isMacro: boolean;
+  returns: { val: Val; loc: Loc }[];
+  events: Event[];
+}
+
+interface Binding {
+  val: Val;
+  loc: Loc;
+}
+
+const DMA_TYPE = /\bdma_addr_t\b/;
+
+export function evaluateFunction(env: EvalEnv): FnResult {
+  return new Evaluator(env).run();
+}
+
+class Evaluator {
+  private readonly vars = new Map<string, Binding[]>();
+  private readonly types = new Map<string, string>();
+  private readonly tested = new Set<string>();
+  private readonly events: Event[] = [];
+  private readonly returns: { val: Val; loc: Loc }[] = [];
+  private readonly branch: BranchArm[] = [];
+  private readonly guards: string[] = [];
+  private readonly lookups: { ev: LookupEvent; vals: Val[] }[] = [];
+
+  constructor(private readonly env: EvalEnv) {}
+
+  run(): FnResult {
+    const { fn } = this.env;
+    fn.params.forEach((p, i) => {
+      if (!p.name) return;
+      this.types.set(p.name, p.type);
+      const src: Source = DMA_TYPE.test(p.type) ? 'dma-handle' : 'param';
+      this.bind(p.name, { src, param: i, key: `p:${i}`, steps: [] }, this.loc(fn.body));
+    });
+    this.stmt(fn.body);
+    this.markIdentity(this.returns);
+    // A lookup whose value is returned or used decides whether the a-rule has a root here.
+    for (const l of this.lookups) {
+      l.ev.returned = this.returns.some((r) => r.val.steps.some((s) => s.word === 'iova-to-phys' && s.loc === l.ev.loc));
+    }
+    return { name: fn.name, path: this.env.path, isMacro: fn.isMacro, returns: this.returns, events: this.events };
+  }
+
+  // ---- locations -------------------------------------------------------
+
+  private loc(n: Node): Loc {
+    const map = this.env.fn.mapRow;
+    const s = map ? map(n.startPosition.row, n.startPosition.column) : n.startPosition;
+    const e = map ? map(n.endPosition.row, n.endPosition.column) : n.endPosition;
+    return { path: this.env.path, line: s.row + 1, column: s.column + 1, endLine: e.row + 1, endColumn: e.column + 1 };
+  }
+
+  // ---- statements ------------------------------------------------------
+
+  private stmt(n: Node | null): void {
+    if (!n) return;
+    switch (n.type) {
+      case 'compound_statement':
+      case 'translation_unit':
+      case 'labeled_statement':
+      case 'case_statement':
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_else':
+      case 'preproc_elifdef':
+        for (const c of n.namedChildren) if (c) this.stmtOrExpr(c);
+        return;
+      case 'declaration':
+        this.declaration(n);
+        return;
+      case 'expression_statement':
+        for (const c of n.namedChildren) if (c) this.expr(c);
+        return;
+      case 'return_statement': {
+        const e = n.namedChildren[0];
+        if (e) for (const v of this.expr(e)) this.returns.push({ val: v, loc: this.loc(n) });
+        return;
+      }
+      case 'if_statement': {
+        const cond = n.childForFieldName('condition');
+        if (cond) this.condition(cond);
+        const text = cond?.text ?? '';
+        this.inBranch(n.id, 0, text, () => this.stmt(n.childForFieldName('consequence')));
+        const alt = n.childForFieldName('alternative');
+        if (alt) this.inBranch(n.id, 1, text, () => this.stmt(alt));
+        return;
+      }
+      case 'else_clause':
+        for (const c of n.namedChildren) if (c) this.stmt(c);
+        return;
+      case 'while_statement':
+      case 'do_statement':
+      case 'for_statement': {
+        for (const f of ['initializer', 'condition', 'update']) {
+          const c = n.childForFieldName(f);
+          if (!c) continue;
+          if (f === 'condition') this.condition(c);
+          else this.stmtOrExpr(c);
+        }
+        this.stmt(n.childForFieldName('body'));
+        return;
+      }
+      case 'switch_statement': {
+        const cond = n.childForFieldName('condition');
+        if (cond) this.expr(cond);
+        const body = n.childForFieldName('body');
+        body?.namedChildren.forEach((c, i) => c && this.inBranch(n.id, i, cond?.text ?? '', () => this.stmt(c)));
+        return;
+      }
+      case 'comment':
+      case 'string_literal':
+      case 'preproc_def':
+      case 'preproc_function_def':
+      case 'preproc_include':
+      case 'preproc_call':
+      case 'goto_statement':
+      case 'break_statement':
+      case 'continue_statement':
+        return;
+      default:
+        // Macro-shaped statements (list_for_each_entry(...) { }, ERROR nodes): walk what is inside.
+        for (const c of n.namedChildren) if (c) this.stmtOrExpr(c);
+    }
+  }
+
+  private stmtOrExpr(n: Node): void {
+    if (n.type.endsWith('_statement') || n.type === 'declaration' || n.type.startsWith('preproc_') || n.type === 'ERROR' || n.type === 'else_clause') {
+      this.stmt(n);
+    } else if (n.type === 'comment') {
+      // comments never count
+    } else {
+      this.expr(n);
+    }
+  }
+
+  private inBranch(node: number, arm: number, guard: string, body: () => void): void {
+    this.branch.push({ node, arm });
+    this.guards.push(guard);
+    try {
+      body();
+    } finally {
+      this.branch.pop();
+      this.guards.pop();
+    }
+  }
+
+  private declaration(n: Node): void {
+    const type = n.childForFieldName('type')?.text ?? '';
+    for (const d of n.namedChildren) {
+      if (!d) continue;
+      if (d.type === 'init_declarator') {
+        const name = nameOf(d.childForFieldName('declarator'));
+        const value = d.childForFieldName('value');
+        if (name) this.types.set(name, type);
+        if (name && value) {
+          const vals = this.expr(value);
+          this.assignName(name, vals, this.loc(d), d.startIndex);
+        } else if (value) this.expr(value);
+      } else if (d.type === 'identifier' || d.type === 'pointer_declarator' || d.type === 'array_declarator') {
+        const name = nameOf(d);
+        if (name) this.types.set(name, type);
+      }
+    }
+  }
+
+  // ---- expressions -----------------------------------------------------
+
+  /** Records identifiers tested in a condition (so a 0 result counts as checked) and NULL tests of VAs. */
+  private condition(n: Node): void {
+    this.expr(n);
+    const stack: Node[] = [n];
+    while (stack.length) {
+      const c = stack.pop()!;
+      if (c.type === 'identifier' || c.type === 'field_expression' || c.type === 'subscript_expression') this.tested.add(c.text);
+      if (c.type === 'unary_expression' && c.text.startsWith('!')) this.vaNullTest(c, c.namedChildren[0]);
+      if (c.type === 'binary_expression') {
+        const op = c.childForFieldName('operator')?.text;
+        const r = c.childForFieldName('right');
+        if ((op === '==' || op === '!=') && r && /^(NULL|0)$/.test(r.text)) this.vaNullTest(c, c.childForFieldName('left'));
+      }
+      for (const k of c.namedChildren) if (k && k.type !== 'call_expression') stack.push(k);
+      if (c.type === 'call_expression') {
+        const args = c.childForFieldName('arguments');
+        if (args) for (const k of args.namedChildren) if (k) stack.push(k);
+      }
+    }
+  }
+
+  private vaNullTest(test: Node, operand: Node | null): void {
+    if (!operand) return;
+    const inner = strip(operand);
+    let vals: Val[];
+    if (inner.type === 'call_expression') {
+      const callee = calleeName(inner);
+      if (!callee || STEPS[callee]?.word !== 'phys-to-virt') return;
+      vals = [{ src: 'linear-va', key: 'va', steps: [{ word: 'phys-to-virt', loc: this.loc(inner), fn: this.env.fn.name, callee }] }];
+    } else {
+      vals = this.peek(inner);
+    }
+    if (vals.length > 0 && vals.every((v) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'phys-to-virt')) {
+      this.events.push({ kind: 'va-null-test', loc: this.loc(test), fn: this.env.fn.name, input: vals });
+    }
+  }
+
+  /** Values of an lvalue without side effects (no events). */
+  private peek(n: Node): Val[] {
+    const k = n.text;
+    const b = this.vars.get(k);
+    return b ? b.map((x) => x.val) : [];
+  }
+
+  private expr(n: Node): Val[] {
+    switch (n.type) {
+      case 'identifier':
+        return this.readVar(n.text, n);
+      case 'field_expression':
+        this.exprChildren(n.childForFieldName('argument'));
+        return this.readField(n);
+      case 'subscript_expression': {
+        this.expr(n.childForFieldName('argument')!);
+        const idx = n.childForFieldName('index');
+        if (idx) this.expr(idx);
+        return this.readVar(n.text, n);
+      }
+      case 'parenthesized_expression':
+      case 'cast_expression': {
+        const v = n.childForFieldName('value') ?? n.namedChildren[n.namedChildren.length - 1];
+        return v ? this.expr(v) : [];
+      }
+      case 'call_expression':
+        return this.call(n);
+      case 'assignment_expression':
+        return this.assignment(n);
+      case 'conditional_expression': {
+        const cond = n.childForFieldName('condition');
+        if (cond) this.condition(cond);
+        const parts: Binding[] = [];
+        for (const f of ['consequence', 'alternative']) {
+          const c = n.childForFieldName(f);
+          if (c) for (const v of this.expr(c)) parts.push({ val: v, loc: this.loc(c) });
+        }
+        this.markIdentity(parts);
+        return parts.map((p) => p.val);
+      }
+      case 'binary_expression': {
+        const op = n.childForFieldName('operator')?.text ?? '';
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        if (op === '&&' || op === '||') {
+          if (l) this.condition(l);
+          if (r) this.condition(r);
+          return [];
+        }
+        const lv = l ? this.expr(l) : [];
+        const rv = r ? this.expr(r) : [];
+        if (['+', '-', '|', '&', '>>', '<<', '^'].includes(op)) return [...lv, ...rv];
+        return [];
+      }
+      case 'unary_expression':
+        this.exprChildren(n);
+        return [];
+      case 'pointer_expression': {
+        const arg = n.childForFieldName('argument');
+        const vals = arg ? this.expr(arg) : [];
+        if (n.text.startsWith('&')) return vals;
+        // *p: the CPU dereferences the address.
+        if (vals.length) this.apply('cpu-access', '*', n, vals);
+        return [];
+      }
+      case 'comma_expression': {
+        let last: Val[] = [];
+        for (const c of n.namedChildren) if (c) last = this.expr(c);
+        return last;
+      }
+      case 'update_expression':
+      case 'sizeof_expression':
+      case 'number_literal':
+      case 'string_literal':
+      case 'concatenated_string':
+      case 'char_literal':
+      case 'true':
+      case 'false':
+      case 'null':
+      case 'comment':
+        return [];
+      case 'compound_statement':
+        this.stmt(n);
+        return [];
+      default:
+        this.exprChildren(n);
+        return [];
+    }
+  }
+
+  private exprChildren(n: Node | null): void {
+    if (!n) return;
+    for (const c of n.namedChildren) if (c) this.stmtOrExpr(c);
+  }
+
+  private readVar(name: string, n: Node): Val[] {
+    const b = this.vars.get(name);
+    if (b && b.length) {
+      const vals = b.map((x) => x.val);
+      return this.tested.has(name) ? vals.map((v) => (v.zeroAt ? { ...v, zeroAt: undefined } : v)) : vals;
+    }
+    if (n.type === 'identifier' && DMA_TYPE.test(this.types.get(name) ?? '')) {
+      return [{ src: 'dma-handle', key: `v:${name}`, steps: [], origin: this.loc(n) }];
+    }
+    return [];
+  }
+
+  private readField(n: Node): Val[] {
+    const local = this.readVar(n.text, n);
+    if (local.length) return local;
+    const field = n.childForFieldName('field')?.text;
+    if (!field) return [];
+    const known = this.env.fields.sources(field);
+    if (known.length) return known.map((k) => ({ src: k.src, key: `f:${field}`, steps: [], origin: k.loc }));
+    if (this.env.fields.isDmaField(field)) return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n) }];
+    return [];
+  }
+
+  private bind(name: string, val: Val, loc: Loc): void {
+    const list = this.vars.get(name) ?? [];
+    list.push({ val, loc });
+    this.vars.set(name, list);
+  }
+
+  private assignName(name: string, vals: Val[], loc: Loc, offset: number): void {
+    // A plain assignment replaces what the variable held on this path; keep
+    // earlier values only when we are inside a branch (they may survive).
+    if (this.branch.length === 0) this.vars.delete(name);
+    this.tested.delete(name);
+    for (const v of vals) this.bind(name, v, loc);
+    if (vals.length === 0 && !this.vars.has(name)) this.vars.set(name, []);
+    this.events.push({ kind: 'assign', name, offset });
+  }
+
+  private assignment(n: Node): Val[] {
+    const left = n.childForFieldName('left');
+    const right = n.childForFieldName('right');
+    const op = n.childForFieldName('operator')?.text ?? '=';
+    const vals = right ? this.expr(right) : [];
+    if (!left) return vals;
+    if (left.type !== 'identifier') this.exprChildren(left.childForFieldName('argument') ?? null);
+    const key = left.type === 'pointer_expression' ? left.text : left.text;
+    const merged = op === '=' ? vals : [...this.peek(left), ...vals];
+    this.assignName(key, merged, this.loc(n), n.startIndex);
+    // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a descriptor.
+    if (left.type === 'field_expression' && right) {
+      const r = strip(right);
+      if (r.type === 'call_expression' && DEVICE_ORDER.has(calleeName(r) ?? '') && vals.length) {
+        this.apply('to-device', calleeName(r)!, n, vals);
+      }
+    }
+    return vals;
+  }
+
+  private call(n: Node): Val[] {
+    const callee = calleeName(n);
+    const argNodes = n.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    const args = argNodes.map((a) => this.expr(a));
+    if (!callee) {
+      this.expr(n.childForFieldName('function')!);
+      return [];
+    }
+    if (/^(WARN_ON|WARN_ON_ONCE|BUG_ON|WARN|WARN_ONCE|unlikely|likely)$/.test(callee) && argNodes[0]) this.condition(argNodes[0]);
+
+    const step = STEPS[callee];
+    if (step) {
+      const input = args[step.arg] ?? [];
+      const handle = argNodes[step.arg] ? normalize(argNodes[step.arg].text) : undefined;
+      if (step.word === 'iova-to-phys') {
+        this.apply('iova-to-phys', callee, n, input, handle);
+        return this.lookup(n, callee, input, argNodes[0]);
+      }
+      this.apply(step.word, callee, n, input, handle);
+      return input.map((v) => ({ ...v, steps: [...v.steps, this.stepAt(step.word, callee, n)] }));
+    }
+    const sink = SINKS[callee];
+    if (sink) {
+      const input = args[sink.arg] ?? [];
+      if (input.length) this.apply(sink.word, callee, n, input);
+      return [];
+    }
+    if (UNMAPS.has(callee) && argNodes[1]) {
+      this.apply('dma-unmap', callee, n, args[1] ?? [], normalize(argNodes[1].text));
+      return [];
+    }
+    const src = SOURCES[callee];
+    if (src) {
+      const out = HANDLE_OUT_PARAM[callee];
+      const h = out !== undefined ? argNodes[out] : undefined;
+      if (h && h.type === 'pointer_expression' && h.text.startsWith('&')) {
+        const target = h.childForFieldName('argument');
+        if (target) this.assignName(target.text, [{ src: 'dma-handle', key: `c:${h.startIndex}`, steps: [], origin: this.loc(n) }], this.loc(n), n.startIndex);
+      }
+      return [{ src, key: `c:${n.startIndex}`, steps: [], origin: this.loc(n) }];
+    }
+    if (PASS_THROUGH.has(callee)) return args[0] ?? [];
+    const sum = this.env.summary(callee);
+    if (sum && sum.returns.length) {
+      // A helper that looks its parameter up in the IOMMU is a translation of that argument here.
+      const p = sum.returns.find((r) => r.param !== undefined && r.steps.some((s) => s.word === 'iova-to-phys'))?.param;
+      if (p !== undefined && argNodes[p]) this.apply('iova-to-phys', callee, n, args[p] ?? [], normalize(argNodes[p].text));
+      return this.instantiate(sum, args, n);
+    }
+    return [];
+  }
+
+  private stepAt(word: string, callee: string, n: Node) {
+    return { word, loc: this.loc(n), fn: this.env.fn.name, callee };
+  }
+
+  private lookup(n: Node, callee: string, input: Val[], domainNode: Node | undefined): Val[] {
+    const loc = this.loc(n);
+    const step = { word: 'iova-to-phys', loc, fn: this.env.fn.name, callee };
+    const base: Val[] = input.length ? input : [{ src: 'dma-handle', key: `e:${normalize(n.childForFieldName('arguments')?.namedChildren[1]?.text ?? '')}`, steps: [] }];
+    const out = base.map((v) => ({ ...v, src: (v.src === 'param' ? 'dma-handle' : v.src) as Source, steps: [...v.steps, step], zeroAt: loc }));
+    const dom = domainNode ? this.domainOf(domainNode) : { borrowed: !this.env.driverOwnsDomain };
+    const ev: LookupEvent = { kind: 'lookup', loc, fn: this.env.fn.name, borrowed: dom.borrowed, domainLoc: dom.loc, returned: false, usedInside: false };
+    this.events.push(ev);
+    this.lookups.push({ ev, vals: out });
+    return out;
+  }
+
+  /** Where the domain passed to iommu_iova_to_phys() came from. */
+  private domainOf(n: Node): { borrowed: boolean; loc?: Loc } {
+    const inner = strip(n);
+    let vals: Val[] = [];
+    if (inner.type === 'call_expression') vals = this.expr(inner);
+    else vals = inner.type === 'field_expression' ? this.readField(inner) : this.readVar(inner.text, inner);
+    const dom = vals.filter((v) => v.src === 'domain-borrowed' || v.src === 'domain-owned');
+    if (dom.some((v) => v.src === 'domain-owned')) return { borrowed: false, loc: dom.find((v) => v.src === 'domain-owned')?.origin };
+    if (dom.length) return { borrowed: true, loc: dom[0].origin };
+    return { borrowed: !this.env.driverOwnsDomain };
+  }
+
+  private instantiate(sum: Summary, args: Val[][], n: Node): Val[] {
+    const loc = this.loc(n);
+    const out: Val[] = [];
+    for (const r of sum.returns) {
+      const zeroAt = r.zeroAt ? loc : undefined;
+      if (r.param === undefined) {
+        out.push({ ...r, zeroAt });
+        continue;
+      }
+      const actual = args[r.param] ?? [];
+      if (actual.length === 0) {
+        // Unknown argument: keep what the helper knows (a dma_addr_t parameter, or one it looked up).
+        if (r.src !== 'param') out.push({ ...r, param: undefined, key: `a:${n.startIndex}:${r.param}`, zeroAt });
+        continue;
+      }
+      for (const a of actual) {
+        const src: Source = a.src === 'param' && r.src === 'dma-handle' ? 'dma-handle' : a.src;
+        out.push({ ...a, src, steps: [...a.steps, ...r.steps], zeroAt: zeroAt ?? a.zeroAt });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Values chosen at run time (a ternary's arms, a function's returns): when
+   * one arm is iommu_iova_to_phys(X) and another is X itself, the second is
+   * an identity fallback — the DMA address taken as physical (concern b).
+   */
+  private markIdentity(parts: Binding[]): void {
+    const looked = new Set<string>();
+    for (const p of parts) {
+      const last = p.val.steps[p.val.steps.length - 1];
+      if (last?.word === 'iova-to-phys') looked.add(p.val.key + '#' + (p.val.steps.length - 1));
+    }
+    if (looked.size === 0) return;
+    for (const p of parts) {
+      if (looked.has(p.val.key + '#' + p.val.steps.length) && !p.val.steps.some((s) => s.word === 'iova-to-phys' || s.word === 'identity')) {
+        p.val = {
+          ...p.val,
+          src: p.val.src === 'param' ? 'dma-handle' : p.val.src,
+          steps: [...p.val.steps, { word: 'identity', loc: p.loc, fn: this.env.fn.name, callee: '' }],
+        };
+      }
+    }
+  }
+
+  private apply(word: string, callee: string, n: Node, input: Val[], handleText?: string): void {
+    const ev: ApplyEvent = {
+      kind: 'apply',
+      word,
+      callee,
+      loc: this.loc(n),
+      fn: this.env.fn.name,
+      input,
+      guards: [...this.guards],
+      branch: [...this.branch],
+      handleText,
+      offset: n.startIndex,
+    };
+    this.events.push(ev);
+    for (const l of this.lookups) {
+      if (word !== 'dma-unmap' && input.some((v) => v.steps.some((s) => s.loc === l.ev.loc))) l.ev.usedInside = true;
+    }
+  }
+}
+
+function strip(n: Node): Node {
+  let c = n;
+  while ((c.type === 'parenthesized_expression' || c.type === 'cast_expression') && c.namedChildren.length) {
+    c = (c.childForFieldName('value') ?? c.namedChildren[c.namedChildren.length - 1])!;
+  }
+  return c;
+}
+
+export function calleeName(n: Node): string | null {
+  const f = n.childForFieldName('function');
+  return f && f.type === 'identifier' ? f.text : null;
+}
+
+function nameOf(d: Node | null): string | null {
+  let n = d;
+  while (n && n.type !== 'identifier') n = n.childForFieldName('declarator') ?? n.namedChildren[0] ?? null;
+  return n?.text ?? null;
+}
+
+/** Handle text for comparing arguments: whitespace and casts do not matter. */
+export function normalize(text: string): string {
+  return text.replace(/\s+/g, '').replace(/^\((?:dma_addr_t|u64|u32|phys_addr_t|unsigned long)\)/, '');
+}

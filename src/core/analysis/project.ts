@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+// A set of files analysed together: the facts of each file, the helper
+// summaries learned across all of them (a helper in nicvf_queues.h applies
+// at its call sites in nicvf_queues.c), and the per-driver facts about struct
+// fields (where a domain or a coherent buffer stored in a field came from).
+import type { Node, Tree } from 'web-tree-sitter';
+import type { CParser } from '../parse/parser';
+import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
+import { evaluateFunction, type FieldFacts, type FnResult, type Summary, calleeName } from './evaluate';
+import { SOURCES } from './api-tables';
+import type { Loc, Source } from './model';
+
+export interface FileFacts {
+  path: string;
+  dir: string;
+  text: string;
+  tree: Tree;
+  /** Trees parsed from macro bodies, freed with the file. */
+  extraTrees: Tree[];
+  fns: FnInfo[];
+  fieldSources: { field: string; src: Source; loc: Loc }[];
+  dmaFields: Set<string>;
+  ownsDomain: boolean;
+}
+
+export function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Names of the kernel APIs the checker cares about: a file with none of them (and no known helper) need not be parsed. */
+export const API_NAMES = ['iommu_iova_to_phys', 'phys_to_virt', '__va', 'virt_to_page', 'virt_to_head_page', 'virt_to_phys', '__pa', 'pfn_to_page', 'phys_to_page', 'virt_addr_valid', 'bus_to_virt', 'virt_to_bus'];
+
+const FIELD_ASSIGN_SOURCES = new Set<Source>(['domain-borrowed', 'domain-owned', 'coherent-va', 'vmalloc-va', 'ioremap-va', 'linear-va', 'dma-handle']);
+
+export function extractFacts(parser: CParser, path: string, text: string): FileFacts {
+  const tree = parser.parse(text);
+  const facts: FileFacts = {
+    path,
+    dir: dirOf(path),
+    text,
+    tree,
+    extraTrees: [],
+    fns: findFunctions(tree.rootNode),
+    fieldSources: [],
+    dmaFields: new Set(),
+    ownsDomain: /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/.test(text),
+  };
+  for (const m of findMacros(tree.rootNode)) {
+    // Only macros that mention a translation API or call something can matter; parse those.
+    if (!/\w\s*\(/.test(m.body)) continue;
+    const { text: src, prefix } = macroSource(m);
+    const mt = parser.parse(src);
+    facts.extraTrees.push(mt);
+    const fdef = mt.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
+    const body = fdef?.childForFieldName('body');
+    if (!body) continue;
+    facts.fns.push({
+      name: m.name,
+      body,
+      params: m.params.map((p) => ({ name: p, type: '' })),
+      isMacro: true,
+      start: m.start,
+      end: m.end,
+      mapRow: (row, column) => (row === 0 ? { row: m.row, column: m.column + column - prefix.length } : { row: m.row + row, column }),
+    });
+  }
+  collectFieldFacts(tree.rootNode, facts);
+  return facts;
+}
+
+function loc(path: string, n: Node): Loc {
+  return { path, line: n.startPosition.row + 1, column: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endColumn: n.endPosition.column + 1 };
+}
+
+/** `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the file. */
+function collectFieldFacts(root: Node, facts: FileFacts): void {
+  for (const a of root.descendantsOfType('assignment_expression')) {
+    if (!a) continue;
+    const left = a.childForFieldName('left');
+    let right = a.childForFieldName('right');
+    while (right && (right.type === 'cast_expression' || right.type === 'parenthesized_expression')) right = right.childForFieldName('value') ?? right.namedChildren[right.namedChildren.length - 1] ?? null;
+    if (left?.type !== 'field_expression' || right?.type !== 'call_expression') continue;
+    const field = left.childForFieldName('field')?.text;
+    const callee = calleeName(right);
+    if (!field || !callee) continue;
+    const src = SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined);
+    if (src && FIELD_ASSIGN_SOURCES.has(src)) facts.fieldSources.push({ field, src, loc: loc(facts.path, a) });
+  }
+  for (const f of root.descendantsOfType('field_declaration')) {
+    if (!f) continue;
+    if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
+    for (const d of f.namedChildren) if (d?.type === 'field_identifier') facts.dmaFields.add(d.text);
+  }
+}
+
+export function disposeFacts(f: FileFacts): void {
+  f.tree.delete();
+  for (const t of f.extraTrees) t.delete();
+}
+
+export class Project {
+  readonly files = new Map<string, FileFacts>();
+  private summaries = new Map<string, { path: string; dir: string; summary: Summary }[]>();
+
+  add(f: FileFacts): void {
+    const old = this.files.get(f.path);
+    if (old) disposeFacts(old);
+    this.files.set(f.path, f);
+    this.fieldCache.clear();
+  }
+
+  remove(path: string): void {
+    const old = this.files.get(path);
+    if (old) disposeFacts(old);
+    this.files.delete(path);
+    this.fieldCache.clear();
+  }
+
+  dispose(): void {
+    for (const f of this.files.values()) disposeFacts(f);
+    this.files.clear();
+  }
+
+  /** Per-driver field facts: a driver is the folder of the file. */
+  private fieldCache = new Map<string, FieldFacts>();
+
+  private fieldFacts(dir: string): FieldFacts {
+    const hit = this.fieldCache.get(dir);
+    if (hit) return hit;
+    const srcs = new Map<string, { src: Source; loc: Loc }[]>();
+    const dma = new Set<string>();
+    for (const f of this.files.values()) {
+      if (f.dir !== dir) continue;
+      for (const s of f.fieldSources) srcs.set(s.field, [...(srcs.get(s.field) ?? []), { src: s.src, loc: s.loc }]);
+      for (const d of f.dmaFields) dma.add(d);
+    }
+    const facts: FieldFacts = { sources: (field) => srcs.get(field) ?? [], isDmaField: (field) => dma.has(field) };
+    this.fieldCache.set(dir, facts);
+    return facts;
+  }
+
+  private driverOwnsDomain(dir: string): boolean {
+    for (const f of this.files.values()) if (f.dir === dir && f.ownsDomain) return true;
+    return false;
+  }
+
+  /** Every function of every file, with the summaries learned; rules see callers in other files. */
+  runAll(): FnResult[] {
+    return this.run(this.files.keys());
+  }
+
+  private lookupSummary(name: string, path: string, dir: string): Summary | undefined {
+    const c = this.summaries.get(name);
+    if (!c || c.length === 0) return undefined;
+    return (c.find((s) => s.path === path) ?? c.find((s) => s.dir === dir) ?? (c.length === 1 ? c[0] : undefined))?.summary;
+  }
+
+  private evaluateFile(f: FileFacts): FnResult[] {
+    const fields = this.fieldFacts(f.dir);
+    const owns = this.driverOwnsDomain(f.dir);
+    return f.fns.map((fn) =>
+      evaluateFunction({
+        path: f.path,
+        fn,
+        fields,
+        driverOwnsDomain: owns,
+        summary: (name) => (name === fn.name ? undefined : this.lookupSummary(name, f.path, f.dir)),
+      }),
+    );
+  }
+
+  /**
+   * Learns helper summaries (two rounds: a helper calling a helper is seen),
+   * then evaluates the files asked for and returns their per-function results.
+   */
+  run(paths: Iterable<string>): FnResult[] {
+    for (let round = 0; round < 2; round++) {
+      const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
+      for (const f of this.files.values()) {
+        for (const r of this.evaluateFile(f)) {
+          if (r.returns.length === 0) continue;
+          const list = next.get(r.name) ?? [];
+          list.push({ path: f.path, dir: f.dir, summary: { returns: r.returns.map((x) => x.val) } });
+          next.set(r.name, list);
+        }
+      }
+      this.summaries = next;
+    }
+    const out: FnResult[] = [];
+    for (const p of paths) {
+      const f = this.files.get(p);
+      if (f) out.push(...this.evaluateFile(f));
+    }
+    return out;
+  }
+}

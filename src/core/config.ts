@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// `.iova-lens.json` (SPEC §1.3): parsed and validated here so the CLI and the
+// editor reject the same mistakes with the same one-line message.
+import { minimatch } from 'minimatch';
+import type { RuleId, RuleSetting } from './types';
+
+export interface Config {
+  rules: Partial<Record<RuleId, RuleSetting>>;
+  include: string[];
+  exclude: string[];
+  ownsTranslation: string[];
+}
+
+/** Code that owns the translation: IOMMU drivers, dma-iommu, the DMA core, arch mm, VFIO (SPEC §1.1). */
+export const DEFAULT_OWNS_TRANSLATION = [
+  'drivers/iommu/**',
+  'kernel/dma/**',
+  'arch/*/mm/**',
+  'drivers/vfio/**',
+];
+
+export const DEFAULT_CONFIG: Config = {
+  rules: {},
+  include: [],
+  exclude: [],
+  ownsTranslation: DEFAULT_OWNS_TRANSLATION,
+};
+
+export class ConfigError extends Error {}
+
+const SETTINGS = new Set(['off', 'info', 'warning', 'error']);
+const KEYS = new Set(['rules', 'include', 'exclude', 'ownsTranslation', '$schema']);
+
+function stringArray(v: unknown, key: string, where: string): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw new ConfigError(`${where}: "${key}" must be an array of glob strings`);
+  }
+  return v as string[];
+}
+
+/**
+ * Parses and validates a config object. `knownRules` guards against typos in
+ * rule ids; `where` names the file in error messages.
+ */
+export function parseConfig(text: string, where: string, knownRules: readonly string[]): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${where}: invalid JSON (${(e as Error).message})`);
+  }
+  return validateConfig(raw, where, knownRules);
+}
+
+export function validateConfig(raw: unknown, where: string, knownRules: readonly string[]): Config {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${where}: the config must be a JSON object`);
+  }
+  const obj = raw as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!KEYS.has(k)) throw new ConfigError(`${where}: unknown key "${k}"`);
+  }
+  const cfg: Config = { ...DEFAULT_CONFIG, rules: {} };
+  if (obj.rules !== undefined) {
+    if (typeof obj.rules !== 'object' || obj.rules === null || Array.isArray(obj.rules)) {
+      throw new ConfigError(`${where}: "rules" must be an object of rule id → off|info|warning|error`);
+    }
+    for (const [id, sev] of Object.entries(obj.rules as Record<string, unknown>)) {
+      if (!knownRules.includes(id)) throw new ConfigError(`${where}: unknown rule "rules.${id}"`);
+      if (typeof sev !== 'string' || !SETTINGS.has(sev)) {
+        throw new ConfigError(`${where}: "rules.${id}" must be one of off, info, warning, error`);
+      }
+      cfg.rules[id as RuleId] = sev as RuleSetting;
+    }
+  }
+  if (obj.include !== undefined) cfg.include = stringArray(obj.include, 'include', where);
+  if (obj.exclude !== undefined) cfg.exclude = stringArray(obj.exclude, 'exclude', where);
+  if (obj.ownsTranslation !== undefined) cfg.ownsTranslation = stringArray(obj.ownsTranslation, 'ownsTranslation', where);
+  return cfg;
+}
+
+function matchAny(path: string, globs: readonly string[]): boolean {
+  return globs.some((g) => minimatch(path, g, { dot: true }));
+}
+
+/** Whether a root-relative path is analysed at all (include/exclude). */
+export function isIncluded(cfg: Config, path: string): boolean {
+  if (cfg.include.length > 0 && !matchAny(path, cfg.include)) return false;
+  return !matchAny(path, cfg.exclude);
+}
+
+/** Whether a root-relative path belongs to code that owns the translation (always silent). */
+export function ownsTranslation(cfg: Config, path: string): boolean {
+  return matchAny(path, cfg.ownsTranslation);
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// Runs the rules over a project and turns their raw findings into the
+// Finding contract: severity from config, owners of the translation silenced,
+// suppressions applied (and unused ones reported), sorted, de-duplicated.
+import type { CParser } from './parse/parser';
+import { Project, extractFacts, API_NAMES } from './analysis/project';
+import { RULES } from './rules/index';
+import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
+import { findSuppressions } from './suppress';
+import type { Finding, Related, RuleId, Severity } from './types';
+
+const DOCS_BASE = 'https://github.com/iova-lens/iova-lens/blob/main/src/core/rules/';
+
+export function docUrl(rule: string): string {
+  return `${DOCS_BASE}${rule}.md`;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}
+
+function severityFor(cfg: Config, rule: RuleId, def: Severity): Severity | 'off' {
+  return cfg.rules[rule] ?? def;
+}
+
+const API_RE = new RegExp(`\\b(?:${API_NAMES.join('|')})\\b`);
+
+/** Cheap text test: can this file matter at all? (API names, or the name of a helper learned elsewhere). */
+export function mayMatter(text: string, helperNames?: ReadonlySet<string>): boolean {
+  if (API_RE.test(text)) return true;
+  if (helperNames && helperNames.size) {
+    for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (helperNames.has(m[1])) return true;
+  }
+  return false;
+}
+
+export class Checker {
+  readonly project = new Project();
+
+  constructor(
+    private readonly parser: CParser,
+    public config: Config = DEFAULT_CONFIG,
+  ) {}
+
+  setFile(path: string, text: string): void {
+    this.project.add(extractFacts(this.parser, path, text));
+  }
+
+  removeFile(path: string): void {
+    this.project.remove(path);
+  }
+
+  hasFile(path: string): boolean {
+    return this.project.files.has(path);
+  }
+
+  /** Names of functions and macros defined in the project (for the helper prefilter). */
+  helperNames(): Set<string> {
+    const out = new Set<string>();
+    for (const f of this.project.files.values()) for (const fn of f.fns) out.add(fn.name);
+    return out;
+  }
+
+  /** Findings for the given files (default: all), using every file of the project for summaries. */
+  check(paths?: Iterable<string>): Finding[] {
+    const cfg = this.config;
+    const report = new Set(paths ?? this.project.files.keys());
+    const results = this.project.runAll();
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const rule of RULES) {
+      const sev = severityFor(cfg, rule.meta.id, rule.meta.defaultSeverity);
+      if (sev === 'off') continue;
+      for (const raw of rule.check({ results })) {
+        const path = raw.loc.path;
+        if (!report.has(path) || ownsTranslation(cfg, path) || !isIncluded(cfg, path)) continue;
+        const key = `${rule.meta.id}@${path}:${raw.loc.line}:${raw.loc.column}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const related: Related[] = raw.related.map((r) => ({ path: r.loc.path, line: r.loc.line, column: r.loc.column, message: r.message }));
+        out.push({
+          path,
+          line: raw.loc.line,
+          column: raw.loc.column,
+          endLine: raw.loc.endLine,
+          endColumn: raw.loc.endColumn,
+          rule: rule.meta.id,
+          severity: sev,
+          concerns: raw.concerns,
+          function: raw.fn,
+          message: `${raw.message} [${raw.concerns.join(', ')}]`,
+          chain: raw.chain,
+          related,
+        });
+      }
+    }
+    return this.applySuppressions(out, report).sort(compareFindings);
+  }
+
+  private applySuppressions(findings: Finding[], report: Set<string>): Finding[] {
+    const out: Finding[] = [];
+    const unusedSev = severityFor(this.config, 'unused-suppression', 'info');
+    const byPath = new Map<string, Finding[]>();
+    for (const f of findings) byPath.set(f.path, [...(byPath.get(f.path) ?? []), f]);
+    for (const path of report) {
+      const file = this.project.files.get(path);
+      const list = byPath.get(path) ?? [];
+      const sups = file ? findSuppressions(file.text) : [];
+      const used = new Set<number>();
+      for (const f of list) {
+        const i = sups.findIndex((s) => s.rule === f.rule && s.target >= f.line && s.target <= f.endLine);
+        if (i >= 0 && sups[i].reason) used.add(i);
+        else out.push(f);
+      }
+      if (unusedSev === 'off' || ownsTranslation(this.config, path)) continue;
+      sups.forEach((s, i) => {
+        if (used.has(i)) return;
+        const why = !s.reason ? 'needs a reason after the rule id (iova-lens-ignore <rule>: <reason>)' : `no ${s.rule} finding on line ${s.target}`;
+        out.push({
+          path,
+          line: s.line,
+          column: s.column,
+          endLine: s.line,
+          endColumn: s.endColumn,
+          rule: 'unused-suppression',
+          severity: unusedSev,
+          concerns: [],
+          function: null,
+          message: `unused suppression: ${why}`,
+          chain: [],
+          related: [],
+        });
+      });
+    }
+    return out;
+  }
+}

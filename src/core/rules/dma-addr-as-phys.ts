@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// Concern (b): a DMA (bus) address taken as a CPU physical address — the
+// identity fallback `d ? iommu_iova_to_phys(d, a) : a`, phys_to_virt() or
+// pfn_to_page() of a DMA handle, or a CPU physical address written to the
+// device where a mapped DMA address belongs.
+import { chainOf, isRawDma, locKey, type Val } from '../analysis/model';
+import { applyEvents, concernsOf, guarded, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
+
+export const rule: RuleModule = {
+  meta: {
+    id: 'dma-addr-as-phys',
+    concerns: ['b'],
+    defaultSeverity: 'warning',
+    short: 'A DMA address is used as a CPU physical address (or the reverse).',
+  },
+  check(ctx: RuleContext): RawFinding[] {
+    const out: RawFinding[] = [];
+    const events = applyEvents(ctx);
+    // 1. Identity fallbacks: roots are the identity steps, wherever they flow.
+    const identities = new Map<string, { vals: Val[]; word?: string; fn: string | null }>();
+    const consider = (vals: Val[], word: string | undefined) => {
+      for (const v of vals) {
+        const s = v.steps.find((x) => x.word === 'identity');
+        if (!s) continue;
+        const k = locKey(s.loc);
+        const cur = identities.get(k);
+        if (!cur || Math.max(...cur.vals.map((x) => x.steps.length)) < v.steps.length) identities.set(k, { vals, word, fn: s.fn });
+      }
+    };
+    for (const r of ctx.results) consider(r.returns.map((x) => x.val), undefined);
+    for (const e of events) consider(e.input, e.word);
+    for (const [, it] of identities) {
+      const s = it.vals.flatMap((v) => v.steps).find((x) => x.word === 'identity')!;
+      out.push({
+        loc: s.loc,
+        fn: it.fn,
+        // The fallback line shows b (and c when the result is then fed to the linear map), not a.
+        concerns: concernsOf(it.vals.filter((v) => v.steps.some((x) => x.word === 'identity')), it.word).filter((c) => c !== 'a'),
+        chain: chainOf(it.vals, it.word ? [it.word] : []),
+        related: relatedOf(it.vals, s.loc),
+        message:
+          'identity fallback: without an IOMMU domain the DMA address is returned as a physical address, but bus addresses differ from CPU physical addresses (dma-ranges offsets, SWIOTLB bounce buffers, memory encryption)',
+      });
+    }
+    // 2. phys_to_virt()/pfn_to_page() of a raw DMA handle.
+    for (const e of events) {
+      if ((e.word !== 'phys-to-virt' && e.word !== 'pfn-to-page') || guarded(e)) continue;
+      const raw = e.input.filter(isRawDma);
+      if (raw.length === 0) continue;
+      out.push({
+        loc: e.loc,
+        fn: e.fn,
+        concerns: concernsOf(raw, e.word),
+        chain: chainOf(raw, [e.word]),
+        related: relatedOf(raw, e.loc),
+        message: `${e.callee}() of a DMA address treats it as a CPU physical address; with a dma-ranges offset, SWIOTLB or an IOMMU it is not — keep the CPU address from allocation time`,
+      });
+    }
+    // 3. A CPU physical address written to the device in place of a mapped DMA address.
+    for (const e of events) {
+      if (e.word !== 'to-device' || guarded(e)) continue;
+      const phys = e.input.filter((v) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'virt-to-phys');
+      if (phys.length === 0) continue;
+      out.push({
+        loc: e.loc,
+        fn: e.fn,
+        concerns: ['b'],
+        chain: chainOf(phys, ['to-device']),
+        related: relatedOf(phys, e.loc),
+        message: 'a CPU physical address (virt_to_phys/__pa) is given to the device as a DMA address; map the buffer with the DMA API (dma_map_single) and program the returned dma_addr_t',
+      });
+    }
+    return out;
+  },
+};

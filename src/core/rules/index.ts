@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// The rule registry, in the order `iova-lens rules` lists them.
+import type { RuleModule } from './rule';
+import { rule as iovaReverseLookup } from './iova-reverse-lookup';
+import { rule as dmaAddrAsPhys } from './dma-addr-as-phys';
+import { rule as linearMapAssumption } from './linear-map-assumption';
+import { rule as iovaPhysUnchecked } from './iova-phys-unchecked';
+import { rule as translateAfterUnmap } from './translate-after-unmap';
+
+export const RULES: readonly RuleModule[] = [iovaReverseLookup, dmaAddrAsPhys, linearMapAssumption, iovaPhysUnchecked, translateAfterUnmap];
+
+/** Every id a config may name, including the suppression bookkeeping rule. */
+export const RULE_IDS: readonly string[] = [...RULES.map((r) => r.meta.id), 'unused-suppression'];
+
+export function ruleById(id: string): RuleModule | undefined {
+  return RULES.find((r) => r.meta.id === id);
+}

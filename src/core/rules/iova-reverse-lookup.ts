@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// Concern (a): a CPU address (VA or struct page) rebuilt from a device address
+// through iommu_iova_to_phys(), in a driver that borrowed the DMA API's domain
+// and had the CPU address when it allocated the buffer. Reported once per
+// lookup (the root), with every caller's rebuild as related locations.
+import { chainOf, locKey, USE_WORDS, LINEAR_WORDS, type Val, type ApplyEvent } from '../analysis/model';
+import { applyEvents, concernsOf, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
+
+export const rule: RuleModule = {
+  meta: {
+    id: 'iova-reverse-lookup',
+    concerns: ['a'],
+    defaultSeverity: 'warning',
+    short: 'A CPU address is rebuilt from a device address through iommu_iova_to_phys().',
+  },
+  check(ctx: RuleContext): RawFinding[] {
+    const uses = applyEvents(ctx).filter((e) => USE_WORDS.has(e.word) || LINEAR_WORDS.has(e.word));
+    const out: RawFinding[] = [];
+    for (const r of ctx.results) {
+      for (const ev of r.events) {
+        if (ev.kind !== 'lookup' || !ev.borrowed) continue;
+        const key = locKey(ev.loc);
+        const hits: ApplyEvent[] = uses.filter((u) => u.input.some((v) => v.steps.some((s) => locKey(s.loc) === key)));
+        if (hits.length === 0 && !ev.returned) continue; // only logged or compared: no CPU address is rebuilt
+        // The longest chain through this root tells the whole story.
+        let best: { vals: Val[]; word?: string } = { vals: [] };
+        let bestLen = -1;
+        for (const h of hits) {
+          const vals = h.input.filter((v) => v.src === 'dma-handle' || v.steps.some((s) => locKey(s.loc) === key));
+          const len = Math.max(...vals.map((v) => v.steps.length));
+          if (len > bestLen) {
+            best = { vals, word: h.word };
+            bestLen = len;
+          }
+        }
+        const returnedVals = r.returns.map((x) => x.val).filter((v) => v.steps.some((s) => locKey(s.loc) === key) || v.steps.some((s) => s.word === 'identity'));
+        const vals = best.vals.length ? best.vals : returnedVals;
+        const chain = chainOf(vals, best.word ? [best.word] : []);
+        if (chain.length < 2) chain.splice(0, chain.length, 'dma-handle', 'iova-to-phys');
+        const allVals = [...hits.flatMap((h) => h.input), ...returnedVals];
+        const related = relatedOf(allVals, ev.loc, [
+          ...hits.map((h) => ({ loc: h.loc, message: `the rebuilt address is used here (${h.callee}${h.fn ? ` in ${h.fn}` : ''})` })),
+          ...(ev.domainLoc ? [{ loc: ev.domainLoc, message: "the domain is borrowed from the DMA API (iommu_get_domain_for_dev), not one the driver allocated" }] : []),
+        ]);
+        const concerns = concernsOf(vals, best.word);
+        if (!concerns.includes('a')) concerns.unshift('a');
+        out.push({
+          loc: ev.loc,
+          fn: ev.fn,
+          concerns,
+          chain,
+          related,
+          message:
+            'iommu_iova_to_phys() reverses a DMA address the driver mapped itself: record the page or virtual address when the buffer is allocated and look it up instead',
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// Concern (c): a linear-map conversion (phys_to_virt, __va, virt_to_page,
+// virt_to_phys, virt_addr_valid) on memory that need not be in the linear map:
+// an address rebuilt from a device address, or memory from the coherent
+// allocator, vmalloc, ioremap/memremap.
+import { chainOf, isReconstructed, isRawDma, locKey, LINEAR_WORDS, type Loc, type Val, type ApplyEvent } from '../analysis/model';
+import { applyEvents, concernsOf, guarded, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
+
+const NOT_LINEAR_SOURCES = new Set(['coherent-va', 'vmalloc-va', 'ioremap-va']);
+const SOURCE_TEXT: Record<string, string> = {
+  'coherent-va': 'dma_alloc_coherent()/dma_pool memory may be a vmap remap (non-coherent arm64, CMA, highmem)',
+  'vmalloc-va': 'vmalloc()/kvmalloc() memory lives in the vmalloc area, not the linear map',
+  'ioremap-va': 'ioremap()/memremap() addresses are not in the linear map',
+};
+
+/** The first linear-map step after the address became suspicious: that is where the concern arises. */
+function firstLinear(v: Val): Loc | undefined {
+  const start = v.steps.findIndex((s) => s.word === 'iova-to-phys' || s.word === 'identity');
+  return v.steps.slice(start + 1).find((s) => LINEAR_WORDS.has(s.word))?.loc;
+}
+
+function suspicious(v: Val, e: ApplyEvent): boolean {
+  if (isReconstructed(v) || isRawDma(v)) return true;
+  return NOT_LINEAR_SOURCES.has(v.src) && e.word !== 'phys-to-virt' && !v.steps.some((s) => LINEAR_WORDS.has(s.word) || s.word === 'pfn-to-page' || s.word === 'page-address');
+}
+
+export const rule: RuleModule = {
+  meta: {
+    id: 'linear-map-assumption',
+    concerns: ['c'],
+    defaultSeverity: 'warning',
+    short: 'A linear-map conversion is applied to memory that need not be in the linear map.',
+  },
+  check(ctx: RuleContext): RawFinding[] {
+    const roots = new Map<string, { e: ApplyEvent; vals: Val[]; later: ApplyEvent[] }>();
+    const later: { root: string; e: ApplyEvent; vals: Val[] }[] = [];
+    for (const e of applyEvents(ctx)) {
+      if (!LINEAR_WORDS.has(e.word) && !['put-page', 'cpu-access', 'pfn-to-page', 'page-address'].includes(e.word)) continue;
+      if (guarded(e)) continue;
+      const vals = e.input.filter((v) => suspicious(v, e));
+      if (vals.length === 0) continue;
+      const earlier = vals.map(firstLinear).find((l) => l !== undefined);
+      if (earlier) later.push({ root: locKey(earlier), e, vals });
+      else if (LINEAR_WORDS.has(e.word)) {
+        const k = locKey(e.loc);
+        const cur = roots.get(k);
+        if (cur) cur.vals.push(...vals);
+        else roots.set(k, { e, vals, later: [] });
+      }
+    }
+    for (const l of later) roots.get(l.root)?.later.push(l.e);
+    const out: RawFinding[] = [];
+    for (const { e, vals, later: after } of roots.values()) {
+      // The longest chain through this root (e.g. on to virt_to_page and put_page).
+      let chainVals = vals;
+      let tail = [e.word];
+      for (const a of after) {
+        const cand = a.input.filter((v) => v.steps.some((s) => locKey(s.loc) === locKey(e.loc)));
+        if (cand.length && Math.max(...cand.map((v) => v.steps.length)) + 1 > Math.max(...chainVals.map((v) => v.steps.length)) + tail.length) {
+          chainVals = cand;
+          tail = [a.word];
+        }
+      }
+      const src = vals.find((v) => NOT_LINEAR_SOURCES.has(v.src))?.src;
+      const why = src && !vals.some(isReconstructed) ? SOURCE_TEXT[src] : 'the address was rebuilt from a device address and need not be in the linear map (highmem, vmalloc, dma_alloc_coherent remaps, ioremap)';
+      const concerns = concernsOf(chainVals, e.word);
+      if (!concerns.includes('c')) concerns.push('c');
+      out.push({
+        loc: e.loc,
+        fn: e.fn,
+        concerns: (['a', 'b', 'c'] as const).filter((c) => concerns.includes(c)),
+        chain: chainOf(chainVals, tail),
+        related: relatedOf(chainVals, e.loc, after.map((a) => ({ loc: a.loc, message: `then ${a.callee}()` }))),
+        message: `${e.callee}() assumes a linear-map address: ${why}`,
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// Concern (after-unmap): once dma_unmap_*() ran, the IOVA may be freed and
+// reused (or is gone: iommu_iova_to_phys() returns 0); translating the same
+// handle afterwards yields 0 or somebody else's page.
+import type { ApplyEvent, AssignEvent } from '../analysis/model';
+import { chainOf } from '../analysis/model';
+import { relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
+
+const TRANSLATE = new Set(['iova-to-phys', 'phys-to-virt', 'pfn-to-page']);
+
+function exclusive(a: ApplyEvent, b: ApplyEvent): boolean {
+  return a.branch.some((x) => b.branch.some((y) => x.node === y.node && x.arm !== y.arm));
+}
+
+function baseName(handle: string): string {
+  return handle.match(/^[A-Za-z_]\w*/)?.[0] ?? handle;
+}
+
+export const rule: RuleModule = {
+  meta: {
+    id: 'translate-after-unmap',
+    concerns: ['after-unmap'],
+    defaultSeverity: 'warning',
+    short: 'A DMA handle is translated after dma_unmap_*() of the same handle.',
+  },
+  check(ctx: RuleContext): RawFinding[] {
+    const out: RawFinding[] = [];
+    for (const r of ctx.results) {
+      const applies = r.events.filter((e): e is ApplyEvent => e.kind === 'apply');
+      const assigns = r.events.filter((e): e is AssignEvent => e.kind === 'assign');
+      const unmaps = applies.filter((e) => e.word === 'dma-unmap' && e.handleText);
+      for (const t of applies) {
+        if (!TRANSLATE.has(t.word) || !t.handleText) continue;
+        const u = unmaps.find(
+          (x) =>
+            x.handleText === t.handleText &&
+            x.offset < t.offset &&
+            !exclusive(x, t) &&
+            !assigns.some((a) => a.offset > x.offset && a.offset < t.offset && (a.name === t.handleText || a.name === baseName(t.handleText!))),
+        );
+        if (!u) continue;
+        out.push({
+          loc: t.loc,
+          fn: t.fn,
+          concerns: ['after-unmap'],
+          chain: chainOf(t.input.length ? t.input : [{ src: 'dma-handle', key: '', steps: [] }], ['dma-unmap', t.word]),
+          related: relatedOf(t.input, t.loc, [{ loc: u.loc, message: `${u.callee}() unmapped this handle here` }]),
+          message: `${t.callee}() translates ${t.handleText} after ${u.callee}() unmapped it: the IOVA may already be freed (0) or reused for another buffer; translate before unmapping, or better, keep the CPU address`,
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// `/* iova-lens-ignore <rule-id>: <reason> */` on the line before a finding, or
+// at the end of its line (SPEC §1.3). A reason is required, so suppressing is
+// a decision a reviewer can read, and unused suppressions are reported so
+// they do not rot.
+
+export interface Suppression {
+  rule: string;
+  reason: string;
+  /** 1-based line of the comment. */
+  line: number;
+  column: number;
+  endColumn: number;
+  /** The line whose findings it silences. */
+  target: number;
+}
+
+const RE = /\/\*\s*iova-lens-ignore\s+([a-z-]+)\s*(?::\s*([^*]*?))?\s*\*\/|\/\/\s*iova-lens-ignore\s+([a-z-]+)\s*(?::\s*(.*?))?\s*$/gm;
+
+export function findSuppressions(text: string): Suppression[] {
+  if (!text.includes('iova-lens-ignore')) return [];
+  const out: Suppression[] = [];
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  for (const m of text.matchAll(RE)) {
+    const idx = m.index ?? 0;
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= idx) lo = mid;
+      else hi = mid - 1;
+    }
+    const line = lo + 1;
+    const lineText = text.slice(lineStarts[lo], lineStarts[lo + 1] ?? text.length);
+    const before = lineText.slice(0, idx - lineStarts[lo]);
+    // Alone on its line: it speaks about the next line. After code: about its own line.
+    const target = before.trim() === '' ? line + 1 : line;
+    out.push({
+      rule: m[1] ?? m[3],
+      reason: (m[2] ?? m[4] ?? '').trim(),
+      line,
+      column: idx - lineStarts[lo] + 1,
+      endColumn: idx - lineStarts[lo] + 1 + m[0].length,
+      target,
+    });
+  }
+  return out;
+}
