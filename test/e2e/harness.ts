@@ -375,8 +375,10 @@ export async function runExtensionHostSuite(opts: { extensionDevelopmentPath: st
     });
     await page.goto(workbenchUrl(server, WORKSPACE, opts), { waitUntil: 'domcontentloaded', timeout: 60_000 });
     const timeoutMs = opts.timeoutMs ?? 180_000;
-    const timer = sleep(timeoutMs).then(() => undefined);
-    const exitCode = await Promise.race([exited, timer]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), timeoutMs); });
+    const exitCode = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
     await screenshot(page, exitCode === 0 ? 'done' : 'failed', 'exthost');
     if (exitCode === undefined) log(`ext-host suite did not call codeAutomationExit within ${timeoutMs / 1000} s`);
     else log(`ext-host suite exited with ${exitCode} after ${((Date.now() - start) / 1000).toFixed(1)} s`);

@@ -1,0 +1,28 @@
+// Phase B: the extension-host suite (test/e2e/suite/index.ts, a
+// test-electron-style `run()` module) inside the real node extension host of
+// code-server's bundled VS Code server (`server-main.js --enable-smoke-test-driver`),
+// with the extension loaded unpackaged from the repo root (dist/ built by pretest).
+// Each case of the suite becomes a node:test subtest, so the run's summary counts them.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as h from './harness';
+
+test('extension-host suite in the real VS Code server', { timeout: 40 * 60_000 }, async (t) => {
+  await h.ensureTools(); // throws `sudo apt-get install -y …` when it cannot install system packages
+  const extensionDevelopmentPath = process.env.IOVA_E2E_EXTENSION_PATH ? path.resolve(process.env.IOVA_E2E_EXTENSION_PATH) : h.ROOT;
+  const extensionTestsPath = path.join(h.ROOT, 'out', 'test', 'e2e', 'suite', 'index.js');
+  const main = JSON.parse(fs.readFileSync(path.join(extensionDevelopmentPath, 'package.json'), 'utf8')).main as string;
+  assert.ok(fs.existsSync(path.join(extensionDevelopmentPath, main)), `${main} is missing: run \`npm run build\` (npm test does it in pretest)`);
+  assert.ok(fs.existsSync(extensionTestsPath), `${extensionTestsPath} is missing: run \`node esbuild.mjs --tests\``);
+
+  const r = await h.runExtensionHostSuite({ extensionDevelopmentPath, extensionTestsPath });
+  for (const c of r.cases) {
+    await t.test(c.name, () => { if (!c.ok) throw new Error(c.error); });
+  }
+  const tail = () => r.console.filter((l) => !/open-vsx|ENOTFOUND|serviceWorker/.test(l)).slice(-30).join('\n');
+  assert.ok(r.cases.length > 0, `the suite reported no cases (exit code ${r.exitCode}); browser console tail:\n${tail()}`);
+  assert.ok(r.done, `the suite did not report completion; browser console tail:\n${tail()}`);
+  assert.equal(r.exitCode, 0, `codeAutomationExit(${r.exitCode}) after ${r.seconds.toFixed(1)} s`);
+});

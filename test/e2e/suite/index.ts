@@ -1,0 +1,160 @@
+// Extension-host test suite in the style of @vscode/test-electron: a module
+// exporting `run()`, loaded by VS Code as `extensionTestsPath` inside the real
+// (node) extension host, with the extension under development loaded from the
+// repo root. Runs under code-server's bundled server (test/e2e/exthost.e2e.test.ts)
+// and under @vscode/test-electron (scripts/test-electron.mjs).
+//
+// Each case reports one console line, which the runners turn into node:test subtests:
+//   [iova-e2e] ok <name>
+//   [iova-e2e] not ok <name> :: <JSON string with the error>
+//   [iova-e2e] done <passed>/<total>
+// No fixed sleeps: diagnostics are awaited through onDidChangeDiagnostics.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const PREFIX = '[iova-e2e]';
+const EXTENSION_ID = 'iova-lens.iova-lens';
+const THUNDER = 'drivers/net/ethernet/cavium/thunder';
+const HEADER = `${THUNDER}/nicvf_queues.h`;
+const SOURCE = `${THUNDER}/nicvf_queues.c`;
+const CLEAN = 'drivers/net/ethernet/acme/acme_rx.c';
+const CASE_TIMEOUT_MS = 90_000;
+
+interface Case { name: string; fn: () => Promise<void> }
+const cases: Case[] = [];
+function test(name: string, fn: () => Promise<void>): void { cases.push({ name, fn }); }
+
+function wsFile(rel: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open (the sample workspace)');
+  return vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
+}
+
+async function open(rel: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(wsFile(rel));
+  await vscode.window.showTextDocument(doc, { preview: false });
+  return doc;
+}
+
+function ruleOf(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  if (c === undefined) return undefined;
+  return typeof c === 'object' ? String(c.value) : String(c);
+}
+
+function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'iova-lens');
+}
+
+function show(ds: readonly vscode.Diagnostic[]): string {
+  return JSON.stringify(ds.map((d) => ({ line: d.range.start.line, rule: ruleOf(d), source: d.source, message: d.message })));
+}
+
+/** Resolves with the file's iova-lens diagnostics once `pred` holds (checked now and on every change). */
+function waitForDiagnostics(uri: vscode.Uri, pred: (ds: vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 60_000): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    let sub: vscode.Disposable | undefined;
+    const timer = setTimeout(() => {
+      sub?.dispose();
+      reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} on ${uri.fsPath}; diagnostics now: ${show(vscode.languages.getDiagnostics(uri))}`));
+    }, timeoutMs);
+    const check = (): boolean => {
+      const ds = ours(uri);
+      if (!pred(ds)) return false;
+      clearTimeout(timer);
+      sub?.dispose();
+      resolve(ds);
+      return true;
+    };
+    if (check()) return;
+    sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+  });
+}
+
+function assertDiagnostic(ds: vscode.Diagnostic[], rule: string, line0: number): void {
+  const d = ds.find((x) => ruleOf(x) === rule);
+  assert.ok(d, `a ${rule} diagnostic: ${show(ds)}`);
+  assert.equal(d.range.start.line, line0, `${rule} on line ${line0 + 1} (0-based ${line0}): ${show([d])}`);
+  assert.equal(d.source, 'iova-lens');
+  assert.equal(d.severity, vscode.DiagnosticSeverity.Warning, `${rule} is a warning`);
+  assert.match(d.message, /\[[^\]]+\]\s*$/, `${rule} message ends with the concerns in brackets: ${d.message}`);
+  const code = d.code;
+  assert.ok(typeof code === 'object' && code.target, `${rule} code links to the rule doc (codeDescription.href): ${JSON.stringify(code)}`);
+  assert.ok(code.target.toString().includes(rule), `${rule} doc link names the rule: ${code.target.toString()}`);
+}
+
+const has = (...rules: string[]) => (ds: vscode.Diagnostic[]) => rules.every((r) => ds.some((d) => ruleOf(d) === r));
+
+test('the extension is installed and activates on a C file', async () => {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is loaded`);
+  const doc = await open(HEADER);
+  console.log(`${PREFIX} info ${HEADER} has languageId ${doc.languageId}`);
+  await ext.activate();
+  assert.ok(ext.isActive, `${EXTENSION_ID} is active`);
+});
+
+test('nicvf_queues.h: iova-reverse-lookup on line 32 and dma-addr-as-phys on line 33', async () => {
+  const doc = await open(HEADER);
+  const ds = await waitForDiagnostics(doc.uri, has('iova-reverse-lookup', 'dma-addr-as-phys'), 'iova-reverse-lookup + dma-addr-as-phys');
+  assertDiagnostic(ds, 'iova-reverse-lookup', 31);
+  assertDiagnostic(ds, 'dma-addr-as-phys', 32);
+  assert.match(doc.lineAt(31).text, /iommu_iova_to_phys/);
+  assert.match(doc.lineAt(32).text, /return dma_addr;/);
+});
+
+test('acme_rx.c: correct code gets no diagnostics', async () => {
+  const clean = await open(CLEAN);
+  // Barrier instead of a sleep: open a flagged file after the clean one and
+  // wait for its diagnostics; the server handles didOpen notifications in order.
+  const source = await open(SOURCE);
+  await waitForDiagnostics(source.uri, has('linear-map-assumption'), `linear-map-assumption (barrier after ${CLEAN})`);
+  assert.deepEqual(show(ours(clean.uri)), '[]', `${CLEAN} has no iova-lens diagnostics`);
+});
+
+test('nicvf_queues.c: linear-map-assumption on lines 50 and 64', async () => {
+  const doc = await open(SOURCE);
+  const ds = await waitForDiagnostics(doc.uri, (x) => x.filter((d) => ruleOf(d) === 'linear-map-assumption').length >= 2, 'two linear-map-assumption');
+  const lines = ds.filter((d) => ruleOf(d) === 'linear-map-assumption').map((d) => d.range.start.line);
+  assert.ok(lines.includes(49) && lines.includes(63), `linear-map-assumption on 0-based lines ${JSON.stringify(lines)}, expected 49 and 63`);
+  for (const l of [49, 63]) assertDiagnostic(ds.filter((d) => d.range.start.line === l), 'linear-map-assumption', l);
+});
+
+test('iovaLens.openEmulator opens the "IOVA Lens Emulator" webview panel', async () => {
+  const commands = await vscode.commands.getCommands(true);
+  assert.ok(commands.includes('iovaLens.openEmulator'), 'command iovaLens.openEmulator is registered');
+  const findTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) =>
+    t.label === 'IOVA Lens Emulator' && t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('iovaLens.emulator'));
+  await vscode.commands.executeCommand('iovaLens.openEmulator');
+  if (!findTab()) {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no "IOVA Lens Emulator" webview tab; tabs: ${JSON.stringify(vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label))}`)); }, 30_000);
+      const sub = vscode.window.tabGroups.onDidChangeTabs(() => { if (findTab()) { clearTimeout(timer); sub.dispose(); resolve(); } });
+    });
+  }
+});
+
+function withTimeout<T>(p: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${name}: timed out after ${ms / 1000} s`)), ms); })])
+    .finally(() => clearTimeout(timer));
+}
+
+export async function run(): Promise<void> {
+  console.log(`${PREFIX} plan ${cases.length}`);
+  let failed = 0;
+  for (const c of cases) {
+    try {
+      await withTimeout(c.fn(), CASE_TIMEOUT_MS, c.name);
+      console.log(`${PREFIX} ok ${c.name}`);
+    } catch (e) {
+      failed++;
+      const text = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      console.log(`${PREFIX} not ok ${c.name} :: ${JSON.stringify(text)}`);
+    }
+  }
+  console.log(`${PREFIX} done ${cases.length - failed}/${cases.length}`);
+  if (failed) throw new Error(`${failed} of ${cases.length} extension-host test(s) failed`);
+}
