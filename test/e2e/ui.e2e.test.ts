@@ -17,11 +17,20 @@ describe('IOVA Lens in code-server with the packaged .vsix (UI)', { timeout: 40 
   let server: h.Server | undefined;
   let session: h.BrowserSession | undefined;
 
+  let setupError: Error | undefined;
+
+  // A setup failure is not thrown from the hook (node:test would only report the
+  // tests as "cancelled"): every test fails with it instead, e.g. with the
+  // `sudo apt-get install -y …` line when system packages are missing.
   before(async () => {
-    await h.ensureTools(); // throws `sudo apt-get install -y …` when it cannot install system packages
-    const vsix = process.env.IOVA_E2E_VSIX ? path.resolve(process.env.IOVA_E2E_VSIX) : h.packageVsix();
-    server = await h.startCodeServer(vsix);
-    session = await h.launchBrowser();
+    try {
+      await h.ensureTools();
+      const vsix = process.env.IOVA_E2E_VSIX ? path.resolve(process.env.IOVA_E2E_VSIX) : h.packageVsix();
+      server = await h.startCodeServer(vsix);
+      session = await h.launchBrowser();
+    } catch (e) {
+      setupError = e instanceof Error ? e : new Error(String(e));
+    }
   }, { timeout: 30 * 60_000 });
 
   after(async () => {
@@ -31,7 +40,10 @@ describe('IOVA Lens in code-server with the packaged .vsix (UI)', { timeout: 40 
 
   /** Runs one user step; screenshots the result, or the failure (with the server log tail in the error). */
   async function step(name: string, fn: (page: Page) => Promise<void>): Promise<void> {
-    assert.ok(session && server, 'code-server/browser did not start (see the before hook error)');
+    if (setupError) {
+      throw new Error(`end-to-end setup failed (toolchain, packaging or code-server): ${setupError.message}`, { cause: setupError });
+    }
+    assert.ok(session && server, 'code-server/browser did not start');
     const page = session.page;
     const start = Date.now();
     try {
