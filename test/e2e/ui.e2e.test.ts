@@ -48,6 +48,7 @@ describe('IOVA Lens in code-server with the packaged .vsix (UI)', { timeout: 40 
     const start = Date.now();
     try {
       await fn(page);
+      await page.mouse.move(1400, 840); // park the pointer so no hover tooltip covers the screenshot
       await h.screenshot(page, name);
       h.log(`step "${name}" passed in ${((Date.now() - start) / 1000).toFixed(1)} s`);
     } catch (e) {

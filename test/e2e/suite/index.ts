@@ -105,6 +105,16 @@ test('nicvf_queues.h: iova-reverse-lookup on line 32 and dma-addr-as-phys on lin
   assert.match(doc.lineAt(32).text, /return dma_addr;/);
 });
 
+test('nicvf_queues.h: quick fixes are offered for the iova-reverse-lookup warning', async () => {
+  const doc = await open(HEADER);
+  const ds = await waitForDiagnostics(doc.uri, has('iova-reverse-lookup'), 'iova-reverse-lookup');
+  const d = ds.find((x) => ruleOf(x) === 'iova-reverse-lookup')!;
+  const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+    'vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+  const titles = (actions ?? []).map((a) => a.title);
+  assert.ok(titles.some((t) => t.includes('iova-reverse-lookup')), `a quick fix naming the rule: ${JSON.stringify(titles)}`);
+});
+
 test('acme_rx.c: correct code gets no diagnostics', async () => {
   const clean = await open(CLEAN);
   // Barrier instead of a sleep: open a flagged file after the clean one and
