@@ -22,7 +22,9 @@ function copyAssets() {
   }
 }
 
+const pkg = JSON.parse((await import('node:fs')).readFileSync('package.json', 'utf8'));
 const node = {
+  define: { __IOVA_LENS_VERSION__: JSON.stringify(pkg.version) },
   bundle: true, platform: 'node', format: 'cjs', target: 'node20',
   // The ESM build of web-tree-sitter needs import.meta.url; a CJS bundle must take its CJS build.
   alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// Finding and reading the files to scan. Every file that cannot be read
+// (unreadable, binary, over 8 MB, symlink loop) becomes one error line and the
+// run goes on; invalid UTF-8 is decoded leniently and still analysed.
+import { readdirSync, readFileSync, realpathSync, statSync, lstatSync } from 'node:fs';
+import { join, relative, resolve, sep, dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { FileError } from '../core/types';
+
+export const MAX_BYTES = 8 * 1024 * 1024;
+const SOURCE_RE = /\.(c|h)$/;
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.tools', '.cache', '.pc']);
+
+export interface Discovered {
+  files: string[];
+  errors: FileError[];
+  missing: string[];
+}
+
+export function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+/** Absolute paths of the .c/.h files under the given paths (files given explicitly are taken as they are). */
+export function discover(paths: string[]): Discovered {
+  const files: string[] = [];
+  const errors: FileError[] = [];
+  const missing: string[] = [];
+  const seenDirs = new Set<string>();
+  const walk = (dir: string) => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch (e) {
+      errors.push({ path: dir, message: `cannot resolve directory (${(e as NodeJS.ErrnoException).code})` });
+      return;
+    }
+    if (seenDirs.has(real)) {
+      errors.push({ path: dir, message: 'symlink loop (directory already visited)' });
+      return;
+    }
+    seenDirs.add(real);
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (e) {
+      errors.push({ path: dir, message: `cannot read directory (${(e as NodeJS.ErrnoException).code})` });
+      return;
+    }
+    for (const name of names) {
+      if (SKIP_DIRS.has(name)) continue;
+      const p = join(dir, name);
+      let st;
+      try {
+        st = statSync(p);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (SOURCE_RE.test(name) || code === 'ELOOP') errors.push({ path: p, message: code === 'ELOOP' ? 'symlink loop' : `cannot stat (${code})` });
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && SOURCE_RE.test(name)) files.push(p);
+    }
+  };
+  for (const raw of paths) {
+    const p = resolve(raw);
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') errors.push({ path: p, message: 'symlink loop' });
+      else if (lstatSync(p, { throwIfNoEntry: false })) errors.push({ path: p, message: `cannot stat (${code})` });
+      else missing.push(raw);
+      continue;
+    }
+    if (st.isDirectory()) walk(p);
+    else files.push(p);
+  }
+  return { files: [...new Set(files)], errors, missing };
+}
+
+export type ReadResult = { text: string; size: number } | { error: string };
+
+export function readSource(abs: string): ReadResult {
+  let buf: Buffer;
+  try {
+    const st = statSync(abs);
+    if (st.size > MAX_BYTES) return { error: `file too large (${(st.size / 1048576).toFixed(1)} MB > 8 MB)` };
+    buf = readFileSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: code === 'EACCES' ? 'permission denied' : code === 'ELOOP' ? 'symlink loop' : `cannot read (${code ?? (e as Error).message})` };
+  }
+  if (buf.length > MAX_BYTES) return { error: 'file too large (> 8 MB)' };
+  const probe = buf.subarray(0, 8192);
+  if (probe.includes(0)) return { error: 'binary file (contains NUL bytes)' };
+  return { text: new TextDecoder('utf-8', { fatal: false }).decode(buf), size: buf.length };
+}
+
+/** The tree root of SPEC §1.3: the folder with .iova-lens.json, else the nearest kernel tree (MAINTAINERS) upward. */
+export function findUp(start: string, name: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, name))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+export function relPath(root: string, abs: string): string {
+  const r = relative(root, abs);
+  return toPosix(r.startsWith('..') ? abs : r);
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// `iova-lens` — the command line: scan, patch, rules, explain, emulate.
+// Exit status (SPEC §1.4): 0 clean, 1 findings, 2 usage/config error or
+// nothing could be scanned.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runScan, UsageError } from './scan';
+import { ConfigError } from '../core/config';
+import { RULES, ruleById } from '../core/rules/index';
+// EMULATE-PENDING import { runEmulate } from './emulate';
+const runEmulate = (_a: string[], io: Io): number => { io.err('iova-lens: emulate is not built yet'); return 2; };
+import { WasmMissingError } from '../server/wasm';
+import { VERSION } from './version';
+import { processIo, type Io } from './io';
+
+const HELP = `iova-lens ${VERSION} — flags Linux driver code that rebuilds CPU addresses from device addresses
+
+Usage:
+  iova-lens scan [PATH...] [--format text|gcc|json|sarif] [--root DIR] [--config FILE]
+                 [--fail-on error|warning|info] [--baseline FILE]
+  iova-lens rules                 list the rules
+  iova-lens explain RULE          print a rule's documentation
+  iova-lens emulate S1..S12 | --chain STEPS [--platform P] [--format text|json] [--matrix] [--platforms]
+  iova-lens --version
+
+Exit status: 0 no findings at or above --fail-on (default warning), 1 findings, 2 usage or config error.
+`;
+
+function docsDir(): string {
+  const c = [join(__dirname, 'docs'), join(__dirname, '..', '..', '..', 'src', 'core', 'rules')];
+  return c.find((d) => existsSync(d)) ?? c[0];
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'scan':
+        return await runScan(rest, io);
+      case 'rules':
+        for (const r of RULES) io.out(`${r.meta.id.padEnd(24)} ${r.meta.defaultSeverity.padEnd(8)} [${r.meta.concerns.join(', ')}]  ${r.meta.short}\n`);
+        return 0;
+      case 'explain': {
+        const id = rest[0];
+        if (!id || !ruleById(id)) throw new UsageError(`explain: unknown rule ${id ?? '(none)'}; \`iova-lens rules\` lists them`);
+        io.out(readFileSync(join(docsDir(), `${id}.md`), 'utf8'));
+        return 0;
+      }
+      case 'emulate':
+        return runEmulate(rest, io);
+      case '--version':
+      case '-v':
+        io.out(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(HELP);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${cmd}; \`iova-lens --help\` lists them`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof WasmMissingError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`iova-lens: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: Error) => {
+      process.stderr.write(`iova-lens: internal error: ${e.stack ?? e.message}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// SARIF 2.1.0: rule metadata with help URIs, related locations, the chain as a
+// code flow, and partialFingerprints that survive line shifts (rule + path +
+// function + message).
+import type { ScanReport } from './json';
+import { RULES } from '../rules/index';
+import { docUrl } from '../engine';
+
+const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
+
+function fingerprint(s: string): string {
+  // FNV-1a 64-bit: stable across runs and platforms, no crypto dependency in core.
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < s.length; i++) {
+    h ^= BigInt(s.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+export function formatSarif(r: ScanReport): string {
+  const rules = [...RULES.map((x) => x.meta), { id: 'unused-suppression', concerns: [], defaultSeverity: 'info' as const, short: 'A suppression comment that no longer matches a finding.' }];
+  const loc = (path: string, line: number, column = 1, endLine?: number, endColumn?: number) => ({
+    physicalLocation: {
+      artifactLocation: { uri: path, uriBaseId: '%SRCROOT%' },
+      region: { startLine: line, startColumn: column, ...(endLine ? { endLine, endColumn } : {}) },
+    },
+  });
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'iova-lens',
+            version: r.version,
+            informationUri: 'https://github.com/iova-lens/iova-lens',
+            rules: rules.map((m) => ({
+              id: m.id,
+              shortDescription: { text: m.short },
+              helpUri: docUrl(m.id),
+              defaultConfiguration: { level: LEVEL[m.defaultSeverity] },
+              properties: { concerns: m.concerns },
+            })),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { uri: `file://${r.root.endsWith('/') ? r.root : r.root + '/'}` } },
+        results: r.findings.map((f) => ({
+          ruleId: f.rule,
+          ruleIndex: rules.findIndex((m) => m.id === f.rule),
+          level: LEVEL[f.severity],
+          message: { text: f.message },
+          locations: [loc(f.path, f.line, f.column, f.endLine, f.endColumn)],
+          relatedLocations: f.related.map((x, i) => ({ id: i + 1, message: { text: x.message }, ...loc(x.path, x.line) })),
+          codeFlows: f.chain.length
+            ? [{ threadFlows: [{ locations: [{ location: { ...loc(f.path, f.line, f.column), message: { text: f.chain.join(' → ') } } }, ...f.related.map((x) => ({ location: { ...loc(x.path, x.line), message: { text: x.message } } }))] }] }]
+            : undefined,
+          partialFingerprints: { 'iovaLens/v1': fingerprint(`${f.rule}|${f.path}|${f.function ?? ''}|${f.message}`) },
+          properties: { concerns: f.concerns, chain: f.chain, function: f.function },
+        })),
+        invocations: [{ executionSuccessful: true, toolExecutionNotifications: r.errors.map((e) => ({ level: 'warning', message: { text: e.message }, locations: [loc(e.path, 1)] })) }],
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2);
+}

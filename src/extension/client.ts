@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+// Starts dist/server.js over IPC with vscode-languageclient. A missing wasm or
+// a crash shows up in the "IOVA Lens" output channel; the client restarts a
+// crashed server (its default error handler, up to 4 times in 3 minutes).
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { STATUS_NOTIFICATION, type StatusParams } from '../protocol/lsp';
+import { existsSync } from 'node:fs';
+
+let client: LanguageClient | undefined;
+
+export function getClient(): LanguageClient | undefined {
+  return client;
+}
+
+export async function startClient(context: vscode.ExtensionContext, output: vscode.OutputChannel, onStatus: (s: StatusParams) => void): Promise<void> {
+  const module = context.asAbsolutePath('dist/server.js');
+  for (const wasm of ['dist/tree-sitter-c.wasm', 'dist/web-tree-sitter.wasm']) {
+    if (!existsSync(context.asAbsolutePath(wasm))) {
+      const msg = `IOVA Lens: ${context.asAbsolutePath(wasm)} is missing — the C parser cannot load and no diagnostics will appear. Reinstall the extension.`;
+      output.appendLine(msg);
+      void vscode.window.showErrorMessage(msg);
+    }
+  }
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'c' },
+      { scheme: 'file', pattern: '**/*.{c,h}' },
+    ],
+    synchronize: { configurationSection: 'iovaLens', fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.c,*.h,.iova-lens.json}') },
+    outputChannel: output,
+    diagnosticCollectionName: 'iova-lens',
+  };
+  client = new LanguageClient('iovaLens', 'IOVA Lens', serverOptions, clientOptions);
+  context.subscriptions.push(client.onNotification(STATUS_NOTIFICATION, (s: StatusParams) => onStatus(s)));
+  await client.start();
+}
+
+export async function stopClient(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c) await c.stop();
+}
+
+export async function restartClient(): Promise<void> {
+  if (client) await client.restart();
+}

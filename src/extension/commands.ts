@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// Commands: show a rule's doc, suppress with a reason, scan the workspace,
+// restart the server.
+import * as vscode from 'vscode';
+import { COMMANDS, SCAN_WORKSPACE_REQUEST, type ScanWorkspaceResult } from '../protocol/lsp';
+import { getClient, restartClient } from './client';
+
+const RULE_ID = /^[a-z][a-z-]{2,40}$/;
+
+export function registerCommands(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand(COMMANDS.showRuleDoc, async (rule?: string) => {
+      const id = typeof rule === 'string' && RULE_ID.test(rule) ? rule : await vscode.window.showQuickPick(['iova-reverse-lookup', 'dma-addr-as-phys', 'linear-map-assumption', 'iova-phys-unchecked', 'translate-after-unmap'], { placeHolder: 'Rule' });
+      if (!id) return;
+      const uri = vscode.Uri.joinPath(context.extensionUri, 'dist', 'docs', `${id}.md`);
+      await vscode.commands.executeCommand('markdown.showPreview', uri);
+    }),
+    vscode.commands.registerCommand('iovaLens.suppress', async (uri: string, line: number, rule: string, indent: string) => {
+      const reason = await vscode.window.showInputBox({
+        prompt: `Why is ${rule} wrong here? The reason goes into the suppression comment.`,
+        placeHolder: 'e.g. the buffer comes from alloc_pages() and is always in the linear map',
+        validateInput: (v) => (v.trim().length < 3 ? 'A short reason is required' : v.includes('*/') ? 'The reason cannot contain */' : undefined),
+      });
+      if (!reason) return;
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(vscode.Uri.parse(uri), new vscode.Position(line, 0), `${indent}/* iova-lens-ignore ${rule}: ${reason.trim()} */\n`);
+      await vscode.workspace.applyEdit(edit);
+    }),
+    vscode.commands.registerCommand(COMMANDS.scanWorkspace, async () => {
+      const client = getClient();
+      if (!client) return;
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'IOVA Lens: scanning workspace', cancellable: false }, async () => {
+        const r = (await client.sendRequest(SCAN_WORKSPACE_REQUEST)) as ScanWorkspaceResult;
+        output.appendLine(`Scanned workspace: ${r.files} files can matter, ${r.findings} findings`);
+        void vscode.window.showInformationMessage(`IOVA Lens: ${r.findings} finding${r.findings === 1 ? '' : 's'} in ${r.files} files`);
+      });
+    }),
+    vscode.commands.registerCommand(COMMANDS.restartServer, () => restartClient()),
+  );
+}

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// Status bar item with the number of IOVA Lens findings in open files.
+import * as vscode from 'vscode';
+import type { StatusParams } from '../protocol/lsp';
+
+export function registerStatus(context: vscode.ExtensionContext): (s: StatusParams) => void {
+  const item = vscode.window.createStatusBarItem('iovaLens.status', vscode.StatusBarAlignment.Left, 50);
+  item.name = 'IOVA Lens';
+  item.command = 'workbench.actions.view.problems';
+  item.text = '$(search) IOVA Lens';
+  item.show();
+  context.subscriptions.push(item);
+  return (s) => {
+    item.text = s.indexing ? '$(sync~spin) IOVA Lens' : `$(search) IOVA Lens: ${s.findings}`;
+    item.tooltip = `${s.findings} IOVA Lens finding${s.findings === 1 ? '' : 's'} in open files · ${s.files} files indexed`;
+  };
+}

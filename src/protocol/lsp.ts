@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// Custom messages between the extension and the language server, and the
+// data a diagnostic carries so hover, code actions and Replay need no re-analysis.
+import type { Concern, RuleId } from '../core/types';
+
+export const SERVER_NAME = 'IOVA Lens';
+
+/** Attached to every published Diagnostic as `data`. */
+export interface DiagnosticData {
+  rule: RuleId;
+  concerns: Concern[];
+  chain: string[];
+  function: string | null;
+}
+
+/** The settings the extension sends to the server (workspace/configuration section `iovaLens`). */
+export interface ServerSettings {
+  enable: boolean;
+  run: 'onType' | 'onSave';
+  rules: Record<string, string>;
+  include: string[];
+  exclude: string[];
+}
+
+export const DEFAULT_SETTINGS: ServerSettings = { enable: true, run: 'onType', rules: {}, include: [], exclude: [] };
+
+/** Server → client: analysis status for the status bar item. */
+export const STATUS_NOTIFICATION = 'iovaLens/status';
+export interface StatusParams {
+  findings: number;
+  files: number;
+  indexing: boolean;
+}
+
+/** Client → server: scan every C file of the workspace. */
+export const SCAN_WORKSPACE_REQUEST = 'iovaLens/scanWorkspace';
+export interface ScanWorkspaceResult {
+  files: number;
+  findings: number;
+}
+
+/** Command ids contributed by the extension (package.json `contributes.commands`). */
+export const COMMANDS = {
+  openEmulator: 'iovaLens.openEmulator',
+  scanWorkspace: 'iovaLens.scanWorkspace',
+  restartServer: 'iovaLens.restartServer',
+  showRuleDoc: 'iovaLens.showRuleDoc',
+  replayInEmulator: 'iovaLens.replayInEmulator',
+} as const;

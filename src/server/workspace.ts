@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// The server's view of the workspace: one Checker holding every file that can
+// matter (indexed from disk in the background) plus the open documents'
+// live text, so a helper defined in one file is applied in another.
+import { join, isAbsolute, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { Checker, mayMatter } from '../core/engine';
+import { DEFAULT_CONFIG, parseConfig, type Config } from '../core/config';
+import { RULE_IDS } from '../core/rules/index';
+import type { CParser } from '../core/parse/parser';
+import type { Finding, RuleId, RuleSetting } from '../core/types';
+import { discover, readSource, findUp, toPosix } from '../cli/files';
+import type { ServerSettings } from '../protocol/lsp';
+import { URI } from './uri';
+
+export class Workspace {
+  private readonly checker: Checker;
+  private readonly root: string;
+  private fileConfig: Config = DEFAULT_CONFIG;
+  private editor: ServerSettings | undefined;
+  private readonly open = new Set<string>();
+
+  constructor(
+    parser: CParser,
+    folders: string[],
+    private readonly log: (msg: string) => void,
+  ) {
+    const first = folders[0] ?? process.cwd();
+    this.root = findUp(first, '.iova-lens.json') ?? findUp(first, 'MAINTAINERS') ?? first;
+    this.checker = new Checker(parser, DEFAULT_CONFIG);
+    this.loadFileConfig();
+    this.folders = folders;
+  }
+
+  private readonly folders: string[];
+
+  private loadFileConfig(): void {
+    const file = join(this.root, '.iova-lens.json');
+    if (!existsSync(file)) return;
+    try {
+      this.fileConfig = parseConfig(readFileSync(file, 'utf8'), file, RULE_IDS);
+    } catch (e) {
+      this.log(`IOVA Lens: ${(e as Error).message} — using defaults`);
+    }
+    this.applyConfig();
+  }
+
+  /** Editor settings override `.iova-lens.json` (SPEC §1.3). */
+  setEditorSettings(s: ServerSettings): void {
+    this.editor = s;
+    this.applyConfig();
+  }
+
+  private applyConfig(): void {
+    const rules: Partial<Record<RuleId, RuleSetting>> = { ...this.fileConfig.rules };
+    for (const [k, v] of Object.entries(this.editor?.rules ?? {})) {
+      if (RULE_IDS.includes(k) && ['off', 'info', 'warning', 'error'].includes(v)) rules[k as RuleId] = v as RuleSetting;
+      else this.log(`IOVA Lens: ignoring setting iovaLens.rules.${k} = ${JSON.stringify(v)} (unknown rule or severity)`);
+    }
+    this.checker.config = {
+      ...this.fileConfig,
+      rules,
+      include: this.editor?.include?.length ? this.editor.include : this.fileConfig.include,
+      exclude: this.editor?.exclude?.length ? this.editor.exclude : this.fileConfig.exclude,
+    };
+  }
+
+  key(abs: string): string {
+    const r = relative(this.root, abs);
+    return r.startsWith('..') || isAbsolute(r) ? toPosix(abs) : toPosix(r);
+  }
+
+  abs(key: string): string {
+    return key.startsWith('/') ? key : join(this.root, key);
+  }
+
+  uriOf(key: string): string {
+    return URI.fromPath(this.abs(key));
+  }
+
+  fileCount(): number {
+    return this.checker.project.files.size;
+  }
+
+  /** Reads every .c/.h of the folders, keeps those that can matter. Returns how many are indexed. */
+  async indexFolders(): Promise<number> {
+    const found = discover(this.folders);
+    const later: { key: string; text: string }[] = [];
+    let i = 0;
+    for (const abs of found.files) {
+      const key = this.key(abs);
+      if (this.open.has(key)) continue;
+      const r = readSource(abs);
+      if ('error' in r) {
+        this.log(`IOVA Lens: ${abs}: ${r.error}`);
+        continue;
+      }
+      if (mayMatter(r.text)) this.checker.setFile(key, r.text);
+      else if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
+      // Yield now and then so requests are served while a large tree is indexed.
+      if (++i % 200 === 0) await new Promise((res) => setImmediate(res));
+    }
+    const helpers = this.checker.helperNames();
+    for (const u of later) if (mayMatter(u.text, helpers)) this.checker.setFile(u.key, u.text);
+    return this.fileCount();
+  }
+
+  setText(abs: string, text: string): void {
+    const key = this.key(abs);
+    this.open.add(key);
+    this.checker.setFile(key, text);
+  }
+
+  closeText(abs: string): void {
+    const key = this.key(abs);
+    this.open.delete(key);
+    const r = existsSync(abs) ? readSource(abs) : { error: 'gone' };
+    if ('text' in r && mayMatter(r.text, this.checker.helperNames())) this.checker.setFile(key, r.text);
+    else this.checker.removeFile(key);
+  }
+
+  findingsFor(abs: string): Finding[] {
+    const key = this.key(abs);
+    if (!this.checker.hasFile(key)) return [];
+    return this.checker.check([key]);
+  }
+
+  allFindings(): Finding[] {
+    return this.checker.check();
+  }
+}

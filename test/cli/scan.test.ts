@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// The CLI on the sample workspace: the JSON contract of SPEC §1.4, gcc and
+// SARIF output, exit statuses and file errors — run as a user would run it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, SAMPLE } from '../helpers';
+
+function run(args: string[], cwd = SAMPLE) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('scan --format json follows the contract on the nicvf sample', () => {
+  const r = run(['scan', '.', '--format', 'json']);
+  assert.equal(r.code, 1, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(j), ['tool', 'version', 'root', 'filesScanned', 'durationMs', 'findings', 'errors']);
+  assert.equal(j.tool, 'iova-lens');
+  assert.equal(j.root, SAMPLE);
+  assert.equal(j.filesScanned, 3);
+  const keys = ['path', 'line', 'column', 'endLine', 'endColumn', 'rule', 'severity', 'concerns', 'function', 'message', 'chain', 'related'];
+  for (const f of j.findings) assert.deepEqual(Object.keys(f), keys);
+  const brief = j.findings.map((f: { path: string; line: number; rule: string }) => `${f.path.split('/').pop()}:${f.line}:${f.rule}`);
+  assert.deepEqual(brief, [
+    'nicvf_queues.c:50:linear-map-assumption',
+    'nicvf_queues.c:64:linear-map-assumption',
+    'nicvf_queues.h:32:iova-reverse-lookup',
+    'nicvf_queues.h:33:dma-addr-as-phys',
+  ]);
+  const h = j.findings.find((f: { rule: string }) => f.rule === 'iova-reverse-lookup');
+  assert.equal(h.path, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.h');
+  assert.equal(h.function, 'nicvf_iova_to_phys');
+  assert.equal(h.column, 10);
+  assert.deepEqual(h.concerns, ['a', 'b', 'c']);
+  assert.deepEqual(h.chain, ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page']);
+  assert.ok(h.related.some((x: { path: string; line: number }) => x.path.endsWith('nicvf_queues.c') && x.line === 50));
+  assert.ok(!j.findings.some((f: { path: string }) => f.path.includes('acme')), 'correct code stays silent');
+});
+
+test('scan --format gcc prints path:line:col: warning: message [rule]', () => {
+  const r = run(['scan', 'drivers', '--format', 'gcc']);
+  assert.equal(r.code, 1);
+  const lines = r.out.trim().split('\n');
+  assert.equal(lines.length, 4);
+  assert.match(lines[2], /^drivers\/net\/ethernet\/cavium\/thunder\/nicvf_queues\.h:32:10: warning: .* \[iova-reverse-lookup\]$/);
+});
+
+test('scan --format sarif is SARIF 2.1.0 with rules, code flows and fingerprints', () => {
+  const r = run(['scan', '.', '--format', 'sarif']);
+  const s = JSON.parse(r.out);
+  assert.equal(s.version, '2.1.0');
+  const run0 = s.runs[0];
+  assert.ok(run0.tool.driver.rules.some((x: { id: string; helpUri: string }) => x.id === 'iova-reverse-lookup' && x.helpUri.endsWith('iova-reverse-lookup.md')));
+  assert.equal(run0.results.length, 4);
+  for (const res of run0.results) assert.match(res.partialFingerprints['iovaLens/v1'], /^[0-9a-f]{16}$/);
+  assert.ok(run0.results.every((x: { codeFlows?: unknown[] }) => x.codeFlows && x.codeFlows.length === 1));
+});
+
+test('exit 0 on a clean tree, 2 on a missing path and on a bad config', () => {
+  assert.equal(run(['scan', 'drivers/net/ethernet/acme', '--format', 'json']).code, 0);
+  const missing = run(['scan', 'no/such/dir']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /no\/such\/dir: no such file or directory/);
+  const dir = mkdtempSync(join(tmpdir(), 'iova-cfg-'));
+  writeFileSync(join(dir, '.iova-lens.json'), JSON.stringify({ rules: { 'iova-reverse-lookup': 'loud' } }));
+  writeFileSync(join(dir, 'a.c'), 'int x;\n');
+  const bad = run(['scan', '.'], dir);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /rules\.iova-reverse-lookup/);
+});
+
+test('unreadable, binary and looping files are reported one line each and the run goes on', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-bad-'));
+  mkdirSync(join(dir, 'd'));
+  writeFileSync(join(dir, 'd', 'bin.c'), Buffer.from([0x69, 0x6e, 0x74, 0, 1, 2]));
+  writeFileSync(join(dir, 'd', 'latin1.c'), Buffer.concat([Buffer.from('/* caf\xe9 */\nvoid *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n', 'latin1')]));
+  symlinkSync('loop.c', join(dir, 'd', 'loop.c'));
+  const r = run(['scan', 'd', '--format', 'json'], dir);
+  const j = JSON.parse(r.out);
+  assert.equal(r.code, 1, 'the latin-1 file is still analysed');
+  const msgs = j.errors.map((e: { path: string; message: string }) => `${e.path.split('/').pop()}: ${e.message}`).sort();
+  assert.deepEqual(msgs, ['bin.c: binary file (contains NUL bytes)', 'loop.c: symlink loop']);
+  assert.ok(j.findings.some((f: { path: string }) => f.path === 'd/latin1.c'));
+  assert.equal(r.err.trim().split('\n').length, 2, r.err);
+  chmodSync(join(dir, 'd'), 0o755);
+});
+
+test('rules and explain', () => {
+  const r = run(['rules']);
+  assert.equal(r.code, 0);
+  assert.equal(r.out.trim().split('\n').length, 5);
+  const e = run(['explain', 'dma-addr-as-phys']);
+  assert.equal(e.code, 0);
+  assert.match(e.out, /^# dma-addr-as-phys/);
+  assert.equal(run(['explain', 'nope']).code, 2);
+});

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// Drives `node dist/server.js --stdio` as a plain LSP client would (Neovim,
+// Emacs eglot): initialize → didOpen → publishDiagnostics → hover → codeAction.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SERVER, SAMPLE } from '../helpers';
+
+class Client {
+  private buf = Buffer.alloc(0);
+  private id = 0;
+  private pending = new Map<number, (r: unknown) => void>();
+  private waiters: { method: string; pred: (p: any) => boolean; resolve: (p: any) => void }[] = [];
+  readonly proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+
+  constructor() {
+    this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = Buffer.concat([this.buf, d]);
+    for (;;) {
+      const sep = this.buf.indexOf('\r\n\r\n');
+      if (sep < 0) return;
+      const len = Number(/Content-Length: (\d+)/i.exec(this.buf.subarray(0, sep).toString())?.[1]);
+      if (this.buf.length < sep + 4 + len) return;
+      const msg = JSON.parse(this.buf.subarray(sep + 4, sep + 4 + len).toString());
+      this.buf = this.buf.subarray(sep + 4 + len);
+      if (msg.id !== undefined && msg.method === undefined) this.pending.get(msg.id)?.(msg.result);
+      else if (msg.id !== undefined && msg.method) this.send({ jsonrpc: '2.0', id: msg.id, result: msg.method === 'workspace/configuration' ? [null] : null });
+      else {
+        for (const w of [...this.waiters]) {
+          if (w.method === msg.method && w.pred(msg.params)) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(msg.params);
+          }
+        }
+      }
+    }
+  }
+
+  private send(m: object): void {
+    const s = JSON.stringify(m);
+    this.proc.stdin.write(`Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`);
+  }
+
+  request<T>(method: string, params: object): Promise<T> {
+    const id = ++this.id;
+    this.send({ jsonrpc: '2.0', id, method, params });
+    return new Promise((res) => this.pending.set(id, res as (r: unknown) => void));
+  }
+
+  notify(method: string, params: object): void {
+    this.send({ jsonrpc: '2.0', method, params });
+  }
+
+  waitFor<T>(method: string, pred: (p: T) => boolean): Promise<T> {
+    return new Promise((resolve) => this.waiters.push({ method, pred, resolve }));
+  }
+}
+
+test('the language server speaks plain LSP over stdio', async () => {
+  const c = new Client();
+  try {
+    const root = pathToFileURL(SAMPLE).toString();
+    const init = await c.request<{ capabilities: { hoverProvider: boolean; codeActionProvider: unknown } }>('initialize', {
+      processId: process.pid,
+      rootUri: root,
+      workspaceFolders: [{ uri: root, name: 'sample' }],
+      capabilities: {},
+    });
+    assert.equal(init.capabilities.hoverProvider, true);
+    assert.ok(init.capabilities.codeActionProvider);
+    c.notify('initialized', {});
+    const file = join(SAMPLE, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.h');
+    const uri = pathToFileURL(file).toString();
+    const diagsP = c.waitFor<{ uri: string; diagnostics: any[] }>('textDocument/publishDiagnostics', (p) => p.uri === uri && p.diagnostics.length >= 2);
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
+    const diags = (await diagsP).diagnostics;
+    const codes = diags.map((d) => `${d.range.start.line + 1}:${d.code}`).sort();
+    assert.deepEqual(codes, ['32:iova-reverse-lookup', '33:dma-addr-as-phys']);
+    const d = diags.find((x) => x.code === 'iova-reverse-lookup');
+    assert.equal(d.source, 'iova-lens');
+    assert.match(d.codeDescription.href, /docs\/iova-reverse-lookup\.md$/);
+    assert.ok(d.relatedInformation.some((r: { location: { uri: string } }) => r.location.uri.endsWith('nicvf_queues.c')), 'callers in the .c are related');
+    const hover = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 31, character: 12 } });
+    assert.match(hover.contents.value, /iova-reverse-lookup/);
+    assert.match(hover.contents.value, /dma-handle → iova-to-phys\|identity → phys-to-virt/);
+    assert.match(hover.contents.value, /Replay in emulator/);
+    const actions = await c.request<{ title: string }[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.some((t) => t.startsWith('Suppress iova-reverse-lookup')), titles.join(' | '));
+    assert.ok(titles.includes('Replay in emulator'));
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
