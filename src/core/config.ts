@@ -11,12 +11,21 @@ export interface Config {
   ownsTranslation: string[];
 }
 
-/** Code that owns the translation: IOMMU drivers, dma-iommu, the DMA core, arch mm, VFIO (SPEC §1.1). */
+/**
+ * Code that owns the translation: IOMMU drivers, dma-iommu and iommufd, the
+ * DMA core, arch mm, VFIO (SPEC §1.1); plus the AGP GART drivers (the GART is
+ * the chipset's own translation table, programmed by CPU physical address),
+ * Xen's grant/swiotlb-xen code (the DMA layer of Xen guests) and the s390
+ * channel subsystem drivers (channel I/O takes absolute addresses by design).
+ */
 export const DEFAULT_OWNS_TRANSLATION = [
   'drivers/iommu/**',
   'kernel/dma/**',
   'arch/*/mm/**',
   'drivers/vfio/**',
+  'drivers/char/agp/**',
+  'drivers/xen/**',
+  'drivers/s390/**',
 ];
 
 export const DEFAULT_CONFIG: Config = {

@@ -54,11 +54,14 @@ export class Checker {
     return this.project.files.has(path);
   }
 
-  /** Names of functions and macros defined in the project (for the helper prefilter). */
+  /**
+   * Names of the project's helpers (functions and macros) whose summaries
+   * matter at a call site — they return an IOMMU lookup, an identity
+   * fallback or an address rebuilt through the linear map — for the second
+   * prefilter pass over files that name no kernel API themselves.
+   */
   helperNames(): Set<string> {
-    const out = new Set<string>();
-    for (const f of this.project.files.values()) for (const fn of f.fns) out.add(fn.name);
-    return out;
+    return this.project.translatingHelpers();
   }
 
   /** Findings for the given files (default: all), using every file of the project for summaries. */

@@ -49,6 +49,7 @@ export const SOURCES: Record<string, Source> = {
   pcim_iomap: 'ioremap-va',
   memremap: 'ioremap-va',
   devm_memremap: 'ioremap-va',
+  dma_alloc_noncoherent: 'linear-va',
   kmalloc: 'linear-va',
   kzalloc: 'linear-va',
   kcalloc: 'linear-va',
@@ -153,6 +154,9 @@ export const PASS_THROUGH = new Set([
   'lower_32_bits', 'upper_32_bits', 'PHYS_PFN', 'PFN_DOWN', 'PFN_PHYS', '__phys_to_pfn', '__pfn_to_phys', 'PAGE_ALIGN',
   'ALIGN', 'ALIGN_DOWN', 'READ_ONCE', 'likely', 'unlikely', '__le64_to_cpu', '__cpu_to_le64',
 ]);
+
+/** Conversions of an address into a page frame number. */
+export const PFN_CONVERT = new Set(['PHYS_PFN', 'PFN_DOWN', '__phys_to_pfn']);
 
 /** Wrappers whose result is a value written in device byte order: the value goes to a descriptor. */
 export const DEVICE_ORDER = new Set(['cpu_to_le64', 'cpu_to_le32', 'cpu_to_be64', 'cpu_to_be32', '__cpu_to_le64']);

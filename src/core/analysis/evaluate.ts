@@ -6,7 +6,7 @@
 // are joined, which is what a reviewer does when reading the code.
 import type { Node } from 'web-tree-sitter';
 import type { FnInfo } from './functions';
-import { HANDLE_OUT_PARAM, PASS_THROUGH, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
+import { HANDLE_OUT_PARAM, PASS_THROUGH, PFN_CONVERT, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
 import type { ApplyEvent, BranchArm, Event, Loc, LookupEvent, Source, Val } from './model';
 
 export interface Summary {
@@ -15,8 +15,12 @@ export interface Summary {
 }
 
 export interface FieldFacts {
-  /** Known sources of values assigned to a struct field in this driver, with where. */
-  sources(field: string): { src: Source; loc: Loc }[];
+  /**
+   * Known sources of values assigned to `base->field` in this driver, with
+   * where. Empty when the assignments disagree (a field filled from
+   * vmalloc() in one place and kmalloc() in another tells us nothing).
+   */
+  sources(field: string, base: string): { src: Source; loc: Loc }[];
   /** The field is declared dma_addr_t in a struct of this driver. */
   isDmaField(field: string): boolean;
 }
@@ -28,6 +32,8 @@ export interface EvalEnv {
   fields: FieldFacts;
   /** Some file of this driver allocates its own IOMMU domain (an UNMANAGED domain it owns). */
   driverOwnsDomain: boolean;
+  /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*): its device is a DMA master. */
+  usesDmaApi?: boolean;
 }
 
 export interface FnResult {
@@ -36,6 +42,8 @@ export interface FnResult {
   isMacro: boolean;
   returns: { val: Val; loc: Loc }[];
   events: Event[];
+  /** The file uses the DMA API (see EvalEnv.usesDmaApi). */
+  usesDmaApi: boolean;
 }
 
 interface Binding {
@@ -44,13 +52,65 @@ interface Binding {
 }
 
 const DMA_TYPE = /\bdma_addr_t\b/;
+/** Logging and formatting calls: what is printed is not a use of the address. */
+const LOGGING = /^(printk|pr_[a-z_]+|dev_(?:dbg|info|notice|warn|err|crit|alert|emerg|printk|err_probe|[a-z]+_ratelimited|[a-z]+_once)|netdev_(?:dbg|info|notice|warn|err|crit|alert|emerg|printk)|netif_(?:dbg|info|notice|warn|err|vdbg)|seq_printf|snprintf|scnprintf|sprintf|trace_[a-z0-9_]+|drm_(?:dbg|info|warn|err|printf)[a-z_]*|DRM_[A-Z_]+)$/;
+
+type VarState = Map<string, Binding[]>;
+
+function cloneState(s: VarState): VarState {
+  const out: VarState = new Map();
+  for (const [k, v] of s) out.set(k, v.slice());
+  return out;
+}
+
+/** The state after one of several paths ran: a variable holds what any path left in it. */
+function joinStates(states: VarState[]): VarState {
+  if (states.length === 1) return states[0];
+  const out: VarState = new Map();
+  for (const st of states) {
+    for (const [k, v] of st) {
+      const cur = out.get(k);
+      if (!cur) out.set(k, v.slice());
+      else for (const b of v) if (!cur.some((c) => c.val === b.val)) cur.push(b);
+    }
+  }
+  return out;
+}
+
+/** Whether a statement always leaves the enclosing block (return, goto, break, continue, BUG()). */
+function exits(n: Node | null): boolean {
+  if (!n) return false;
+  switch (n.type) {
+    case 'return_statement':
+    case 'goto_statement':
+    case 'break_statement':
+    case 'continue_statement':
+      return true;
+    case 'else_clause':
+      return exits(n.namedChildren.find((c) => c && c.type !== 'comment') ?? null);
+    case 'compound_statement': {
+      const kids = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+      return kids.length > 0 && exits(kids[kids.length - 1]);
+    }
+    case 'if_statement': {
+      const alt = n.childForFieldName('alternative');
+      return !!alt && exits(n.childForFieldName('consequence')) && exits(alt);
+    }
+    case 'expression_statement': {
+      const c = n.namedChildren[0];
+      return !!c && c.type === 'call_expression' && /^(BUG|panic|unreachable)$/.test(calleeName(c) ?? '');
+    }
+    default:
+      return false;
+  }
+}
 
 export function evaluateFunction(env: EvalEnv): FnResult {
   return new Evaluator(env).run();
 }
 
 class Evaluator {
-  private readonly vars = new Map<string, Binding[]>();
+  private vars: VarState = new Map();
   private readonly types = new Map<string, string>();
   private readonly tested = new Set<string>();
   private readonly events: Event[] = [];
@@ -75,7 +135,7 @@ class Evaluator {
     for (const l of this.lookups) {
       l.ev.returned = this.returns.some((r) => r.val.steps.some((s) => s.word === 'iova-to-phys' && s.loc === l.ev.loc));
     }
-    return { name: fn.name, path: this.env.path, isMacro: fn.isMacro, returns: this.returns, events: this.events };
+    return { name: fn.name, path: this.env.path, isMacro: fn.isMacro, returns: this.returns, events: this.events, usesDmaApi: !!this.env.usesDmaApi };
   }
 
   // ---- locations -------------------------------------------------------
@@ -118,9 +178,19 @@ class Evaluator {
         const cond = n.childForFieldName('condition');
         if (cond) this.condition(cond);
         const text = cond?.text ?? '';
-        this.inBranch(n.id, 0, text, () => this.stmt(n.childForFieldName('consequence')));
+        // Each arm starts from the state before the if; the states of the arms
+        // that fall through are joined (an arm that returns leaves no trace).
+        const before = cloneState(this.vars);
+        const cons = n.childForFieldName('consequence');
+        this.inBranch(n.id, 0, text, () => this.stmt(cons));
+        const afterCons = this.vars;
+        this.vars = cloneState(before);
         const alt = n.childForFieldName('alternative');
         if (alt) this.inBranch(n.id, 1, text, () => this.stmt(alt));
+        const live: VarState[] = [];
+        if (!exits(cons)) live.push(afterCons);
+        if (!alt || !exits(alt)) live.push(this.vars);
+        this.vars = live.length ? joinStates(live) : this.vars;
         return;
       }
       case 'else_clause':
@@ -129,20 +199,33 @@ class Evaluator {
       case 'while_statement':
       case 'do_statement':
       case 'for_statement': {
+        let before: VarState | undefined;
         for (const f of ['initializer', 'condition', 'update']) {
           const c = n.childForFieldName(f);
           if (!c) continue;
           if (f === 'condition') this.condition(c);
           else this.stmtOrExpr(c);
+          if (f === 'initializer') before = cloneState(this.vars);
         }
+        // The body may run zero times.
+        before ??= cloneState(this.vars);
         this.stmt(n.childForFieldName('body'));
+        this.vars = joinStates([before, this.vars]);
         return;
       }
       case 'switch_statement': {
         const cond = n.childForFieldName('condition');
         if (cond) this.expr(cond);
         const body = n.childForFieldName('body');
-        body?.namedChildren.forEach((c, i) => c && this.inBranch(n.id, i, cond?.text ?? '', () => this.stmt(c)));
+        const before = cloneState(this.vars);
+        const live: VarState[] = [before];
+        body?.namedChildren.forEach((c, i) => {
+          if (!c) return;
+          this.vars = cloneState(before);
+          this.inBranch(n.id, i, cond?.text ?? '', () => this.stmt(c));
+          live.push(this.vars);
+        });
+        this.vars = joinStates(live);
         return;
       }
       case 'comment':
@@ -191,12 +274,14 @@ class Evaluator {
         const value = d.childForFieldName('value');
         if (name) this.types.set(name, type);
         if (name && value) {
+          const ptr = d.childForFieldName('declarator')?.type === 'pointer_declarator';
+          if (ptr) this.types.set(name, type + ' *');
           const vals = this.expr(value);
           this.assignName(name, vals, this.loc(d), d.startIndex);
         } else if (value) this.expr(value);
       } else if (d.type === 'identifier' || d.type === 'pointer_declarator' || d.type === 'array_declarator') {
         const name = nameOf(d);
-        if (name) this.types.set(name, type);
+        if (name) this.types.set(name, d.type === 'pointer_declarator' ? type + ' *' : type);
       }
     }
   }
@@ -278,6 +363,7 @@ class Evaluator {
           if (c) for (const v of this.expr(c)) parts.push({ val: v, loc: this.loc(c) });
         }
         this.markIdentity(parts);
+        this.textIdentity(n, parts);
         return parts.map((p) => p.val);
       }
       case 'binary_expression': {
@@ -291,7 +377,8 @@ class Evaluator {
         }
         const lv = l ? this.expr(l) : [];
         const rv = r ? this.expr(r) : [];
-        if (['+', '-', '|', '&', '>>', '<<', '^'].includes(op)) return [...lv, ...rv];
+        if (op === '>>') return lv.map((v) => ({ ...v, pfn: true }));
+        if (['+', '-', '|', '&', '<<', '^'].includes(op)) return [...lv, ...rv];
         return [];
       }
       case 'unary_expression':
@@ -337,7 +424,8 @@ class Evaluator {
 
   private readVar(name: string, n: Node): Val[] {
     const b = this.vars.get(name);
-    if (b && b.length) {
+    if (b) {
+      // Assigned in this function: what was assigned is all we know (even nothing).
       const vals = b.map((x) => x.val);
       return this.tested.has(name) ? vals.map((v) => (v.zeroAt ? { ...v, zeroAt: undefined } : v)) : vals;
     }
@@ -348,13 +436,13 @@ class Evaluator {
   }
 
   private readField(n: Node): Val[] {
-    const local = this.readVar(n.text, n);
-    if (local.length) return local;
+    if (this.vars.has(n.text)) return this.readVar(n.text, n);
     const field = n.childForFieldName('field')?.text;
     if (!field) return [];
-    const known = this.env.fields.sources(field);
+    const known = this.env.fields.sources(field, fieldBase(n));
     if (known.length) return known.map((k) => ({ src: k.src, key: `f:${field}`, steps: [], origin: k.loc }));
-    if (this.env.fields.isDmaField(field)) return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n) }];
+    // Declared dma_addr_t somewhere in the driver: a device address, but only by its name.
+    if (this.env.fields.isDmaField(field)) return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n), weak: true }];
     return [];
   }
 
@@ -365,10 +453,14 @@ class Evaluator {
   }
 
   private assignName(name: string, vals: Val[], loc: Loc, offset: number): void {
-    // A plain assignment replaces what the variable held on this path; keep
-    // earlier values only when we are inside a branch (they may survive).
-    if (this.branch.length === 0) this.vars.delete(name);
+    // Each branch arm has its own copy of the state, so an assignment replaces.
+    this.vars.delete(name);
     this.tested.delete(name);
+    // A pointer variable holds a CPU address: a dma_addr_t known only by a field's name is not one.
+    const type = this.types.get(name) ?? '';
+    if (type.includes('*')) vals = vals.filter((v) => !v.weak);
+    // A dma_addr_t assigned from a call we know nothing about is still a device address.
+    if (vals.length === 0 && DMA_TYPE.test(type) && !type.includes('*')) vals = [{ src: 'dma-handle', key: `v:${name}@${offset}`, steps: [], origin: loc }];
     for (const v of vals) this.bind(name, v, loc);
     if (vals.length === 0 && !this.vars.has(name)) this.vars.set(name, []);
     this.events.push({ kind: 'assign', name, offset });
@@ -396,6 +488,7 @@ class Evaluator {
 
   private call(n: Node): Val[] {
     const callee = calleeName(n);
+    if (callee && LOGGING.test(callee)) return [];
     const argNodes = n.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
     const args = argNodes.map((a) => this.expr(a));
     if (!callee) {
@@ -435,7 +528,10 @@ class Evaluator {
       }
       return [{ src, key: `c:${n.startIndex}`, steps: [], origin: this.loc(n) }];
     }
-    if (PASS_THROUGH.has(callee)) return args[0] ?? [];
+    if (PASS_THROUGH.has(callee)) {
+      const vals = args[0] ?? [];
+      return PFN_CONVERT.has(callee) ? vals.map((v) => ({ ...v, pfn: true })) : vals;
+    }
     const sum = this.env.summary(callee);
     if (sum && sum.returns.length) {
       // A helper that looks its parameter up in the IOMMU is a translation of that argument here.
@@ -520,6 +616,27 @@ class Evaluator {
     }
   }
 
+  /**
+   * `d ? iommu_iova_to_phys(d, x) : x` where x is of no known kind (a u64, a
+   * loff_t): the other arm is still the same address taken as physical.
+   */
+  private textIdentity(n: Node, parts: Binding[]): void {
+    if (parts.some((p) => p.val.steps.some((s) => s.word === 'identity'))) return;
+    const arms = [n.childForFieldName('consequence'), n.childForFieldName('alternative')];
+    for (let i = 0; i < 2; i++) {
+      const look = arms[i] ? strip(arms[i]!) : null;
+      const other = arms[1 - i];
+      if (!look || !other || look.type !== 'call_expression' || calleeName(look) !== 'iommu_iova_to_phys') continue;
+      const arg = look.childForFieldName('arguments')?.namedChildren.filter((a) => a && a.type !== 'comment')[1];
+      if (!arg || normalize(arg.text) !== normalize(strip(other).text)) continue;
+      const loc = this.loc(other);
+      const step = { word: 'identity', loc, fn: this.env.fn.name, callee: '' };
+      const same = parts.filter((p) => p.loc.line === loc.line && p.loc.column === loc.column);
+      if (same.length) for (const p of same) p.val = { ...p.val, src: 'dma-handle', steps: [...p.val.steps, step] };
+      else parts.push({ val: { src: 'dma-handle', key: `e:${normalize(arg.text)}`, steps: [step], origin: loc }, loc });
+    }
+  }
+
   private apply(word: string, callee: string, n: Node, input: Val[], handleText?: string): void {
     const ev: ApplyEvent = {
       kind: 'apply',
@@ -538,6 +655,17 @@ class Evaluator {
       if (word !== 'dma-unmap' && input.some((v) => v.steps.some((s) => s.loc === l.ev.loc))) l.ev.usedInside = true;
     }
   }
+}
+
+/** The struct a field is read from, by name: `ring->desc` → ring, `priv->rx.buf` → rx, `q[i].va` → q. */
+export function fieldBase(fe: Node): string {
+  let a = fe.childForFieldName('argument');
+  while (a && (a.type === 'subscript_expression' || a.type === 'parenthesized_expression' || a.type === 'pointer_expression' || a.type === 'cast_expression')) {
+    a = a.type === 'subscript_expression' || a.type === 'pointer_expression' ? a.childForFieldName('argument') : (a.childForFieldName('value') ?? a.namedChildren[a.namedChildren.length - 1]);
+  }
+  if (!a) return '';
+  if (a.type === 'field_expression') return a.childForFieldName('field')?.text ?? '';
+  return a.type === 'identifier' ? a.text : '';
 }
 
 function strip(n: Node): Node {

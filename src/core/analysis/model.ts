@@ -44,6 +44,10 @@ export interface Val {
   zeroAt?: Loc;
   /** Location where the value was defined, e.g. the dma_alloc_coherent() call. */
   origin?: Loc;
+  /** Known only from a declared type or field name, not from a call the analysis saw. */
+  weak?: boolean;
+  /** Shifted into a page frame number (>> PAGE_SHIFT, PFN_DOWN, PHYS_PFN). */
+  pfn?: boolean;
 }
 
 /** A translation-relevant call seen while evaluating a function. */
@@ -132,7 +136,14 @@ export function sameLoc(a: Loc, b: Loc): boolean {
  */
 export function chainOf(vals: Val[], extra: string[] = []): string[] {
   if (vals.length === 0) return extra;
-  const srcWord = (v: Val): string => (v.src === 'param' || v.src.startsWith('domain') ? 'dma-handle' : v.src);
+  // A parameter of unknown kind is named by what is done to it first: a CPU
+  // address when it goes through virt_to_phys()/virt_to_page(), else a device address.
+  const srcWord = (v: Val): string =>
+    v.src === 'param' && ['virt-to-phys', 'virt-to-page', 'virt-addr-valid'].includes(v.steps[0]?.word ?? '')
+      ? 'linear-va'
+      : v.src === 'param' || v.src.startsWith('domain')
+        ? 'dma-handle'
+        : v.src;
   const seqs = vals.map((v) => [srcWord(v), ...v.steps.map((s) => s.word), ...extra]);
   const len = Math.max(...seqs.map((s) => s.length));
   // Align on the longest sequence; shorter alternatives are padded from the end

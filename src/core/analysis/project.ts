@@ -6,7 +6,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
-import { evaluateFunction, type FieldFacts, type FnResult, type Summary, calleeName } from './evaluate';
+import { evaluateFunction, type FieldFacts, type FnResult, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
 
@@ -18,9 +18,12 @@ export interface FileFacts {
   /** Trees parsed from macro bodies, freed with the file. */
   extraTrees: Tree[];
   fns: FnInfo[];
-  fieldSources: { field: string; src: Source; loc: Loc }[];
+  /** `base->field = <call>` assignments; src undefined when the value is of no known kind. */
+  fieldSources: { field: string; base: string; src?: Source; loc: Loc }[];
   dmaFields: Set<string>;
   ownsDomain: boolean;
+  /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*, dma_pool_*, dma_set_mask). */
+  usesDmaApi: boolean;
 }
 
 export function dirOf(path: string): string {
@@ -45,6 +48,7 @@ export function extractFacts(parser: CParser, path: string, text: string): FileF
     fieldSources: [],
     dmaFields: new Set(),
     ownsDomain: /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/.test(text),
+    usesDmaApi: /\bdma_addr_t\b|\bdma_(?:map|alloc|pool)_\w+\s*\(|\bdma_set_(?:mask|coherent_mask|mask_and_coherent)\s*\(/.test(text),
   };
   for (const m of findMacros(tree.rootNode)) {
     // Only macros that mention a translation API or call something can matter; parse those.
@@ -80,12 +84,15 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
     const left = a.childForFieldName('left');
     let right = a.childForFieldName('right');
     while (right && (right.type === 'cast_expression' || right.type === 'parenthesized_expression')) right = right.childForFieldName('value') ?? right.namedChildren[right.namedChildren.length - 1] ?? null;
-    if (left?.type !== 'field_expression' || right?.type !== 'call_expression') continue;
+    if (left?.type !== 'field_expression' || !right) continue;
     const field = left.childForFieldName('field')?.text;
-    const callee = calleeName(right);
-    if (!field || !callee) continue;
-    const src = SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined);
-    if (src && FIELD_ASSIGN_SOURCES.has(src)) facts.fieldSources.push({ field, src, loc: loc(facts.path, a) });
+    if (!field) continue;
+    // NULL, 0 and ERR_PTR() resets say nothing about what the field holds.
+    if (/^(NULL|0|0UL|ERR_PTR\b.*)$/.test(right.text)) continue;
+    const callee = right.type === 'call_expression' ? calleeName(right) : null;
+    let src = callee ? (SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined)) : undefined;
+    if (src && !FIELD_ASSIGN_SOURCES.has(src)) src = undefined;
+    facts.fieldSources.push({ field, base: fieldBase(left), src, loc: loc(facts.path, a) });
   }
   for (const f of root.descendantsOfType('field_declaration')) {
     if (!f) continue;
@@ -103,11 +110,15 @@ export class Project {
   readonly files = new Map<string, FileFacts>();
   private summaries = new Map<string, { path: string; dir: string; summary: Summary }[]>();
 
+  /** Summaries are valid for the current set of files until one is added or removed. */
+  private summariesFresh = false;
+
   add(f: FileFacts): void {
     const old = this.files.get(f.path);
     if (old) disposeFacts(old);
     this.files.set(f.path, f);
     this.fieldCache.clear();
+    this.summariesFresh = false;
   }
 
   remove(path: string): void {
@@ -115,6 +126,7 @@ export class Project {
     if (old) disposeFacts(old);
     this.files.delete(path);
     this.fieldCache.clear();
+    this.summariesFresh = false;
   }
 
   dispose(): void {
@@ -128,14 +140,26 @@ export class Project {
   private fieldFacts(dir: string): FieldFacts {
     const hit = this.fieldCache.get(dir);
     if (hit) return hit;
-    const srcs = new Map<string, { src: Source; loc: Loc }[]>();
+    const srcs = new Map<string, { src?: Source; loc: Loc }[]>();
     const dma = new Set<string>();
     for (const f of this.files.values()) {
       if (f.dir !== dir) continue;
-      for (const s of f.fieldSources) srcs.set(s.field, [...(srcs.get(s.field) ?? []), { src: s.src, loc: s.loc }]);
+      for (const s of f.fieldSources) {
+        const k = `${s.base}.${s.field}`;
+        const list = srcs.get(k);
+        if (list) list.push({ src: s.src, loc: s.loc });
+        else srcs.set(k, [{ src: s.src, loc: s.loc }]);
+      }
       for (const d of f.dmaFields) dma.add(d);
     }
-    const facts: FieldFacts = { sources: (field) => srcs.get(field) ?? [], isDmaField: (field) => dma.has(field) };
+    const sources = (field: string, base: string): { src: Source; loc: Loc }[] => {
+      const list = srcs.get(`${base}.${field}`) ?? [];
+      // Every assignment must agree on the kind; otherwise the field's kind depends on the path.
+      const kinds = new Set(list.map((x) => x.src));
+      if (list.length === 0 || kinds.size !== 1 || kinds.has(undefined)) return [];
+      return list as { src: Source; loc: Loc }[];
+    };
+    const facts: FieldFacts = { sources, isDmaField: (field) => dma.has(field) };
     this.fieldCache.set(dir, facts);
     return facts;
   }
@@ -165,6 +189,7 @@ export class Project {
         fn,
         fields,
         driverOwnsDomain: owns,
+        usesDmaApi: f.usesDmaApi,
         summary: (name) => (name === fn.name ? undefined : this.lookupSummary(name, f.path, f.dir)),
       }),
     );
@@ -175,6 +200,32 @@ export class Project {
    * then evaluates the files asked for and returns their per-function results.
    */
   run(paths: Iterable<string>): FnResult[] {
+    this.learnSummaries();
+    const out: FnResult[] = [];
+    for (const p of paths) {
+      const f = this.files.get(p);
+      if (f) out.push(...this.evaluateFile(f));
+    }
+    return out;
+  }
+
+  /**
+   * Names of helpers whose summary matters at a call site: they return an
+   * address looked up in the IOMMU, rebuilt through the linear map, or one of
+   * the identity fallbacks. A file that calls one of them must be analysed
+   * even when it names no kernel API itself.
+   */
+  translatingHelpers(): Set<string> {
+    this.learnSummaries();
+    const out = new Set<string>();
+    for (const [name, list] of this.summaries) {
+      if (list.some((s) => s.summary.returns.some((v) => v.zeroAt !== undefined || v.steps.length > 0))) out.add(name);
+    }
+    return out;
+  }
+
+  private learnSummaries(): void {
+    if (this.summariesFresh) return;
     for (let round = 0; round < 2; round++) {
       const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
       for (const f of this.files.values()) {
@@ -187,11 +238,6 @@ export class Project {
       }
       this.summaries = next;
     }
-    const out: FnResult[] = [];
-    for (const p of paths) {
-      const f = this.files.get(p);
-      if (f) out.push(...this.evaluateFile(f));
-    }
-    return out;
+    this.summariesFresh = true;
   }
 }

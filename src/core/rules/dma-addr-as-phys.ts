@@ -42,11 +42,17 @@ export const rule: RuleModule = {
           'identity fallback: without an IOMMU domain the DMA address is returned as a physical address, but bus addresses differ from CPU physical addresses (dma-ranges offsets, SWIOTLB bounce buffers, memory encryption)',
       });
     }
-    // 2. phys_to_virt()/pfn_to_page() of a raw DMA handle.
-    for (const e of events) {
+    // 2. phys_to_virt()/pfn_to_page() of a raw DMA handle — once per handle and function.
+    const seenRaw = new Set<string>();
+    for (const e of [...events].sort((x, y) => x.offset - y.offset)) {
       if ((e.word !== 'phys-to-virt' && e.word !== 'pfn-to-page') || guarded(e)) continue;
-      const raw = e.input.filter(isRawDma);
+      // pfn_to_page() takes a frame number: only a DMA address shifted into one is misused
+      // (pfn_to_page(dma >> PAGE_SHIFT)); a dma_addr_t variable reused for a pfn is not.
+      const raw = e.input.filter((v) => isRawDma(v) && (e.word !== 'pfn-to-page' || v.pfn));
       if (raw.length === 0) continue;
+      const rootKey = `${e.loc.path}|${e.fn}|${e.word}|${[...new Set(raw.map((v) => (v.origin ? locKey(v.origin) : v.key)))].sort().join(',')}`;
+      if (seenRaw.has(rootKey)) continue;
+      seenRaw.add(rootKey);
       out.push({
         loc: e.loc,
         fn: e.fn,
@@ -56,11 +62,18 @@ export const rule: RuleModule = {
         message: `${e.callee}() of a DMA address treats it as a CPU physical address; with a dma-ranges offset, SWIOTLB or an IOMMU it is not — keep the CPU address from allocation time`,
       });
     }
-    // 3. A CPU physical address written to the device in place of a mapped DMA address.
-    for (const e of events) {
-      if (e.word !== 'to-device' || guarded(e)) continue;
-      const phys = e.input.filter((v) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'virt-to-phys');
-      if (phys.length === 0) continue;
+    // 3. A CPU physical address written to the device in place of a mapped DMA address —
+    // in a file that deals in DMA addresses (its device is a DMA master; cache
+    // controllers, hypervisor calls and coprocessors take CPU addresses by design),
+    // and only when no mapped DMA address reaches the same place on another path
+    // (virtio's vring_map_one_sg() picks virt_to_phys() only without the DMA API).
+    for (const r of ctx.results) {
+      if (!r.usesDmaApi) continue;
+      for (const e of r.events) {
+      if (e.kind !== 'apply' || e.word !== 'to-device' || guarded(e)) continue;
+      const isPhys = (v: Val) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'virt-to-phys';
+      const phys = e.input.filter(isPhys);
+      if (phys.length === 0 || phys.length !== e.input.length) continue;
       out.push({
         loc: e.loc,
         fn: e.fn,
@@ -69,6 +82,7 @@ export const rule: RuleModule = {
         related: relatedOf(phys, e.loc),
         message: 'a CPU physical address (virt_to_phys/__pa) is given to the device as a DMA address; map the buffer with the DMA API (dma_map_single) and program the returned dma_addr_t',
       });
+      }
     }
     return out;
   },

@@ -30,11 +30,16 @@ export const rule: RuleModule = {
     for (const { uses, vals } of roots.values()) {
       const at = vals[0].zeroAt!;
       const first = uses[0];
+      // The chain of the longest single path through this lookup.
+      let li = 0;
+      vals.forEach((v, i) => {
+        if (v.steps.length > vals[li].steps.length) li = i;
+      });
       out.push({
         loc: at,
         fn: first.fn,
         concerns: ['zero', ...concernsOf(vals).filter((c) => c === 'a')],
-        chain: chainOf(vals, [first.word]),
+        chain: chainOf([vals[li]], [uses[li].word]),
         related: relatedOf(vals, at, uses.map((u) => ({ loc: u.loc, message: `used here without a test for 0 (${u.callee})` }))),
         message: 'the iommu_iova_to_phys() result may be 0 (IOVA not mapped, BLOCKED domain) and is used without a check',
       });

@@ -19,6 +19,13 @@ function firstLinear(v: Val): Loc | undefined {
   return v.steps.slice(start + 1).find((s) => LINEAR_WORDS.has(s.word))?.loc;
 }
 
+/** What a value is, for grouping: the step before the conversion, else where it was defined. */
+function rootOf(v: Val): string {
+  const last = v.steps[v.steps.length - 1];
+  if (last) return locKey(last.loc);
+  return v.origin ? locKey(v.origin) : v.key;
+}
+
 function suspicious(v: Val, e: ApplyEvent): boolean {
   if (isReconstructed(v) || isRawDma(v)) return true;
   return NOT_LINEAR_SOURCES.has(v.src) && e.word !== 'phys-to-virt' && !v.steps.some((s) => LINEAR_WORDS.has(s.word) || s.word === 'pfn-to-page' || s.word === 'page-address');
@@ -49,8 +56,21 @@ export const rule: RuleModule = {
       }
     }
     for (const l of later) roots.get(l.root)?.later.push(l.e);
+    // Once per root: conversions in one function of the same address (the
+    // same helper call, lookup or allocation) are one finding at the first,
+    // with the others as related locations.
+    const grouped = new Map<string, { e: ApplyEvent; vals: Val[]; later: ApplyEvent[]; others: ApplyEvent[] }>();
+    for (const r of [...roots.values()].sort((x, y) => x.e.offset - y.e.offset)) {
+      const k = `${r.e.loc.path}|${r.e.fn}|${[...new Set(r.vals.map(rootOf))].sort().join(',')}`;
+      const g = grouped.get(k);
+      if (g) {
+        g.others.push(r.e);
+        g.later.push(...r.later);
+      } else grouped.set(k, { ...r, others: [] });
+    }
     const out: RawFinding[] = [];
-    for (const { e, vals, later: after } of roots.values()) {
+    for (const { e, vals, later: after0, others } of grouped.values()) {
+      const after = [...after0, ...others];
       // The longest chain through this root (e.g. on to virt_to_page and put_page).
       let chainVals = vals;
       let tail = [e.word];
