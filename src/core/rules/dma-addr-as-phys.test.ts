@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+// dma-addr-as-phys (concern b): a DMA address taken as a CPU physical address,
+// or a CPU physical address handed to the device in place of a DMA address.
+import { ruleTable } from '../testing/table';
+
+ruleTable(
+  'dma-addr-as-phys',
+  [
+    {
+      name: 'identity fallback in a helper: if (!domain) return dma',
+      code: `
+static inline u64 otx2_iova_to_phys(void *iommu_domain, dma_addr_t dma_addr)
+{
+	/* Translation is installed only when IOMMU is present */
+	if (likely(iommu_domain))
+		return iommu_iova_to_phys(iommu_domain, dma_addr);
+	return dma_addr; /*!*/
+}
+`,
+      chain: ['dma-handle', 'iova-to-phys|identity'],
+    },
+    {
+      name: 'identity fallback in a ternary (caam_iova_to_virt)',
+      code: `
+static void *caam_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova_addr)
+{
+	phys_addr_t phys_addr;
+
+	phys_addr = domain ? iommu_iova_to_phys(domain, iova_addr) : iova_addr; /*!*/
+
+	return phys_to_virt(phys_addr);
+}
+`,
+      concerns: ['b', 'c'],
+      chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt'],
+    },
+    {
+      name: 'phys_to_virt() of a dma_addr_t read back from a descriptor',
+      code: `
+static void acme_rx(struct acme_ring *ring, struct acme_rxd *rxd, int len)
+{
+	dma_addr_t dma_addr = le32_to_cpu(rxd->addr);
+
+	acme_swap(phys_to_virt(ALIGN(dma_addr, 4)), len); /*!*/
+}
+`,
+      concerns: ['b', 'c'],
+      chain: ['dma-handle', 'phys-to-virt'],
+    },
+    {
+      name: 'phys_to_virt(sg_dma_address())',
+      code: `
+static void acme_copy(struct acme_req *req, struct scatterlist *s)
+{
+	void *p = phys_to_virt(sg_dma_address(s)); /*!*/
+
+	memcpy(req->buf, p, req->actual);
+}
+`,
+    },
+    {
+      name: 'pfn_to_page(dma >> PAGE_SHIFT)',
+      code: `
+static struct page *acme_dma_page(struct acme_buf *b)
+{
+	return pfn_to_page(b->dma_handle >> PAGE_SHIFT); /*!*/
+}
+
+struct acme_buf { dma_addr_t dma_handle; };
+`,
+      chain: ['dma-handle', 'pfn-to-page'],
+    },
+    {
+      name: 'a fake scatterlist built from a DMA address: pfn_to_page(PFN_DOWN(dma_src))',
+      code: `
+static struct dma_async_tx_descriptor *
+acme_prep_dma_memcpy(struct dma_chan *chan, dma_addr_t dma_dest, dma_addr_t dma_src, size_t len, unsigned long flags)
+{
+	struct scatterlist sgl;
+
+	sg_init_table(&sgl, 1);
+	sg_set_page(&sgl, pfn_to_page(PFN_DOWN(dma_src)), len, /*!*/
+		    offset_in_page(dma_src));
+	sg_dma_address(&sgl) = dma_src;
+	return acme_prep_sg(chan, &sgl, 1, &dma_dest, DMA_MEM_TO_MEM, flags);
+}
+`,
+    },
+    {
+      name: 'virt_to_phys() of a kmalloc buffer written into a descriptor',
+      code: `
+static int acme_post(struct acme_ring *ring, struct acme_desc *desc, size_t len)
+{
+	void *buf = kmalloc(len, GFP_KERNEL);
+	dma_addr_t unused;
+
+	if (!buf)
+		return -ENOMEM;
+	desc->addr = cpu_to_le64(virt_to_phys(buf)); /*!*/
+	return 0;
+}
+`,
+      chain: ['linear-va', 'virt-to-phys', 'to-device'],
+    },
+    {
+      name: 'virt_to_phys() of a page-allocator table programmed into a register',
+      code: `
+static int acme_lcla_allocate(struct acme_base *base)
+{
+	base->lcla_pool.base = (void *)__get_free_pages(GFP_KERNEL, 2);
+	base->lcla_pool.dma_addr = dma_map_single(base->dev, base->lcla_pool.base,
+						  SZ_1K, DMA_TO_DEVICE);
+	writel(virt_to_phys(base->lcla_pool.base), /*!*/
+	       base->virtbase + ACME_DREG_LCLA);
+	return 0;
+}
+`,
+    },
+    {
+      name: 'the nicvf helper in a header and its callers (fallback line reported once)',
+      code: {
+        'drivers/net/ethernet/cavium/thunder/nicvf_queues.h': `
+static inline u64 nicvf_iova_to_phys(struct nicvf *nic, dma_addr_t dma_addr)
+{
+	if (nic->iommu_domain)
+		return iommu_iova_to_phys(nic->iommu_domain, dma_addr);
+	return dma_addr; /*!*/
+}
+`,
+        'drivers/net/ethernet/cavium/thunder/nicvf_queues.c': `
+void nicvf_free_rcv_buffer(struct nicvf *nic, u64 buf_addr)
+{
+	u64 phys_addr = nicvf_iova_to_phys(nic, buf_addr);
+
+	if (phys_addr)
+		put_page(virt_to_page(phys_to_virt(phys_addr)));
+}
+
+struct sk_buff *nicvf_get_rcv_skb(struct nicvf *nic, u64 buf_addr, int len)
+{
+	u64 phys_addr = nicvf_iova_to_phys(nic, buf_addr);
+
+	return build_skb(phys_to_virt(phys_addr), len);
+}
+`,
+      },
+      concerns: ['b', 'c'],
+      chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'],
+    },
+    {
+      name: 'a DMA pool chain walked with phys_to_virt(td->next), once per handle',
+      code: `
+static void acme_free_dma_chain(struct acme_dev *dev, struct acme_req *req)
+{
+	struct acme_td *td = req->td_data;
+	dma_addr_t addr = (dma_addr_t)td->next;
+	unsigned int i;
+
+	for (i = req->chain_len; i > 1; --i) {
+		td = phys_to_virt(addr); /*!*/
+		addr2 = (dma_addr_t)td->next;
+		dma_pool_free(dev->data_requests, td, addr);
+		if (i == 2)
+			td = phys_to_virt(addr);
+		addr = addr2;
+	}
+}
+`,
+    },
+    {
+      name: 'dma_map_single(phys_to_virt(dma_addr)) in both arms of an if',
+      code: `
+static int acme_dma_program(struct device *dev, dma_addr_t dma_addr, u32 len, int tx)
+{
+	if (tx)
+		dma_map_single(dev, phys_to_virt(dma_addr), len, DMA_TO_DEVICE); /*!*/
+	else
+		dma_map_single(dev, phys_to_virt(dma_addr), len, DMA_FROM_DEVICE);
+	return 0;
+}
+`,
+    },
+  ],
+  [
+    {
+      name: 'the DMA_MAPPING_ERROR branch: the buffer came from the page allocator',
+      code: `
+static void acme_free_buf(struct acme_buf *b)
+{
+	if (b->dma == DMA_MAPPING_ERROR)
+		free_page((unsigned long)phys_to_virt(b->dma));
+}
+struct acme_buf { dma_addr_t dma; };
+`,
+    },
+    {
+      name: 'virt_to_phys() given to a hypervisor call (no DMA API in the file)',
+      code: `
+static long acme_hv_register(void *buf)
+{
+	struct acme_hv_desc *desc = (void *)__get_free_page(GFP_KERNEL);
+
+	desc->phys_addr = cpu_to_be64(virt_to_phys(buf));
+	return plpar_hcall_norets(H_ACME, virt_to_phys(desc));
+}
+`,
+    },
+    {
+      name: 'a cache controller programmed by physical address',
+      code: { 'drivers/cache/acme_cache.c': `
+static void acme_cache_op(unsigned long start, unsigned long end, void __iomem *base)
+{
+	unsigned long pa;
+
+	while (end > start) {
+		pa = virt_to_phys((void *)start);
+		writel(pa, base + ACME_L2C_ACC);
+		start += L1_CACHE_BYTES;
+	}
+}
+` },
+    },
+    {
+      name: 'virtio-style: virt_to_phys() only on the path without the DMA API',
+      code: `
+static dma_addr_t acme_map_one(struct acme_vq *vq, void *cpu_addr, size_t size)
+{
+	if (!vq->use_dma_api)
+		return (dma_addr_t)virt_to_phys(cpu_addr);
+	return dma_map_single(vq->dev, cpu_addr, size, DMA_TO_DEVICE);
+}
+
+static void acme_add(struct acme_vq *vq, struct acme_desc *desc, void *buf, size_t len)
+{
+	dma_addr_t addr = acme_map_one(vq, buf, len);
+
+	desc->addr = cpu_to_le64(addr);
+}
+`,
+    },
+    {
+      name: 'a dma_addr_t variable reused for a pfn: pfn_to_page(addr) takes a frame number',
+      code: `
+static void acme_pgt_pfn(struct acme_vmm *vmm, u64 *pfn, struct device *dev)
+{
+	dma_addr_t addr;
+
+	addr = *pfn >> ACME_PFN_ADDR_SHIFT;
+	addr = dma_map_page(dev, pfn_to_page(addr), 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+}
+`,
+    },
+    {
+      name: 'the right way: the device gets the mapped handle, the CPU keeps its pointer',
+      code: `
+static int acme_post(struct acme_ring *ring, struct acme_desc *desc, void *buf, size_t len)
+{
+	dma_addr_t dma = dma_map_single(ring->dev, buf, len, DMA_TO_DEVICE);
+
+	if (dma_mapping_error(ring->dev, dma))
+		return -ENOMEM;
+	desc->addr = cpu_to_le64(dma);
+	ring->va[ring->head] = buf;
+	return 0;
+}
+`,
+    },
+    {
+      name: 'code owning the translation: kernel/dma and arch mm',
+      code: {
+        'kernel/dma/direct.c': `
+static void *dma_direct_va(struct device *dev, dma_addr_t dma_addr)
+{
+	return phys_to_virt(dma_to_phys(dev, dma_addr));
+}
+`,
+        'arch/arm64/mm/dma-acme.c': `
+void *acme_dma_va(dma_addr_t dma) { return phys_to_virt(dma); }
+`,
+      },
+    },
+    {
+      name: 'a helper with no identity fallback (it fails without a domain)',
+      code: `
+static phys_addr_t acme_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
+{
+	if (!domain)
+		return 0;
+	return iommu_iova_to_phys(domain, iova);
+}
+`,
+    },
+    {
+      name: 'phys_to_virt() of a physical address from the page allocator',
+      code: `
+static void *acme_table_va(struct acme_dev *d)
+{
+	phys_addr_t pa = page_to_phys(d->table_page);
+
+	return phys_to_virt(pa);
+}
+`,
+    },
+    {
+      name: 'text in comments and strings',
+      code: `
+/* Do not use phys_to_virt(dma_handle) or pfn_to_page(dma >> PAGE_SHIFT). */
+static void acme_note(void)
+{
+	pr_warn("phys_to_virt(dma_handle) is not portable\\n");
+}
+`,
+    },
+    {
+      name: 'printing a DMA address through a conversion is not a use',
+      code: `
+static void acme_dump(struct acme_ring *r)
+{
+	pr_debug("ring va %p pa %llx\\n", r->va, (u64)virt_to_phys(r->va));
+	dev_dbg(r->dev, "desc %p\\n", phys_to_virt(r->dma));
+}
+struct acme_ring { dma_addr_t dma; };
+`,
+    },
+  ],
+);
