@@ -36,8 +36,21 @@ export const API_NAMES = ['iommu_iova_to_phys', 'phys_to_virt', '__va', 'virt_to
 
 const FIELD_ASSIGN_SOURCES = new Set<Source>(['domain-borrowed', 'domain-owned', 'coherent-va', 'vmalloc-va', 'ioremap-va', 'linear-va', 'dma-handle']);
 
+/**
+ * Kernel annotations that are macros expanding to nothing (sparse address
+ * spaces, section and inlining attributes). tree-sitter cannot know that:
+ * `void __iomem *va = ioremap(...)` parses as a declaration of `__iomem`
+ * followed by `*va = ...`. They are blanked to spaces before parsing, so
+ * offsets, lines and columns stay those of the file.
+ */
+const ANNOTATIONS = /\b(?:__iomem|__user|__rcu|__force|__percpu|__kernel|__bitwise|__must_check|__maybe_unused|__always_unused|__always_inline|__init|__exit|__initdata|__initconst|__cold|__hot|__ro_after_init|__read_mostly|noinline|__noreturn|__visible|__weak)\b/g;
+
+export function blankAnnotations(text: string): string {
+  return text.replace(ANNOTATIONS, (m) => ' '.repeat(m.length));
+}
+
 export function extractFacts(parser: CParser, path: string, text: string): FileFacts {
-  const tree = parser.parse(text);
+  const tree = parser.parse(blankAnnotations(text));
   const facts: FileFacts = {
     path,
     dir: dirOf(path),

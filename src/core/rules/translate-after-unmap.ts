@@ -12,6 +12,17 @@ function exclusive(a: ApplyEvent, b: ApplyEvent): boolean {
   return a.branch.some((x) => b.branch.some((y) => x.node === y.node && x.arm !== y.arm));
 }
 
+/** The handle inside a frame-number or alignment wrapper: `PFN_DOWN(dma)`, `dma>>PAGE_SHIFT` → dma. */
+function core(handle: string): string {
+  let h = handle;
+  for (;;) {
+    const m = h.match(/^(?:PFN_DOWN|PHYS_PFN|__phys_to_pfn|ALIGN|ALIGN_DOWN)\((.*?)(?:,[^,()]*)?\)$/);
+    if (m) h = m[1];
+    else if (/>>(?:PAGE_SHIFT|\d+)$/.test(h)) h = h.replace(/>>(?:PAGE_SHIFT|\d+)$/, '');
+    else return h;
+  }
+}
+
 function baseName(handle: string): string {
   return handle.match(/^[A-Za-z_]\w*/)?.[0] ?? handle;
 }
@@ -33,7 +44,7 @@ export const rule: RuleModule = {
         if (!TRANSLATE.has(t.word) || !t.handleText) continue;
         const u = unmaps.find(
           (x) =>
-            x.handleText === t.handleText &&
+            x.handleText === core(t.handleText!) &&
             x.offset < t.offset &&
             !exclusive(x, t) &&
             !assigns.some((a) => a.offset > x.offset && a.offset < t.offset && (a.name === t.handleText || a.name === baseName(t.handleText!))),

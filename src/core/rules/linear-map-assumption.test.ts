@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+// linear-map-assumption (concern c): linear-map conversions on memory that
+// need not be in the linear map.
+import { ruleTable } from '../testing/table';
+
+ruleTable(
+  'linear-map-assumption',
+  [
+    {
+      name: 'virt_to_page(phys_to_virt()) of an address rebuilt through the nicvf helper',
+      code: {
+        'drivers/net/ethernet/cavium/thunder/nicvf_queues.h': `
+static inline u64 nicvf_iova_to_phys(struct nicvf *nic, dma_addr_t dma_addr)
+{
+	if (nic->iommu_domain)
+		return iommu_iova_to_phys(nic->iommu_domain, dma_addr);
+	return dma_addr;
+}
+`,
+        'drivers/net/ethernet/cavium/thunder/nicvf_queues.c': `
+void nicvf_free_rcv_buffer(struct nicvf *nic, u64 buf_addr)
+{
+	u64 phys_addr = nicvf_iova_to_phys(nic, buf_addr);
+
+	if (phys_addr)
+		put_page(virt_to_page(phys_to_virt(phys_addr))); /*!*/
+}
+`,
+      },
+      concerns: ['a', 'b', 'c'],
+      chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'],
+    },
+    {
+      name: 'two conversions of the same rebuilt address are one finding',
+      code: `
+static struct page *acme_rx_page(struct acme_priv *p, dma_addr_t iova, unsigned int *offset)
+{
+	phys_addr_t pa = iommu_iova_to_phys(p->domain, iova);
+	struct page *page;
+
+	if (!pa)
+		return NULL;
+	page = virt_to_page(phys_to_virt(pa)); /*!*/
+	*offset = phys_to_virt(pa) - page_address(page);
+	return page;
+}
+`,
+    },
+    {
+      name: 'virt_to_page() of dma_alloc_coherent() memory handed to sg_set_page()',
+      code: `
+static int acme_spi_dma_init(struct acme_spi *dma, struct device *dev)
+{
+	dma->rx_buf_virt = dma_alloc_coherent(dev, PAGE_SIZE, &dma->rx_buf_dma, GFP_KERNEL);
+	if (!dma->rx_buf_virt)
+		return -ENOMEM;
+	return 0;
+}
+
+static void acme_spi_handle_dma(struct acme_spi *dma, struct scatterlist *sg, int size)
+{
+	sg_set_page(sg, virt_to_page(dma->rx_buf_virt), size, 0); /*!*/
+}
+`,
+      chain: ['coherent-va', 'virt-to-page'],
+    },
+    {
+      name: 'virt_to_phys() of coherent memory reported to user space',
+      code: `
+static int acme_alloc_ucontext(struct acme_ctx *ctx, struct device *dev, struct acme_uresp *resp)
+{
+	ctx->tbl.va = dma_alloc_coherent(dev, ctx->tbl.len, &ctx->tbl.pa, GFP_KERNEL);
+	if (!ctx->tbl.va)
+		return -ENOMEM;
+	resp->tbl_page = virt_to_phys(ctx->tbl.va); /*!*/
+	return 0;
+}
+`,
+    },
+    {
+      name: 'remap_pfn_range(virt_to_phys(vmalloc()))',
+      code: `
+static int acme_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	void *buf = vmalloc_user(ACME_BUF_SIZE);
+
+	return remap_pfn_range(vma, vma->vm_start, virt_to_phys(buf) >> PAGE_SHIFT, /*!*/
+			       ACME_BUF_SIZE, vma->vm_page_prot);
+}
+`,
+      chain: ['vmalloc-va', 'virt-to-phys'],
+    },
+    {
+      name: 'virt_to_page() of ioremap() memory',
+      code: `
+static void acme_fb_reserve(struct acme_fb *fb, resource_size_t base, size_t size)
+{
+	void __iomem *va = ioremap(base, size);
+
+	SetPageReserved(virt_to_page(va)); /*!*/
+}
+`,
+    },
+    {
+      name: 'virt_addr_valid() of dma_pool memory',
+      code: `
+static void acme_free(struct acme_dev *d)
+{
+	void *v = dma_pool_alloc(d->pool, GFP_KERNEL, &d->v_dma);
+
+	if (v && virt_addr_valid(v)) /*!*/
+		kfree(v);
+}
+`,
+    },
+    {
+      name: 'phys_to_virt() of a raw DMA handle from the completion',
+      code: `
+static void acme_clean_tx(struct acme_priv *priv, const struct qm_fd *fd)
+{
+	dma_addr_t addr = qm_fd_addr(fd);
+	void *vaddr = phys_to_virt(addr); /*!*/
+
+	skb_free_frag(vaddr);
+}
+`,
+      concerns: ['b', 'c'],
+    },
+    {
+      name: 'the caam helper: a rebuilt address returned through phys_to_virt()',
+      code: `
+static void *caam_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova_addr)
+{
+	phys_addr_t phys_addr;
+
+	phys_addr = domain ? iommu_iova_to_phys(domain, iova_addr) : iova_addr;
+
+	return phys_to_virt(phys_addr); /*!*/
+}
+`,
+      concerns: ['a', 'b', 'c'],
+    },
+    {
+      name: 'a coherent buffer added to a gen_pool by virt_to_phys()',
+      code: `
+static int acme_create_genpool(struct acme_info *cfv, struct device *dev)
+{
+	cfv->alloc_addr = dma_alloc_coherent(dev, cfv->allocsz, &cfv->alloc_dma, GFP_KERNEL);
+	return gen_pool_add_virt(cfv->genpool, (unsigned long)cfv->alloc_addr,
+				 (phys_addr_t)virt_to_phys(cfv->alloc_addr), /*!*/
+				 cfv->allocsz, -1);
+}
+`,
+    },
+  ],
+  [
+    {
+      name: 'is_vmalloc_addr() guard picks the right conversion',
+      code: `
+static struct page *acme_buf_page(void *buf)
+{
+	void *v = kvmalloc(SZ_1M, GFP_KERNEL);
+
+	if (is_vmalloc_addr(v))
+		return vmalloc_to_page(v);
+	else
+		return virt_to_page(v);
+}
+`,
+    },
+    {
+      name: 'virt_to_phys() of kmalloc memory recorded at allocation and turned back later',
+      code: `
+static int acme_ring_alloc(struct acme_ring *r)
+{
+	r->va = kzalloc(r->size, GFP_KERNEL);
+	if (!r->va)
+		return -ENOMEM;
+	r->pa = virt_to_phys(r->va);
+	return 0;
+}
+
+static void *acme_ring_entry(struct acme_ring *r, unsigned int i)
+{
+	return phys_to_virt(r->pa + i * r->stride);
+}
+`,
+    },
+    {
+      name: 'an offset-based *_to_virt helper from a recorded ring base',
+      code: `
+struct acme_ring { void *base; dma_addr_t base_dma; };
+
+static inline void *acme_dma_to_virt(struct acme_ring *r, dma_addr_t dma)
+{
+	return r->base + (dma - r->base_dma);
+}
+
+static void acme_complete(struct acme_ring *r, dma_addr_t dma)
+{
+	struct acme_desc *d = acme_dma_to_virt(r, dma);
+
+	d->status = 0;
+}
+`,
+    },
+    {
+      name: 'the page allocator: __get_free_pages() then virt_to_page()',
+      code: `
+static int acme_alloc_table(struct acme_dev *d)
+{
+	unsigned long va = __get_free_pages(GFP_KERNEL, 1);
+
+	d->table_page = virt_to_page((void *)va);
+	return 0;
+}
+`,
+    },
+    {
+      name: 'the if-arm that allocated from the page allocator (the other arm used ioremap)',
+      code: `
+static int acme_fb_probe(struct acme_fb *fb, unsigned long base, unsigned long size)
+{
+	unsigned long virtual_start, page;
+
+	if (base) {
+		virtual_start = (unsigned long)ioremap(base, size);
+	} else {
+		virtual_start = (unsigned long)__get_free_pages(GFP_DMA, get_order(size));
+		for (page = virtual_start; page < PAGE_ALIGN(virtual_start + size); page += PAGE_SIZE)
+			SetPageReserved(virt_to_page(page));
+	}
+	return 0;
+}
+`,
+    },
+    {
+      name: 'a field filled from kmalloc() in one place and memremap() in another says nothing',
+      code: `
+static int acme_synic_alloc(struct acme_cpu *c)
+{
+	c->msg_page = (void *)get_zeroed_page(GFP_ATOMIC);
+	return 0;
+}
+
+static void acme_synic_enable(struct acme_cpu *c, u64 base)
+{
+	if (acme_root_partition) {
+		c->msg_page = memremap(base, PAGE_SIZE, MEMREMAP_WB);
+	} else {
+		acme_hv_set_gpa(virt_to_phys(c->msg_page));
+	}
+}
+`,
+    },
+    {
+      name: 'dma_mmap_coherent() instead of remap_pfn_range(virt_to_phys())',
+      code: `
+static int acme_mmap(struct acme_dev *d, struct vm_area_struct *vma)
+{
+	d->va = dma_alloc_coherent(d->dev, d->size, &d->dma, GFP_KERNEL);
+	return dma_mmap_coherent(d->dev, vma, d->va, d->dma, d->size);
+}
+`,
+    },
+    {
+      name: 'a debug print of virt_to_phys() of coherent memory',
+      code: `
+static void acme_dump(struct acme_q *q, struct device *dev)
+{
+	q->queue = dma_alloc_coherent(dev, q->size, &q->dma_addr, GFP_KERNEL);
+	pr_debug("queue va %p pa 0x%llx\\n", q->queue, (unsigned long long)virt_to_phys(q->queue));
+}
+`,
+    },
+    {
+      name: 'the same code under drivers/iommu is silent',
+      code: { 'drivers/iommu/acme-iommu.c': `
+static void *acme_iommu_table(struct acme_iommu *i)
+{
+	i->va = dma_alloc_coherent(i->dev, SZ_4K, &i->dma, GFP_KERNEL);
+	return virt_to_page(i->va);
+}
+` },
+    },
+    {
+      name: 'dma_alloc_noncoherent() memory is in the linear map',
+      code: `
+static struct page *acme_nc_page(struct acme_obj *o)
+{
+	void *vaddr = dma_alloc_noncoherent(o->dev, o->size, &o->dma, DMA_BIDIRECTIONAL, GFP_KERNEL);
+
+	return virt_to_page(vaddr);
+}
+`,
+    },
+  ],
+);
