@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+// The engine around the rules: suppressions, .iova-lens.json, macros,
+// cross-file helpers, broken C, the fixture contract and the wasm loader.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, show, testParser } from './testing/check';
+import { Checker, mayMatter, compareFindings, docUrl } from './engine';
+import { parseConfig, validateConfig, ConfigError, DEFAULT_CONFIG } from './config';
+import { RULE_IDS } from './rules/index';
+import { findSuppressions } from './suppress';
+import { loadParser, WasmMissingError } from '../server/wasm';
+
+const HELPER = `
+static void *acme_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova)
+{
+	return phys_to_virt(iommu_iova_to_phys(domain, iova));
+}
+`;
+
+describe('suppressions', () => {
+  test('a suppression on the line before silences its rule there, and only that rule', async () => {
+    const fs = await check(`
+static void *acme_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova)
+{
+	/* iova-lens-ignore iova-reverse-lookup: our own UNMANAGED domain, see acme_attach() */
+	return phys_to_virt(iommu_iova_to_phys(domain, iova));
+}
+`);
+    assert.ok(!fs.some((f) => f.rule === 'iova-reverse-lookup'), show(fs));
+    assert.ok(fs.some((f) => f.rule === 'iova-phys-unchecked' && f.line === 5), show(fs));
+    assert.ok(!fs.some((f) => f.rule === 'unused-suppression'), show(fs));
+  });
+
+  test('a suppression at the end of the line', async () => {
+    const fs = await check(`
+static void *v(struct iommu_domain *d, dma_addr_t a)
+{
+	return phys_to_virt(iommu_iova_to_phys(d, a)); // iova-lens-ignore iova-phys-unchecked: mapped two lines above
+}
+`);
+    assert.ok(!fs.some((f) => f.rule === 'iova-phys-unchecked' || f.rule === 'unused-suppression'), show(fs));
+  });
+
+  test('an unused suppression is reported where it is written', async () => {
+    const fs = await check(`
+static int acme_ok(void)
+{
+	/* iova-lens-ignore linear-map-assumption: nothing here any more */
+	return 0;
+}
+`);
+    assert.equal(fs.length, 1, show(fs));
+    assert.equal(fs[0].rule, 'unused-suppression');
+    assert.equal(fs[0].line, 4);
+    assert.equal(fs[0].function, null);
+    assert.match(fs[0].message, /no linear-map-assumption finding on line 5/);
+  });
+
+  test('a suppression without a reason does not silence and is reported', async () => {
+    const fs = await check(`
+static void *v(struct iommu_domain *d, dma_addr_t a)
+{
+	/* iova-lens-ignore iova-reverse-lookup */
+	return phys_to_virt(iommu_iova_to_phys(d, a));
+}
+`);
+    assert.ok(fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 5), show(fs));
+    const u = fs.find((f) => f.rule === 'unused-suppression');
+    assert.ok(u, show(fs));
+    assert.match(u!.message, /needs a reason/);
+  });
+
+  test('rule severity off also turns off its findings, unused-suppression can be turned off', async () => {
+    const fs = await check(HELPER, { config: { rules: { 'iova-reverse-lookup': 'off', 'iova-phys-unchecked': 'error' } } });
+    assert.ok(!fs.some((f) => f.rule === 'iova-reverse-lookup'));
+    assert.equal(fs.find((f) => f.rule === 'iova-phys-unchecked')?.severity, 'error');
+    const none = await check('/* iova-lens-ignore dma-addr-as-phys: stale */\nint x;\n', { config: { rules: { 'unused-suppression': 'off' } } });
+    assert.deepEqual(none, []);
+  });
+
+  test('findSuppressions parses rule, reason and target line', () => {
+    const s = findSuppressions('int a;\n/* iova-lens-ignore dma-addr-as-phys: 1:1 SoC */\nint b; // iova-lens-ignore linear-map-assumption: page allocator\n');
+    assert.deepEqual(
+      s.map((x) => [x.rule, x.reason, x.line, x.target]),
+      [
+        ['dma-addr-as-phys', '1:1 SoC', 2, 3],
+        ['linear-map-assumption', 'page allocator', 3, 3],
+      ],
+    );
+  });
+});
+
+describe('.iova-lens.json', () => {
+  test('a valid config', () => {
+    const c = parseConfig(
+      JSON.stringify({ rules: { 'dma-addr-as-phys': 'error' }, include: ['drivers/**'], exclude: ['**/asic_reg/**'], ownsTranslation: ['drivers/iommu/**'] }),
+      '.iova-lens.json',
+      RULE_IDS,
+    );
+    assert.equal(c.rules['dma-addr-as-phys'], 'error');
+    assert.deepEqual(c.exclude, ['**/asic_reg/**']);
+  });
+  const bad: [string, unknown, RegExp][] = [
+    ['unknown key', { rulez: {} }, /unknown key "rulez"/],
+    ['unknown rule', { rules: { 'iova-reverse-lookups': 'off' } }, /rules\.iova-reverse-lookups/],
+    ['wrong severity', { rules: { 'dma-addr-as-phys': 'loud' } }, /"rules\.dma-addr-as-phys" must be one of/],
+    ['rules not an object', { rules: ['x'] }, /"rules" must be an object/],
+    ['include not an array', { include: 'drivers/**' }, /"include" must be an array/],
+    ['exclude with a number', { exclude: [1] }, /"exclude" must be an array/],
+    ['ownsTranslation not an array', { ownsTranslation: true }, /"ownsTranslation" must be an array/],
+    ['not an object', [1, 2], /must be a JSON object/],
+  ];
+  for (const [name, raw, re] of bad) {
+    test(`rejects: ${name}`, () => {
+      assert.throws(() => validateConfig(raw, '/tree/.iova-lens.json', RULE_IDS), (e: Error) => e instanceof ConfigError && re.test(e.message) && e.message.startsWith('/tree/.iova-lens.json'));
+    });
+  }
+  test('rejects invalid JSON with the file name', () => {
+    assert.throws(() => parseConfig('{ "rules": ', 'x/.iova-lens.json', RULE_IDS), /x\/\.iova-lens\.json: invalid JSON/);
+  });
+  test('include and exclude apply to reported paths', async () => {
+    const files = { 'drivers/a/x.c': HELPER, 'drivers/b/asic_reg/y.c': HELPER };
+    const fs = await check(files, { config: { exclude: ['**/asic_reg/**'] } });
+    assert.ok(fs.length > 0 && fs.every((f) => f.path === 'drivers/a/x.c'), show(fs));
+    const only = await check(files, { config: { include: ['drivers/b/**'] } });
+    assert.ok(only.length > 0 && only.every((f) => f.path === 'drivers/b/asic_reg/y.c'), show(only));
+  });
+});
+
+describe('analysis', () => {
+  test('a macro calling a helper macro', async () => {
+    const fs = await check(`
+#define ACME_PA(d, a)		iommu_iova_to_phys((d), (a))
+#define ACME_VA(d, a)		phys_to_virt(ACME_PA(d, a))
+
+static void acme_rx(struct acme_priv *p, dma_addr_t a)
+{
+	memcpy(p->buf, ACME_VA(p->domain, a), 64);
+}
+`);
+    assert.ok(fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 2), show(fs));
+  });
+
+  test('cross-file: a caller in another file of the driver is a related location', async () => {
+    const fs = await check({
+      'drivers/net/ethernet/acme/acme_util.c': `
+void *acme_iova_to_virt(struct acme_priv *p, dma_addr_t iova)
+{
+	phys_addr_t pa = iommu_iova_to_phys(p->domain, iova);
+
+	return phys_to_virt(pa);
+}
+`,
+      'drivers/net/ethernet/acme/acme.h': 'void *acme_iova_to_virt(struct acme_priv *p, dma_addr_t iova);\n',
+      'drivers/net/ethernet/acme/acme_rx.c': `
+#include "acme.h"
+static void acme_rx(struct acme_priv *p, dma_addr_t a, int len)
+{
+	struct sk_buff *skb = build_skb(acme_iova_to_virt(p, a), len);
+
+	napi_gro_receive(&p->napi, skb);
+}
+`,
+    });
+    const f = fs.find((x) => x.rule === 'iova-reverse-lookup');
+    assert.ok(f, show(fs));
+    assert.equal(f!.path, 'drivers/net/ethernet/acme/acme_util.c');
+    assert.ok(f!.related.some((r) => r.path === 'drivers/net/ethernet/acme/acme_rx.c' && r.line === 5), JSON.stringify(f!.related));
+    assert.deepEqual(f!.chain, ['dma-handle', 'iova-to-phys', 'phys-to-virt', 'cpu-access']);
+  });
+
+  test('the domain source is a related location', async () => {
+    const fs = await check(`
+static int acme_probe(struct acme_priv *p)
+{
+	p->domain = iommu_get_domain_for_dev(p->dev);
+	return 0;
+}
+
+static void *acme_va(struct acme_priv *p, dma_addr_t a)
+{
+	return phys_to_virt(iommu_iova_to_phys(p->domain, a));
+}
+`);
+    const f = fs.find((x) => x.rule === 'iova-reverse-lookup')!;
+    assert.ok(f.related.some((r) => r.line === 4 && /borrowed/.test(r.message)), JSON.stringify(f.related));
+  });
+
+  test('broken C still yields findings for the parts that parse', async () => {
+    const fs = await check(`
+static int acme_broken(struct acme_priv *p {
+	int x = ;
+	return container_of(p, struct acme_priv, dev
+}
+
+static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
+{
+	struct acme_priv *p = container_of(d, struct acme_priv, domain);
+	(__force __be16)p->vlan;
+	return phys_to_virt(iommu_iova_to_phys(d, iova));
+}
+
+#ifdef CONFIG_ACME
+static void half(void) {
+	if (x)
+#else
+	if (y)
+#endif
+		put_page(virt_to_page(phys_to_virt(iommu_iova_to_phys(d, q))));
+}
+`);
+    assert.ok(fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 11), show(fs));
+  });
+
+  test('mayMatter: API names and learned helper names, not other text', () => {
+    assert.ok(mayMatter('x = phys_to_virt(a);'));
+    assert.ok(!mayMatter('int main(void) { return 0; }'));
+    assert.ok(mayMatter('v = acme_iova_to_virt(p, a);', new Set(['acme_iova_to_virt'])));
+  });
+
+  test('helperNames() lists only helpers that translate', async () => {
+    const parser = await testParser();
+    const c = new Checker(parser, DEFAULT_CONFIG);
+    c.setFile('drivers/x/a.c', `${HELPER}\nstatic int acme_plain(int a) { return a + 1; }\nstatic void *acme_va(void *p) { return virt_to_page(p); }\n`);
+    assert.deepEqual([...c.helperNames()].sort(), ['acme_iova_to_virt', 'acme_va']);
+    c.project.dispose();
+  });
+
+  test('findings are sorted and carry the contract fields', async () => {
+    const fs = await check({ 'drivers/b.c': HELPER, 'drivers/a.c': HELPER });
+    assert.deepEqual([...fs].sort(compareFindings), fs);
+    for (const f of fs) {
+      assert.ok(f.line >= 1 && f.column >= 1 && f.endLine >= f.line);
+      assert.ok(['error', 'warning', 'info'].includes(f.severity));
+    }
+    assert.match(docUrl('dma-addr-as-phys'), /dma-addr-as-phys\.md$/);
+  });
+});
+
+describe('the sample workspace (a contract with the editor and the e2e tests)', () => {
+  test('exactly the five findings', async () => {
+    let root = __dirname;
+    while (!existsSync(join(root, 'test', 'fixtures', 'workspace'))) root = join(root, '..');
+    const ws = join(root, 'test', 'fixtures', 'workspace');
+    const paths = [
+      'drivers/net/ethernet/cavium/thunder/nicvf_queues.h',
+      'drivers/net/ethernet/cavium/thunder/nicvf_queues.c',
+      'drivers/net/ethernet/acme/acme_rx.c',
+    ];
+    const files: Record<string, string> = {};
+    for (const p of paths) files[p] = readFileSync(join(ws, p), 'utf8');
+    const fs = await check(files);
+    assert.deepEqual(
+      fs.map((f) => `${f.path.split('/').pop()}:${f.line} ${f.rule}`),
+      [
+        'nicvf_queues.c:50 linear-map-assumption',
+        'nicvf_queues.c:64 linear-map-assumption',
+        'nicvf_queues.h:32 iova-reverse-lookup',
+        'nicvf_queues.h:33 dma-addr-as-phys',
+      ],
+    );
+    const rl = fs.find((f) => f.rule === 'iova-reverse-lookup')!;
+    assert.deepEqual(rl.concerns, ['a', 'b', 'c']);
+    assert.deepEqual(rl.chain, ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page']);
+  });
+});
+
+describe('the wasm loader', () => {
+  test('a missing wasm is a WasmMissingError naming the path', async () => {
+    await assert.rejects(loadParser('/nonexistent/iova-lens-dist'), (e: Error) => {
+      assert.ok(e instanceof WasmMissingError);
+      assert.match(e.message, /\/nonexistent\/iova-lens-dist\/web-tree-sitter\.wasm/);
+      return true;
+    });
+  });
+});
