@@ -19,7 +19,14 @@ test('extension-host suite in the real VS Code server', { timeout: 40 * 60_000 }
 
   const r = await h.runExtensionHostSuite({ extensionDevelopmentPath, extensionTestsPath });
   for (const c of r.cases) {
-    await t.test(c.name, () => { if (!c.ok) throw new Error(c.error); });
+    await t.test(c.name, () => {
+      if (c.ok) return;
+      // show the extension host's own error and stack, not this file's
+      const text = c.error ?? '(no error text)';
+      const err = new Error(text.split('\n')[0].replace(/^\w*Error(?: \[\w+\])?: /, ''));
+      err.stack = text;
+      throw err;
+    });
   }
   const tail = () => r.console.filter((l) => !/open-vsx|ENOTFOUND|serviceWorker/.test(l)).slice(-30).join('\n');
   assert.ok(r.cases.length > 0, `the suite reported no cases (exit code ${r.exitCode}); browser console tail:\n${tail()}`);

@@ -161,19 +161,18 @@ export async function newProfile(tag: string): Promise<Profile> {
 
 /**
  * Packages the extension from the current dist/ (built by `npm test`'s
- * pretest) exactly as a user gets it, with vsce into test-results/.
+ * pretest) exactly as a user gets it: scripts/package.mjs (the second half of
+ * `npm run package`: vsce on a staging copy) → iova-lens.vsix at the repo root.
  */
 export function packageVsix(): string {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'extension.js'))) {
     throw new Error('dist/extension.js is missing: run `npm run build` (npm test does it in pretest)');
   }
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const out = path.join(RESULTS, 'iova-lens.vsix');
+  const out = path.join(ROOT, 'iova-lens.vsix');
   fs.rmSync(out, { force: true });
-  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
   const start = Date.now();
-  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--out', out], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`packaging (node scripts/package.mjs) failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   log(`packaged ${path.relative(ROOT, out)} (${(fs.statSync(out).size / 1024).toFixed(0)} KB) in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   return out;
 }
