@@ -1,0 +1,23 @@
+// Judging a result against the truth (the buffer the driver really allocated).
+
+import type { Machine } from './machine';
+import type { Outcome } from './types';
+
+export interface Buffer {
+  pfn: bigint;
+  offset: number;
+  size: number;
+  /** The packet's content label, to check what a CPU read sees. */
+  label: string;
+}
+
+/** Classifies a PA the code ended up using: same page as the buffer, a bounce slot, another RAM page, or nothing. */
+export function classifyPa(m: Machine, pa: bigint, buf: Buffer): Outcome | null {
+  if (pa >> m.cpu.pageShift === buf.pfn) return null;
+  if (pa === 0n) return 'null';
+  if (m.swiotlb && m.swiotlb.isSwiotlbBuffer(pa)) return 'bounce-slot';
+  if (m.mem.isRam(pa)) return 'wrong-page';
+  return 'fault';
+}
+
+export function bufferPa(m: Machine, b: Buffer): bigint { return (b.pfn << m.cpu.pageShift) + BigInt(b.offset); }
