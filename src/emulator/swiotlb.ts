@@ -72,7 +72,7 @@ export class Swiotlb {
         void dir; void attrs;
         return tlb;
       }
-      const step = startAddrAlign(index) ? 1 : stride;
+      const step = startAddrAlign(index) ? stride : 1;
       index = (index + step) % this.nslabs;
       checked += step;
     }
