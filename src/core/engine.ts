@@ -3,7 +3,7 @@
 // Finding contract: severity from config, owners of the translation silenced,
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
-import { Project, extractFacts, API_NAMES } from './analysis/project';
+import { Project, extractFacts } from './analysis/project';
 import { RULES } from './rules/index';
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
@@ -23,11 +23,17 @@ function severityFor(cfg: Config, rule: RuleId, def: Severity): Severity | 'off'
   return cfg.rules[rule] ?? def;
 }
 
-const API_RE = new RegExp(`\\b(?:${API_NAMES.join('|')})\\b`);
+// Tier 1: conversions that rebuild a CPU address — always worth a parse.
+const REVERSE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr)\b/;
+// Tier 2: linear-map conversions matter only next to memory that may not be
+// linear-mapped, or next to something written to the device.
+const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|virt_to_phys|__pa|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
+const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci_(?:z?alloc_consistent|iomap)|pcim_iomap|dma_pool_z?alloc|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|\w*ioremap\w*|\w*memremap|cpu_to_[lb]e(?:32|64)|\w*write[lq]\w*|iowrite(?:32|64))\b/;
 
 /** Cheap text test: can this file matter at all? (API names, or the name of a helper learned elsewhere). */
 export function mayMatter(text: string, helperNames?: ReadonlySet<string>): boolean {
-  if (API_RE.test(text)) return true;
+  if (REVERSE_RE.test(text)) return true;
+  if (LINEAR_RE.test(text) && NON_LINEAR_RE.test(text)) return true;
   if (helperNames && helperNames.size) {
     for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (helperNames.has(m[1])) return true;
   }

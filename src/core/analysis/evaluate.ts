@@ -574,7 +574,10 @@ class Evaluator {
     const loc = this.loc(n);
     const out: Val[] = [];
     for (const r of sum.returns) {
-      const zeroAt = r.zeroAt ? loc : undefined;
+      // A possibly-0 lookup the helper returns as is: the caller must test it.
+      // One the helper already fed to phys_to_virt() was used (and is reported) there.
+      const last = r.steps[r.steps.length - 1]?.word;
+      const zeroAt = r.zeroAt && (last === 'iova-to-phys' || last === 'identity') ? loc : undefined;
       if (r.param === undefined) {
         out.push({ ...r, zeroAt });
         continue;

@@ -190,8 +190,13 @@ export class Project {
   private lookupSummary(name: string, path: string, dir: string): Summary | undefined {
     const c = this.summaries.get(name);
     if (!c || c.length === 0) return undefined;
-    return (c.find((s) => s.path === path) ?? c.find((s) => s.dir === dir) ?? (c.length === 1 ? c[0] : undefined))?.summary;
+    // A driver's helpers live in its own folder (nicvf_queues.h, otx2_common.h,
+    // dpaa2-eth.h): resolving within the folder keeps the analysis of one
+    // driver independent of the others, so whole-tree scans split across
+    // workers and CI shards give the same findings as one process.
+    return (c.find((s) => s.path === path) ?? c.find((s) => s.dir === dir))?.summary;
   }
+
 
   private evaluateFile(f: FileFacts): FnResult[] {
     const fields = this.fieldFacts(f.dir);
