@@ -1,0 +1,145 @@
+// iommu_iova_to_phys() by era and driver (facts §4.2), the device's view
+// (IOTLB, faults with SMMU event names), the IOVA allocator and SWIOTLB.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Machine } from './machine';
+import { parsePlatform } from './platform';
+import { IovaDomain } from './iova';
+import { Swiotlb, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC } from './swiotlb';
+import { Memory } from './memory';
+import { Trace } from './trace';
+import { Arm64Space } from './cpu-space';
+
+/** Maps one buffer and asks iommu_iova_to_phys about handle+2. */
+function lookup(spec: string): { pa: bigint; dma: bigint; out: bigint; m: Machine } {
+  const m = new Machine(parsePlatform(spec), true);
+  const pfn = m.mem.allocPage('buf');
+  const dma = m.dmaMapPage(pfn, 0x780, 1920, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+  const pa = (pfn << m.cpu.pageShift) + 0x782n;
+  const d = m.domainForDev();
+  return { pa, dma, out: d ? d.iovaToPhys(dma + 2n) : -1n, m };
+}
+
+test('arm-smmu(-v3): identity → 0 in 2017, IOVA after bdf95923086f and in 6.12; DMA → walk; BLOCKED → 0', () => {
+  for (const iommu of ['smmuv2', 'smmuv3']) {
+    const old = lookup(`arm64-64k,iommu=${iommu},domain=identity,era=2017`);
+    assert.equal(old.dma, old.pa - 2n, 'identity: dma-direct, DMA = PA');
+    assert.equal(old.out, 0n);
+    const patched = lookup(`arm64-64k,iommu=${iommu},domain=identity,era=patched`);
+    assert.equal(patched.out, patched.dma + 2n);
+    const now = lookup(`arm64-64k,iommu=${iommu},domain=identity`);
+    assert.equal(now.out, now.dma + 2n);
+    const dma = lookup(`arm64-64k,iommu=${iommu},domain=dma`);
+    assert.notEqual(dma.dma, dma.pa - 2n);
+    assert.equal(dma.out, dma.pa);
+    assert.equal(lookup(`arm64-64k,iommu=${iommu},domain=blocked`).out, 0n);
+    const un = new Machine(parsePlatform(`arm64-64k,iommu=${iommu},domain=unmanaged`), false);
+    assert.equal(un.iommu!.map(0x1000_0000n, 0x9_0000_0000n, 0x10000n, 3), 0);
+    assert.equal(un.iommu!.iovaToPhys(0x1000_1234n), 0x9_0000_1234n);
+  }
+});
+
+test('AMD and Intel variants', () => {
+  const amd = lookup('x86-amd');
+  assert.equal(amd.out, amd.pa);
+  assert.equal(lookup('x86-amd,domain=identity,era=patched').out, lookup('x86-amd,domain=identity,era=patched').dma + 2n);
+  const intel = lookup('x86-intel');
+  assert.equal(intel.out, intel.pa, '6.12: page address + offset');
+  const i54 = lookup('x86-intel-5.4');
+  assert.equal(i54.out, i54.pa & ~0xfffn, 'v5.3..v5.5: the in-page offset is dropped');
+  const i17 = lookup('x86-intel,era=2017');
+  assert.equal(i17.out, -1n, 'no default domain: iommu_get_domain_for_dev() is NULL');
+  assert.equal(lookup('x86-intel,domain=identity').out, lookup('x86-intel,domain=identity').dma + 2n);
+});
+
+test('SMMUv3 device view: F_TRANSLATION for unmapped, F_PERMISSION for a write to read-only, abort STE records nothing', () => {
+  const m = new Machine(parsePlatform('arm64-64k-smmuv3'), true);
+  const io = m.iommu!;
+  assert.equal(io.steWord0(), 0xbn, 'V=1, Config=5 (S1 translate)');
+  assert.equal(m.deviceWrite(0x1234_0000n, 64, 'x'), null);
+  assert.equal(m.trace.events.at(-1)!.op === 'fault' && (m.trace.events.at(-1) as { event: string }).event, 'F_TRANSLATION');
+  io.map(0x2000_0000n, 0x9_0000_0000n, 0x10000n, 1 | 4);
+  assert.equal(m.deviceWrite(0x2000_0010n, 64, 'x'), null);
+  assert.equal((m.trace.events.at(-1) as { event: string }).event, 'F_PERMISSION');
+  const b = new Machine(parsePlatform('arm64-64k-smmuv3,domain=blocked'), true);
+  assert.equal(b.iommu!.steWord0(), 1n, 'V=1, Config=0 (abort)');
+  assert.equal(b.deviceWrite(0x1000n, 4, 'x'), null);
+  const v2 = new Machine(parsePlatform('arm64-64k,iommu=smmuv2'), true);
+  assert.equal(v2.deviceWrite(0x1234_0000n, 64, 'x'), null);
+  assert.equal((v2.trace.events.at(-1) as { event: string }).event, 'FSR.TF');
+});
+
+test('IOVA allocator: top-down 1-granule allocations, size alignment, rcache LIFO reuse', () => {
+  const d = new IovaDomain(65536);
+  const lim = 0xffff;
+  assert.deepEqual([d.allocFast(1, lim), d.allocFast(1, lim), d.allocFast(1, lim)], [0xffff, 0xfffe, 0xfffd]);
+  const d4 = new IovaDomain(4096);
+  const l4 = 0xfffff;
+  assert.equal(d4.allocFast(1, l4) * 4096, 0xffff_f000);
+  const three = d4.allocFast(3, l4);
+  assert.equal(three % 4, 0, 'a 3-page request becomes 4 pages aligned to 16 KiB');
+  d.freeFast(0xffff, 1);
+  assert.equal(d.allocFast(1, lim), 0xffff, 'the just-freed IOVA comes straight back');
+  d.freeFast(0xfffe, 1);
+  d.freeFast(0xfffd, 1);
+  assert.equal(d.allocFast(1, lim), 0xfffd, 'LIFO');
+  assert.equal(d.allocIova(1, 0), 0, 'nothing below start_pfn 1: IOVA 0 is never handed out');
+});
+
+test('dma-iommu: 64K granule, PCI 32-bit first, MSI window reserved, first maps at 0xFFFF_0000, 0xFFFE_0000', () => {
+  const m = new Machine(parsePlatform('arm64-64k-smmuv3'), false);
+  const p = m.mem.allocPage('x');
+  assert.equal(m.dmaMapPage(p, 0, 1920, DMA_FROM_DEVICE, 0), 0xffff_0000n);
+  assert.equal(m.dmaMapPage(p, 0x780, 1920, DMA_FROM_DEVICE, 0), 0xfffe_0780n);
+});
+
+test('SWIOTLB: 2 KiB slots, next-fit, orig_addr, copy in at map, copy back only without SKIP_CPU_SYNC', () => {
+  const t = new Trace(true);
+  const cpu = new Arm64Space(65536, 0x8000_0000n, '6.12');
+  const mem = new Memory([{ start: 0x8000_0000n, size: 2n << 30n }, { start: 0x8_8000_0000n, size: 30n << 30n }], cpu, t);
+  const sw = new Swiotlb(0xfbc0_0000n, 32768, mem, t, 65536);
+  assert.equal(mem.ref(0xfbc0n), 1, 'pool pages are PG_reserved with count 1');
+  assert.ok(mem.pages.get(0xfbc0n)!.reserved);
+  mem.write(0x9_1230_0780n, 1920, 'orig');
+  const a = sw.mapSingle(0x9_1230_0780n, 1920, 0, 0, DMA_FROM_DEVICE, 0)!;
+  assert.equal(a, 0xfbc0_0000n, 'no min_align_mask: slot aligned, low bits not preserved');
+  assert.equal(mem.read(a), 'orig', 'copied in at map time even for DMA_FROM_DEVICE');
+  assert.equal(sw.origOf(a + 2n), 0x9_1230_0782n);
+  const b = sw.mapSingle(0x9_1230_0000n, 5000, 0, 0, DMA_FROM_DEVICE, 0)!;
+  assert.equal(b, 0xfbc0_0800n, 'next fit: 3 slots from slot 1');
+  assert.equal(sw.slots[3].orig, 0x9_1230_0000n + 4096n);
+  mem.write(a, 64, 'device');
+  sw.unmapSingle(a, 1920, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+  assert.equal(mem.read(0x9_1230_0780n), 'orig', 'SKIP_CPU_SYNC: no copy back');
+  const c = sw.mapSingle(0x9_1230_0780n, 1920, 0, 0, DMA_FROM_DEVICE, 0)!;
+  assert.equal(c, 0xfbc0_2000n);
+  mem.write(c, 64, 'device2');
+  sw.unmapSingle(c, 1920, DMA_FROM_DEVICE, 0);
+  assert.equal(mem.read(0x9_1230_0780n), 'device2');
+  const big = sw.mapSingle(0x9_0000_0000n, 65536, 0, 0, DMA_FROM_DEVICE, 0)!;
+  assert.equal(big % 65536n, 0n, 'page-sized streaming maps are page aligned');
+  const al = sw.mapSingle(0x9_0000_0780n, 1920, 0xffff, 0, DMA_FROM_DEVICE, 0)!;
+  assert.equal(al % 65536n, 0n, 'alloc_align_mask 0xFFFF (dma-iommu, untrusted)');
+});
+
+test('dma-direct: dma-ranges translate both ways; outside the window → error / -1', () => {
+  const m = new Machine(parsePlatform('arm64-64k-dma-ranges'), false);
+  assert.equal(m.physToDma(0x8123_4000n), 0x0123_4000n);
+  assert.equal(m.dmaToPhys(0x0123_4000n), 0x8123_4000n);
+  assert.equal(m.dmaToPhys(0x9000_0000n), (1n << 64n) - 1n);
+  assert.equal(m.physToDma(0x1_2000_0000n), (1n << 64n) - 1n);
+});
+
+test('flush queue: 255 usable ring slots, a full queue flushes at once', () => {
+  const m = new Machine(parsePlatform('arm64-64k-smmuv3-fq'), false);
+  const p = m.mem.allocPage('x');
+  const h: bigint[] = [];
+  for (let i = 0; i < 300; i++) h.push(m.dmaMapPage(p, 0, 1920, DMA_FROM_DEVICE, 0));
+  for (const x of h) m.dmaUnmapPage(x, 1920, DMA_FROM_DEVICE, 0);
+  const fq = m.iommu!.fq!;
+  assert.equal(fq.flushes, 1);
+  assert.equal(fq.entries.length, 300 - 255);
+  m.advance(10_000);
+  assert.equal(fq.flushes, 2, 'the 10 ms timer flushes the rest');
+  assert.equal(fq.entries.length, 0);
+});
