@@ -42,9 +42,18 @@ export function codeServerEntry() { return join(codeServerDir(), 'out', 'node', 
 /** The bundled VS Code server (supports --enable-smoke-test-driver, extensionTestsPath). */
 export function serverMainJs() { return join(codeServerDir(), 'lib', 'vscode', 'out', 'server-main.js'); }
 export function chromiumPath() { return CHROMIUM; }
-/** Environment with Node 24 first on PATH (npm and code-server's children use it). */
+/**
+ * Environment with Node 24 first on PATH (npm and code-server's children use it),
+ * without what an outer `npm start`/`npm test` exported about ITS node: npm
+ * passes npm_config_user_agent ("… node/v20 …") down, the inner npm keeps it,
+ * and code-server's postinstall reads the Node version from it.
+ */
 export function toolsEnv(base = process.env) {
-  return { ...base, PATH: `${node24BinDir()}:${base.PATH ?? '/usr/bin:/bin'}` };
+  const env = { ...base, PATH: `${node24BinDir()}:${base.PATH ?? '/usr/bin:/bin'}` };
+  for (const k of Object.keys(env)) {
+    if (/^npm_(config_user_agent|node_execpath|execpath|lifecycle_|package_|command$)/i.test(k) || k === 'NODE') delete env[k];
+  }
+  return env;
 }
 
 const t0 = Date.now();
