@@ -353,7 +353,8 @@ export class ArmLpaePgtable {
     const div = this.div;
     const mask = this.mask;
     for (let l = this.startLevel; l < MAX_LEVELS && t !== null; l++) {
-      const idx = (Math.floor(iova / div[l]) % (mask[l] + 1)) * 2;
+      // The quotient is < 2^53; `&` takes it modulo 2^32 first, which keeps the low index bits exact.
+      const idx = (Math.floor(iova / div[l]) & mask[l]) * 2;
       const lo = t.d[idx];
       const hi = t.d[idx + 1];
       if (lo === 0 && hi === 0) return 0;

@@ -40,6 +40,7 @@ export class Iommu {
   /** StreamID of the device (SMMUv3 STE index / SMMUv2 SMR match). */
   readonly sid = 0x100;
   private readonly iasDiv: number;
+  private readonly iasMask: bigint;
 
   constructor(
     readonly kind: Exclude<IommuKind, 'none'>,
@@ -72,6 +73,7 @@ export class Iommu {
       this.granule = this.pgtable ? (this.pgtable as ArmLpaePgtable).granule : kernelPageSize;
     }
     this.iasDiv = 2 ** this.ias;
+    this.iasMask = (1n << BigInt(this.ias)) - 1n;
     // iommu_dma_init_domain: granule = smallest page size; start_pfn 1; MSI window reserved (Arm).
     this.iovad = type === 'dma' || type === 'dma-fq' ? new IovaDomain(this.granule, 1) : null;
     if (this.iovad && (kind === 'smmuv3' || kind === 'smmuv2')) {
@@ -170,7 +172,7 @@ export class Iommu {
    */
   iovaToPhys(iova: bigint, fn = 'iommu_iova_to_phys'): bigint {
     const out = this.iovaToPhysInner(iova);
-    this.trace.emit({ op: 'translate', fn, in: iova, out, note: `${this.name}, ${this.type} domain, era ${this.era}` });
+    if (this.trace.on) this.trace.emit({ op: 'translate', fn, in: iova, out, note: `${this.name}, ${this.type} domain, era ${this.era}` });
     return out;
   }
 
@@ -207,7 +209,7 @@ export class Iommu {
 
   /** arm_lpae_iova_to_phys: bits above ias vanish in the start-level index. */
   swWalk(pt: ArmLpaePgtable, iova: bigint, fn: string): bigint {
-    const n = Number(iova % BigInt(this.iasDiv));
+    const n = Number(iova & this.iasMask);
     if (!this.trace.on) return BigInt(pt.iovaToPhys(n));
     const w = pt.walk(n);
     this.trace.emit({ op: 'walk', iova, levels: w.levels, out: BigInt(w.out), note: fn });
@@ -221,7 +223,7 @@ export class Iommu {
    */
   private atos(iova: bigint): bigint {
     const pt = this.pgtable as ArmLpaePgtable;
-    const n = Number(iova % BigInt(this.iasDiv));
+    const n = Number(iova & this.iasMask);
     const hit = this.iotlb.get(Math.floor(n / this.granule));
     let pa: number | null;
     if (hit) pa = hit.pa + (n % this.granule);

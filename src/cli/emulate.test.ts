@@ -1,0 +1,86 @@
+// `iova-lens emulate`: --platforms, a scenario in text and JSON, --chain with
+// --matrix, and usage errors (exit 2, one line).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runEmulate } from './emulate';
+import { listPlatforms } from '../emulator/index';
+
+function run(...args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = runEmulate(args, { out: (s) => { out += s; }, err: (s) => { err += s; }, isTTY: false });
+  return { code, out, err };
+}
+
+test('--platforms lists every preset (text and json)', () => {
+  const t = run('--platforms');
+  assert.equal(t.code, 0);
+  const lines = t.out.trim().split('\n');
+  assert.equal(lines.length, listPlatforms().length);
+  assert.ok(lines.some((l) => l.startsWith('arm64-64k-smmuv3 ') && l.includes('[S1, S9, S11]')));
+  const j = run('--platforms', '--format', 'json');
+  const arr = JSON.parse(j.out) as { name: string; dmaOffset: string }[];
+  assert.ok(arr.some((p) => p.name === 'arm64-64k-dma-ranges' && p.dmaOffset === '0x80000000'));
+});
+
+test('a scenario in text: trace, truth and outcome for people', () => {
+  const r = run('S4');
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^S4 — No IOMMU, dma-ranges offset/);
+  assert.match(r.out, /translate phys_to_virt\(0x123_0780\) = 0xffff_ffff_8123_0780/);
+  assert.match(r.out, /FAULT\s+cpu: Unable to handle kernel paging request/);
+  assert.match(r.out, /outcome:\s+fault/);
+});
+
+test('a scenario in json: the SPEC §2 contract', () => {
+  const r = run('emulate', 'S1', '--format', 'json');
+  assert.equal(r.code, 0);
+  const j = JSON.parse(r.out);
+  assert.equal(j.scenario, 'S1');
+  assert.deepEqual(j.outcome, ['correct']);
+  assert.deepEqual(j.truth, { pa: '0x912300782', va: '0xffff000892300782', page: '0xffffffdfc2248c00' });
+  assert.equal(j.platform.name, 'arm64-64k-smmuv3');
+  const walk = j.events.find((e: { op: string; iova?: string }) => e.op === 'walk' && e.iova === '0xfffe0782');
+  assert.deepEqual(walk.levels.map((l: { level: number; index: number; descriptor: string }) => [l.level, l.index, l.descriptor]), [[1, 0, '0xa0010003'], [2, 7, '0xa0020003'], [3, 8190, '0x912300f47']]);
+  assert.ok(!/"0x[^"]*[A-F_]/.test(r.out), 'lowercase, no separators');
+});
+
+test('--chain with --platform, and --chain with --matrix (json rows without events)', () => {
+  const one = run('--chain', 'dma-handle,iova-to-phys|identity,phys-to-virt,virt-to-page,put-page', '--platform', 'arm64-64k,iommu=smmuv3,domain=identity,era=2017', '--format', 'json');
+  assert.equal(one.code, 0);
+  const j1 = JSON.parse(one.out);
+  assert.equal(j1.scenario, null);
+  assert.ok(j1.outcome.includes('null'));
+  const mx = run('--chain', 'dma-handle,iova-to-phys|identity,phys-to-virt,virt-to-page,put-page', '--matrix', '--format', 'json');
+  assert.equal(mx.code, 0);
+  const j = JSON.parse(mx.out);
+  assert.deepEqual(j.chain, ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page']);
+  assert.equal(j.rows.length, listPlatforms().length);
+  assert.ok(j.rows.every((r: Record<string, unknown>) => !('events' in r) && Array.isArray(r.outcome)));
+  const swi = j.rows.find((r: { platform: { name: string } }) => r.platform.name === 'arm64-64k-swiotlb-force');
+  assert.deepEqual(swi.outcome, ['bounce-slot', 'leak']);
+  const txt = run('--chain', 'dma-handle,identity,phys-to-virt', '--matrix');
+  assert.equal(txt.code, 0);
+  assert.match(txt.out, /arm64-64k-dma-ranges\s+fault/);
+});
+
+test('usage errors exit 2 with one line naming the bad part', () => {
+  const cases: [string[], RegExp][] = [
+    [['--chain', 'dma-handle,identity', '--platform', 'arm64-64k,iommu=bogus'], /iommu=bogus/],
+    [['--chain', 'dma-handle,identity', '--platform', 'pdp11'], /unknown platform preset 'pdp11'/],
+    [['--chain', 'dma-handle,warp'], /bad chain step 'warp'/],
+    [['S13'], /unknown scenario 'S13'/],
+    [['S1', '--format', 'xml'], /--format must be text or json/],
+    [['--matrix'], /--matrix needs --chain/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['--chain'], /--chain needs a value/],
+    [[], /usage:/],
+  ];
+  for (const [args, re] of cases) {
+    const r = run(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.out, '');
+    assert.match(r.err, re);
+    assert.equal(r.err.trim().split('\n').length, 1, args.join(' '));
+  }
+});

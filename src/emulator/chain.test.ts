@@ -1,0 +1,66 @@
+// The generic chain program and the matrix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runChain, runMatrix, parsePlatform, listPlatforms, normaliseChain } from './index';
+
+const NICVF = ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'];
+
+test('the nicvf chain: correct with a DMA domain, wrong on identity/2017, dma-ranges, SWIOTLB', () => {
+  const o = (spec: string) => runChain(NICVF, parsePlatform(spec)).outcome;
+  assert.deepEqual(o('arm64-64k-smmuv3'), ['correct']);
+  assert.deepEqual(o('arm64-64k'), ['correct'], 'no IOMMU, no offset: identity happens to work');
+  assert.ok(o('thunderx-2017-identity').includes('null'));
+  assert.ok(o('arm64-64k-dma-ranges').includes('fault'));
+  assert.deepEqual(o('arm64-64k-swiotlb-force'), ['bounce-slot', 'leak']);
+  assert.ok(o('arm64-64k-smmuv3-untrusted').includes('bounce-slot'));
+  assert.ok(o('arm64-64k,iommu=smmuv3,domain=blocked').includes('null'));
+});
+
+test('the fixed pattern (pfn_to_page(PHYS_PFN(p)) on the driver\'s own linear VA) is correct everywhere it can run', () => {
+  for (const p of listPlatforms()) {
+    const r = runChain(['linear-va', 'virt-to-phys', 'pfn-to-page', 'page-address', 'cpu-access'], parsePlatform(p.name));
+    assert.deepEqual(r.outcome, ['correct'], p.name);
+  }
+});
+
+test('vmalloc, coherent and ioremap sources', () => {
+  const v = runChain(['vmalloc-va', 'virt-to-page', 'put-page'], parsePlatform('arm64-4k'));
+  assert.ok(v.outcome.includes('map-error') && v.outcome.includes('fault'));
+  const c = runChain(['coherent-va', 'virt-to-phys', 'to-device'], parsePlatform('arm64-64k-smmuv3'));
+  assert.ok(c.outcome.includes('fault') || c.outcome.includes('wrong-page'), c.outcome.join());
+  assert.ok(c.truth.va! >= 0xffff8000_80000000n, 'dma-iommu remaps coherent memory into vmalloc space');
+  const cd = runChain(['coherent-va', 'virt-to-phys', 'pfn-to-page', 'page-address', 'cpu-access'], parsePlatform('arm64-64k'));
+  assert.deepEqual(cd.outcome, ['correct'], 'dma-direct coherent memory is in the linear map');
+  const io = runChain(['ioremap-va', 'virt-to-page'], parsePlatform('arm64-64k'));
+  assert.ok(io.outcome.includes('fault'));
+  assert.equal(io.truth.page, null);
+});
+
+test('after-unmap chains: strict reuses the IOVA (wrong page), DMA_FQ gives 0 and a stale IOTLB', () => {
+  const ch = ['dma-handle', 'dma-unmap', 'iova-to-phys', 'phys-to-virt', 'virt-to-page', 'put-page'];
+  assert.ok(runChain(ch, parsePlatform('arm64-64k-smmuv3')).outcome.includes('wrong-page'));
+  const fq = runChain(ch, parsePlatform('arm64-64k-smmuv3-fq')).outcome;
+  assert.ok(fq.includes('null') && fq.includes('stale-iotlb'), fq.join());
+});
+
+test('iova-to-phys without a domain is a NULL dereference; identity without IOMMU is the DMA address', () => {
+  assert.ok(runChain(['dma-handle', 'iova-to-phys', 'phys-to-virt'], parsePlatform('arm64-64k')).outcome.includes('fault'));
+  const r = runChain(['dma-handle', 'identity', 'phys-to-virt', 'cpu-access'], parsePlatform('arm64-64k'));
+  assert.deepEqual(r.outcome, ['correct']);
+  assert.ok(r.events.some((e) => e.op === 'translate' && e.fn === 'identity'));
+});
+
+test('chain words: aliases accepted, bad words named', () => {
+  assert.deepEqual(normaliseChain(['dma-handle', 'iova-to-phys|identity', '__va', 'virt_to_head_page', 'page_frag_free']),
+    ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page']);
+  assert.throws(() => normaliseChain(['phys-to-virt']), /bad chain source 'phys-to-virt'/);
+  assert.throws(() => normaliseChain(['dma-handle', 'teleport']), /bad chain step 'teleport'/);
+});
+
+test('matrix: one row per preset, no events, outcomes differ across platforms', () => {
+  const mx = runMatrix(NICVF);
+  assert.equal(mx.rows.length, listPlatforms().length);
+  assert.ok(mx.rows.every((r) => r.events.length === 0 && r.outcome.length > 0));
+  const words = new Set(mx.rows.flatMap((r) => r.outcome));
+  for (const w of ['correct', 'null', 'fault', 'bounce-slot', 'wrong-page']) assert.ok(words.has(w as never), w);
+});
