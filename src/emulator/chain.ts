@@ -122,13 +122,17 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
     cur = { kind: 'va', v: va };
   }
 
-  const flagPa = (pa: bigint): void => {
-    const c = classifyPa(m, pa, buf);
+  const flagPa = (pa: bigint, exact = true): void => {
+    const c = classifyPa(m, pa, buf, exact);
     if (c) bad.add(c);
   };
 
+  // After page_address() the code holds the page's start; it adds the offset itself, so only the page is judged.
+  let pageBase = false;
   for (let i = 1; i < chain.length && !stopped; i++) {
     t.step = i;
+    const wasPageBase = pageBase;
+    pageBase = false;
     let step = chain[i];
     if (step.includes('|')) {
       const alts = step.split('|');
@@ -157,12 +161,14 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
         const out = cpu.physToVirt(v);
         t.emit({ op: 'translate', fn: 'phys_to_virt', in: v, out, note: cpu.isLinear(out) ? undefined : 'not a linear-map address' });
         cur = { kind: 'va', v: out };
+        pageBase = wasPageBase;
         break;
       }
       case 'virt-to-phys': {
         const out = cpu.virtToPhys(v);
         t.emit({ op: 'translate', fn: 'virt_to_phys', in: v, out, note: cpu.isLinear(v) ? undefined : cpu.arch === 'arm64' ? 'non-linear address: kernel-image formula (__kimg_to_phys)' : 'not a lowmem address' });
         cur = { kind: 'phys', v: out };
+        pageBase = wasPageBase;
         break;
       }
       case 'virt-to-page': {
@@ -183,6 +189,7 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
         t.emit({ op: 'translate', fn: 'page_address', in: v, out, note: out === 0n ? 'highmem page without a kmap: NULL' : undefined });
         if (out === 0n) bad.add('null');
         cur = { kind: 'va', v: out };
+        pageBase = true;
         break;
       }
       case 'dma-unmap': {
@@ -211,7 +218,8 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
           break;
         }
         t.emit({ op: 'translate', fn: 'cpu access', in: va, out: pa, note: `reads ${m.mem.read(pa) ?? 'stale data'}` });
-        flagPa(pa);
+        flagPa(pa, !(wasPageBase || cur.kind === 'page'));
+        pageBase = wasPageBase;
         break;
       }
       case 'put-page': {
@@ -223,13 +231,13 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
         const pfn = cpu.pageToPfn(page);
         m.mem.putPage(pfn, pfn === buf.pfn ? 'the buffer\'s reference' : 'drops a reference on a page the driver does not own');
         putDone = true;
-        if (pfn !== buf.pfn) flagPa(pfn << cpu.pageShift);
+        if (pfn !== buf.pfn) flagPa(pfn << cpu.pageShift, false);
         break;
       }
       case 'to-device': {
         const pa = m.deviceWrite(v, 64, 'device-write');
         if (pa === null) { bad.add('fault'); break; }
-        flagPa(pa);
+        flagPa(pa, !wasPageBase);
         break;
       }
     }
@@ -242,9 +250,9 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
     if (cur.kind === 'phys' && cur.v !== 0n) flagPa(cur.v);
     else if (cur.kind === 'va' && cur.v !== 0n) {
       const pa = m.mem.cpuResolve(cur.v);
-      if (pa === null) { if (!mmio) bad.add('fault'); } else flagPa(pa);
+      if (pa === null) { if (!mmio) bad.add('fault'); } else flagPa(pa, !pageBase);
     } else if (cur.kind === 'page') {
-      if (!m.mem.validPagePtr(cur.v)) bad.add('fault'); else flagPa(cpu.pageToPfn(cur.v) << cpu.pageShift);
+      if (!m.mem.validPagePtr(cur.v)) bad.add('fault'); else flagPa(cpu.pageToPfn(cur.v) << cpu.pageShift, false);
     } else if (cur.kind === 'dma' && m.mem.isRam(cur.v)) flagPa(cur.v);
   }
   if (putDone && m.mem.ref(buf!.pfn) > 0) bad.add('leak');

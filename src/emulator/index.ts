@@ -6,6 +6,7 @@ import { listPresets, parsePlatform as parse } from './platform';
 import { runChainProgram, normaliseChain } from './chain';
 import { findScenario, scenarioDefs } from './scenarios';
 import { hex } from './hex';
+import { PROGRAMS, runProgramOn } from './programs';
 
 export type {
   Arch, DomainType, EmuEvent, Era, EventOp, IommuKind, Outcome, Platform, PlatformPreset, RunResult,
@@ -43,6 +44,21 @@ export function runMatrix(chain: string[]): { chain: string[]; rows: RunResult[]
   const norm = normaliseChain(chain);
   const rows = listPresets().map((p) => ({ ...runChainProgram(norm, parse(p.name), false, null), events: [] }));
   return { chain: norm, rows };
+}
+
+/** Named driver programs (nicvf 2017 forms and the fixed form). */
+export function listPrograms(): { id: string; title: string }[] {
+  return PROGRAMS.map((p) => ({ id: p.id, title: p.title }));
+}
+
+/** Runs a named driver program on a platform. */
+export function runProgram(id: string, platform: Platform, opts?: { record?: boolean }): RunResult {
+  return runProgramOn(id, platform, opts?.record ?? true);
+}
+
+/** A named program on every platform preset (rows without events). */
+export function runProgramMatrix(id: string): { program: string; rows: RunResult[] } {
+  return { program: id, rows: listPresets().map((p) => ({ ...runProgramOn(id, parse(p.name), false), events: [] })) };
 }
 
 export function listScenarios(): { id: string; title: string; platform: string }[] {

@@ -11,9 +11,17 @@ export interface Buffer {
   label: string;
 }
 
-/** Classifies a PA the code ended up using: same page as the buffer, a bounce slot, another RAM page, or nothing. */
-export function classifyPa(m: Machine, pa: bigint, buf: Buffer): Outcome | null {
-  if (pa >> m.cpu.pageShift === buf.pfn) return null;
+/**
+ * Classifies a PA the code ended up using: the buffer (null = fine), a bounce slot, another RAM page,
+ * or nothing. With `exact`, an address in the right page but outside the buffer (another buffer
+ * carved from the same page) also counts as the wrong page: the data read is someone else's.
+ */
+export function classifyPa(m: Machine, pa: bigint, buf: Buffer, exact = false): Outcome | null {
+  if (pa >> m.cpu.pageShift === buf.pfn) {
+    if (!exact) return null;
+    const start = (buf.pfn << m.cpu.pageShift) + BigInt(buf.offset);
+    return pa >= start && pa < start + BigInt(buf.size) ? null : 'wrong-page';
+  }
   if (pa === 0n) return 'null';
   if (m.swiotlb && m.swiotlb.isSwiotlbBuffer(pa)) return 'bounce-slot';
   if (m.mem.isRam(pa)) return 'wrong-page';

@@ -173,7 +173,7 @@ export class Nicvf {
     } else {
       const seen = m.mem.read(pa + BigInt(pad));
       m.trace.emit({ op: 'translate', fn: 'build_skb', in: data, out: pa, note: `skb head on PFN ${hex(pa >> cpu.pageShift)}, data: ${seen ?? 'stale'}` });
-      const c = classifyPa(m, pa, { pfn: d.pfn, offset: d.offset, size: RCV_FRAG_LEN, label });
+      const c = classifyPa(m, pa, { pfn: d.pfn, offset: d.offset, size: RCV_FRAG_LEN, label }, true);
       if (c) local.add(c);
       if (this.variant !== 'fixed') {
         // The stack frees the skb: skb_free_frag → put_page(virt_to_head_page(data)).

@@ -1,0 +1,33 @@
+// The nicvf programs on every preset: the fixed form is right everywhere,
+// the reviewed form breaks exactly where the facts say.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runProgramMatrix, runProgram, parsePlatform, listPrograms } from './index';
+
+test('nicvf-fixed: correct on every platform preset (no leak, no wrong page)', () => {
+  const mx = runProgramMatrix('nicvf-fixed');
+  for (const r of mx.rows) assert.deepEqual(r.outcome, ['correct'], r.platform.name);
+});
+
+test('nicvf-2017: breaks on identity/2017, dma-ranges, SWIOTLB, untrusted, highmem, LPAE, ATOS ≥ 1 TiB, Intel 5.4', () => {
+  const byName = new Map(runProgramMatrix('nicvf-2017').rows.map((r) => [r.platform.name, r.outcome.join(',')]));
+  assert.equal(byName.get('arm64-64k-smmuv3'), 'correct');
+  assert.equal(byName.get('arm64-64k-smmuv3-identity'), 'correct');
+  assert.equal(byName.get('thunderx-2017-identity'), 'null,leak');
+  assert.equal(byName.get('arm64-64k-dma-ranges'), 'fault');
+  assert.equal(byName.get('arm64-64k-swiotlb-force'), 'bounce-slot,leak');
+  assert.equal(byName.get('arm64-64k-smmuv3-untrusted'), 'bounce-slot,leak');
+  assert.equal(byName.get('arm32-highmem'), 'fault');
+  assert.equal(byName.get('arm32-lpae'), 'wrong-page,leak');
+  assert.equal(byName.get('thunderx-numa-smmuv2'), 'wrong-page,leak');
+  assert.equal(byName.get('x86-intel-5.4'), 'wrong-page,leak', 'offset dropped: phys - align_pad lands in the previous page');
+  assert.equal(runProgram('nicvf-2017-nocheck', parsePlatform('thunderx-2017-identity')).outcome.join(','), 'null,fault');
+  assert.equal(listPrograms().length, 3);
+  assert.throws(() => runProgram('e1000', parsePlatform('arm64-64k')), /unknown program 'e1000'/);
+});
+
+test('fixed form with SWIOTLB: the bounce buffer is copied back, the CPU reads the packet', () => {
+  const r = runProgram('nicvf-fixed', parsePlatform('arm64-64k-swiotlb-force'));
+  assert.ok(r.events.some((e) => e.op === 'bounce' && e.dir === 'from-slot' && e.size === 1920));
+  assert.ok(r.events.some((e) => e.op === 'translate' && e.fn === 'build_skb' && e.note?.includes('data: packet-1')));
+});
