@@ -131,7 +131,7 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
   let pageBase = false;
   for (let i = 1; i < chain.length && !stopped; i++) {
     t.step = i;
-    const wasPageBase = pageBase;
+    const wasPageBase: boolean = pageBase;
     pageBase = false;
     let step = chain[i];
     if (step.includes('|')) {
