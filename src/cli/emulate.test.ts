@@ -41,7 +41,11 @@ test('a scenario in json: the SPEC §2 contract', () => {
   assert.deepEqual(j.truth, { pa: '0x912300782', va: '0xffff000892300782', page: '0xffffffdfc2248c00' });
   assert.equal(j.platform.name, 'arm64-64k-smmuv3');
   const walk = j.events.find((e: { op: string; iova?: string }) => e.op === 'walk' && e.iova === '0xfffe0782');
-  assert.deepEqual(walk.levels.map((l: { level: number; index: number; descriptor: string }) => [l.level, l.index, l.descriptor]), [[1, 0, '0xa0010003'], [2, 7, '0xa0020003'], [3, 8190, '0x912300f47']]);
+  const levels = walk.levels as { level: number; index: number; descriptor: string; next: string }[];
+  assert.deepEqual(levels.map((l) => [l.level, l.index]), [[1, 0], [2, 7], [3, 8190]]);
+  assert.ok(levels.slice(0, 2).every((l) => BigInt(l.descriptor) === (BigInt(l.next) | 3n)), 'table descriptors: next-table PA | 3');
+  assert.equal(levels[2].descriptor, '0x912300f47');
+  assert.equal(walk.out, '0x912300782');
   assert.ok(!/"0x[^"]*[A-F_]/.test(r.out), 'lowercase, no separators');
 });
 

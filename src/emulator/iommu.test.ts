@@ -143,3 +143,20 @@ test('flush queue: 255 usable ring slots, a full queue flushes at once', () => {
   assert.equal(fq.flushes, 2, 'the 10 ms timer flushes the rest');
   assert.equal(fq.entries.length, 0);
 });
+
+test('SMMUv3 STE / CD words and SMMUv2 S2CR as the drivers build them', () => {
+  const m = new Machine(parsePlatform('arm64-64k-smmuv3'), true);
+  const io = m.iommu!;
+  const [w0, w1] = io.steWords(0xa000_0000n);
+  assert.equal(w0, 0xa000_0000n | 0xbn);
+  assert.equal(w1 & 3n, 2n, 'S1DSS = SSID0');
+  const cd = io.cdWords()!;
+  assert.equal(cd[0] & 0x3fn, 16n, 'T0SZ = 64 - 48');
+  assert.equal((cd[0] >> 6n) & 3n, 1n, 'TG0 = 64K');
+  assert.equal((cd[0] >> 32n) & 7n, 5n, 'IPS = 48 bits');
+  assert.equal((cd[0] >> 31n) & 1n, 1n, 'V');
+  assert.equal(cd[2], 0xf404_ff44n);
+  assert.deepEqual(new Machine(parsePlatform('arm64-64k-smmuv3-identity'), false).iommu!.steWords(0n), [9n, 1n << 44n]);
+  assert.equal(new Machine(parsePlatform('thunderx-2017-identity'), false).iommu!.s2crValue(), 0x10000);
+  assert.ok(m.trace.events.some((e) => e.op === 'translate' && e.fn === 'attach (STE)'));
+});

@@ -86,6 +86,34 @@ export class Iommu {
     return { smmuv3: 'arm-smmu-v3', smmuv2: 'arm-smmu', amd: 'AMD-Vi', intel: 'Intel VT-d' }[this.kind];
   }
 
+  /**
+   * SMMUv3 STE words 0-1 as arm_smmu_make_{abort,bypass,cdtable}_ste build them (arm-smmu-v3.c):
+   * abort V=1 Config=0; bypass V=1 Config=4 SHCFG=incoming; translate V=1 Config=5, linear CD table,
+   * S1DSS=SSID0, walk attributes WBRA/WBRA/ISH, S1STALLD.
+   */
+  steWords(cdTablePa: bigint): [bigint, bigint] {
+    if (this.type === 'blocked') return [1n, 0n];
+    if (this.type === 'identity') return [1n | (4n << 1n), 1n << 44n];
+    const w0 = 1n | (5n << 1n) | (cdTablePa & (((1n << 52n) - 1n) & ~0x3fn));
+    const w1 = 2n | (1n << 2n) | (1n << 4n) | (3n << 6n) | (1n << 27n);
+    return [w0, w1];
+  }
+
+  /** SMMUv3 context descriptor words 0, 1, 3 (arm_smmu_make_s1_cd): TCR fields, TTB0, MAIR. ASID 1. */
+  cdWords(): [bigint, bigint, bigint] | null {
+    const pt = this.pgtable;
+    if (!(pt instanceof ArmLpaePgtable)) return null;
+    const r = pt.s1Regs();
+    const w0 = BigInt(r.tsz) | (BigInt(r.tg0) << 6n) | (BigInt(r.irgn) << 8n) | (BigInt(r.orgn) << 10n) | (BigInt(r.sh) << 12n)
+      | (1n << 30n) /* EPD1 */ | (1n << 31n) /* V */ | (BigInt(r.ips) << 32n) | (1n << 41n) /* AA64 */
+      | (1n << 45n) /* R */ | (1n << 46n) /* A */ | (1n << 47n) /* ASET */ | (1n << 48n) /* ASID 1 */;
+    return [w0, r.ttbr & (((1n << 52n) - 1n) & ~0xfn), r.mair];
+  }
+
+  /** SMMUv2 S2CR (TYPE 17:16, CBNDX 7:0) and CBAR (TYPE 17:16: 1 = S1 translate, S2 bypass). */
+  s2crValue(): number { return (this.s2crType() << 16) >>> 0; }
+  cbarValue(): number { return (1 << 16) >>> 0; }
+
   /** SMMUv3 STE word 0 (V, Config) as the driver builds it for this domain type. */
   steWord0(): bigint {
     const cfg = this.type === 'blocked' ? 0n : this.type === 'identity' ? 4n : 5n;

@@ -24,6 +24,7 @@ export class Machine {
   readonly swiotlb: Swiotlb | null;
   readonly iommu: Iommu | null;
   readonly region: BusDmaRegion | null;
+  readonly cdTablePa: bigint;
   /** Microseconds since boot (drives the flush-queue timer). */
   now = 0;
   readonly dev = { coherent: true, dmaMask: (1n << 48n) - 1n, minAlignMask: 0, pci32bitWorkaround: true, cpu: 0 };
@@ -42,6 +43,8 @@ export class Machine {
       : null;
     const on = this.trace.on;
     this.trace.on = false; // boot-time set-up is not part of the story
+    // arm_smmu_alloc_cd_tables: the linear CD table of an SMMUv3 master.
+    this.cdTablePa = pl.iommu === 'smmuv3' ? this.mem.allocPage('SMMUv3 CD table', 'kernel') << this.cpu.pageShift : 0n;
     this.swiotlb = pl.swiotlb === 'off' ? null : new Swiotlb(this.det.swiotlbBase, this.det.swiotlbSlots, this.mem, this.trace, pl.pageSize);
     this.iommu = pl.iommu === 'none' ? null : new Iommu(
       pl.iommu, pl.domain, pl.era, pl.pageSize, this.trace, () => this.now, this.det.transOps,
@@ -51,6 +54,22 @@ export class Machine {
     );
     this.trace.on = on;
     this.mem.setCursor('driver', this.det.bufferPage);
+    if (this.iommu && this.trace.on) this.attachEvent(this.iommu);
+  }
+
+  /** What attaching the device programmed: the STE (+ CD) on SMMUv3, S2CR (+ CBAR) on SMMUv2. */
+  private attachEvent(io: Iommu): void {
+    if (io.kind === 'smmuv3') {
+      const [w0, w1] = io.steWords(this.cdTablePa);
+      const cd = io.cdWords();
+      const cdText = cd ? `; CD[0] = ${hex(cd[0])} ${hex(cd[1])} (TTB0) MAIR ${hex(cd[2])}` : '';
+      this.trace.emit({ op: 'translate', fn: 'attach (STE)', in: BigInt(io.sid), out: w0, note: `STE[${hex(io.sid)}] = ${hex(w0)} ${hex(w1)}: Config=${(w0 >> 1n) & 7n} (${io.type === 'blocked' ? 'abort' : io.type === 'identity' ? 'bypass' : 'S1 translate'})${cdText}` });
+    } else if (io.kind === 'smmuv2') {
+      const t = io.s2crType();
+      this.trace.emit({ op: 'translate', fn: 'attach (S2CR)', in: BigInt(io.sid), out: BigInt(io.s2crValue()), note: `S2CR.TYPE=${['TRANS', 'BYPASS', 'FAULT'][t]}${t === 0 ? `, CBAR = ${hex(io.cbarValue())} (S1 translate, S2 bypass)` : ''}` });
+    } else {
+      this.trace.emit({ op: 'translate', fn: 'attach', in: BigInt(io.sid), out: 0n, note: `${io.name}: ${io.type} domain` });
+    }
   }
 
   // ---- time -------------------------------------------------------------------
