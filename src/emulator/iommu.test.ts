@@ -99,7 +99,7 @@ test('SWIOTLB: 2 KiB slots, next-fit, orig_addr, copy in at map, copy back only 
   const mem = new Memory([{ start: 0x8000_0000n, size: 2n << 30n }, { start: 0x8_8000_0000n, size: 30n << 30n }], cpu, t);
   const sw = new Swiotlb(0xfbc0_0000n, 32768, mem, t, 65536);
   assert.equal(mem.ref(0xfbc0n), 1, 'pool pages are PG_reserved with count 1');
-  assert.ok(mem.pages.get(0xfbc0n)!.reserved);
+  assert.ok(mem.page(0xfbc0n).reserved);
   mem.write(0x9_1230_0780n, 1920, 'orig');
   const a = sw.mapSingle(0x9_1230_0780n, 1920, 0, 0, DMA_FROM_DEVICE, 0)!;
   assert.equal(a, 0xfbc0_0000n, 'no min_align_mask: slot aligned, low bits not preserved');
@@ -107,7 +107,7 @@ test('SWIOTLB: 2 KiB slots, next-fit, orig_addr, copy in at map, copy back only 
   assert.equal(sw.origOf(a + 2n), 0x9_1230_0782n);
   const b = sw.mapSingle(0x9_1230_0000n, 5000, 0, 0, DMA_FROM_DEVICE, 0)!;
   assert.equal(b, 0xfbc0_0800n, 'next fit: 3 slots from slot 1');
-  assert.equal(sw.slots[3].orig, 0x9_1230_0000n + 4096n);
+  assert.equal(sw.slot(3).orig, 0x9_1230_0000n + 4096n);
   mem.write(a, 64, 'device');
   sw.unmapSingle(a, 1920, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
   assert.equal(mem.read(0x9_1230_0780n), 'orig', 'SKIP_CPU_SYNC: no copy back');

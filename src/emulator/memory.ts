@@ -54,12 +54,25 @@ export class Memory {
   }
   isRamPfn(pfn: bigint): boolean { return this.isRam(pfn << this.pageShift); }
 
+  /** memblock-reserved PFN ranges [start, end) not yet materialised as PageState. */
+  private readonly reserved: { start: bigint; end: bigint; what: string }[] = [];
+
+  private reservedRange(pfn: bigint): { what: string } | undefined {
+    for (const r of this.reserved) if (pfn >= r.start && pfn < r.end) return r;
+    return undefined;
+  }
+
   page(pfn: bigint): PageState {
     let p = this.pages.get(pfn);
-    if (!p) { p = { ref: 0, reserved: false, owner: '', freed: false }; this.pages.set(pfn, p); }
+    if (!p) {
+      const r = this.reservedRange(pfn);
+      p = r ? { ref: 1, reserved: true, owner: r.what, freed: false } : { ref: 0, reserved: false, owner: '', freed: false };
+      this.pages.set(pfn, p);
+    }
     return p;
   }
-  ref(pfn: bigint): number { return this.pages.get(pfn)?.ref ?? 0; }
+  ref(pfn: bigint): number { return this.pages.get(pfn)?.ref ?? (this.reservedRange(pfn) ? 1 : 0); }
+  isReserved(pfn: bigint): boolean { return this.pages.get(pfn)?.reserved ?? this.reservedRange(pfn) !== undefined; }
 
   /** Where the driver's next fresh page comes from (deterministic: a cursor, then LIFO reuse of freed pages). */
   setCursor(pool: string, pa: bigint): void { this.cursor.set(pool, pa >> this.pageShift); }
@@ -71,7 +84,7 @@ export class Memory {
     if (pfn === undefined) {
       let c = this.cursor.get(pool) ?? this.cursor.get('kernel')!;
       let guard = 0;
-      while (this.pages.get(c)?.ref || this.pages.get(c)?.reserved || !this.isRamPfn(c)) {
+      while (this.ref(c) || this.isReserved(c) || !this.isRamPfn(c)) {
         c++;
         if (!this.isRamPfn(c)) {
           const next = this.ram.find((b) => (b.start >> this.pageShift) > c);
@@ -95,12 +108,7 @@ export class Memory {
 
   /** memblock reservation: pages with PG_reserved and refcount 1 (never freed by the buddy allocator). */
   reserve(pa: bigint, size: bigint, what: string): void {
-    for (let pfn = pa >> this.pageShift; pfn < (pa + size + this.pageSize - 1n) >> this.pageShift; pfn++) {
-      const p = this.page(pfn);
-      p.ref = 1;
-      p.reserved = true;
-      p.owner = what;
-    }
+    this.reserved.push({ start: pa >> this.pageShift, end: (pa + size + this.pageSize - 1n) >> this.pageShift, what });
   }
 
   /** get_page / page_ref_add. */

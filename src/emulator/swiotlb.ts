@@ -15,16 +15,22 @@ export const DMA_FROM_DEVICE = 2;
 export const DMA_BIDIRECTIONAL = 0;
 export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
 
-interface Slot { orig: bigint; allocSize: number; used: boolean }
+/** One slot's bookkeeping (struct io_tlb_slot) as seen from outside. */
+export interface Slot { orig: bigint; allocSize: number; used: boolean }
 
 export class Swiotlb {
-  readonly slots: Slot[];
+  // struct io_tlb_slot fields as typed arrays (orig_addr fits an exact number: PA < 2^53)
+  private readonly used: Uint8Array;
+  private readonly orig: Float64Array;
+  private readonly allocSize: Int32Array;
   /** Next-fit start (one area). */
   index = 0;
   readonly end: bigint;
 
   constructor(readonly start: bigint, readonly nslabs: number, private readonly mem: Memory, private readonly trace: Trace, readonly pageSize: number) {
-    this.slots = Array.from({ length: nslabs }, () => ({ orig: INVALID_PHYS_ADDR, allocSize: 0, used: false }));
+    this.used = new Uint8Array(nslabs);
+    this.orig = new Float64Array(nslabs).fill(-1);
+    this.allocSize = new Int32Array(nslabs);
     this.end = start + BigInt(nslabs) * BigInt(IO_TLB_SIZE);
     // The default pool comes from memblock: PG_reserved pages with refcount 1.
     mem.reserve(start, this.end - start, 'swiotlb pool');
@@ -33,11 +39,20 @@ export class Swiotlb {
   isSwiotlbBuffer(pa: bigint): boolean { return pa >= this.start && pa < this.end; }
   slotOf(pa: bigint): number { return Number((pa - this.start) >> IO_TLB_SHIFT); }
   slotAddr(i: number): bigint { return this.start + (BigInt(i) << IO_TLB_SHIFT); }
+  slot(i: number): Slot {
+    return { orig: this.used[i] ? BigInt(this.orig[i]) : INVALID_PHYS_ADDR, allocSize: this.allocSize[i], used: this.used[i] === 1 };
+  }
+
   /** The original buffer a bounce address stands for (slots[i].orig_addr + offset), or -1. */
   origOf(pa: bigint): bigint {
     const i = this.slotOf(pa);
-    const s = this.slots[i];
-    return s && s.used ? s.orig + (pa - this.slotAddr(i)) : INVALID_PHYS_ADDR;
+    return i >= 0 && i < this.nslabs && this.used[i] ? BigInt(this.orig[i]) + (pa - this.slotAddr(i)) : INVALID_PHYS_ADDR;
+  }
+
+  private free(i: number, n: number): boolean {
+    if (i + n > this.nslabs) return false;
+    for (let k = i; k < i + n; k++) if (this.used[k]) return false;
+    return true;
   }
 
   /**
@@ -56,13 +71,12 @@ export class Swiotlb {
       const ok = startAddrAlign(index)
         && Math.floor(index / IO_TLB_SEGSIZE) === Math.floor((index + nslots - 1) / IO_TLB_SEGSIZE)
         && index + nslots <= this.nslabs
-        && this.slots.slice(index, index + nslots).every((s) => !s.used);
+        && this.free(index, nslots);
       if (ok) {
         for (let i = 0; i < nslots; i++) {
-          const s = this.slots[index + i];
-          s.used = true;
-          s.orig = orig + BigInt(i * IO_TLB_SIZE);
-          s.allocSize = size + offset - i * IO_TLB_SIZE;
+          this.used[index + i] = 1;
+          this.orig[index + i] = Number(orig) + i * IO_TLB_SIZE;
+          this.allocSize[index + i] = size + offset - i * IO_TLB_SIZE;
         }
         this.index = (index + nslots) % this.nslabs;
         const tlb = this.slotAddr(index) + BigInt(offset & (IO_TLB_SIZE - 1));
@@ -83,8 +97,7 @@ export class Swiotlb {
   /** __swiotlb_tbl_unmap_single(): copy back only without SKIP_CPU_SYNC and for FROM_DEVICE/BIDIRECTIONAL; release. */
   unmapSingle(tlb: bigint, size: number, dir: number, attrs: number): void {
     const i = this.slotOf(tlb);
-    const s = this.slots[i];
-    if (!s || !s.used) {
+    if (i < 0 || i >= this.nslabs || !this.used[i]) {
       this.trace.emit({ op: 'fault', who: 'kernel', addr: tlb, event: 'swiotlb: unmap of a free slot' });
       return;
     }
@@ -95,15 +108,13 @@ export class Swiotlb {
     } else {
       this.trace.emit({ op: 'bounce', dir: 'from-slot', slot: i, orig, tlb, size: 0, note: 'DMA_ATTR_SKIP_CPU_SYNC: no copy back; slot released' });
     }
-    const n = Math.ceil((s.allocSize) / IO_TLB_SIZE);
-    for (let k = 0; k < Math.max(1, n); k++) {
-      const t = this.slots[i + k];
-      if (!t) break;
-      t.used = false;
-      t.orig = INVALID_PHYS_ADDR;
-      t.allocSize = 0;
+    const n = Math.ceil(this.allocSize[i] / IO_TLB_SIZE);
+    for (let k = i; k < Math.min(this.nslabs, i + Math.max(1, n)); k++) {
+      this.used[k] = 0;
+      this.orig[k] = -1;
+      this.allocSize[k] = 0;
     }
   }
 
-  usedSlots(): number { return this.slots.reduce((n, s) => n + (s.used ? 1 : 0), 0); }
+  usedSlots(): number { return this.used.reduce((n, u) => n + u, 0); }
 }
