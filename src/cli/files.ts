@@ -2,7 +2,7 @@
 // Finding and reading the files to scan. Every file that cannot be read
 // (unreadable, binary, over 8 MB, symlink loop) becomes one error line and the
 // run goes on; invalid UTF-8 is decoded leniently and still analysed.
-import { readdirSync, readFileSync, realpathSync, statSync, lstatSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, lstatSync, openSync, readSync, closeSync, type Dirent } from 'node:fs';
 import { join, relative, resolve, sep, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { FileError } from '../core/types';
@@ -13,6 +13,8 @@ const SKIP_DIRS = new Set(['.git', 'node_modules', '.tools', '.cache', '.pc']);
 
 export interface Discovered {
   files: string[];
+  /** size and mtime of each file, from the walk's own stat (no second stat). */
+  stats: Map<string, { size: number; mtimeMs: number }>;
   errors: FileError[];
   missing: string[];
 }
@@ -24,6 +26,7 @@ export function toPosix(p: string): string {
 /** Absolute paths of the .c/.h files under the given paths (files given explicitly are taken as they are). */
 export function discover(paths: string[]): Discovered {
   const files: string[] = [];
+  const stats = new Map<string, { size: number; mtimeMs: number }>();
   const errors: FileError[] = [];
   const missing: string[] = [];
   const seenDirs = new Set<string>();
@@ -40,15 +43,18 @@ export function discover(paths: string[]): Discovered {
       return;
     }
     seenDirs.add(real);
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(dir).sort();
+      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (e) {
       errors.push({ path: dir, message: `cannot read directory (${(e as NodeJS.ErrnoException).code})` });
       return;
     }
-    for (const name of names) {
+    for (const ent of entries) {
+      const name = ent.name;
       if (SKIP_DIRS.has(name)) continue;
+      // Plain files that are not C sources need no stat at all (most of a kernel tree's non-.c/.h files).
+      if (ent.isFile() && !SOURCE_RE.test(name)) continue;
       const p = join(dir, name);
       let st;
       try {
@@ -59,7 +65,10 @@ export function discover(paths: string[]): Discovered {
         continue;
       }
       if (st.isDirectory()) walk(p);
-      else if (st.isFile() && SOURCE_RE.test(name)) files.push(p);
+      else if (st.isFile() && SOURCE_RE.test(name)) {
+        files.push(p);
+        stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+      }
     }
   };
   for (const raw of paths) {
@@ -75,14 +84,32 @@ export function discover(paths: string[]): Discovered {
       continue;
     }
     if (st.isDirectory()) walk(p);
-    else files.push(p);
+    else {
+      files.push(p);
+      stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+    }
   }
-  return { files: [...new Set(files)], errors, missing };
+  return { files: [...new Set(files)], stats, errors, missing };
 }
 
 export type ReadResult = { text: string; size: number } | { error: string };
 
 export function readSource(abs: string): ReadResult {
+  const r = readRaw(abs);
+  return 'error' in r ? r : { text: decodeUtf8(r.buf), size: r.buf.length };
+}
+
+/** Invalid UTF-8 is decoded leniently (U+FFFD) and still analysed. */
+export function decodeUtf8(buf: Buffer): string {
+  return new TextDecoder('utf-8', { fatal: false }).decode(buf);
+}
+
+/**
+ * The bytes of a source file, or why it cannot be scanned. Whole-tree scans
+ * prefilter on a latin1 view of these bytes (identifiers are ASCII) and pay
+ * for UTF-8 decoding only on the few files that can matter.
+ */
+export function readRaw(abs: string): { buf: Buffer } | { error: string } {
   let buf: Buffer;
   try {
     const st = statSync(abs);
@@ -95,8 +122,26 @@ export function readSource(abs: string): ReadResult {
   if (buf.length > MAX_BYTES) return { error: 'file too large (> 8 MB)' };
   const probe = buf.subarray(0, 8192);
   if (probe.includes(0)) return { error: 'binary file (contains NUL bytes)' };
-  return { text: new TextDecoder('utf-8', { fatal: false }).decode(buf), size: buf.length };
+  return { buf };
 }
+
+/** The checks of readRaw() without reading the whole file: size, readability, NUL bytes in the head. */
+export function probeHead(abs: string, size: number): string | undefined {
+  if (size > MAX_BYTES) return `file too large (${(size / 1048576).toFixed(1)} MB > 8 MB)`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(abs, 'r');
+    const n = readSync(fd, HEAD, 0, HEAD.length, 0);
+    return HEAD.subarray(0, n).includes(0) ? 'binary file (contains NUL bytes)' : undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (e as Error).message})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const HEAD = Buffer.alloc(8192);
 
 /** The tree root of SPEC §1.3: the folder with .iova-lens.json, else the nearest kernel tree (MAINTAINERS) upward. */
 export function findUp(start: string, name: string): string | undefined {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Checker, mayMatter, compareFindings } from '../core/engine';
+import { compareFindings } from '../core/engine';
 import { parseConfig, DEFAULT_CONFIG, ConfigError, isIncluded, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import { formatJson } from '../core/formats/json';
@@ -12,8 +12,14 @@ import { formatGcc } from '../core/formats/gcc';
 import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
 import type { FileError, Finding, Severity } from '../core/types';
-import { discover, readSource, findUp, relPath } from './files';
+import { discover, findUp, relPath } from './files';
+import { ripgrepHits } from './ripgrep';
 import { loadParser } from '../server/wasm';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { analyzeGroup, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
+import { cacheFile, defaultCacheDir, fingerprint, loadCache, saveCache, type CacheData } from './cache';
+import { dirOf } from '../core/analysis/project';
 import { VERSION } from './version';
 import type { Io } from './io';
 
@@ -48,6 +54,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
       shard: { type: 'string' },
       'fail-on': { type: 'string' },
       baseline: { type: 'string' },
+      'no-cache': { type: 'boolean' },
+      'cache-dir': { type: 'string' },
     },
   });
   const format = values.format ?? (io.isTTY ? 'text' : 'gcc');
@@ -62,38 +70,63 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
 
   const found = discover(paths);
   if (found.missing.length) throw new UsageError(`${found.missing[0]}: no such file or directory`);
-  const errors: FileError[] = found.errors.map((e) => ({ path: relPath(outRoot, e.path), message: e.message }));
-  const parser = await loadParser();
-  const checker = new Checker(parser, config);
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
+  const shard = parseShard(values.shard);
+
+  const hits = ripgrepHits(paths);
+  // Group the files by directory: one driver's analysis depends on its folder alone.
+  const groups = new Map<string, GroupFile[]>();
   const outPath = new Map<string, string>();
-  const unparsed: { key: string; text: string }[] = [];
-  let scanned = 0;
-  const progress = io.errIsTTY ? (n: number) => io.progress(`iova-lens: ${n}/${found.files.length} files`) : () => {};
   for (const abs of found.files) {
     const key = relPath(treeRoot, abs);
     if (!isIncluded(config, key)) continue;
-    const r = readSource(abs);
-    if ('error' in r) {
-      errors.push({ path: relPath(outRoot, abs), message: r.error });
-      continue;
-    }
-    scanned++;
-    if (scanned % 500 === 0) progress(scanned);
+    const st = found.stats.get(abs)!;
+    const dir = dirOf(key);
+    if (shard && shardOf(dir, shard.n) !== shard.i) continue;
     outPath.set(key, relPath(outRoot, abs));
-    if (mayMatter(r.text)) checker.setFile(key, r.text);
-    else if (/\w\s*\(/.test(r.text) && r.text.length < 512 * 1024) unparsed.push({ key, text: r.text });
+    const list = groups.get(dir) ?? [];
+    list.push({ abs, key, size: st.size, mtimeMs: st.mtimeMs, maybe: hits ? hits.has(abs) : undefined });
+    groups.set(dir, list);
   }
-  // Second pass: files that call a helper learned in the first pass (e.g. a
-  // *_iova_to_phys() wrapper defined in another file of the driver).
-  const helpers = checker.helperNames();
-  for (const u of unparsed) if (mayMatter(u.text, helpers)) checker.setFile(u.key, u.text);
+  const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, VERSION, config);
+  const cache = cachePath ? loadCache(cachePath, VERSION) : undefined;
+  const results: GroupResult[] = [];
+  const tasks: GroupTask[] = [];
+  const prints = new Map<string, string>();
+  for (const [dir, files] of groups) {
+    const fp = fingerprint(files);
+    prints.set(dir, fp);
+    const hit = cache?.groups[dir];
+    if (hit && hit.fingerprint === fp) results.push(hit.result);
+    else tasks.push({ dir, files, known: hit?.result.meta });
+  }
+  // Largest groups first, so the last worker does not start a big driver late.
+  tasks.sort((x, y) => y.files.length - x.files.length);
+  let done = 0;
+  const tick = io.errIsTTY ? () => io.progress(`iova-lens: ${++done}/${tasks.length} directories analysed`) : () => {};
+  results.push(...(await runGroups(tasks, config, Math.min(jobs, tasks.length), tick)));
   io.progress('');
-  let findings: Finding[] = checker.check().map((f) => ({
-    ...f,
-    path: outPath.get(f.path) ?? f.path,
-    related: f.related.map((r) => ({ ...r, path: outPath.get(r.path) ?? r.path })),
-  }));
-  checker.project.dispose();
+  if (cache && cachePath) {
+    const groupsOut: CacheData['groups'] = shard ? { ...cache.groups } : {};
+    for (const r of results) groupsOut[r.dir] = { fingerprint: prints.get(r.dir)!, result: r };
+    saveCache(cachePath, { ...cache, groups: groupsOut }, (m) => io.err(m));
+  }
+  const errors: FileError[] = [
+    ...found.errors.map((e) => ({ path: relPath(outRoot, e.path), message: e.message })),
+    ...results.flatMap((r) => r.errors.map((e) => ({ path: outPath.get(e.path) ?? e.path, message: e.message }))),
+  ];
+  const scanned = results.reduce((n, r) => n + r.scanned, 0);
+  if (process.env.IOVA_LENS_STATS) {
+    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}`);
+  }
+  let findings: Finding[] = results.flatMap((r) =>
+    r.findings.map((f) => ({
+      ...f,
+      path: outPath.get(f.path) ?? f.path,
+      related: f.related.map((x) => ({ ...x, path: outPath.get(x.path) ?? x.path })),
+    })),
+  );
   findings.sort(compareFindings);
   if (values.baseline) findings = applyBaseline(findings, values.baseline);
   for (const e of errors) io.err(`iova-lens: ${e.path}: ${e.message}`);
@@ -117,4 +150,52 @@ function applyBaseline(findings: Finding[], file: string): Finding[] {
   const key = (f: { rule: string; path: string; function: string | null; message: string }) => `${f.rule}\0${f.path}\0${f.function}\0${f.message}`;
   const known = new Set((prev.findings ?? []).map(key));
   return findings.filter((f) => !known.has(key(f)));
+}
+
+function parseShard(v: string | undefined): { i: number; n: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const i = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || i < 1 || i > n) throw new UsageError(`--shard must be I/N with 1 ≤ I ≤ N (e.g. 2/4), not ${v}`);
+  return { i, n };
+}
+
+/** Runs the groups in this thread (one job) or on worker threads pulling from a queue. */
+async function runGroups(tasks: GroupTask[], config: Config, jobs: number, tick: () => void): Promise<GroupResult[]> {
+  if (tasks.length === 0) return [];
+  if (jobs <= 1) {
+    const parser = await loadParser();
+    return tasks.map((t) => {
+      const r = analyzeGroup(parser, config, t);
+      tick();
+      return r;
+    });
+  }
+  const script = join(__dirname, 'scan-worker.js');
+  const out: GroupResult[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: jobs }, () =>
+      new Promise<void>((resolveWorker, reject) => {
+        const w = new Worker(script, { workerData: { config } });
+        const feed = () => {
+          if (next < tasks.length) w.postMessage(tasks[next++]);
+          else {
+            w.postMessage(null);
+          }
+        };
+        w.on('message', (m: { ready?: boolean; ok?: boolean; result?: GroupResult; dir?: string; message?: string }) => {
+          if (m.ready) return feed();
+          if (m.ok && m.result) out.push(m.result);
+          else reject(new Error(`analysis of ${m.dir} failed: ${m.message}`));
+          tick();
+          feed();
+        });
+        w.on('error', reject);
+        w.on('exit', () => resolveWorker());
+      }),
+    ),
+  );
+  return out;
 }

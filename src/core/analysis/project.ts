@@ -125,6 +125,10 @@ export class Project {
 
   /** Summaries are valid for the current set of files until one is added or removed. */
   private summariesFresh = false;
+  /** Per-file results of the last summary round, valid when that round was a fixpoint. */
+  private lastResults = new Map<string, FnResult[]>();
+  /** Calls of any function that has a summary: such callers must be evaluated too. */
+  private helperRe: RegExp | null = null;
 
   add(f: FileFacts): void {
     const old = this.files.get(f.path);
@@ -198,10 +202,13 @@ export class Project {
   }
 
 
-  private evaluateFile(f: FileFacts): FnResult[] {
+  private evaluateFile(f: FileFacts, helpers: RegExp | null): FnResult[] {
     const fields = this.fieldFacts(f.dir);
     const owns = this.driverOwnsDomain(f.dir);
-    return f.fns.map((fn) =>
+    // Only functions that name a translation API, a DMA handle, a non-linear
+    // allocator or one of the driver's translating helpers can produce an
+    // event or a summary that matters; the rest of a 10k-line driver is skipped.
+    return f.fns.filter((fn) => isRelevant(f, fn, helpers)).map((fn) =>
       evaluateFunction({
         path: f.path,
         fn,
@@ -222,7 +229,10 @@ export class Project {
     const out: FnResult[] = [];
     for (const p of paths) {
       const f = this.files.get(p);
-      if (f) out.push(...this.evaluateFile(f));
+      if (!f) continue;
+      // At a fixpoint the last round's results are exactly the final ones.
+      const cached = this.lastResults.get(p);
+      out.push(...(cached ?? this.evaluateFile(f, this.helperRe)));
     }
     return out;
   }
@@ -244,18 +254,65 @@ export class Project {
 
   private learnSummaries(): void {
     if (this.summariesFresh) return;
-    for (let round = 0; round < 2; round++) {
+    this.summaries = new Map();
+    this.helperRe = null;
+    let sig = '';
+    this.lastResults = new Map();
+    // Up to three rounds (a helper calling a helper calling a helper); stop as
+    // soon as a round learns nothing new, and keep that round's results.
+    for (let round = 0; round < 3; round++) {
       const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
+      const results = new Map<string, FnResult[]>();
       for (const f of this.files.values()) {
-        for (const r of this.evaluateFile(f)) {
+        const rs = this.evaluateFile(f, this.helperRe);
+        results.set(f.path, rs);
+        for (const r of rs) {
           if (r.returns.length === 0) continue;
           const list = next.get(r.name) ?? [];
           list.push({ path: f.path, dir: f.dir, summary: { returns: r.returns.map((x) => x.val) } });
           next.set(r.name, list);
         }
       }
+      const nextSig = signature(next);
+      const fixpoint = nextSig === sig;
       this.summaries = next;
+      sig = nextSig;
+      if (fixpoint) {
+        this.lastResults = results;
+        break;
+      }
+      const names = [...next.keys()];
+      this.helperRe = names.length ? new RegExp(`\\b(?:${names.map(escapeRe).join('|')})\\s*\\(`) : null;
     }
     this.summariesFresh = true;
   }
+}
+
+/** Names whose presence makes a function worth evaluating (see evaluateFile). */
+const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|pci_iomap|pcim_iomap|sg_dma_address|page_pool_get_dma_addr|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|\w*ioremap\w*|\w*memremap|virt_addr_valid)\b/;
+
+const relevance = new WeakMap<FnInfo, boolean>();
+
+function isRelevant(f: FileFacts, fn: FnInfo, helpers: RegExp | null): boolean {
+  let base = relevance.get(fn);
+  if (base === undefined) {
+    base = RELEVANT_RE.test(f.text.slice(fn.start, fn.end));
+    relevance.set(fn, base);
+  }
+  return base || (helpers !== null && helpers.test(f.text.slice(fn.start, fn.end)));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A compact, order-independent fingerprint of the summaries, to detect the fixpoint. */
+function signature(m: Map<string, { path: string; summary: Summary }[]>): string {
+  const parts: string[] = [];
+  for (const [name, list] of m) {
+    for (const s of list) {
+      parts.push(`${name}@${s.path}:` + s.summary.returns.map((v) => `${v.src}/${v.param ?? ''}/${v.key}/${v.zeroAt ? 'z' : ''}/${v.steps.map((x) => `${x.word}@${x.loc.line}:${x.loc.column}`).join(',')}`).join(';'));
+    }
+  }
+  return parts.sort().join('\n');
 }

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// The scan cache: per directory group, the fingerprint of its files (path,
+// size, mtime) and the group's result, plus per-file facts (content hash,
+// whether it can matter). A second scan of an unchanged tree reads no file;
+// after a `git pull` only the changed drivers are read and parsed again.
+// Versioned by the tool's version and keyed by tree root and config.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { GroupFile, GroupResult } from './scan-group';
+
+const SCHEMA = 1;
+
+export interface CacheData {
+  schema: number;
+  version: string;
+  groups: Record<string, { fingerprint: string; result: GroupResult }>;
+}
+
+export function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'iova-lens');
+}
+
+export function cacheFile(dir: string, treeRoot: string, version: string, config: unknown): string {
+  const id = createHash('sha1').update(JSON.stringify([treeRoot, version, config])).digest('hex').slice(0, 16);
+  return join(dir, `scan-${id}.json`);
+}
+
+export function fingerprint(files: GroupFile[]): string {
+  const h = createHash('sha1');
+  for (const f of files) h.update(`${f.key}\0${f.size}\0${f.mtimeMs}\n`);
+  return h.digest('hex');
+}
+
+export function loadCache(file: string, version: string): CacheData {
+  try {
+    const d = JSON.parse(readFileSync(file, 'utf8')) as CacheData;
+    if (d.schema === SCHEMA && d.version === version && d.groups && typeof d.groups === 'object') return d;
+  } catch {
+    // Missing or unreadable cache: start afresh (a cache is never an error).
+  }
+  return { schema: SCHEMA, version, groups: {} };
+}
+
+export function saveCache(file: string, data: CacheData, warn: (m: string) => void): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(data));
+    renameSync(tmp, file);
+  } catch (e) {
+    warn(`iova-lens: cannot write the cache ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); next scan will be cold`);
+  }
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// One directory (one driver) of a whole-tree scan: read its files, keep those
+// that can matter, learn the driver's helper summaries, pick up the files
+// that only call those helpers, run the rules. The analysis of a directory
+// depends on that directory alone, so groups run in any order, on any worker
+// thread or CI shard, and the union of the parts equals the whole.
+import { createHash } from 'node:crypto';
+import { Checker, mayMatter } from '../core/engine';
+import type { Config } from '../core/config';
+import type { CParser } from '../core/parse/parser';
+import type { FileError, Finding } from '../core/types';
+import { readRaw, decodeUtf8, probeHead } from './files';
+
+export interface GroupFile {
+  abs: string;
+  /** Tree-root-relative path (analysis key; owner globs match on it). */
+  key: string;
+  size: number;
+  mtimeMs: number;
+  /** false: the ripgrep prefilter saw no translation API in it (only its head is read, for the binary check). */
+  maybe?: boolean;
+}
+
+/** What the cache remembers per file, so an unchanged file that cannot matter is not even read again. */
+export interface FileMeta {
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  candidate: boolean;
+}
+
+export interface GroupTask {
+  dir: string;
+  files: GroupFile[];
+  /** Per-file facts of the previous run (cache), by key. */
+  known?: Record<string, FileMeta>;
+}
+
+export interface GroupResult {
+  dir: string;
+  findings: Finding[];
+  /** Errors with tree-relative paths. */
+  errors: FileError[];
+  scanned: number;
+  parsed: number;
+  meta: Record<string, FileMeta>;
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+export function analyzeGroup(parser: CParser, config: Config, task: GroupTask): GroupResult {
+  const checker = new Checker(parser, config);
+  const errors: FileError[] = [];
+  const meta: Record<string, FileMeta> = {};
+  // Files that cannot matter on their own; their text is not kept (a tree's
+  // register headers run to hundreds of MB) and is read again only if this
+  // driver turns out to have translating helpers.
+  const others: GroupFile[] = [];
+  let scanned = 0;
+  try {
+    for (const f of task.files) {
+      const prev = task.known?.[f.key];
+      if (prev && !prev.candidate && prev.size === f.size && prev.mtimeMs === f.mtimeMs) {
+        meta[f.key] = prev;
+        scanned++;
+        others.push(f);
+        continue;
+      }
+      if (f.maybe === false) {
+        const err = probeHead(f.abs, f.size);
+        if (err) {
+          errors.push({ path: f.key, message: err });
+          continue;
+        }
+        scanned++;
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: '', candidate: false };
+        others.push(f);
+        continue;
+      }
+      const r = readRaw(f.abs);
+      if ('error' in r) {
+        errors.push({ path: f.key, message: r.error });
+        continue;
+      }
+      scanned++;
+      const candidate = mayMatter(r.buf.toString('latin1'));
+      if (candidate) {
+        const text = decodeUtf8(r.buf);
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: sha1(text), candidate };
+        checker.setFile(f.key, text);
+      } else {
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: '', candidate };
+        others.push(f);
+      }
+    }
+    if (checker.project.files.size === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
+    // Second pass: files of this driver that call one of its translating helpers.
+    const helpers = checker.helperNames();
+    if (helpers.size) {
+      for (const f of others) {
+        const r = readRaw(f.abs);
+        if ('error' in r) continue;
+        const text = decodeUtf8(r.buf);
+        if (mayMatter(text, helpers)) {
+          checker.setFile(f.key, text);
+          meta[f.key] = { ...meta[f.key], hash: sha1(text), candidate: true };
+        }
+      }
+    }
+    const parsed = checker.project.files.size;
+    return { dir: task.dir, findings: checker.check(), errors, scanned, parsed, meta };
+  } finally {
+    checker.project.dispose();
+  }
+}
+
+/** Stable shard of a directory: the same on every machine and run. */
+export function shardOf(dir: string, n: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < dir.length; i++) h = Math.imul(h ^ dir.charCodeAt(i), 16777619) >>> 0;
+  return (h % n) + 1;
+}

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// Worker thread of `iova-lens scan --jobs N`: analyses the directory groups
+// the main thread hands it, one at a time, and posts each result back.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadParser } from '../server/wasm';
+import { analyzeGroup, type GroupTask } from './scan-group';
+import type { Config } from '../core/config';
+
+async function main(): Promise<void> {
+  const { config } = workerData as { config: Config };
+  const parser = await loadParser();
+  parentPort!.on('message', (task: GroupTask | null) => {
+    if (task === null) {
+      process.exit(0);
+    }
+    try {
+      parentPort!.postMessage({ ok: true, result: analyzeGroup(parser, config, task) });
+    } catch (e) {
+      parentPort!.postMessage({ ok: false, dir: task.dir, message: (e as Error).stack ?? String(e) });
+    }
+  });
+  parentPort!.postMessage({ ready: true });
+}
+
+void main();
