@@ -98,7 +98,7 @@ export class Arm64Space implements CpuSpace {
       const vmemmapSize = 1n << (BigInt(VA_BITS) - this.pageShift - 1n + 6n);
       this.VMEMMAP_START = this.PAGE_OFFSET - vmemmapSize;
       this.VMEMMAP_END = this.PAGE_OFFSET;
-      const PUD_SIZE = pageSize === 65536 ? bits(42) : bits(30);
+      const PUD_SIZE = pageSize === 65536 ? bits(42) : pageSize === 16384 ? bits(36) : bits(30);
       this.vmallocEnd = this.PAGE_OFFSET - PUD_SIZE - vmemmapSize - bits(16);
     }
     this.memmapStart = this.VMEMMAP_START;

@@ -66,7 +66,7 @@ export class Iommu {
       this.ias = ias;
       this.pgtable = paging
         ? new ArmLpaePgtable({
-          pgsizes: [4096, 65536, 2 ** 21, 2 ** 29, 2 ** 30], ias, oas: 48, stage: 1, coherentWalk: true,
+          pgsizes: [4096, 16384, 65536, 2 ** 21, 2 ** 25, 2 ** 29, 2 ** 30], ias, oas: 48, stage: 1, coherentWalk: true,
           kernelPageSize, allocTable, freeTable,
         })
         : null;
@@ -329,6 +329,7 @@ export class Iommu {
       return pa;
     }
     const w = pt.walk(n);
+    if (this.trace.on) this.trace.emit({ op: 'walk', iova, levels: w.levels, out: BigInt(w.out), note: `${this.name} table walk for a device ${write ? 'write' : 'read'} (IOTLB miss)` });
     if (w.leafLevel < 0) { this.deviceFault(iova, write, 'translation', 'invalid descriptor'); return null; }
     const ro = (w.lo & (1 << 7)) !== 0;
     if (write && ro) { this.deviceFault(iova, write, 'permission', 'write to AP[2]=1 (read-only)'); return null; }
