@@ -1,24 +1,58 @@
 // SPDX-License-Identifier: MIT
-// The emulator webview panel: the host runs the emulator (src/emulator) and
-// sends each run's JSON; the webview renders it. Restored after a reload by
-// the serializer; the host re-sends state when the webview says "ready".
+// The emulator webview panel. The host runs the emulator (src/emulator) and
+// sends each run's JSON; the webview plays it back and draws it. Every
+// message from the webview is validated (isWebviewToHost) and a malformed one
+// is logged to the "IOVA Lens" output channel and answered with a `rejected`
+// count. Restored after a reload by the serializer: the webview keeps its
+// view state (setState) and asks for its runs again on `init`.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { renderHtml } from './webview-html';
-import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/emulator-messages';
-import { listScenarios, listPlatforms, runScenario, runChain, parsePlatform, toJson } from '../emulator/index';
+import {
+  describeRejected, isReplayArg, isWebviewToHost,
+  type AddressJson, type HostToWebview, type PlatformInfo, type RegionJson, type RunJson, type SourceRef, type WebviewToHost,
+} from '../protocol/emulator-messages';
+import { parseAddress, traceFileName, traceFileText } from '../protocol/view-model';
+import {
+  addressViews, hex, listPlatforms, listScenarios, parsePlatform, runChain, runMatrix, runScenario, scenarioDoc, toJson,
+  type Platform,
+} from '../emulator/index';
 import { COMMANDS } from '../protocol/lsp';
 
 export const VIEW_TYPE = 'iovaLens.emulator';
+const TITLE = 'IOVA Lens Emulator';
 
-interface Replay {
-  chain: string[];
-  rule?: string;
+let log: vscode.OutputChannel | undefined;
+
+function logLine(msg: string): void {
+  const line = `[emulator] ${msg}`;
+  if (log) log.appendLine(line); else console.warn(`IOVA Lens: ${line}`);
+}
+
+interface MatrixRequest { chain: string[]; origin: SourceRef | null }
+
+function regionsOf(p: Platform): RegionJson[] {
+  return addressViews(0n, p).regions.map((r) => ({ name: r.name, start: hex(r.start), end: hex(r.end) }));
+}
+
+function platformInfos(): PlatformInfo[] {
+  return listPlatforms().map((p) => ({
+    name: p.name, description: p.description, arch: p.arch, pageSize: p.pageSize, iommu: p.iommu, domain: p.domain, era: p.era,
+    dmaOffset: hex(p.dmaOffset), swiotlb: p.swiotlb, untrusted: p.untrusted, scenarios: [...p.scenarios],
+  }));
+}
+
+export function matrixTitle(chain: string[], origin: SourceRef | null): string {
+  if (!origin) return `Matrix: ${chain[0]} … on every platform`;
+  return `${origin.rule} — ${origin.function ? `${origin.function}()` : 'top level'} line ${origin.line}`;
 }
 
 class EmulatorPanel {
   static current: EmulatorPanel | undefined;
-  private last: HostToWebview | undefined;
+  private ready = false;
+  private pending: MatrixRequest | undefined;
+  private lastRun: RunJson | undefined;
+  private rejected = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -32,56 +66,126 @@ class EmulatorPanel {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'emulator.css')).toString(),
     });
-    webview.onDidReceiveMessage((m: unknown) => this.receive(m));
+    webview.onDidReceiveMessage((m: unknown) => { void this.receive(m); });
     panel.onDidDispose(() => {
       if (EmulatorPanel.current === this) EmulatorPanel.current = undefined;
     });
   }
 
   private post(m: HostToWebview): void {
-    if (m.type === 'run') this.last = m;
+    if (m.type === 'run') this.lastRun = m.run;
     void this.panel.webview.postMessage(m);
   }
 
-  private receive(m: unknown): void {
+  private async receive(m: unknown): Promise<void> {
     if (!isWebviewToHost(m)) {
-      console.warn('IOVA Lens: ignored malformed message from the emulator webview');
+      this.rejected++;
+      logLine(`rejected a malformed message from the webview: ${describeRejected(m)}`);
+      this.post({ type: 'rejected', count: this.rejected });
       return;
     }
     const msg: WebviewToHost = m;
     try {
       switch (msg.type) {
-        case 'ready':
-          this.post({ type: 'init', scenarios: listScenarios(), platforms: listPlatforms().map((p) => p.name) });
-          this.post(this.last ?? this.scenario('S1'));
+        case 'ready': {
+          this.ready = true;
+          const pending = this.pending;
+          this.pending = undefined;
+          this.post({ type: 'init', scenarios: this.scenarios(), platforms: platformInfos(), restore: !pending });
+          if (pending) this.postMatrix(pending, true);
           return;
+        }
         case 'runScenario':
           this.post(this.scenario(msg.id));
           return;
         case 'runChain':
-          this.post(this.chain({ chain: msg.chain }, msg.platform));
+          this.post(this.chain(msg.chain, msg.platform));
           return;
+        case 'runMatrix':
+          this.postMatrix({ chain: msg.chain, origin: msg.origin ?? null }, false);
+          return;
+        case 'lookup':
+          this.post(this.lookup(msg.requestId, msg.text, msg.platform));
+          return;
+        case 'revealSource':
+          await this.reveal(msg.path, msg.line);
+          return;
+        case 'saveTrace':
+          await this.saveTrace();
+          return;
+        default:
+          assertNever(msg);
       }
     } catch (e) {
       this.post({ type: 'error', message: (e as Error).message });
     }
   }
 
+  private scenarios() {
+    return listScenarios().map((s) => ({ ...s, chain: scenarioDoc(s.id)?.chain ?? [] }));
+  }
+
   private scenario(id: string): HostToWebview {
-    return { type: 'run', source: 'scenario', run: toJson(runScenario(id)) as never };
+    const r = runScenario(id);
+    return { type: 'run', source: 'scenario', run: toJson(r) as RunJson, regions: regionsOf(r.platform) };
   }
 
-  chain(r: Replay, platform?: string): HostToWebview {
-    const p = parsePlatform(platform ?? listPlatforms()[0].name);
-    return { type: 'run', source: 'chain', run: toJson(runChain(r.chain, p)) as never, rule: r.rule };
+  private chain(chain: string[], platform: string, rule?: string): HostToWebview {
+    const p = parsePlatform(platform);
+    return { type: 'run', source: 'chain', run: toJson(runChain(chain, p)) as RunJson, regions: regionsOf(p), ...(rule ? { rule } : {}) };
   }
 
-  replay(r: Replay): void {
-    try {
-      this.post(this.chain(r));
-    } catch (e) {
-      this.post({ type: 'error', message: (e as Error).message });
+  private postMatrix(r: MatrixRequest, autoOpen: boolean): void {
+    const m = runMatrix(r.chain);
+    this.post({ type: 'matrix', chain: m.chain, rows: m.rows.map((x) => toJson(x) as RunJson), title: matrixTitle(m.chain, r.origin), origin: r.origin, autoOpen });
+  }
+
+  private lookup(requestId: number, text: string, platform: string): HostToWebview {
+    const v = parseAddress(text);
+    if (v === null) return { type: 'address', requestId, result: null, error: `'${text}' is not a hex address` };
+    const p = parsePlatform(platform);
+    const a = addressViews(v, p);
+    const result: AddressJson = {
+      input: text, value: hex(v), platform: p.name,
+      views: a.views.map((view) => ({ as: view.as, rows: view.rows.map((r) => ({ fn: r.fn, value: r.value === null ? null : hex(r.value), ...(r.note ? { note: r.note } : {}) })) })),
+    };
+    return { type: 'address', requestId, result };
+  }
+
+  /** Opens a source file the webview names, only inside a workspace folder. */
+  private async reveal(path: string, line: number): Promise<void> {
+    const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? vscode.Uri.parse(path, true) : vscode.Uri.file(path);
+    if (!vscode.workspace.getWorkspaceFolder(uri)) {
+      this.rejected++;
+      logLine(`rejected revealSource outside the workspace: ${describeRejected(path)}`);
+      this.post({ type: 'rejected', count: this.rejected });
+      return;
     }
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const l = Math.min(Math.max(0, line - 1), Math.max(0, doc.lineCount - 1));
+    const pos = new vscode.Position(l, 0);
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos), preserveFocus: false });
+  }
+
+  private async saveTrace(): Promise<void> {
+    const run = this.lastRun;
+    if (!run) { this.post({ type: 'error', message: 'no run to export yet' }); return; }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export the emulator trace as JSON',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, traceFileName(run)) : undefined,
+      filters: { JSON: ['json'] },
+      saveLabel: 'Export trace',
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(traceFileText(run)));
+    logLine(`trace exported to ${target.toString(true)}`);
+    this.post({ type: 'saved', path: target.scheme === 'file' ? target.fsPath : target.toString(true) });
+  }
+
+  replay(r: MatrixRequest): void {
+    if (this.ready) this.postMatrix(r, true);
+    else this.pending = r;
   }
 
   static show(extensionUri: vscode.Uri): EmulatorPanel {
@@ -89,27 +193,58 @@ class EmulatorPanel {
       EmulatorPanel.current.panel.reveal(vscode.ViewColumn.Beside);
       return EmulatorPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'IOVA Lens Emulator', vscode.ViewColumn.Beside, { enableScripts: true });
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, TITLE, vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+    });
     EmulatorPanel.current = new EmulatorPanel(panel, extensionUri);
     return EmulatorPanel.current;
   }
 }
 
-function isReplay(x: unknown): x is Replay {
-  return typeof x === 'object' && x !== null && Array.isArray((x as Replay).chain) && (x as Replay).chain.every((s) => typeof s === 'string');
+function assertNever(x: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(x)}`);
 }
 
-export function registerEmulator(context: vscode.ExtensionContext): void {
+/**
+ * Where a Replay comes from: the argument's `path`/`line`/`function` when the
+ * language server sends them; otherwise the active editor's IOVA Lens
+ * diagnostic of that rule under the cursor (the code action runs there).
+ */
+function originOf(arg: { rule?: string; path?: string; line?: number; function?: string | null }): SourceRef | null {
+  const rule = arg.rule ?? 'finding';
+  if (arg.path && arg.line) return { path: arg.path, line: arg.line, function: arg.function ?? null, rule };
+  const ed = vscode.window.activeTextEditor;
+  if (!ed) return null;
+  const uri = ed.document.uri;
+  const at = ed.selection.active;
+  const diags = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'iova-lens' && (!arg.rule || String(typeof d.code === 'object' ? d.code.value : d.code) === arg.rule));
+  const d = diags.find((x) => x.range.contains(at)) ?? diags.find((x) => x.range.start.line === at.line);
+  if (!d) return null;
+  const data = (d as vscode.Diagnostic & { data?: { function?: unknown } }).data;
+  const fn = typeof data?.function === 'string' && /^[A-Za-z_]\w*$/.test(data.function) ? data.function : null;
+  return { path: uri.scheme === 'file' ? uri.fsPath : uri.toString(), line: d.range.start.line + 1, function: arg.function ?? fn, rule };
+}
+
+export function registerEmulator(context: vscode.ExtensionContext, output?: vscode.OutputChannel): void {
+  log = output;
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMANDS.openEmulator, () => {
       EmulatorPanel.show(context.extensionUri);
     }),
     vscode.commands.registerCommand(COMMANDS.replayInEmulator, (arg?: unknown) => {
+      if (arg !== undefined && !isReplayArg(arg)) {
+        logLine(`Replay in emulator: ignored a malformed argument ${describeRejected(arg)}`);
+        EmulatorPanel.show(context.extensionUri);
+        return;
+      }
+      const origin = arg ? originOf(arg) : null;
       const panel = EmulatorPanel.show(context.extensionUri);
-      if (isReplay(arg)) panel.replay(arg);
+      if (arg) panel.replay({ chain: arg.chain, origin });
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        EmulatorPanel.current?.panel.dispose();
         EmulatorPanel.current = new EmulatorPanel(panel, context.extensionUri);
       },
     }),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Messages between the extension host and the emulator webview. The webview
 // is untrusted input: every message it sends is checked by isWebviewToHost()
-// before the host acts on it. Addresses travel as "0x…" strings.
+// before the host acts on it (type, every field, sizes; unknown keys are
+// rejected). Addresses travel as "0x…" strings; the emulator works in bigint.
 
 /** One emulator run in the JSON shape of SPEC §2 (emulator/index.ts toJson). */
 export interface RunJson {
@@ -17,40 +18,179 @@ export interface ScenarioInfo {
   id: string;
   title: string;
   platform: string;
+  /** The scenario's program as a chain (what the platform picker re-runs). */
+  chain?: string[];
+}
+
+/** A platform preset as the picker shows it (dmaOffset as "0x…"). */
+export interface PlatformInfo {
+  name: string;
+  description: string;
+  arch: string;
+  pageSize: number;
+  iommu: string;
+  domain: string;
+  era: string;
+  dmaOffset: string;
+  swiotlb: string;
+  untrusted: boolean;
+  scenarios: string[];
+}
+
+/** Where a replayed finding comes from (the code action / hover link argument). */
+export interface SourceRef {
+  /** Absolute file system path or a URI string of the source file. */
+  path: string;
+  /** 1-based line. */
+  line: number;
+  function: string | null;
+  rule: string;
+}
+
+/** A kernel virtual-address region of a platform (memory-map picture). */
+export interface RegionJson {
+  name: string;
+  start: string;
+  end: string;
+}
+
+/** The address box's answer: the value taken as a PA, a kernel VA and a DMA address. */
+export interface AddressJson {
+  input: string;
+  value: string;
+  platform: string;
+  views: { as: 'pa' | 'va' | 'dma'; rows: { fn: string; value: string | null; note?: string }[] }[];
 }
 
 /** Host → webview. */
 export type HostToWebview =
-  | { type: 'init'; scenarios: ScenarioInfo[]; platforms: string[] }
-  | { type: 'run'; source: 'scenario' | 'chain'; run: RunJson; rule?: string }
+  | { type: 'init'; scenarios: ScenarioInfo[]; platforms: PlatformInfo[]; restore: boolean }
+  | { type: 'run'; source: 'scenario' | 'chain'; run: RunJson; rule?: string; regions: RegionJson[] }
+  | { type: 'matrix'; chain: string[]; rows: RunJson[]; title: string; origin: SourceRef | null; autoOpen: boolean }
+  | { type: 'address'; requestId: number; result: AddressJson | null; error?: string }
+  | { type: 'saved'; path: string }
+  | { type: 'rejected'; count: number }
   | { type: 'error'; message: string };
 
 /** Webview → host. */
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'runScenario'; id: string }
-  | { type: 'runChain'; chain: string[]; platform: string };
+  | { type: 'runChain'; chain: string[]; platform: string }
+  | { type: 'runMatrix'; chain: string[]; origin?: SourceRef }
+  | { type: 'lookup'; requestId: number; text: string; platform: string }
+  | { type: 'revealSource'; path: string; line: number }
+  | { type: 'saveTrace' };
+
+export type WebviewMessageType = WebviewToHost['type'];
+
+/** Size limits of webview → host messages (anything larger is rejected). */
+export const LIMITS = {
+  chainSteps: 32,
+  stepChars: 64,
+  platformChars: 256,
+  pathChars: 4096,
+  functionChars: 256,
+  ruleChars: 64,
+  addressChars: 64,
+  maxLine: 10_000_000,
+} as const;
 
 const STEP_RE = /^[a-z-]+(\|[a-z-]+)*$/;
+const SCENARIO_RE = /^S(1[0-2]|[1-9])$/;
+const PLATFORM_RE = /^[A-Za-z0-9_.,=+-]+$/;
+const RULE_RE = /^[a-z0-9-]+$/;
+const FUNCTION_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+type Obj = Record<string, unknown>;
+
+function isObj(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Exactly these keys (optional ones may be missing), nothing else. */
+function keysOk(m: Obj, required: string[], optional: string[] = []): boolean {
+  for (const k of required) if (!(k in m)) return false;
+  for (const k of Object.keys(m)) if (!required.includes(k) && !optional.includes(k)) return false;
+  return true;
+}
+
+function isStr(x: unknown, max: number, re?: RegExp): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= max && (!re || re.test(x));
+}
+
+function isInt(x: unknown, min: number, max: number): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+}
+
+export function isChain(x: unknown): x is string[] {
+  return Array.isArray(x) && x.length > 0 && x.length <= LIMITS.chainSteps && x.every((s) => isStr(s, LIMITS.stepChars, STEP_RE));
+}
+
+export function isPlatformSpec(x: unknown): x is string {
+  return isStr(x, LIMITS.platformChars, PLATFORM_RE);
+}
+
+/** A path: no NUL or control characters, bounded. */
+function isPath(x: unknown): x is string {
+  // eslint-disable-next-line no-control-regex
+  return isStr(x, LIMITS.pathChars) && !/[\u0000-\u001f]/.test(x);
+}
+
+export function isSourceRef(x: unknown): x is SourceRef {
+  if (!isObj(x) || !keysOk(x, ['path', 'line', 'function', 'rule'])) return false;
+  return isPath(x.path) && isInt(x.line, 1, LIMITS.maxLine) && (x.function === null || isStr(x.function, LIMITS.functionChars, FUNCTION_RE)) && isStr(x.rule, LIMITS.ruleChars, RULE_RE);
+}
 
 export function isWebviewToHost(x: unknown): x is WebviewToHost {
-  if (typeof x !== 'object' || x === null) return false;
-  const m = x as Record<string, unknown>;
+  if (!isObj(x)) return false;
+  const m = x;
   switch (m.type) {
     case 'ready':
-      return Object.keys(m).length === 1;
+    case 'saveTrace':
+      return keysOk(m, ['type']);
     case 'runScenario':
-      return typeof m.id === 'string' && /^S(1[0-2]|[1-9])$/.test(m.id);
+      return keysOk(m, ['type', 'id']) && isStr(m.id, 3, SCENARIO_RE);
     case 'runChain':
-      return (
-        Array.isArray(m.chain) &&
-        m.chain.length > 0 &&
-        m.chain.length <= 32 &&
-        m.chain.every((s) => typeof s === 'string' && s.length <= 64 && STEP_RE.test(s)) &&
-        typeof m.platform === 'string' &&
-        m.platform.length <= 256
-      );
+      return keysOk(m, ['type', 'chain', 'platform']) && isChain(m.chain) && isPlatformSpec(m.platform);
+    case 'runMatrix':
+      return keysOk(m, ['type', 'chain'], ['origin']) && isChain(m.chain) && (m.origin === undefined || isSourceRef(m.origin));
+    case 'lookup':
+      return keysOk(m, ['type', 'requestId', 'text', 'platform']) && isInt(m.requestId, 0, Number.MAX_SAFE_INTEGER) && isStr(m.text, LIMITS.addressChars) && isPlatformSpec(m.platform);
+    case 'revealSource':
+      return keysOk(m, ['type', 'path', 'line']) && isPath(m.path) && isInt(m.line, 1, LIMITS.maxLine);
     default:
       return false;
   }
+}
+
+/** The Replay command's argument: `{ chain, rule }` plus, when known, `{ path, line, function }`. */
+export interface ReplayArg {
+  chain: string[];
+  rule?: string;
+  path?: string;
+  line?: number;
+  function?: string | null;
+}
+
+export function isReplayArg(x: unknown): x is ReplayArg {
+  // Unknown extra keys are ignored here (the language server may add some); known ones are checked.
+  if (!isObj(x)) return false;
+  if (!isChain(x.chain)) return false;
+  if (x.rule !== undefined && !isStr(x.rule, LIMITS.ruleChars, RULE_RE)) return false;
+  if (x.path !== undefined && !isPath(x.path)) return false;
+  if (x.line !== undefined && !isInt(x.line, 1, LIMITS.maxLine)) return false;
+  if (x.function !== undefined && x.function !== null && !isStr(x.function, LIMITS.functionChars, FUNCTION_RE)) return false;
+  return true;
+}
+
+/** A short, bounded description of a rejected message for the log (never the whole payload). */
+export function describeRejected(x: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(x) ?? String(x);
+  } catch {
+    s = Object.prototype.toString.call(x);
+  }
+  return s.length > 200 ? `${s.slice(0, 200)}… (${s.length} chars)` : s;
 }

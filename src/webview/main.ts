@@ -1,69 +1,124 @@
 // SPDX-License-Identifier: MIT
-// Browser side of the emulator panel: renders the runs the host sends.
-// Messages are validated here too (the host is trusted, but a malformed
-// message must not break the view), and the selected scenario is kept with
-// setState so a hidden/restored panel comes back where it was.
-import type { HostToWebview, RunJson } from '../protocol/emulator-messages';
+// Browser side of the emulator panel: wires the views to the host messages.
+// The host runs the emulator; this side plays the run back (player.ts),
+// derives the translation rows (protocol/view-model.ts) and draws them.
+// View state (what runs, cursor, selection, speed, address) is kept with
+// setState so a hidden/restored or restarted panel comes back where it was.
+import type { HostToWebview, PlatformInfo, RegionJson, RunJson, ScenarioInfo, SourceRef } from '../protocol/emulator-messages';
+import { deriveRows, firstInteresting, hexGrouped, big, nextStop, runKey, visibleRowCount, type TranslationRow } from '../protocol/view-model';
+import { AddressBox } from './address-box';
+import { $, option, setText } from './dom';
+import { EventsView } from './events-view';
+import { getState, isHostMessage, post, saveState } from './host';
+import { MatrixView } from './matrix-view';
+import { drawMemoryMap } from './memory-map';
+import { PlatformPicker } from './platform-picker';
+import { Player } from './player';
+import { installSelftest } from './selftest';
+import { StreamView } from './stream-view';
+import { drawWalk } from './walk-picture';
 
-interface ViewState {
-  scenario?: string;
-}
+let scenarios: ScenarioInfo[] = [];
+let presets: PlatformInfo[] = [];
+let run: RunJson | null = null;
+let regions: RegionJson[] = [];
+let rows: TranslationRow[] = [];
+let lastRow: TranslationRow | null | undefined;
+let savedAt = 0;
 
-const vscode = acquireVsCodeApi<ViewState>();
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const GOOD = new Set(['correct']);
-
-function text(el: HTMLElement, s: string): void {
-  el.textContent = s;
-}
-
-function detail(e: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(e)) {
-    if (k === 'op') continue;
-    if (k === 'levels' && Array.isArray(v)) {
-      parts.push(
-        'walk: ' +
-          v
-            .map((l: Record<string, unknown>) => `L${String(l.level)}[${String(l.index)}]=${String(l.descriptor)}→${String(l.next)}`)
-            .join('  '),
-      );
-    } else parts.push(`${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  }
-  return parts.join('  ');
-}
-
-function renderRun(run: RunJson, rule?: string): void {
-  const outcome = $('outcome');
-  text(outcome, run.outcome.join(', '));
-  outcome.className = run.outcome.every((o) => GOOD.has(o)) ? 'good' : 'bad';
-  text($('platform'), `platform: ${run.platform.name}`);
-  text($('chain'), `${run.scenario ? `${run.scenario} · ` : ''}${rule ? `${rule} · ` : ''}chain: ${run.chain.join(' → ')}`);
-  text($('truth'), `truth: ${Object.entries(run.truth).map(([k, v]) => `${k} ${v ?? '—'}`).join(', ')}`);
-  const body = $('events').querySelector('tbody')!;
-  body.replaceChildren();
-  const frag = document.createDocumentFragment();
-  run.events.forEach((e, i) => {
-    const tr = document.createElement('tr');
-    tr.className = 'event';
-    tr.dataset.op = e.op;
-    for (const s of [String(i + 1), e.op, detail(e)]) {
-      const td = document.createElement('td');
-      td.textContent = s;
-      tr.appendChild(td);
+const events = new EventsView();
+const stream = new StreamView((r) => showRow(r));
+// eslint-disable-next-line prefer-const
+const player: Player = new Player(
+  (cursor) => {
+    events.update(cursor);
+    address.cursor = cursor;
+    stream.update(cursor, visibleRowCount(rows, cursor));
+    // Persist the cursor when paused or at most twice a second while playing.
+    const now = Date.now();
+    if (run && (!player?.playing || now - savedAt > 500)) {
+      savedAt = now;
+      saveState({ cursor, key: runKey(run) });
     }
-    frag.appendChild(tr);
-  });
-  body.appendChild(frag);
-  const sel = $<HTMLSelectElement>('scenario');
-  if (run.scenario) sel.value = run.scenario;
+  },
+  (cursor) => nextStop(rows, cursor, run?.events.length ?? 0),
+  (speed) => saveState({ speed }),
+);
+const picker = new PlatformPicker((spec) => {
+  if (!run) return;
+  setText($('status'), `re-running the program on ${spec}…`);
+  post({ type: 'runChain', chain: run.chain, platform: spec });
+});
+const address = new AddressBox(
+  (requestId, text, platform) => post({ type: 'lookup', requestId, text, platform }),
+  (text) => saveState({ address: text }),
+);
+const matrix = new MatrixView(
+  (platform) => {
+    const m = getState().matrix;
+    if (m) post({ type: 'runChain', chain: m.chain, platform });
+  },
+  (o: SourceRef) => post({ type: 'revealSource', path: o.path, line: o.line }),
+  () => saveState({ matrix: undefined }),
+);
+
+function showRow(r: TranslationRow | null): void {
+  if (r === lastRow) return;
+  lastRow = r;
+  if (r) saveState({ selected: stream.selected ?? undefined });
+  drawWalk(r);
+  drawMemoryMap(run, regions, r);
+  stream.detail(r);
+  events.mark(r?.first ?? -1, r?.last ?? -1);
 }
 
-function isHostMessage(x: unknown): x is HostToWebview {
-  if (typeof x !== 'object' || x === null) return false;
-  const m = x as { type?: unknown; run?: { outcome?: unknown; events?: unknown } };
-  if (m.type === 'run') return Array.isArray(m.run?.outcome) && Array.isArray(m.run?.events);
-  return m.type === 'init' || m.type === 'error';
+function renderRun(m: Extract<HostToWebview, { type: 'run' }>): void {
+  run = m.run;
+  regions = m.regions;
+  rows = deriveRows(run);
+  lastRow = undefined;
+  const bad = run.outcome.some((o) => o !== 'correct');
+  const outcome = $('outcome');
+  setText(outcome, run.outcome.join(', ') || '—');
+  outcome.className = bad ? 'bad' : 'good';
+  document.body.dataset.outcome = run.outcome.join(' ');
+  const p = run.platform;
+  setText($('platform'), `platform: ${p.name} — ${String(p.arch)}, ${Number(p.pageSize) / 1024}K pages, IOMMU ${String(p.iommu)}${p.domain !== 'none' ? ` (${String(p.domain)})` : ''}, era ${String(p.era)}, dma-ranges offset ${String(p.dmaOffset)}, SWIOTLB ${String(p.swiotlb)}${p.untrusted ? ', untrusted device' : ''}`);
+  const what = run.scenario ? `${run.scenario} · ${scenarios.find((s) => s.id === run!.scenario)?.title ?? ''} · ` : m.rule ? `${m.rule} · ` : 'chain program · ';
+  setText($('chain'), `${what}chain: ${run.chain.join(' → ')}`);
+  setText($('truth'), `truth (the buffer): PA ${hexGrouped(big(run.truth.pa))}, VA ${hexGrouped(big(run.truth.va))}, struct page ${hexGrouped(big(run.truth.page))}`);
+  const sel = $<HTMLSelectElement>('scenario');
+  if (run.scenario) sel.value = run.scenario; else sel.selectedIndex = -1;
+  picker.showRun(run.platform);
+  matrix.markOpen(run.scenario ? null : run.platform.name);
+  events.load(run.events);
+  stream.load(rows);
+  address.setRun(run);
+  setText($('rows-h'), `Translations (${rows.length}; ${rows.filter((r) => !r.ok).length} wrong)`);
+  // Same run as before a reload: restore the cursor and the selection, paused.
+  const st = getState();
+  const key = runKey(run);
+  saveState({ run: run.scenario ? { kind: 'scenario', id: run.scenario } : { kind: 'chain', chain: run.chain, platform: run.platform.name } });
+  if (st.key === key && typeof st.cursor === 'number') {
+    player.load(run.events.length, st.cursor, false);
+    if (typeof st.selected === 'number') stream.select(st.selected);
+    if (typeof st.rowsScroll === 'number') stream.scrollTop = st.rowsScroll;
+    if (typeof st.eventsScroll === 'number') events.scrollTop = st.eventsScroll;
+  } else {
+    saveState({ key, cursor: 0, selected: undefined, rowsScroll: undefined, eventsScroll: undefined });
+    player.load(run.events.length, 0, true);
+  }
+  showRow(stream.current());
+}
+
+function restore(): void {
+  const st = getState();
+  if (typeof st.speed === 'number') player.setSpeed(st.speed);
+  if (st.address) address.setText(st.address);
+  if (st.matrix) post({ type: 'runMatrix', chain: st.matrix.chain, ...(st.matrix.origin ? { origin: st.matrix.origin } : {}) });
+  const r = st.run;
+  if (r?.kind === 'chain') post({ type: 'runChain', chain: r.chain, platform: r.platform });
+  else post({ type: 'runScenario', id: r?.kind === 'scenario' ? r.id : 'S1' });
 }
 
 window.addEventListener('message', (ev: MessageEvent<unknown>) => {
@@ -71,36 +126,52 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
   if (!isHostMessage(m)) return;
   switch (m.type) {
     case 'init': {
-      const sel = $<HTMLSelectElement>('scenario');
-      sel.replaceChildren(
-        ...m.scenarios.map((s) => {
-          const o = document.createElement('option');
-          o.value = s.id;
-          o.textContent = `${s.id} — ${s.title}`;
-          return o;
-        }),
-      );
-      const saved = vscode.getState()?.scenario;
-      if (saved) {
-        sel.value = saved;
-        vscode.postMessage({ type: 'runScenario', id: saved });
-      }
+      scenarios = m.scenarios;
+      presets = m.platforms;
+      $<HTMLSelectElement>('scenario').replaceChildren(...scenarios.map((s) => option(s.id, `${s.id} — ${s.title}`)));
+      picker.setPresets(presets);
+      if (m.restore) restore();
       break;
     }
     case 'run':
-      text($('error'), '');
-      renderRun(m.run, m.rule);
+      setText($('error'), '');
+      setText($('status'), '');
+      renderRun(m);
+      break;
+    case 'matrix': {
+      const cells = matrix.show(m, presets);
+      saveState({ matrix: { chain: m.chain, ...(m.origin ? { origin: m.origin } : {}) } });
+      document.body.dataset.matrix = 'shown';
+      if (m.autoOpen && cells.length) post({ type: 'runChain', chain: m.chain, platform: cells[firstInteresting(cells)].platform });
+      if (m.autoOpen) $('matrix-section').scrollIntoView({ block: 'start' });
+      break;
+    }
+    case 'address':
+      address.answer(m.requestId, m.result, m.error);
+      break;
+    case 'saved':
+      setText($('status'), `Trace saved to ${m.path}`);
+      break;
+    case 'rejected':
+      setText($('status'), `The extension rejected ${m.count} malformed message${m.count === 1 ? '' : 's'} from this panel`);
+      $('status').dataset.rejected = String(m.count);
       break;
     case 'error':
-      text($('error'), m.message);
+      setText($('status'), '');
+      setText($('error'), m.message);
       break;
   }
 });
 
 $<HTMLSelectElement>('scenario').addEventListener('change', (e) => {
-  const id = (e.target as HTMLSelectElement).value;
-  vscode.setState({ scenario: id });
-  vscode.postMessage({ type: 'runScenario', id });
+  post({ type: 'runScenario', id: (e.target as HTMLSelectElement).value });
 });
+$('open-matrix').addEventListener('click', () => {
+  if (run) post({ type: 'runMatrix', chain: run.chain });
+});
+$('export').addEventListener('click', () => post({ type: 'saveTrace' }));
+$('rows-scroll').addEventListener('scroll', () => saveState({ rowsScroll: stream.scrollTop }), { passive: true });
+$('events-scroll').addEventListener('scroll', () => saveState({ eventsScroll: events.scrollTop }), { passive: true });
 
-vscode.postMessage({ type: 'ready' });
+installSelftest();
+post({ type: 'ready' });

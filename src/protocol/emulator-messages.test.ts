@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// The webview is untrusted input: every message type is accepted in its
+// valid shape and rejected when malformed, with extra keys or oversized.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeRejected, isReplayArg, isSourceRef, isWebviewToHost, LIMITS } from './emulator-messages';
+
+const origin = { path: '/ws/drivers/net/ethernet/cavium/thunder/nicvf_queues.c', line: 50, function: 'nicvf_free_rcv_buffer', rule: 'linear-map-assumption' };
+
+const VALID: unknown[] = [
+  { type: 'ready' },
+  { type: 'saveTrace' },
+  { type: 'runScenario', id: 'S1' },
+  { type: 'runScenario', id: 'S12' },
+  { type: 'runChain', chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt'], platform: 'arm64-64k' },
+  { type: 'runChain', chain: ['dma-handle'], platform: 'arm64-64k,iommu=smmuv3,domain=identity,era=2017,dma-offset=0x80000000,swiotlb=force,untrusted=yes' },
+  { type: 'runMatrix', chain: ['dma-handle', 'identity'] },
+  { type: 'runMatrix', chain: ['dma-handle', 'identity'], origin },
+  { type: 'runMatrix', chain: ['dma-handle'], origin: { ...origin, function: null } },
+  { type: 'lookup', requestId: 0, text: '0x9_1230_0782', platform: 'arm64-64k' },
+  { type: 'lookup', requestId: 7, text: 'ffff000892300782', platform: 'arm64-64k-smmuv3' },
+  { type: 'revealSource', path: origin.path, line: 1 },
+  { type: 'revealSource', path: 'file:///ws/a.c', line: 50 },
+];
+
+test('every webview message type is accepted in its valid shape', () => {
+  for (const m of VALID) assert.equal(isWebviewToHost(m), true, JSON.stringify(m));
+});
+
+test('non-objects and unknown types are rejected', () => {
+  for (const bad of [null, undefined, 1, 'ready', true, [], [{ type: 'ready' }], {}, { type: 'eval', code: '1' }, { type: 'READY' }, { type: 7 }]) {
+    assert.equal(isWebviewToHost(bad), false, String(JSON.stringify(bad)));
+  }
+});
+
+test('an extra key makes any message malformed', () => {
+  for (const m of VALID) {
+    assert.equal(isWebviewToHost({ ...(m as object), extra: 1 }), false, JSON.stringify(m));
+    assert.equal(isWebviewToHost({ ...(m as object), __proto__: { injected: 1 }, extra: undefined }), false);
+  }
+});
+
+test('a missing required key makes any message malformed', () => {
+  for (const m of VALID) {
+    for (const k of Object.keys(m as object)) {
+      if (k === 'type' || k === 'origin') continue;
+      const copy = { ...(m as Record<string, unknown>) };
+      delete copy[k];
+      assert.equal(isWebviewToHost(copy), false, `${JSON.stringify(m)} without ${k}`);
+    }
+  }
+});
+
+test('ready / saveTrace take no fields', () => {
+  assert.equal(isWebviewToHost({ type: 'ready', id: 'S1' }), false);
+  assert.equal(isWebviewToHost({ type: 'saveTrace', path: '/tmp/x.json' }), false);
+});
+
+test('runScenario: only S1..S12 as a string', () => {
+  for (const id of ['S0', 'S13', 's1', 'S1 ', 'S01', '', 1, null, ['S1'], 'S1;rm -rf /']) {
+    assert.equal(isWebviewToHost({ type: 'runScenario', id }), false, JSON.stringify(id));
+  }
+});
+
+test('runChain: chain words and platform spec are checked, oversized ones rejected', () => {
+  const ok = { type: 'runChain', chain: ['dma-handle'], platform: 'arm64-4k' };
+  const bads = [
+    { ...ok, chain: [] },
+    { ...ok, chain: 'dma-handle' },
+    { ...ok, chain: ['<script>'] },
+    { ...ok, chain: ['dma-handle', 3] },
+    { ...ok, chain: ['Dma-Handle'] },
+    { ...ok, chain: ['dma-handle|'] },
+    { ...ok, chain: Array.from({ length: LIMITS.chainSteps + 1 }, () => 'identity') },
+    { ...ok, chain: ['a'.repeat(LIMITS.stepChars + 1)] },
+    { ...ok, platform: 7 },
+    { ...ok, platform: '' },
+    { ...ok, platform: 'x'.repeat(LIMITS.platformChars + 1) },
+    { ...ok, platform: 'arm64-4k,iommu=<img src=x>' },
+    { ...ok, platform: 'arm64-4k\nera=2017' },
+  ];
+  for (const b of bads) assert.equal(isWebviewToHost(b), false, JSON.stringify(b).slice(0, 120));
+  assert.equal(isWebviewToHost({ ...ok, chain: Array.from({ length: LIMITS.chainSteps }, () => 'identity') }), true);
+});
+
+test('runMatrix: the origin is checked field by field', () => {
+  const bads = [
+    { ...origin, line: 0 },
+    { ...origin, line: 1.5 },
+    { ...origin, line: '50' },
+    { ...origin, line: LIMITS.maxLine + 1 },
+    { ...origin, function: 'a b' },
+    { ...origin, function: 'f'.repeat(LIMITS.functionChars + 1) },
+    { ...origin, rule: 'Linear Map' },
+    { ...origin, path: '' },
+    { ...origin, path: 'a\u0000b' },
+    { ...origin, path: 'x'.repeat(LIMITS.pathChars + 1) },
+    { ...origin, extra: 1 },
+    { path: origin.path, line: 1, rule: 'r' },
+  ];
+  for (const o of bads) {
+    assert.equal(isSourceRef(o), false, JSON.stringify(o).slice(0, 120));
+    assert.equal(isWebviewToHost({ type: 'runMatrix', chain: ['dma-handle'], origin: o }), false);
+  }
+  assert.equal(isWebviewToHost({ type: 'runMatrix', chain: ['dma-handle'], origin: null }), false);
+});
+
+test('lookup: request id, text and platform are bounded', () => {
+  const ok = { type: 'lookup', requestId: 1, text: '0x1', platform: 'arm64-4k' };
+  for (const b of [
+    { ...ok, requestId: -1 }, { ...ok, requestId: 1.5 }, { ...ok, requestId: '1' }, { ...ok, requestId: Number.MAX_SAFE_INTEGER + 2 },
+    { ...ok, text: '' }, { ...ok, text: 'x'.repeat(LIMITS.addressChars + 1) }, { ...ok, text: 1 }, { ...ok, platform: '' },
+  ]) assert.equal(isWebviewToHost(b), false, JSON.stringify(b).slice(0, 120));
+});
+
+test('revealSource: path and line are checked', () => {
+  const ok = { type: 'revealSource', path: '/ws/a.c', line: 3 };
+  for (const b of [{ ...ok, line: 0 }, { ...ok, line: -3 }, { ...ok, line: NaN }, { ...ok, path: '' }, { ...ok, path: 'x'.repeat(LIMITS.pathChars + 1) }, { ...ok, path: '/a\n/b' }, { ...ok, path: 42 }]) {
+    assert.equal(isWebviewToHost(b), false, JSON.stringify(b).slice(0, 120));
+  }
+});
+
+test('a huge message is rejected without being walked to the end', () => {
+  const chain = Array.from({ length: 1_000_000 }, () => 'identity');
+  const t = Date.now();
+  assert.equal(isWebviewToHost({ type: 'runChain', chain, platform: 'arm64-4k' }), false);
+  assert.ok(Date.now() - t < 200);
+});
+
+test('the Replay argument: chain required, optional source fields checked, unknown keys ignored', () => {
+  assert.ok(isReplayArg({ chain: ['dma-handle', 'iova-to-phys|identity'], rule: 'linear-map-assumption' }));
+  assert.ok(isReplayArg({ chain: ['dma-handle'], rule: 'linear-map-assumption', path: origin.path, line: 50, function: 'nicvf_free_rcv_buffer', extra: 1 }));
+  assert.ok(isReplayArg({ chain: ['dma-handle'], function: null }));
+  for (const b of [null, {}, { chain: [] }, { chain: ['x y'] }, { chain: ['dma-handle'], line: 0 }, { chain: ['dma-handle'], rule: 'A B' }, { chain: ['dma-handle'], function: '1x' }]) {
+    assert.equal(isReplayArg(b), false, JSON.stringify(b));
+  }
+});
+
+test('rejected messages are described briefly for the log', () => {
+  assert.equal(describeRejected({ type: 'x' }), '{"type":"x"}');
+  const long = describeRejected({ type: 'runChain', platform: 'x'.repeat(5000) });
+  assert.ok(long.length < 260 && /chars\)$/.test(long), long);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.equal(describeRejected(cyclic), '[object Object]');
+  assert.equal(describeRejected(undefined), 'undefined');
+});
