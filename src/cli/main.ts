@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScan, UsageError } from './scan';
+import { runPatch } from './patch';
 import { ConfigError } from '../core/config';
 import { RULES, ruleById } from '../core/rules/index';
 import { runEmulate } from './emulate';
@@ -16,7 +17,10 @@ const HELP = `iova-lens ${VERSION} — flags Linux driver code that rebuilds CPU
 
 Usage:
   iova-lens scan [PATH...] [--format text|gcc|json|sarif] [--root DIR] [--config FILE]
-                 [--fail-on error|warning|info] [--baseline FILE]
+                 [--fail-on error|warning|info] [--baseline FILE] [--jobs N] [--shard I/N]
+                 [--no-cache] [--cache-dir DIR]
+  iova-lens patch [FILE|-] [--tree DIR] [--format gcc|text|json|sarif]
+                                  findings on the lines a patch or mbox series adds
   iova-lens rules                 list the rules
   iova-lens explain RULE          print a rule's documentation
   iova-lens emulate S1..S12 | --chain STEPS [--platform P] [--format text|json] [--matrix] [--platforms]
@@ -36,6 +40,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     switch (cmd) {
       case 'scan':
         return await runScan(rest, io);
+      case 'patch':
+        return await runPatch(rest, io, () => readFileSync(0, 'utf8'));
       case 'rules':
         for (const r of RULES) io.out(`${r.meta.id.padEnd(24)} ${r.meta.defaultSeverity.padEnd(8)} [${r.meta.concerns.join(', ')}]  ${r.meta.short}\n`);
         return 0;

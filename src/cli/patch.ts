@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// `iova-lens patch [FILE|-] [--tree DIR]`: findings on the lines a patch (or
+// a series) adds, like checkpatch.pl prints them. With --tree the hunks are
+// applied to the tree's files and the driver's other files are analysed too,
+// so a helper in its header is understood.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Checker, compareFindings, mayMatter } from '../core/engine';
+import { parseDiff, postImages, DiffError } from '../core/patch';
+import { dirOf } from '../core/analysis/project';
+import { formatGcc } from '../core/formats/gcc';
+import { formatJson } from '../core/formats/json';
+import { formatSarif } from '../core/formats/sarif';
+import { formatText } from '../core/formats/text';
+import type { Severity } from '../core/types';
+import { loadParser } from '../server/wasm';
+import { readSource } from './files';
+import { loadConfigFor, UsageError } from './scan';
+import { VERSION } from './version';
+import type { Io } from './io';
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export async function runPatch(argv: string[], io: Io, stdin: () => string): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { tree: { type: 'string' }, format: { type: 'string' }, config: { type: 'string' }, 'fail-on': { type: 'string' } },
+  });
+  const started = Date.now();
+  const format = values.format ?? 'gcc';
+  if (!['text', 'gcc', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown --format ${format} (text, gcc, json, sarif)`);
+  const failOn = (values['fail-on'] ?? 'warning') as Severity;
+  if (!(failOn in RANK)) throw new UsageError(`unknown --fail-on ${failOn} (error, warning, info)`);
+  const src = positionals[0] ?? '-';
+  let text: string;
+  try {
+    text = src === '-' ? stdin() : readFileSync(src, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${src}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const tree = values.tree ? resolve(values.tree) : undefined;
+  if (tree && !existsSync(tree)) throw new UsageError(`--tree ${values.tree}: no such directory`);
+  let diffs;
+  try {
+    diffs = parseDiff(text);
+  } catch (e) {
+    if (e instanceof DiffError) throw new UsageError(`${src === '-' ? 'stdin' : src}: ${e.message}`);
+    throw e;
+  }
+  const readTree = (p: string): string | undefined => {
+    if (!tree) return undefined;
+    const r = readSource(join(tree, p));
+    return 'text' in r ? r.text : undefined;
+  };
+  const images = postImages(diffs, readTree).filter((i) => /\.[ch]$/.test(i.path));
+  const { config } = loadConfigFor(tree ?? process.cwd(), values.config);
+  const checker = new Checker(await loadParser(), config);
+  for (const img of images) {
+    checker.setFile(img.path, img.text);
+    if (img.warning) io.err(`iova-lens: ${img.warning}`);
+  }
+  if (tree) {
+    // The driver's other files: its helpers and struct declarations.
+    for (const dir of new Set(images.map((i) => dirOf(i.path)))) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const key = dir ? `${dir}/${n}` : n;
+        if (checker.hasFile(key)) continue;
+        const r = readSource(join(tree, key));
+        if ('text' in r && mayMatter(r.text)) checker.setFile(key, r.text);
+      }
+    }
+  }
+  const byPath = new Map(images.map((i) => [i.path, i.added]));
+  const findings = checker
+    .check(images.map((i) => i.path))
+    .filter((f) => byPath.get(f.path)?.has(f.line))
+    .sort(compareFindings);
+  checker.project.dispose();
+  const report = { tool: 'iova-lens' as const, version: VERSION, root: tree ?? process.cwd(), filesScanned: images.length, durationMs: Date.now() - started, findings, errors: [] };
+  if (format === 'json') io.out(formatJson(report) + '\n');
+  else if (format === 'sarif') io.out(formatSarif(report) + '\n');
+  else if (format === 'text') io.out(formatText(findings, [], { color: io.isTTY, filesScanned: images.length, durationMs: report.durationMs }));
+  else io.out(formatGcc(findings));
+  return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+// Unified diffs as kernel developers send them: `git format-patch` mboxes of
+// several patches, b4 series, plain `git diff`. We rebuild each file's
+// post-image — from the tree when we have it, else from the hunks' own lines
+// placed at their post-image line numbers — and remember which lines the
+// series added, so findings can be reported on added lines only.
+
+export interface Hunk {
+  oldStart: number;
+  oldCount: number;
+  newStart: number;
+  newCount: number;
+  /** Lines with their prefix: ' ' context, '-' removed, '+' added. */
+  lines: string[];
+}
+
+export interface FileDiff {
+  /** Post-image path (b/ side), or null when the file is deleted. */
+  path: string | null;
+  oldPath: string | null;
+  hunks: Hunk[];
+  /** Which patch of the series (0-based) it came from. */
+  patch: number;
+}
+
+export class DiffError extends Error {}
+
+const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
+
+function stripPrefix(p: string): string | null {
+  const t = p.replace(/\t.*$/, '').trim();
+  if (t === '/dev/null') return null;
+  return t.replace(/^[ab]\//, '');
+}
+
+/** Parses one or more patches (mbox, format-patch, git diff). Throws DiffError when nothing looks like a diff. */
+export function parseDiff(text: string): FileDiff[] {
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop(); // the final newline is not a blank context line
+  const out: FileDiff[] = [];
+  let patch = 0;
+  let cur: FileDiff | undefined;
+  let hunk: Hunk | undefined;
+  let oldLeft = 0;
+  let newLeft = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (hunk && (oldLeft > 0 || newLeft > 0)) {
+      const c = l[0];
+      if (c === ' ' || l === '') {
+        hunk.lines.push(l === '' ? ' ' : l);
+        oldLeft--;
+        newLeft--;
+        continue;
+      }
+      if (c === '-') {
+        hunk.lines.push(l);
+        oldLeft--;
+        continue;
+      }
+      if (c === '+') {
+        hunk.lines.push(l);
+        newLeft--;
+        continue;
+      }
+      if (c === '\\') continue; // "\ No newline at end of file"
+      throw new DiffError(`line ${i + 1}: hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${oldLeft} old and ${newLeft} new lines more)`);
+    }
+    hunk = undefined;
+    if (/^From [0-9a-f]{40} /.test(l) || (l.startsWith('From ') && i > 0 && lines[i - 1] === '')) {
+      if (out.length) patch++;
+      cur = undefined;
+      continue;
+    }
+    if (l.startsWith('diff --git ')) {
+      cur = undefined;
+      continue;
+    }
+    if (l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ')) {
+      cur = { oldPath: stripPrefix(l.slice(4)), path: stripPrefix(lines[i + 1].slice(4)), hunks: [], patch };
+      out.push(cur);
+      i++;
+      continue;
+    }
+    const m = HUNK_RE.exec(l);
+    if (m && cur) {
+      hunk = { oldStart: +m[1], oldCount: m[2] === undefined ? 1 : +m[2], newStart: +m[3], newCount: m[4] === undefined ? 1 : +m[4], lines: [] };
+      oldLeft = hunk.oldCount;
+      newLeft = hunk.newCount;
+      cur.hunks.push(hunk);
+    }
+  }
+  if (hunk && (oldLeft > 0 || newLeft > 0)) {
+    throw new DiffError(`hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${Math.max(0, oldLeft)} old and ${Math.max(0, newLeft)} new lines more)`);
+  }
+  if (out.length === 0) throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
+  return out;
+}
+
+/** A post-image: its text and the 1-based line numbers the series added. */
+export interface PostImage {
+  path: string;
+  text: string;
+  added: Set<number>;
+  /** Set when a hunk did not apply to the tree's file and the hunks alone were used. */
+  warning?: string;
+}
+
+interface Line {
+  text: string;
+  added: boolean;
+}
+
+/** Finds where a hunk's old lines sit in `file`, at its stated line or within ±200 lines of it. */
+function locate(file: Line[], h: Hunk, offset: number): number {
+  const old = h.lines.filter((l) => l[0] !== '+').map((l) => l.slice(1));
+  const want = Math.max(0, h.oldStart - 1 + offset - (h.oldCount === 0 ? -1 : 0));
+  const fits = (at: number) => at >= 0 && at + old.length <= file.length && old.every((t, k) => file[at + k].text === t);
+  for (let d = 0; d <= 200; d++) {
+    if (fits(want + d)) return want + d;
+    if (d > 0 && fits(want - d)) return want - d;
+  }
+  return -1;
+}
+
+/**
+ * Post-images of every file the diff touches. `readTree(path)` gives the
+ * pre-image from the tree (or undefined without --tree / when absent).
+ */
+export function postImages(diffs: FileDiff[], readTree: (path: string) => string | undefined): PostImage[] {
+  const images = new Map<string, { lines: Line[]; exact: boolean; warning?: string }>();
+  for (const d of diffs) {
+    if (!d.path) continue;
+    const src = d.oldPath ?? d.path;
+    let img = images.get(d.path) ?? (d.oldPath && d.oldPath !== d.path ? images.get(d.oldPath) : undefined);
+    if (!img) {
+      const base = d.oldPath === null ? '' : readTree(src);
+      img = base !== undefined ? { lines: base === '' ? [] : base.split('\n').map((t) => ({ text: t, added: false })), exact: true } : { lines: [], exact: false };
+    }
+    if (img.exact) {
+      let offset = 0;
+      let ok = true;
+      const lines = [...img.lines];
+      for (const h of d.hunks) {
+        const at = locate(lines, h, offset);
+        if (at < 0) {
+          ok = false;
+          break;
+        }
+        // Context lines keep their provenance (added by an earlier patch of the series, or not).
+        const repl: Line[] = [];
+        let k = at;
+        for (const l of h.lines) {
+          if (l[0] === '+') repl.push({ text: l.slice(1), added: true });
+          else {
+            if (l[0] === ' ') repl.push(lines[k]);
+            k++;
+          }
+        }
+        const oldLen = h.lines.filter((l) => l[0] !== '+').length;
+        lines.splice(at, oldLen, ...repl);
+        offset += repl.length - oldLen;
+      }
+      if (ok) {
+        img.lines = lines;
+        images.set(d.path, img);
+        if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
+        continue;
+      }
+      img = { lines: [], exact: false, warning: `${d.path}: a hunk does not apply to the tree's file; analysed the hunks' own lines` };
+    }
+    // No tree: place each hunk's post-image lines at their post-image numbers.
+    for (const h of d.hunks) {
+      let n = h.newStart - 1;
+      for (const l of h.lines) {
+        if (l[0] === '-') continue;
+        while (img.lines.length <= n) img.lines.push({ text: '', added: false });
+        img.lines[n] = { text: l.slice(1), added: l[0] === '+' };
+        n++;
+      }
+    }
+    images.set(d.path, img);
+  }
+  const out: PostImage[] = [];
+  for (const [path, img] of images) {
+    const added = new Set<number>();
+    img.lines.forEach((l, i) => l.added && added.add(i + 1));
+    out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, warning: img.warning });
+  }
+  return out;
+}

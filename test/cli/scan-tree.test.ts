@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// Whole-tree behaviour of `iova-lens scan`: golden output in every format,
+// shards whose union is the whole, the same findings whatever --jobs, with or
+// without ripgrep, and a second scan served from the cache.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, cpSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, REPO } from '../helpers';
+
+const TREE = join(REPO, 'test', 'fixtures', 'tree');
+const GOLDEN = join(REPO, 'test', 'cli', 'golden');
+
+function scan(args: string[], env: Record<string, string> = {}, cwd = TREE) {
+  const r = spawnSync(process.execPath, [CLI, 'scan', ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Drops what changes from run to run: absolute root, duration, version. */
+function normalize(out: string): string {
+  return out
+    .replace(/"root": "[^"]*"/g, '"root": "<root>"')
+    .replace(/"durationMs": \d+/g, '"durationMs": 0')
+    .replace(/"version": "[^"]*"/g, '"version": "<v>"')
+    .replace(/"uri": "file:\/\/[^"]*"/g, '"uri": "file://<root>/"')
+    .replace(/\(\d+\.\d+ s\)/g, '(<t> s)');
+}
+
+for (const format of ['gcc', 'json', 'sarif', 'text']) {
+  test(`golden: scan --format ${format} on the fixture tree`, () => {
+    const r = scan(['.', '--format', format, '--no-cache']);
+    assert.equal(r.code, 1, r.err);
+    const got = normalize(r.out);
+    const file = join(GOLDEN, `tree.${format}`);
+    if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, got);
+    assert.equal(got, readFileSync(file, 'utf8'), `${file} differs; rerun with UPDATE_GOLDEN=1 after checking the change`);
+  });
+}
+
+function keys(out: string): string[] {
+  return (JSON.parse(out).findings as { path: string; line: number; column: number; rule: string }[]).map((f) => `${f.path}:${f.line}:${f.column}:${f.rule}`);
+}
+
+test('the union of --shard 1/3, 2/3, 3/3 equals the unsharded run, and shards do not overlap', () => {
+  const whole = keys(scan(['.', '--format', 'json', '--no-cache']).out);
+  assert.ok(whole.length >= 9);
+  const parts = [1, 2, 3].map((i) => keys(scan(['.', '--format', 'json', '--no-cache', '--shard', `${i}/3`]).out));
+  const union = parts.flat().sort();
+  assert.deepEqual(union, [...whole].sort());
+  assert.equal(new Set(union).size, union.length);
+  assert.equal(scan(['.', '--shard', '4/3']).code, 2);
+  assert.equal(scan(['.', '--shard', 'x']).code, 2);
+});
+
+test('--jobs 1, --jobs 2 and the no-ripgrep path give the same findings', () => {
+  const a = scan(['.', '--format', 'json', '--no-cache', '--jobs', '1']).out;
+  const b = scan(['.', '--format', 'json', '--no-cache', '--jobs', '2']).out;
+  const c = scan(['.', '--format', 'json', '--no-cache', '--jobs', '2'], { IOVA_LENS_NO_RG: '1' }).out;
+  assert.deepEqual(keys(a), keys(b));
+  assert.deepEqual(keys(a), keys(c));
+  assert.equal(scan(['.', '--jobs', '0']).code, 2);
+});
+
+test('a second scan comes from the cache; a changed driver is analysed again', () => {
+  const tree = mkdtempSync(join(tmpdir(), 'iova-cache-tree-'));
+  cpSync(TREE, tree, { recursive: true });
+  const cacheDir = mkdtempSync(join(tmpdir(), 'iova-cache-'));
+  const env = { IOVA_LENS_STATS: '1' };
+  const first = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
+  assert.match(first.err, /\((\d+) analysed, 0 from cache\)/);
+  const second = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
+  assert.match(second.err, /\(0 analysed, (\d+) from cache\)/);
+  assert.deepEqual(keys(second.out), keys(first.out));
+  // Edit one driver: only its directory is analysed again, and its new finding shows.
+  const f = join(tree, 'drivers/crypto/caam/qi_like.c');
+  writeFileSync(f, readFileSync(f, 'utf8') + '\nstatic void *bad(struct iommu_domain *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d, a)); }\n');
+  utimesSync(f, new Date(), new Date(Date.now() + 5000));
+  const third = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
+  assert.match(third.err, /\(1 analysed, \d+ from cache\)/);
+  assert.ok(keys(third.out).some((k) => k.startsWith('drivers/crypto/caam/qi_like.c')));
+});
