@@ -7,6 +7,7 @@ import { Project, extractFacts } from './analysis/project';
 import { RULES } from './rules/index';
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
+import { capPerFile, limitNotice, MAX_FINDINGS_PER_FILE } from './limits';
 import type { Finding, Related, RuleId, Severity } from './types';
 
 const DOCS_BASE = 'https://github.com/iova-lens/iova-lens/blob/main/src/core/rules/';
@@ -42,6 +43,8 @@ export function mayMatter(text: string, helperNames?: ReadonlySet<string>): bool
 
 export class Checker {
   readonly project = new Project();
+  /** Findings per file before the rest become one summary line (limits.ts); Infinity for none. */
+  maxFindingsPerFile = MAX_FINDINGS_PER_FILE;
 
   constructor(
     private readonly parser: CParser,
@@ -103,14 +106,25 @@ export class Checker {
         });
       }
     }
-    return this.applySuppressions(out, report).sort(compareFindings);
+    const limitSev = severityFor(cfg, 'analysis-limit', 'info');
+    if (limitSev !== 'off') {
+      for (const path of report) {
+        const limit = this.project.files.get(path)?.limited;
+        if (limit && !ownsTranslation(cfg, path) && isIncluded(cfg, path)) out.push(limitNotice(path, limit, limitSev));
+      }
+    }
+    return capPerFile(this.applySuppressions(out, report).sort(compareFindings), this.maxFindingsPerFile, limitSev);
   }
 
   private applySuppressions(findings: Finding[], report: Set<string>): Finding[] {
     const out: Finding[] = [];
     const unusedSev = severityFor(this.config, 'unused-suppression', 'info');
     const byPath = new Map<string, Finding[]>();
-    for (const f of findings) byPath.set(f.path, [...(byPath.get(f.path) ?? []), f]);
+    for (const f of findings) {
+      const list = byPath.get(f.path);
+      if (list) list.push(f);
+      else byPath.set(f.path, [f]);
+    }
     for (const path of report) {
       const file = this.project.files.get(path);
       const list = byPath.get(path) ?? [];

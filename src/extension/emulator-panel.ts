@@ -14,7 +14,7 @@ import {
 } from '../protocol/emulator-messages';
 import { parseAddress, traceFileName, traceFileText } from '../protocol/view-model';
 import {
-  addressViews, hex, listPlatforms, listScenarios, parsePlatform, runChain, runMatrix, runScenario, scenarioDoc, toJson,
+  addressViews, hex, listPlatforms, normaliseChain, listScenarios, parsePlatform, runChain, runMatrix, runScenario, scenarioDoc, toJson,
   type Platform,
 } from '../emulator/index';
 import { COMMANDS } from '../protocol/lsp';
@@ -89,8 +89,9 @@ class EmulatorPanel {
       switch (msg.type) {
         case 'ready': {
           this.ready = true;
+          // A pending Replay is kept until the webview acts on it (runChain): a webview that is
+          // reloaded meanwhile (moved, hidden and shown) gets it again with the next `ready`.
           const pending = this.pending;
-          this.pending = undefined;
           this.post({ type: 'init', scenarios: this.scenarios(), platforms: platformInfos(), restore: !pending });
           if (pending) this.postMatrix(pending, true);
           return;
@@ -99,6 +100,8 @@ class EmulatorPanel {
           this.post(this.scenario(msg.id));
           return;
         case 'runChain':
+          // The webview opened the replayed matrix's first cell: the Replay has arrived.
+          if (this.pending && this.pending.chain.join(' ') === msg.chain.join(' ')) this.pending = undefined;
           this.post(this.chain(msg.chain, msg.platform));
           return;
         case 'runMatrix':
@@ -164,7 +167,9 @@ class EmulatorPanel {
     const doc = await vscode.workspace.openTextDocument(uri);
     const l = Math.min(Math.max(0, line - 1), Math.max(0, doc.lineCount - 1));
     const pos = new vscode.Position(l, 0);
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos), preserveFocus: false });
+    // Next to the panel, so the emulator stays in view.
+    const column = this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+    await vscode.window.showTextDocument(doc, { viewColumn: column, selection: new vscode.Range(pos, pos), preserveFocus: false });
   }
 
   private async saveTrace(): Promise<void> {
@@ -184,13 +189,21 @@ class EmulatorPanel {
   }
 
   replay(r: MatrixRequest): void {
-    if (this.ready) this.postMatrix(r, true);
-    else this.pending = r;
+    let chain: string[];
+    try {
+      chain = normaliseChain(r.chain);
+    } catch (e) {
+      this.post({ type: 'error', message: (e as Error).message });
+      return;
+    }
+    this.pending = { chain, origin: r.origin };
+    if (this.ready) this.postMatrix(this.pending, true);
   }
 
   static show(extensionUri: vscode.Uri): EmulatorPanel {
     if (EmulatorPanel.current) {
-      EmulatorPanel.current.panel.reveal(vscode.ViewColumn.Beside);
+      // Reveal where it is: moving a webview to another group reloads it.
+      EmulatorPanel.current.panel.reveal(EmulatorPanel.current.panel.viewColumn);
       return EmulatorPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, TITLE, vscode.ViewColumn.Beside, {

@@ -6,7 +6,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
-import { evaluateFunction, type FieldFacts, type FnResult, type Summary, calleeName, fieldBase } from './evaluate';
+import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
 
@@ -24,6 +24,8 @@ export interface FileFacts {
   ownsDomain: boolean;
   /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*, dma_pool_*, dma_set_mask). */
   usesDmaApi: boolean;
+  /** Set by the last evaluation when it stopped early (budget spent, nesting too deep). */
+  limited?: Limit;
 }
 
 export function dirOf(path: string): string {
@@ -49,6 +51,9 @@ export function blankAnnotations(text: string): string {
   return text.replace(ANNOTATIONS, (m) => ' '.repeat(m.length));
 }
 
+/** Longest macro body parsed as a helper (see extractFacts). */
+export const MAX_MACRO_CHARS = 64 * 1024;
+
 export function extractFacts(parser: CParser, path: string, text: string): FileFacts {
   const tree = parser.parse(blankAnnotations(text));
   const facts: FileFacts = {
@@ -66,6 +71,9 @@ export function extractFacts(parser: CParser, path: string, text: string): FileF
   for (const m of findMacros(tree.rootNode)) {
     // Only macros that mention a translation API or call something can matter; parse those.
     if (!/\w\s*\(/.test(m.body)) continue;
+    // A macro body of more than 64 KB is generated code (register tables),
+    // never a translation helper; parsing it again would double the file's cost.
+    if (m.body.length > MAX_MACRO_CHARS) continue;
     const { text: src, prefix } = macroSource(m);
     const mt = parser.parse(src);
     facts.extraTrees.push(mt);
@@ -121,6 +129,8 @@ export function disposeFacts(f: FileFacts): void {
 
 export class Project {
   readonly files = new Map<string, FileFacts>();
+  /** Work units per file (evaluate.ts Budget); tests lower it. */
+  budget = FILE_BUDGET;
   private summaries = new Map<string, { path: string; dir: string; summary: Summary }[]>();
 
   /** Summaries are valid for the current set of files until one is added or removed. */
@@ -208,16 +218,31 @@ export class Project {
     // Only functions that name a translation API, a DMA handle, a non-linear
     // allocator or one of the driver's translating helpers can produce an
     // event or a summary that matters; the rest of a 10k-line driver is skipped.
-    return f.fns.filter((fn) => isRelevant(f, fn, helpers)).map((fn) =>
-      evaluateFunction({
+    // One budget for the whole file (see Budget): deterministic, so every
+    // round of learnSummaries and every host stops at the same place.
+    const budget: Budget = { left: this.budget };
+    const out: FnResult[] = [];
+    let limited: Limit | undefined;
+    for (const fn of f.fns) {
+      if (!isRelevant(f, fn, helpers)) continue;
+      if (budget.left <= 0) {
+        limited = 'budget';
+        break;
+      }
+      const r = evaluateFunction({
         path: f.path,
         fn,
         fields,
         driverOwnsDomain: owns,
         usesDmaApi: f.usesDmaApi,
         summary: (name) => (name === fn.name ? undefined : this.lookupSummary(name, f.path, f.dir)),
-      }),
-    );
+        budget,
+      });
+      if (r.limited && limited !== 'budget') limited = r.limited;
+      out.push(r);
+    }
+    f.limited = limited;
+    return out;
   }
 
   /**
