@@ -15,7 +15,9 @@ export type RuleId =
   | 'linear-map-assumption'
   | 'iova-phys-unchecked'
   | 'translate-after-unmap'
-  | 'unused-suppression';
+  | 'unused-suppression'
+  /** A file's analysis stopped early, or its findings were capped (src/core/limits.ts). */
+  | 'analysis-limit';
 
 export interface Span {
   line: number;

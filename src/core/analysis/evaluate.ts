@@ -34,7 +34,35 @@ export interface EvalEnv {
   driverOwnsDomain: boolean;
   /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*): its device is a DMA master. */
   usesDmaApi?: boolean;
+  /** Work left for the file (shared by its functions); see Budget. */
+  budget?: Budget;
 }
+
+/**
+ * The per-file analysis budget, in units of work (one per statement or
+ * expression node evaluated, plus the bookkeeping of each translation step).
+ * Counting work rather than milliseconds keeps the result the same on every
+ * machine and run. When it runs out, the function being evaluated keeps what
+ * was learned so far, the file's remaining functions are skipped, and the
+ * engine reports one `analysis-limit` notice for the file.
+ */
+export interface Budget {
+  left: number;
+}
+
+/** Work units per file: far above any file of Linux 6.12's drivers/ (see test/robustness/budgets.test.ts). */
+export const FILE_BUDGET = 2_000_000;
+/**
+ * Deepest nesting of statements and expressions evaluated; deeper subtrees
+ * (a 5000-term macro sum, 1000 nested ifs) are skipped rather than overflow the stack.
+ */
+export const MAX_DEPTH = 400;
+
+/** Why the analysis of a function stopped early. */
+export type Limit = 'budget' | 'depth';
+
+/** Thrown (and caught in run()) when the budget runs out. */
+const OUT_OF_BUDGET = Symbol('out of budget');
 
 export interface FnResult {
   name: string;
@@ -44,6 +72,8 @@ export interface FnResult {
   events: Event[];
   /** The file uses the DMA API (see EvalEnv.usesDmaApi). */
   usesDmaApi: boolean;
+  /** Set when the evaluation stopped early (budget spent, nesting too deep): the result is partial. */
+  limited?: Limit;
 }
 
 interface Binding {
@@ -78,8 +108,8 @@ function joinStates(states: VarState[]): VarState {
 }
 
 /** Whether a statement always leaves the enclosing block (return, goto, break, continue, BUG()). */
-function exits(n: Node | null): boolean {
-  if (!n) return false;
+function exits(n: Node | null, depth = 0): boolean {
+  if (!n || depth > MAX_DEPTH) return false;
   switch (n.type) {
     case 'return_statement':
     case 'goto_statement':
@@ -87,14 +117,14 @@ function exits(n: Node | null): boolean {
     case 'continue_statement':
       return true;
     case 'else_clause':
-      return exits(n.namedChildren.find((c) => c && c.type !== 'comment') ?? null);
+      return exits(n.namedChildren.find((c) => c && c.type !== 'comment') ?? null, depth + 1);
     case 'compound_statement': {
       const kids = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-      return kids.length > 0 && exits(kids[kids.length - 1]);
+      return kids.length > 0 && exits(kids[kids.length - 1], depth + 1);
     }
     case 'if_statement': {
       const alt = n.childForFieldName('alternative');
-      return !!alt && exits(n.childForFieldName('consequence')) && exits(alt);
+      return !!alt && exits(n.childForFieldName('consequence'), depth + 1) && exits(alt, depth + 1);
     }
     case 'expression_statement': {
       const c = n.namedChildren[0];
@@ -118,8 +148,16 @@ class Evaluator {
   private readonly branch: BranchArm[] = [];
   private readonly guards: string[] = [];
   private readonly lookups: { ev: LookupEvent; vals: Val[] }[] = [];
+  private depth = 0;
+  private limited: Limit | undefined;
 
   constructor(private readonly env: EvalEnv) {}
+
+  /** Spends `cost` units of the file's budget; throws OUT_OF_BUDGET when none is left. */
+  private spend(cost: number): void {
+    const b = this.env.budget;
+    if (b && (b.left -= cost) < 0) throw OUT_OF_BUDGET;
+  }
 
   run(): FnResult {
     const { fn } = this.env;
@@ -129,13 +167,20 @@ class Evaluator {
       const src: Source = DMA_TYPE.test(p.type) ? 'dma-handle' : 'param';
       this.bind(p.name, { src, param: i, key: `p:${i}`, steps: [] }, this.loc(fn.body));
     });
-    this.stmt(fn.body);
+    try {
+      this.stmt(fn.body);
+    } catch (e) {
+      if (e !== OUT_OF_BUDGET) throw e;
+      this.limited = 'budget';
+    }
     this.markIdentity(this.returns);
     // A lookup whose value is returned or used decides whether the a-rule has a root here.
     for (const l of this.lookups) {
       l.ev.returned = this.returns.some((r) => r.val.steps.some((s) => s.word === 'iova-to-phys' && s.loc === l.ev.loc));
     }
-    return { name: fn.name, path: this.env.path, isMacro: fn.isMacro, returns: this.returns, events: this.events, usesDmaApi: !!this.env.usesDmaApi };
+    const out: FnResult = { name: fn.name, path: this.env.path, isMacro: fn.isMacro, returns: this.returns, events: this.events, usesDmaApi: !!this.env.usesDmaApi };
+    if (this.limited) out.limited = this.limited;
+    return out;
   }
 
   // ---- locations -------------------------------------------------------
@@ -151,6 +196,20 @@ class Evaluator {
 
   private stmt(n: Node | null): void {
     if (!n) return;
+    if (this.depth >= MAX_DEPTH) {
+      this.limited ??= 'depth';
+      return;
+    }
+    this.spend(1);
+    this.depth++;
+    try {
+      this.stmtNode(n);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private stmtNode(n: Node): void {
     switch (n.type) {
       case 'compound_statement':
       case 'translation_unit':
@@ -333,6 +392,20 @@ class Evaluator {
   }
 
   private expr(n: Node): Val[] {
+    if (this.depth >= MAX_DEPTH) {
+      this.limited ??= 'depth';
+      return [];
+    }
+    this.spend(1);
+    this.depth++;
+    try {
+      return this.exprNode(n);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private exprNode(n: Node): Val[] {
     switch (n.type) {
       case 'identifier':
         return this.readVar(n.text, n);
@@ -500,7 +573,7 @@ class Evaluator {
     const step = STEPS[callee];
     if (step) {
       const input = args[step.arg] ?? [];
-      const handle = argNodes[step.arg] ? normalize(argNodes[step.arg].text) : undefined;
+      const handle = argNodes[step.arg] ? handleOf(argNodes[step.arg]) : undefined;
       if (step.word === 'iova-to-phys') {
         this.apply('iova-to-phys', callee, n, input, handle);
         return this.lookup(n, callee, input, argNodes[0]);
@@ -515,7 +588,7 @@ class Evaluator {
       return [];
     }
     if (UNMAPS.has(callee) && argNodes[1]) {
-      this.apply('dma-unmap', callee, n, args[1] ?? [], normalize(argNodes[1].text));
+      this.apply('dma-unmap', callee, n, args[1] ?? [], handleOf(argNodes[1]));
       return [];
     }
     const src = SOURCES[callee];
@@ -536,7 +609,7 @@ class Evaluator {
     if (sum && sum.returns.length) {
       // A helper that looks its parameter up in the IOMMU is a translation of that argument here.
       const p = sum.returns.find((r) => r.param !== undefined && r.steps.some((s) => s.word === 'iova-to-phys'))?.param;
-      if (p !== undefined && argNodes[p]) this.apply('iova-to-phys', callee, n, args[p] ?? [], normalize(argNodes[p].text));
+      if (p !== undefined && argNodes[p]) this.apply('iova-to-phys', callee, n, args[p] ?? [], handleOf(argNodes[p]));
       return this.instantiate(sum, args, n);
     }
     return [];
@@ -549,7 +622,7 @@ class Evaluator {
   private lookup(n: Node, callee: string, input: Val[], domainNode: Node | undefined): Val[] {
     const loc = this.loc(n);
     const step = { word: 'iova-to-phys', loc, fn: this.env.fn.name, callee };
-    const base: Val[] = input.length ? input : [{ src: 'dma-handle', key: `e:${normalize(n.childForFieldName('arguments')?.namedChildren[1]?.text ?? '')}`, steps: [] }];
+    const base: Val[] = input.length ? input : [{ src: 'dma-handle', key: `e:${((a) => (a ? handleOf(a) : ''))(n.childForFieldName('arguments')?.namedChildren[1])}`, steps: [] }];
     const out = base.map((v) => ({ ...v, src: (v.src === 'param' ? 'dma-handle' : v.src) as Source, steps: [...v.steps, step], zeroAt: loc }));
     const dom = domainNode ? this.domainOf(domainNode) : { borrowed: !this.env.driverOwnsDomain };
     const ev: LookupEvent = { kind: 'lookup', loc, fn: this.env.fn.name, borrowed: dom.borrowed, domainLoc: dom.loc, returned: false, usedInside: false };
@@ -641,6 +714,8 @@ class Evaluator {
   }
 
   private apply(word: string, callee: string, n: Node, input: Val[], handleText?: string): void {
+    // The loop over the lookups below is the one cost that grows with the function's size.
+    this.spend(1 + this.lookups.length);
     const ev: ApplyEvent = {
       kind: 'apply',
       word,
@@ -688,6 +763,14 @@ function nameOf(d: Node | null): string | null {
   let n = d;
   while (n && n.type !== 'identifier') n = n.childForFieldName('declarator') ?? n.namedChildren[0] ?? null;
   return n?.text ?? null;
+}
+
+/** Longest argument text compared as a handle; longer ones (generated code) are never the same handle. */
+const MAX_HANDLE_CHARS = 512;
+
+/** An argument's handle text: its text unless too long (each nested call would copy it again: quadratic). */
+function handleOf(n: Node): string {
+  return n.endIndex - n.startIndex > MAX_HANDLE_CHARS ? `\u0000long@${n.startIndex}` : normalize(n.text);
 }
 
 /** Handle text for comparing arguments: whitespace and casts do not matter. */

@@ -55,29 +55,47 @@ export function paramsOf(fdecl: Node): Param[] {
   return out;
 }
 
+/**
+ * Visits, in document order, the nodes whose type `want` accepts, looking
+ * only inside containers (`descend`) — never into expressions. A tree cursor
+ * reads each child's type without building a Node object for it: a broken
+ * file can leave ERROR nodes of 100k children, and marshalling every one of
+ * them (or namedChild(i), which walks from the first child each time) costs
+ * seconds.
+ */
+function eachInContainers(root: Node, want: (type: string) => boolean, descend: (type: string) => boolean, visit: (n: Node) => void): void {
+  if (want(root.type)) {
+    visit(root);
+    return;
+  }
+  if (!descend(root.type)) return;
+  const c = root.walk();
+  try {
+    if (!c.gotoFirstChild()) return;
+    for (;;) {
+      const t = c.nodeType;
+      if (want(t)) visit(c.currentNode);
+      else if (descend(t) && c.gotoFirstChild()) continue;
+      while (!c.gotoNextSibling()) if (!c.gotoParent()) return;
+    }
+  } finally {
+    c.delete();
+  }
+}
+
 /** All function definitions in the tree (also nested under preprocessor blocks). */
 export function findFunctions(root: Node): FnInfo[] {
   const out: FnInfo[] = [];
-  const stack: Node[] = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n.type === 'function_definition') {
-      const fdecl = functionDeclarator(n.childForFieldName('declarator'));
-      const body = n.childForFieldName('body');
-      const name = fdecl ? declaratorName(fdecl.childForFieldName('declarator')) : null;
-      if (fdecl && body && name) {
-        out.push({ name, body, params: paramsOf(fdecl), isMacro: false, start: n.startIndex, end: n.endIndex });
-      }
-      continue;
+  // Only top-level containers can hold definitions; skipping expressions keeps this cheap.
+  const container = (t: string) => t === 'translation_unit' || t.startsWith('preproc_') || t === 'linkage_specification' || t === 'declaration_list' || t === 'ERROR';
+  eachInContainers(root, (t) => t === 'function_definition', container, (n) => {
+    const fdecl = functionDeclarator(n.childForFieldName('declarator'));
+    const body = n.childForFieldName('body');
+    const name = fdecl ? declaratorName(fdecl.childForFieldName('declarator')) : null;
+    if (fdecl && body && name) {
+      out.push({ name, body, params: paramsOf(fdecl), isMacro: false, start: n.startIndex, end: n.endIndex });
     }
-    // Only top-level containers can hold definitions; skipping expressions keeps this cheap.
-    if (n.type === 'translation_unit' || n.type.startsWith('preproc_') || n.type === 'linkage_specification' || n.type === 'declaration_list' || n.type === 'ERROR') {
-      for (let i = n.namedChildCount - 1; i >= 0; i--) {
-        const c = n.namedChild(i);
-        if (c) stack.push(c);
-      }
-    }
-  }
+  });
   return out.sort((a, b) => a.start - b.start);
 }
 
@@ -94,33 +112,23 @@ export interface MacroText {
 
 export function findMacros(root: Node): MacroText[] {
   const out: MacroText[] = [];
-  const stack: Node[] = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n.type === 'preproc_function_def') {
-      const name = n.childForFieldName('name')?.text;
-      const value = n.childForFieldName('value');
-      const params = n.childForFieldName('parameters')?.namedChildren.map((c) => c?.text ?? '') ?? [];
-      if (name && value) {
-        out.push({
-          name,
-          params,
-          body: value.text.replace(/\\(\r?\n)/g, ' $1'),
-          row: value.startPosition.row,
-          column: value.startPosition.column,
-          start: n.startIndex,
-          end: n.endIndex,
-        });
-      }
-      continue;
+  const container = (t: string) => t === 'translation_unit' || t.startsWith('preproc_') || t === 'ERROR' || t === 'declaration_list';
+  eachInContainers(root, (t) => t === 'preproc_function_def', container, (n) => {
+    const name = n.childForFieldName('name')?.text;
+    const value = n.childForFieldName('value');
+    const params = n.childForFieldName('parameters')?.namedChildren.map((c) => c?.text ?? '') ?? [];
+    if (name && value) {
+      out.push({
+        name,
+        params,
+        body: value.text.replace(/\\(\r?\n)/g, ' $1'),
+        row: value.startPosition.row,
+        column: value.startPosition.column,
+        start: n.startIndex,
+        end: n.endIndex,
+      });
     }
-    if (n.type === 'translation_unit' || n.type.startsWith('preproc_') || n.type === 'ERROR' || n.type === 'declaration_list') {
-      for (let i = n.namedChildCount - 1; i >= 0; i--) {
-        const c = n.namedChild(i);
-        if (c) stack.push(c);
-      }
-    }
-  }
+  });
   return out;
 }
 

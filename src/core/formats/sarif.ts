@@ -5,6 +5,7 @@
 import type { ScanReport } from './json';
 import { RULES } from '../rules/index';
 import { docUrl } from '../engine';
+import { LIMIT_META } from '../limits';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
@@ -19,7 +20,7 @@ function fingerprint(s: string): string {
 }
 
 export function formatSarif(r: ScanReport): string {
-  const rules = [...RULES.map((x) => x.meta), { id: 'unused-suppression', concerns: [], defaultSeverity: 'info' as const, short: 'A suppression comment that no longer matches a finding.' }];
+  const rules = [...RULES.map((x) => x.meta), { id: 'unused-suppression', concerns: [], defaultSeverity: 'info' as const, short: 'A suppression comment that no longer matches a finding.' }, LIMIT_META];
   const loc = (path: string, line: number, column = 1, endLine?: number, endColumn?: number) => ({
     physicalLocation: {
       artifactLocation: { uri: path, uriBaseId: '%SRCROOT%' },

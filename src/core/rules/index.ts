@@ -9,8 +9,8 @@ import { rule as translateAfterUnmap } from './translate-after-unmap';
 
 export const RULES: readonly RuleModule[] = [iovaReverseLookup, dmaAddrAsPhys, linearMapAssumption, iovaPhysUnchecked, translateAfterUnmap];
 
-/** Every id a config may name, including the suppression bookkeeping rule. */
-export const RULE_IDS: readonly string[] = [...RULES.map((r) => r.meta.id), 'unused-suppression'];
+/** Every id a config may name, including the suppression bookkeeping rule and the analysis-limit notice. */
+export const RULE_IDS: readonly string[] = [...RULES.map((r) => r.meta.id), 'unused-suppression', 'analysis-limit'];
 
 export function ruleById(id: string): RuleModule | undefined {
   return RULES.find((r) => r.meta.id === id);

@@ -15,12 +15,25 @@ export const rule: RuleModule = {
   },
   check(ctx: RuleContext): RawFinding[] {
     const uses = applyEvents(ctx).filter((e) => USE_WORDS.has(e.word) || LINEAR_WORDS.has(e.word));
+    // Index the uses by the location of every step their inputs went through,
+    // once: matching each lookup against every use was quadratic (seconds on
+    // generated code with thousands of lookups).
+    const usesByStep = new Map<string, ApplyEvent[]>();
+    for (const u of uses) {
+      const keys = new Set<string>();
+      for (const v of u.input) for (const s of v.steps) keys.add(locKey(s.loc));
+      for (const k of keys) {
+        const list = usesByStep.get(k);
+        if (list) list.push(u);
+        else usesByStep.set(k, [u]);
+      }
+    }
     const out: RawFinding[] = [];
     for (const r of ctx.results) {
       for (const ev of r.events) {
         if (ev.kind !== 'lookup' || !ev.borrowed) continue;
         const key = locKey(ev.loc);
-        const hits: ApplyEvent[] = uses.filter((u) => u.input.some((v) => v.steps.some((s) => locKey(s.loc) === key)));
+        const hits: ApplyEvent[] = usesByStep.get(key) ?? [];
         if (hits.length === 0 && !ev.returned) continue; // only logged or compared: no CPU address is rebuilt
         // The longest chain through this root tells the whole story.
         let best: { vals: Val[]; word?: string } = { vals: [] };

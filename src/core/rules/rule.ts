@@ -77,17 +77,22 @@ const DESCRIBE: Record<string, string> = {
   'dma-unmap': 'the handle is unmapped here',
 };
 
+/** Related locations shown per finding at most (generated code can chain thousands). */
+export const MAX_RELATED = 64;
+
 /** Related locations: every step of the values after `from`, plus extra places, de-duplicated. */
 export function relatedOf(vals: Val[], exclude: Loc, extra: RawRelated[] = []): RawRelated[] {
   const out: RawRelated[] = [];
   const seen = new Set<string>([`${exclude.path}:${exclude.line}`]);
   const add = (loc: Loc, message: string) => {
+    if (out.length >= MAX_RELATED) return;
     const k = `${loc.path}:${loc.line}`;
     if (seen.has(k)) return;
     seen.add(k);
     out.push({ loc, message });
   };
   for (const v of vals) {
+    if (out.length >= MAX_RELATED) break;
     if (v.origin) add(v.origin, v.src === 'dma-handle' ? 'the device address comes from here' : `the buffer comes from here (${v.src})`);
     for (const s of v.steps) add(s.loc, `${DESCRIBE[s.word] ?? s.word}${s.fn ? ` (in ${s.fn})` : ''}`);
   }
