@@ -45,14 +45,19 @@ export class Checker {
   readonly project = new Project();
   /** Findings per file before the rest become one summary line (limits.ts); Infinity for none. */
   maxFindingsPerFile = MAX_FINDINGS_PER_FILE;
+  /** Internal errors of the last check() (a rule that threw); the CLI and server report them. */
+  errors: string[] = [];
 
   constructor(
     private readonly parser: CParser,
     public config: Config = DEFAULT_CONFIG,
   ) {}
 
+  /** Adds or replaces a file; a replaced file is reparsed incrementally from its previous tree. */
   setFile(path: string, text: string): void {
-    this.project.add(extractFacts(this.parser, path, text));
+    const prev = this.project.files.get(path);
+    if (prev && prev.text === text) return;
+    this.project.add(extractFacts(this.parser, path, text, prev));
   }
 
   removeFile(path: string): void {
@@ -77,13 +82,24 @@ export class Checker {
   check(paths?: Iterable<string>): Finding[] {
     const cfg = this.config;
     const report = new Set(paths ?? this.project.files.keys());
-    const results = this.project.runAll();
+    // Only the reported files' driver folders: the analysis is folder-local.
+    const dirs = new Set([...report].map((p) => this.project.files.get(p)?.dir).filter((d): d is string => d !== undefined));
+    const results = this.project.run(this.project.filesIn(dirs));
     const out: Finding[] = [];
     const seen = new Set<string>();
+    this.errors = [];
     for (const rule of RULES) {
       const sev = severityFor(cfg, rule.meta.id, rule.meta.defaultSeverity);
       if (sev === 'off') continue;
-      for (const raw of rule.check({ results })) {
+      let raws;
+      try {
+        raws = rule.check({ results });
+      } catch (e) {
+        // One broken rule must not take the others down; the host logs this.
+        this.errors.push(`rule ${rule.meta.id} failed: ${(e as Error).stack ?? String(e)}`);
+        continue;
+      }
+      for (const raw of raws) {
         const path = raw.loc.path;
         if (!report.has(path) || ownsTranslation(cfg, path) || !isIncluded(cfg, path)) continue;
         const key = `${rule.meta.id}@${path}:${raw.loc.line}:${raw.loc.column}`;

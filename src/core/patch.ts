@@ -12,6 +12,8 @@ export interface Hunk {
   newCount: number;
   /** Lines with their prefix: ' ' context, '-' removed, '+' added. */
   lines: string[];
+  /** 0-based line of the diff text each hunk line came from (editors map findings back to the patch). */
+  at: number[];
 }
 
 export interface FileDiff {
@@ -49,17 +51,20 @@ export function parseDiff(text: string): FileDiff[] {
       const c = l[0];
       if (c === ' ' || l === '') {
         hunk.lines.push(l === '' ? ' ' : l);
+        hunk.at.push(i);
         oldLeft--;
         newLeft--;
         continue;
       }
       if (c === '-') {
         hunk.lines.push(l);
+        hunk.at.push(i);
         oldLeft--;
         continue;
       }
       if (c === '+') {
         hunk.lines.push(l);
+        hunk.at.push(i);
         newLeft--;
         continue;
       }
@@ -84,7 +89,7 @@ export function parseDiff(text: string): FileDiff[] {
     }
     const m = HUNK_RE.exec(l);
     if (m && cur) {
-      hunk = { oldStart: +m[1], oldCount: m[2] === undefined ? 1 : +m[2], newStart: +m[3], newCount: m[4] === undefined ? 1 : +m[4], lines: [] };
+      hunk = { oldStart: +m[1], oldCount: m[2] === undefined ? 1 : +m[2], newStart: +m[3], newCount: m[4] === undefined ? 1 : +m[4], lines: [], at: [] };
       oldLeft = hunk.oldCount;
       newLeft = hunk.newCount;
       cur.hunks.push(hunk);
@@ -102,6 +107,8 @@ export interface PostImage {
   path: string;
   text: string;
   added: Set<number>;
+  /** Post-image line → 0-based line of the diff text, for added lines. */
+  sources: Map<number, number>;
   /** Set when a hunk did not apply to the tree's file and the hunks alone were used. */
   warning?: string;
 }
@@ -109,6 +116,8 @@ export interface PostImage {
 interface Line {
   text: string;
   added: boolean;
+  /** Diff line it came from (added lines). */
+  src?: number;
 }
 
 /** Finds where a hunk's old lines sit in `file`, at its stated line or within ±200 lines of it. */
@@ -150,8 +159,8 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
         // Context lines keep their provenance (added by an earlier patch of the series, or not).
         const repl: Line[] = [];
         let k = at;
-        for (const l of h.lines) {
-          if (l[0] === '+') repl.push({ text: l.slice(1), added: true });
+        for (const [j, l] of h.lines.entries()) {
+          if (l[0] === '+') repl.push({ text: l.slice(1), added: true, src: h.at[j] });
           else {
             if (l[0] === ' ') repl.push(lines[k]);
             k++;
@@ -172,10 +181,10 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
     // No tree: place each hunk's post-image lines at their post-image numbers.
     for (const h of d.hunks) {
       let n = h.newStart - 1;
-      for (const l of h.lines) {
+      for (const [j, l] of h.lines.entries()) {
         if (l[0] === '-') continue;
         while (img.lines.length <= n) img.lines.push({ text: '', added: false });
-        img.lines[n] = { text: l.slice(1), added: l[0] === '+' };
+        img.lines[n] = { text: l.slice(1), added: l[0] === '+', src: l[0] === '+' ? h.at[j] : undefined };
         n++;
       }
     }
@@ -184,8 +193,13 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
   const out: PostImage[] = [];
   for (const [path, img] of images) {
     const added = new Set<number>();
-    img.lines.forEach((l, i) => l.added && added.add(i + 1));
-    out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, warning: img.warning });
+    const sources = new Map<number, number>();
+    img.lines.forEach((l, i) => {
+      if (!l.added) return;
+      added.add(i + 1);
+      if (l.src !== undefined) sources.set(i + 1, l.src);
+    });
+    out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, sources, warning: img.warning });
   }
   return out;
 }

@@ -30,6 +30,7 @@ export async function startClient(context: vscode.ExtensionContext, output: vsco
     documentSelector: [
       { scheme: 'file', language: 'c' },
       { scheme: 'file', pattern: '**/*.{c,h}' },
+      { scheme: 'file', pattern: '**/*.{patch,diff}' },
     ],
     synchronize: { configurationSection: 'iovaLens', fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.c,*.h,.iova-lens.json}') },
     outputChannel: output,

@@ -10,6 +10,7 @@ import {
   TextDocumentSyncKind,
   DiagnosticSeverity,
   CodeActionKind,
+  FileChangeType,
   type Diagnostic,
   type InitializeParams,
   type CodeAction,
@@ -32,6 +33,7 @@ let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfigCapability = false;
 const DEBOUNCE_MS = 150;
 let timer: NodeJS.Timeout | undefined;
+let indexing = false;
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
 
@@ -77,7 +79,14 @@ connection.onInitialized(async () => {
   if (hasConfigCapability) await refreshSettings();
   if (!workspace) return;
   const t0 = Date.now();
-  const n = await workspace.indexFolders();
+  // Diagnostics of open files do not wait for the index: publish now, again when it is built.
+  publishAll();
+  indexing = true;
+  const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
+  progress?.begin('IOVA Lens: indexing the workspace', 0, 'reading C files', false);
+  const n = await workspace.indexFolders((done, total) => progress?.report(Math.round((100 * done) / Math.max(1, total)), `${done}/${total} files`));
+  progress?.done();
+  indexing = false;
   connection.console.log(`IOVA Lens: indexed ${n} files that can matter in ${Date.now() - t0} ms`);
   publishAll();
 });
@@ -105,9 +114,17 @@ function schedule(): void {
 function publishAll(): void {
   timer = undefined;
   if (!workspace) return;
-  const open = documents.all().filter((d) => d.languageId === 'c' || /\.[ch]$/.test(d.uri));
   let total = 0;
-  for (const doc of open) {
+  for (const doc of documents.all()) {
+    if (isPatch(doc.uri)) {
+      const r = settings.enable ? workspace.patchFindings(doc.getText()) : { findings: [] };
+      if ('error' in r && r.error) connection.console.warn(`IOVA Lens: ${URI.toPath(doc.uri)}: ${r.error}`);
+      const diags = r.findings.map((f) => toDiagnostic(f, (p) => workspace!.uriOf(p)));
+      total += diags.length;
+      void connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags });
+      continue;
+    }
+    if (!(doc.languageId === 'c' || doc.languageId === 'cpp' || /\.[ch]$/.test(doc.uri))) continue;
     const path = URI.toPath(doc.uri);
     let diags: Diagnostic[] = [];
     if (settings.enable) {
@@ -120,25 +137,34 @@ function publishAll(): void {
     total += diags.length;
     void connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags });
   }
-  const status: StatusParams = { findings: total, files: workspace.fileCount(), indexing: false };
+  const status: StatusParams = { findings: total, files: workspace.fileCount(), indexing };
   void connection.sendNotification(STATUS_NOTIFICATION, status);
 }
 
-documents.onDidOpen((e) => {
-  workspace?.setText(URI.toPath(e.document.uri), e.document.getText());
+function isPatch(uri: string): boolean {
+  return /\.(patch|diff)$/.test(uri);
+}
+
+function update(doc: TextDocument): void {
+  if (!isPatch(doc.uri)) workspace?.setText(URI.toPath(doc.uri), doc.getText());
   schedule();
-});
+}
+
+documents.onDidOpen((e) => update(e.document));
 documents.onDidChangeContent((e) => {
   if (settings.run === 'onSave') return;
-  workspace?.setText(URI.toPath(e.document.uri), e.document.getText());
-  schedule();
+  update(e.document);
 });
-documents.onDidSave((e) => {
-  workspace?.setText(URI.toPath(e.document.uri), e.document.getText());
+documents.onDidSave((e) => update(e.document));
+connection.onDidChangeWatchedFiles((p) => {
+  for (const c of p.changes) {
+    if (!/\.[ch]$/.test(c.uri)) continue;
+    workspace?.fileChanged(URI.toPath(c.uri), c.type === FileChangeType.Deleted);
+  }
   schedule();
 });
 documents.onDidClose((e) => {
-  workspace?.closeText(URI.toPath(e.document.uri));
+  if (!isPatch(e.document.uri)) workspace?.closeText(URI.toPath(e.document.uri));
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
@@ -146,7 +172,8 @@ connection.onHover((p): Hover | null => {
   if (!workspace) return null;
   const doc = documents.get(p.textDocument.uri);
   if (!doc) return null;
-  return hoverFor(workspace.findingsFor(URI.toPath(doc.uri)), p.position);
+  const findings = isPatch(doc.uri) ? workspace.patchFindings(doc.getText()).findings : workspace.findingsFor(URI.toPath(doc.uri));
+  return hoverFor(findings, p.position);
 });
 
 connection.onCodeAction((p): CodeAction[] => {

@@ -9,6 +9,8 @@ import { DEFAULT_CONFIG, parseConfig, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import type { CParser } from '../core/parse/parser';
 import type { Finding, RuleId, RuleSetting } from '../core/types';
+import { parseDiff, postImages } from '../core/patch';
+import { dirOf } from '../core/analysis/project';
 import { discover, readSource, findUp, toPosix } from '../cli/files';
 import type { ServerSettings } from '../protocol/lsp';
 import { URI } from './uri';
@@ -21,7 +23,7 @@ export class Workspace {
   private readonly open = new Set<string>();
 
   constructor(
-    parser: CParser,
+    private readonly parser: CParser,
     folders: string[],
     private readonly log: (msg: string) => void,
   ) {
@@ -83,7 +85,7 @@ export class Workspace {
   }
 
   /** Reads every .c/.h of the folders, keeps those that can matter. Returns how many are indexed. */
-  async indexFolders(): Promise<number> {
+  async indexFolders(progress?: (done: number, total: number) => void): Promise<number> {
     const found = discover(this.folders);
     const later: { key: string; text: string }[] = [];
     let i = 0;
@@ -98,7 +100,10 @@ export class Workspace {
       if (mayMatter(r.text)) this.checker.setFile(key, r.text);
       else if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
       // Yield now and then so requests are served while a large tree is indexed.
-      if (++i % 200 === 0) await new Promise((res) => setImmediate(res));
+      if (++i % 200 === 0) {
+        progress?.(i, found.files.length);
+        await new Promise((res) => setImmediate(res));
+      }
     }
     const helpers = this.checker.helperNames();
     for (const u of later) if (mayMatter(u.text, helpers)) this.checker.setFile(u.key, u.text);
@@ -122,7 +127,59 @@ export class Workspace {
   findingsFor(abs: string): Finding[] {
     const key = this.key(abs);
     if (!this.checker.hasFile(key)) return [];
-    return this.checker.check([key]);
+    const out = this.checker.check([key]);
+    for (const e of this.checker.errors) this.log(`IOVA Lens: ${e}`);
+    return out;
+  }
+
+  /**
+   * Findings on the lines a .patch/.diff adds, positioned in the patch file
+   * itself. Hunks are applied to the workspace's files when they apply; the
+   * driver's other indexed files give the helpers.
+   */
+  patchFindings(text: string): { findings: Finding[]; error?: string } {
+    let diffs;
+    try {
+      diffs = parseDiff(text);
+    } catch (e) {
+      return { findings: [], error: (e as Error).message };
+    }
+    const images = postImages(diffs, (p) => {
+      const r = readSource(join(this.root, p));
+      return 'text' in r ? r.text : undefined;
+    }).filter((i) => /\.[ch]$/.test(i.path));
+    const checker = new Checker(this.parser, this.checker.config);
+    try {
+      for (const img of images) checker.setFile(img.path, img.text);
+      const dirs = new Set(images.map((i) => dirOf(i.path)));
+      for (const f of this.checker.project.files.values()) {
+        if (dirs.has(f.dir) && !checker.hasFile(f.path)) checker.setFile(f.path, f.text);
+      }
+      const byPath = new Map(images.map((i) => [i.path, i]));
+      const out: Finding[] = [];
+      for (const f of checker.check(images.map((i) => i.path))) {
+        const src = byPath.get(f.path)?.sources.get(f.line);
+        if (src === undefined) continue;
+        // In the patch the line carries a leading '+': one column to the right.
+        out.push({ ...f, line: src + 1, endLine: src + 1, column: f.column + 1, endColumn: f.endLine === f.line ? f.endColumn + 1 : f.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
+      }
+      return { findings: out };
+    } finally {
+      checker.project.dispose();
+    }
+  }
+
+  /** A file changed on disk (not open in the editor): keep the index fresh. */
+  fileChanged(abs: string, deleted: boolean): void {
+    const key = this.key(abs);
+    if (this.open.has(key)) return;
+    if (deleted) {
+      this.checker.removeFile(key);
+      return;
+    }
+    const r = readSource(abs);
+    if ('text' in r && mayMatter(r.text, this.checker.helperNames())) this.checker.setFile(key, r.text);
+    else this.checker.removeFile(key);
   }
 
   allFindings(): Finding[] {

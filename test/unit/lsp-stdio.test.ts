@@ -57,8 +57,11 @@ class Client {
     this.send({ jsonrpc: '2.0', method, params });
   }
 
-  waitFor<T>(method: string, pred: (p: T) => boolean): Promise<T> {
-    return new Promise((resolve) => this.waiters.push({ method, pred, resolve }));
+  waitFor<T>(method: string, pred: (p: T) => boolean, ms = 20_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${method} matching the test within ${ms} ms`)), ms);
+      this.waiters.push({ method, pred, resolve: (p) => (clearTimeout(t), resolve(p)) });
+    });
   }
 }
 
@@ -94,6 +97,28 @@ test('the language server speaks plain LSP over stdio', async () => {
     const titles = actions.map((a) => a.title);
     assert.ok(titles.some((t) => t.startsWith('Suppress iova-reverse-lookup')), titles.join(' | '));
     assert.ok(titles.includes('Replay in emulator'));
+    // A .patch that re-adds the 2017 teardown: diagnostics on its '+' line, in the patch itself.
+    const patchText = [
+      'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+      'Subject: [PATCH] net: thunderx: free by address',
+      '',
+      '--- a/drivers/net/ethernet/cavium/thunder/nicvf_queues.c',
+      '+++ b/drivers/net/ethernet/cavium/thunder/nicvf_queues.c',
+      '@@ -47,5 +47,6 @@ void nicvf_free_rcv_buffer(struct nicvf *nic, u64 buf_addr)',
+      ' \tdma_unmap_page_attrs(&nic->pdev->dev, buf_addr, RCV_FRAG_LEN,',
+      ' \t\t\t     DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);',
+      ' \tif (phys_addr)',
+      ' \t\tput_page(virt_to_page(phys_to_virt(phys_addr)));',
+      '+\tput_page(virt_to_page(phys_to_virt(nicvf_iova_to_phys(nic, buf_addr))));',
+      ' }',
+      '',
+    ].join('\n').replace(/\\t/g, '\t');
+    const patchUri = pathToFileURL(join(SAMPLE, 'fix.patch')).toString();
+    const pdiagsP = c.waitFor<{ uri: string; diagnostics: any[] }>('textDocument/publishDiagnostics', (p) => p.uri === patchUri && p.diagnostics.length > 0);
+    c.notify('textDocument/didOpen', { textDocument: { uri: patchUri, languageId: 'diff', version: 1, text: patchText } });
+    const pd = (await pdiagsP).diagnostics;
+    assert.ok(pd.every((d) => d.range.start.line === 10), JSON.stringify(pd.map((d) => [d.range.start.line, d.code])));
+    assert.ok(pd.some((d) => d.code === 'translate-after-unmap' && /nicvf_queues\.c:51:/.test(d.message)), JSON.stringify(pd.map((d) => d.message)));
     await c.request('shutdown', {});
     c.notify('exit', {});
   } finally {

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// As-you-type: an edited file is reparsed from its previous tree, and the
+// result is the same as a fresh parse (tree and findings).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { loadParser } from '../../server/wasm';
+import { Checker } from '../engine';
+import { editBetween } from './project';
+
+const SAMPLE = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'workspace', 'drivers', 'net', 'ethernet', 'cavium', 'thunder');
+
+test('editBetween finds the one changed range', () => {
+  const e = editBetween('ab\ncd\nef', 'ab\ncXd\nef');
+  assert.deepEqual([e.startIndex, e.oldEndIndex, e.newEndIndex], [4, 4, 5]);
+  assert.deepEqual(e.startPosition, { row: 1, column: 1 });
+});
+
+test('incremental reparse gives the same tree and findings as a fresh parse, for random edits', async () => {
+  const parser = await loadParser();
+  const header = readFileSync(join(SAMPLE, 'nicvf_queues.h'), 'utf8');
+  const source = readFileSync(join(SAMPLE, 'nicvf_queues.c'), 'utf8');
+  const key = 'drivers/net/ethernet/cavium/thunder/nicvf_queues.c';
+  const hkey = 'drivers/net/ethernet/cavium/thunder/nicvf_queues.h';
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.nat(8), fc.constantFrom('', ' ', 'x', ';', '}', '{', '(', '\n', 'phys_to_virt(', '/*')), { minLength: 1, maxLength: 6 }), async (edits) => {
+      const live = new Checker(parser);
+      live.setFile(hkey, header);
+      let text = source;
+      live.setFile(key, text);
+      for (const [pos, del, ins] of edits) {
+        const at = pos % (text.length + 1);
+        text = text.slice(0, at) + ins + text.slice(Math.min(text.length, at + del));
+        live.setFile(key, text);
+      }
+      const fresh = new Checker(parser);
+      fresh.setFile(hkey, header);
+      fresh.setFile(key, text);
+      assert.equal(live.project.files.get(key)!.tree.rootNode.toString(), fresh.project.files.get(key)!.tree.rootNode.toString());
+      assert.deepEqual(live.check(), fresh.check());
+      live.project.dispose();
+      fresh.project.dispose();
+    }),
+    { numRuns: 60 },
+  );
+});
