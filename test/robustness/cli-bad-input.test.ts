@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+// Bad input to the CLI (issue 9): each gets one clear line on stderr and the
+// rest of the work goes on — a missing path, a directory of binaries, a 20 MB
+// file, a symlink loop, an unreadable file, a malformed .iova-lens.json (one
+// line naming the key, exit 2), a malformed diff for `patch`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, SAMPLE } from '../helpers';
+
+const NICVF = readFileSync(join(SAMPLE, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.h'), 'utf8');
+
+function cli(args: string[], cwd: string, input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', input, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, errLines: r.stderr.split('\n').filter(Boolean) };
+}
+
+function tree(): string {
+  const d = mkdtempSync(join(tmpdir(), 'iova-lens-bad-'));
+  mkdirSync(join(d, 'drivers', 'acme'), { recursive: true });
+  writeFileSync(join(d, 'drivers', 'acme', 'good.h'), NICVF);
+  return d;
+}
+
+test('scan: a missing path is a usage error on one line (exit 2)', () => {
+  const d = tree();
+  try {
+    const r = cli(['scan', 'no/such/dir', '--format', 'json'], d);
+    assert.equal(r.code, 2);
+    assert.equal(r.errLines.length, 1, r.err);
+    assert.match(r.errLines[0], /^iova-lens: no\/such\/dir: no such file or directory$/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('scan: binaries, a 20 MB file, a symlink loop and a dangling link are one error line each; the good file is still analysed', () => {
+  const d = tree();
+  try {
+    const bin = join(d, 'drivers', 'acme', 'bin');
+    mkdirSync(bin);
+    for (let i = 0; i < 3; i++) writeFileSync(join(bin, `blob${i}.c`), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0, 0xff, i]));
+    writeFileSync(join(d, 'drivers', 'acme', 'huge.c'), Buffer.alloc(20 * 1024 * 1024, 0x20));
+    symlinkSync('.', join(d, 'drivers', 'acme', 'loop'));
+    symlinkSync('loop2.c', join(d, 'drivers', 'acme', 'loop1.c'));
+    symlinkSync('loop1.c', join(d, 'drivers', 'acme', 'loop2.c'));
+    symlinkSync('/nonexistent/iova-lens', join(d, 'drivers', 'acme', 'dangling.c'));
+    const r = cli(['scan', 'drivers', '--format', 'json', '--no-cache', '--jobs', '1'], d);
+    assert.equal(r.code, 1, `findings in good.h decide the exit status: ${r.err}`);
+    const j = JSON.parse(r.out);
+    assert.ok(j.findings.some((f: { path: string }) => f.path === 'drivers/acme/good.h'), 'the readable file is analysed');
+    const byPath = new Map<string, string>(j.errors.map((e: { path: string; message: string }) => [e.path, e.message]));
+    for (let i = 0; i < 3; i++) assert.match(byPath.get(`drivers/acme/bin/blob${i}.c`) ?? '', /binary file/);
+    assert.match(byPath.get('drivers/acme/huge.c') ?? '', /too large \(20\.0 MB > 8 MB\)/);
+    assert.match(byPath.get('drivers/acme/loop1.c') ?? '', /symlink loop/);
+    assert.match(byPath.get('drivers/acme/loop') ?? '', /symlink loop/);
+    assert.match(byPath.get('drivers/acme/dangling.c') ?? '', /cannot stat \(ENOENT\)/);
+    // stderr: one line per error, each naming the path.
+    assert.equal(r.errLines.length, j.errors.length, r.err);
+    for (const e of j.errors) assert.ok(r.errLines.some((l) => l.includes(e.path) && l.includes(e.message)), e.path);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('scan: an unreadable file is one error line (needs a non-root user: root reads mode-000 files)', (t) => {
+  if (process.getuid?.() === 0) {
+    t.skip('running as root: chmod 000 does not stop root from reading; the dangling-link case above covers an unreadable path');
+    return;
+  }
+  const d = tree();
+  try {
+    const p = join(d, 'drivers', 'acme', 'secret.c');
+    writeFileSync(p, 'int x;\n');
+    chmodSync(p, 0o000);
+    const r = cli(['scan', 'drivers', '--format', 'json', '--no-cache', '--jobs', '1'], d);
+    const j = JSON.parse(r.out);
+    assert.ok(j.errors.some((e: { path: string; message: string }) => e.path === 'drivers/acme/secret.c' && /permission denied/.test(e.message)), r.err);
+    assert.ok(j.findings.length > 0);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+const BAD_CONFIGS: [string, string, RegExp][] = [
+  ['unknown key', '{"rulez": {}}', /unknown key "rulez"/],
+  ['rules not an object', '{"rules": 5}', /"rules" must be an object/],
+  ['unknown rule', '{"rules": {"iova-reverse-lokup": "off"}}', /unknown rule "rules\.iova-reverse-lokup"/],
+  ['bad severity', '{"rules": {"iova-reverse-lookup": "loud"}}', /"rules\.iova-reverse-lookup" must be one of off, info, warning, error/],
+  ['include a string', '{"include": "drivers/**"}', /"include" must be an array of glob strings/],
+  ['exclude with a number', '{"exclude": ["a", 1]}', /"exclude" must be an array of glob strings/],
+  ['ownsTranslation an object', '{"ownsTranslation": {}}', /"ownsTranslation" must be an array of glob strings/],
+  ['not an object', '[1, 2]', /the config must be a JSON object/],
+  ['invalid JSON', '{"rules": {', /invalid JSON/],
+];
+
+for (const [what, text, re] of BAD_CONFIGS) {
+  test(`scan: malformed .iova-lens.json (${what}) → one line naming it, exit 2`, () => {
+    const d = tree();
+    try {
+      writeFileSync(join(d, '.iova-lens.json'), text);
+      const r = cli(['scan', 'drivers', '--format', 'json', '--no-cache'], d);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.errLines.length, 1, r.err);
+      assert.match(r.errLines[0], /^iova-lens: .*\.iova-lens\.json: /);
+      assert.match(r.errLines[0], re);
+      assert.equal(r.out, '', 'no report on a config error');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+}
+
+const BAD_DIFFS: [string, string, RegExp][] = [
+  ['not a diff', 'hello\nthis is not a patch\n', /no unified diff found/],
+  ['hunk cut short', '--- a/drivers/acme/x.c\n+++ b/drivers/acme/x.c\n@@ -1,3 +1,4 @@\n int a;\n+int b;\n', /hunk of drivers\/acme\/x\.c ends early/],
+  ['binary garbage', '\u0000\u0001\u0002PK\u0003\u0004', /no unified diff found/],
+  ['empty input', '', /no unified diff found/],
+];
+
+for (const [what, text, re] of BAD_DIFFS) {
+  test(`patch: malformed diff (${what}) → one line, exit 2`, () => {
+    const d = tree();
+    try {
+      const r = cli(['patch', '-'], d, text);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.errLines.length, 1, r.err);
+      assert.match(r.errLines[0], /^iova-lens: stdin: /);
+      assert.match(r.errLines[0], re);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+}
+
+test('patch: a missing patch file is one line, exit 2', () => {
+  const d = tree();
+  try {
+    const r = cli(['patch', 'nope.patch'], d);
+    assert.equal(r.code, 2);
+    assert.equal(r.errLines.length, 1, r.err);
+    assert.match(r.errLines[0], /nope\.patch: cannot read the patch \(ENOENT\)/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
