@@ -52,10 +52,12 @@ function walk(dir, out = []) {
 if (args.has('--tests')) {
   // Tests run unbundled from out/ (one JS file per TS file) so a failing
   // assertion points at the test's own line.
-  rmSync('out', { recursive: true, force: true });
+  // IOVA_OUT lets several people (or agents) transpile tests without clobbering each other's out/.
+  const outdir = process.env.IOVA_OUT || 'out';
+  rmSync(outdir, { recursive: true, force: true });
   const files = [...walk('src').filter((f) => !f.startsWith(join('src', 'webview'))), ...walk('test')];
   await esbuild.build({
-    entryPoints: files, outdir: 'out', outbase: '.', platform: 'node', format: 'cjs', target: 'node20',
+    entryPoints: files, outdir, outbase: '.', platform: 'node', format: 'cjs', target: 'node20',
     sourcemap: 'inline', logLevel: 'warning',
   });
 } else if (watch) {

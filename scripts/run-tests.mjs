@@ -14,7 +14,7 @@ const files = [];
     if (statSync(p).isDirectory()) walk(p);
     else if (name.endsWith('.test.js')) files.push(p);
   }
-})('out');
+})(process.env.IOVA_OUT || 'out');
 const slow = (f) => f.includes(`${sep}e2e${sep}`) || f.includes(`${sep}corpus${sep}`);
 const selected = files.filter((f) => !unit || !slow(f)).sort((a, b) => Number(slow(a)) - Number(slow(b)) || a.localeCompare(b));
 if (!existsSync('dist/cli.js')) {
