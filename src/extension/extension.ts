@@ -8,13 +8,28 @@ import { registerEmulator } from './emulator-panel';
 import { registerCommands } from './commands';
 import { registerStatus } from './status';
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What activate() returns to other extensions and to the extension-host tests. */
+export interface IovaLensApi {
+  /** Time activate() took before returning, in ms (the language server starts in the background). */
+  activationMs: number;
+  /** Resolves when the language server is running. */
+  ready: Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): IovaLensApi {
+  const t0 = performance.now();
   const output = vscode.window.createOutputChannel('IOVA Lens');
   context.subscriptions.push(output);
   registerEmulator(context);
   registerCommands(context, output);
   const status = registerStatus(context);
-  await startClient(context, output, status);
+  // Do not hold activation for the server: it starts in the background.
+  const ready = startClient(context, output, status).catch((e: Error) => {
+    output.appendLine(`IOVA Lens: the language server did not start: ${e.message}`);
+  });
+  const activationMs = performance.now() - t0;
+  output.appendLine(`IOVA Lens activated in ${activationMs.toFixed(1)} ms`);
+  return { activationMs, ready };
 }
 
 export async function deactivate(): Promise<void> {
