@@ -71,10 +71,10 @@ export function renderHtml(p: HtmlParts): string {
     <p id="truth" class="mono"></p>
   </div>
   <div id="controls" class="bar" role="toolbar" aria-label="Playback">
-    <button type="button" id="pb-restart" title="Restart (r)">⏮ Restart</button>
+    <button type="button" id="pb-restart" title="Restart (r)">Restart</button>
     <button type="button" id="pb-play" title="Play / pause (p)">▶ Play</button>
-    <button type="button" id="pb-step" title="Step to the next translation (s)">⏭ Step</button>
-    <button type="button" id="pb-end" title="Show everything (e)">⏭⏭ End</button>
+    <button type="button" id="pb-step" title="Step to the next translation (s)">Step</button>
+    <button type="button" id="pb-end" title="Show everything (e)">End</button>
     <label>Speed <select id="pb-speed"></select></label>
     <span id="progress" class="muted"></span>
   </div>
@@ -88,10 +88,8 @@ export function renderHtml(p: HtmlParts): string {
       <p id="row-detail" class="mono"></p>
     </div>
     <aside class="pictures" aria-label="Pictures">
-      <h3>Page-table walk</h3>
-      <svg id="walk-svg" role="img" aria-label="Page-table walk of the current translation" width="380" height="300"></svg>
-      <h3>Memory map</h3>
-      <svg id="map-svg" role="img" aria-label="Memory map with the current translation's addresses" width="380" height="300"></svg>
+      <figure><h3>Page-table walk</h3><svg id="walk-svg" role="img" aria-label="Page-table walk of the current translation" width="380" height="300"></svg></figure>
+      <figure><h3>Memory map</h3><svg id="map-svg" role="img" aria-label="Memory map with the current translation's addresses" width="380" height="300"></svg></figure>
     </aside>
   </div>
   <section id="address-section" aria-labelledby="address-h">

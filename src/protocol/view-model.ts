@@ -258,7 +258,7 @@ export function deriveRows(run: RunJson): TranslationRow[] {
         if (x.fn === 'phys_to_virt' && va === null) { va = big(x.out); vaAt = j; vaNote = note; }
         else if ((x.fn === 'virt_to_page' || x.fn === 'pfn_to_page') && page === null) { page = big(x.out); pageAt = j; pageNote = note; }
         else if (x.fn === 'note' && note) notes.push(note);
-        else if (j !== at && note && x.fn !== 'choose') notes.push(`${String(x.fn)}: ${note}`);
+        else if (j !== at && note && x.fn !== 'choose' && !/iova_to_phys|_hard$/.test(String(x.fn))) notes.push(`${String(x.fn)}: ${note}`);
       } else if ((x.op === 'page-put' || x.op === 'page-get') && ref === null) {
         ref = Number(x.count); refAt = j; refPage = big(x.page); refNote = note;
         if (page === null) { page = refPage; pageAt = j; }

@@ -19,14 +19,11 @@ export function drawMemoryMap(run: RunJson | null, regionsJson: RegionJson[], ro
   if (!run) return;
   const regions = regionsJson.map((r) => ({ name: r.name, start: big(r.start) ?? 0n, end: big(r.end) ?? 0n }));
   const ok = (k: string) => row?.cells.find((c) => c.key === k)?.ok ?? null;
-  const vaMarks = row
-    ? [
-      { label: 'VA', addr: row.va, ok: ok('va') },
-      { label: 'page', addr: row.page, ok: ok('page') },
-      { label: 'buffer VA', addr: row.truth.va, ok: true },
-      { label: 'buffer page', addr: row.truth.page, ok: true },
-    ]
-    : [];
+  // A value that is the buffer's gets one mark ("VA = buffer"); otherwise both are marked.
+  const pair = (label: string, got: bigint | null, truth: bigint | null, good: boolean | null) => (got !== null && truth !== null && good === true
+    ? [{ label: `${label} = buffer`, addr: got, ok: true as boolean | null }]
+    : [{ label, addr: got, ok: good }, { label: `buffer ${label}`, addr: truth, ok: true as boolean | null }]);
+  const vaMarks = row ? [...pair('VA', row.va, row.truth.va, ok('va')), ...pair('page', row.page, row.truth.page, ok('page'))] : [];
   const top = 14;
   svg.append(s('text', { x: VA_X, y: 10, class: 'wsmall' }, 'kernel VA (schematic)'));
   svg.append(s('text', { x: PA_X - 30, y: 10, class: 'wsmall' }, 'physical'));
@@ -38,11 +35,16 @@ export function drawMemoryMap(run: RunJson | null, regionsJson: RegionJson[], ro
     g.append(s('title', {}, `${b.name}: ${hexGrouped(b.start)} – ${hexGrouped(b.end)}`));
     svg.append(g);
   }
+  const used: number[] = [];
   const mark = (x: number, y: number, label: string, cls: string, dir: 1 | -1, tip: string): void => {
     const g = s('g', { class: `mark ${cls}` });
     const yy = top + Math.max(0, Math.min(H - top, y));
+    // keep labels of nearby marks apart
+    let ly = yy + 4;
+    while (used.some((u) => Math.abs(u - ly) < 11)) ly += 11;
+    used.push(ly);
     g.append(s('path', { d: dir === 1 ? `M${x} ${yy} l8 -5 v10 z` : `M${x} ${yy} l-8 -5 v10 z` }));
-    g.append(s('text', { x: dir === 1 ? x + 10 : x - 10, y: yy + 4, class: 'wsmall', 'text-anchor': dir === 1 ? 'start' : 'end' }, label));
+    g.append(s('text', { x: dir === 1 ? x + 10 : x - 10, y: ly, class: 'wsmall', 'text-anchor': dir === 1 ? 'start' : 'end' }, label));
     g.append(s('title', {}, tip));
     svg.append(g);
   };
@@ -50,11 +52,7 @@ export function drawMemoryMap(run: RunJson | null, regionsJson: RegionJson[], ro
   // physical column
   const slots = run.events.filter((e) => e.op === 'bounce').map((e) => big(e.tlb)).filter((x): x is bigint => x !== null);
   const paMarks = row
-    ? [
-      { label: 'PA', addr: row.pa, ok: ok('pa') },
-      { label: 'buffer', addr: row.truth.pa, ok: true },
-      ...(slots.length ? [{ label: 'SWIOTLB slot', addr: slots[0], ok: null }] : []),
-    ]
+    ? [...pair('PA', row.pa, row.truth.pa, ok('pa')), ...(slots.length ? [{ label: 'SWIOTLB slot', addr: slots[0], ok: null }] : [])]
     : [];
   const pa = layoutPaMap(paMarks, H - top);
   svg.append(s('rect', { x: PA_X, y: top, width: PA_W, height: H - top, class: 'band pa' }));

@@ -119,7 +119,7 @@ export class Player {
   }
 
   private ui(): void {
-    setText(this.playBtn, this.playing ? '⏸ Pause' : '▶ Play');
+    setText(this.playBtn, this.playing ? 'Pause' : '▶ Play');
     this.playBtn.setAttribute('aria-pressed', String(this.playing));
     document.body.dataset.playing = String(this.playing);
   }

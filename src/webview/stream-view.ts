@@ -106,8 +106,9 @@ export class StreamView {
     const el = $('row-detail');
     if (!r) { setText(el, ''); return; }
     const bad = r.cells.filter((c) => c.ok === false).map((c) => `${CELL_LABELS[c.key]}: ${c.reason}`);
-    const lines = [`#${r.n + 1} ${r.fn}(${r.cells[0].text}) — ${r.ok ? 'matches the truth' : 'wrong'}`, ...bad, ...r.notes.slice(0, 3)];
-    if (r.fault && !bad.some((b) => b.includes(r.fault!))) lines.push(`fault: ${r.fault}`);
-    el.replaceChildren(...lines.map((l, k) => h('span', { class: k === 0 ? '' : 'bad', text: l }), ));
+    const lines: [string, string][] = [[`#${r.n + 1} ${r.fn}(${r.cells[0].text}) — ${r.ok ? 'matches the truth' : 'wrong'}`, r.ok ? 'ok' : 'bad'], ...bad.map((b): [string, string] => [b, 'bad'])];
+    if (r.fault && !bad.some((b) => b.includes(r.fault!))) lines.push([`fault: ${r.fault}`, 'bad']);
+    for (const n of r.notes.slice(0, 3)) lines.push([n, 'muted']);
+    el.replaceChildren(...lines.map(([l, cls]) => h('span', { class: cls, text: l })));
   }
 }

@@ -16,6 +16,8 @@ export interface VirtualListOptions {
 export class VirtualList {
   private count = 0;
   private frame = 0;
+  /** The count grew while following: show the end on the next render. */
+  private stick = false;
   private readonly top: HTMLTableRowElement;
   private readonly bottom: HTMLTableRowElement;
   /** Keep the view at the bottom while the count grows (live stream), until the user scrolls up. */
@@ -49,7 +51,7 @@ export class VirtualList {
   setCount(n: number, opts: { rerender?: boolean } = {}): void {
     const grew = n > this.count;
     this.count = n;
-    if (grew && this.follow) this.o.scroller.scrollTop = n * this.o.rowHeight;
+    if (grew && this.follow) this.stick = true;
     if (opts.rerender) this.renderNow(); else this.schedule();
   }
 
@@ -89,12 +91,20 @@ export class VirtualList {
       this.frame = 0;
     }
     const sc = this.o.scroller;
-    const w = virtualWindow(sc.scrollTop, sc.clientHeight || 400, this.o.rowHeight, this.count);
+    // Following the stream: render the window at the end, then scroll there (the
+    // browser would clamp a scrollTop set before the spacers grew).
+    const end = Math.max(0, this.count * this.o.rowHeight - sc.clientHeight);
+    const top = this.stick ? end : sc.scrollTop;
+    const w = virtualWindow(top, sc.clientHeight || 400, this.o.rowHeight, this.count);
     (this.top.firstChild as HTMLElement).style.height = `${w.padTop}px`;
     (this.bottom.firstChild as HTMLElement).style.height = `${w.padBottom}px`;
     const rows: HTMLTableRowElement[] = [this.top];
     for (let i = w.start; i < w.end; i++) rows.push(this.o.render(i));
     rows.push(this.bottom);
     this.o.body.replaceChildren(...rows);
+    if (this.stick) {
+      this.stick = false;
+      sc.scrollTop = top;
+    }
   }
 }
