@@ -1,5 +1,5 @@
 // Packages the .vsix from a staging folder holding only what ships (dist/,
-// media/, package.json, README, LICENSE): vsce otherwise walks every file of
+// media/, package.json, README, CHANGELOG, LICENSE): vsce otherwise walks every file of
 // the checkout — including the 600 MB code-server in .tools/ — before it
 // applies .vscodeignore.
 import { cpSync, mkdirSync, rmSync, existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathna
 const stage = join(root, '.cache', 'vsix-stage');
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const f of ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'dist', 'media']) {
+for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'dist', 'media']) {
   if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f), { recursive: true });
 }
 const out = join(root, 'iova-lens.vsix');
