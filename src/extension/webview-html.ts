@@ -81,9 +81,9 @@ export function renderHtml(p: HtmlParts): string {
   <div class="split">
     <div class="stream">
       <h3 id="rows-h">Translations</h3>
-      <table class="grid head" aria-hidden="true"><thead><tr><th>#</th><th>device address</th><th>IOMMU walk</th><th>PA</th><th>phys_to_virt VA</th><th>struct page</th><th>ref</th><th>why</th></tr></thead></table>
+      <table class="grid head" aria-hidden="true"><colgroup><col class="c-num"><col class="c-dev"><col class="c-walk"><col class="c-pa"><col class="c-va"><col class="c-page"><col class="c-ref"><col class="c-why"></colgroup><thead><tr><th>#</th><th>device address</th><th>IOMMU walk</th><th>PA</th><th>phys_to_virt VA</th><th>struct page</th><th>ref</th><th>why</th></tr></thead></table>
       <div id="rows-scroll" class="vscroll" tabindex="0" role="grid" aria-labelledby="rows-h" aria-rowcount="0">
-        <table id="rows" class="grid fixed"><tbody></tbody></table>
+        <table id="rows" class="grid fixed"><colgroup><col class="c-num"><col class="c-dev"><col class="c-walk"><col class="c-pa"><col class="c-va"><col class="c-page"><col class="c-ref"><col class="c-why"></colgroup><tbody></tbody></table>
       </div>
       <p id="row-detail" class="mono"></p>
     </div>
