@@ -34,6 +34,8 @@ let hasConfigCapability = false;
 const DEBOUNCE_MS = 150;
 let timer: NodeJS.Timeout | undefined;
 let indexing = false;
+/** IOVA_LENS_TIMING=1: log per-document analysis times (read by scripts/bench-lsp.mjs). */
+const TIMING = !!process.env.IOVA_LENS_TIMING;
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
 
@@ -129,7 +131,9 @@ function publishAll(): void {
     let diags: Diagnostic[] = [];
     if (settings.enable) {
       try {
+        const t0 = TIMING ? performance.now() : 0;
         diags = workspace.findingsFor(path).map((f) => toDiagnostic(f, (p) => workspace!.uriOf(p)));
+        if (TIMING) connection.console.log(`IOVA Lens: timing analysis ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
       } catch (e) {
         connection.console.error(`IOVA Lens: analysis of ${path} failed: ${(e as Error).stack ?? e}`);
       }
@@ -146,7 +150,9 @@ function isPatch(uri: string): boolean {
 }
 
 function update(doc: TextDocument): void {
+  const t0 = TIMING ? performance.now() : 0;
   if (!isPatch(doc.uri)) workspace?.setText(URI.toPath(doc.uri), doc.getText());
+  if (TIMING) connection.console.log(`IOVA Lens: timing setText ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
   schedule();
 }
 
