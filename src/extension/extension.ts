@@ -20,7 +20,7 @@ export function activate(context: vscode.ExtensionContext): IovaLensApi {
   const t0 = performance.now();
   const output = vscode.window.createOutputChannel('IOVA Lens');
   context.subscriptions.push(output);
-  registerEmulator(context);
+  registerEmulator(context, output);
   registerCommands(context, output);
   const status = registerStatus(context);
   // Do not hold activation for the server: it starts in the background.

@@ -6,6 +6,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languag
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DiagnosticData } from '../protocol/lsp';
 import { COMMANDS } from '../protocol/lsp';
+import { URI } from './uri';
 
 const V2P_RE = /virt_to_page\s*\(\s*phys_to_virt\s*\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\)\s*\)/;
 
@@ -41,7 +42,8 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[]): Co
     });
     out.push({ title: `Show documentation for ${rule}`, kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Show documentation', command: COMMANDS.showRuleDoc, arguments: [rule] } });
     if (data?.chain?.length) {
-      out.push({ title: 'Replay in emulator', kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Replay in emulator', command: COMMANDS.replayInEmulator, arguments: [{ chain: data.chain, rule }] } });
+      const replay = { chain: data.chain, rule, path: URI.toPath(doc.uri), line: line + 1, function: data.function };
+      out.push({ title: 'Replay in emulator', kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Replay in emulator', command: COMMANDS.replayInEmulator, arguments: [replay] } });
     }
   }
   return out;

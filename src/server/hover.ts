@@ -6,14 +6,15 @@ import type { Finding } from '../core/types';
 import { platformTable } from './platform-table';
 import { docHref } from './docs';
 
-export function hoverFor(findings: Finding[], pos: Position): Hover | null {
+/** `absPath` turns a finding's tree-relative path into the file's path, for Replay's link back to the code. */
+export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string) => string = (p) => p): Hover | null {
   const line = pos.line + 1;
   const col = pos.character + 1;
   const hits = findings.filter((f) => f.line <= line && line <= f.endLine && (f.line !== line || f.column <= col) && (f.endLine !== line || col <= f.endColumn));
   if (hits.length === 0) return null;
   const parts: string[] = [];
   for (const f of hits) {
-    const replay = `command:iovaLens.replayInEmulator?${encodeURIComponent(JSON.stringify([{ chain: f.chain, rule: f.rule }]))}`;
+    const replay = `command:iovaLens.replayInEmulator?${encodeURIComponent(JSON.stringify([{ chain: f.chain, rule: f.rule, path: absPath(f.path), line: f.line, function: f.function }]))}`;
     parts.push(
       `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${f.message}\n\n` +
         (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`\n\n${platformTable(f.chain)}\n\n` : '') +

@@ -179,7 +179,7 @@ connection.onHover((p): Hover | null => {
   const doc = documents.get(p.textDocument.uri);
   if (!doc) return null;
   const findings = isPatch(doc.uri) ? workspace.patchFindings(doc.getText()).findings : workspace.findingsFor(URI.toPath(doc.uri));
-  return hoverFor(findings, p.position);
+  return hoverFor(findings, p.position, (k) => workspace!.abs(k));
 });
 
 connection.onCodeAction((p): CodeAction[] => {

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // Shared helpers for the end-to-end tests in real VS Code (see
 // ../shared/e2e-recipe.md): the toolchain (scripts/tools.mjs), code-server
 // with the packaged .vsix (phase A), the bundled VS Code server with the

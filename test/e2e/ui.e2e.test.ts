@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Phase A: what a user sees in real VS Code (code-server 4.139.1) with the
 // packaged iova-lens.vsix installed, driven by Chromium through playwright-core.
 // One server and one browser for the whole file; a screenshot at every step

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm run bench`: speed as measured, never asserted (SPEC §3). On Debian's
+// linux-source-6.12 (provided by scripts/corpus.mjs --fetch) it times, in one
+// run and on a warm page cache:
+//   - rg -l for the API names over drivers/ (the baseline),
+//   - iova-lens scan drivers with a cold cache and again warm,
+//   - Coccinelle (spatch -j 2) with a 2-rule semantic patch, when installed,
+// and prints files, MB, seconds, peak RSS and the ratios; then runs the
+// emulator and LSP-latency benchmarks when their scripts exist.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TREE = join(REPO, '.cache', 'linux-6.12');
+const CLI = join(REPO, 'dist', 'cli.js');
+const NAMES = ['iommu_iova_to_phys', 'phys_to_virt', '__va', 'bus_to_virt', 'phys_to_page', 'pfn_to_page', 'pfn_to_kaddr', 'virt_to_page', 'virt_to_head_page', 'virt_to_phys', '__pa', 'virt_addr_valid', 'virt_to_bus', 'virt_to_pfn'];
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** Runs a command; returns wall seconds and peak RSS (MB) when GNU time is there. */
+function timed(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = TIME
+    ? spawnSync(TIME, ['-f', '%M', cmd, ...args], { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts })
+    : spawnSync(cmd, args, { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rss = TIME ? Number((r.stderr.trim().split('\n').pop() ?? '').trim()) / 1024 : NaN;
+  return { s, rss, out: r.stdout, status: r.status, err: r.stderr };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function treeSize(dir) {
+  let files = 0;
+  let bytes = 0;
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /\.[ch]$/.test(e.name)) {
+        files++;
+        bytes += statSync(p).size;
+      }
+    }
+  };
+  walk(dir);
+  return { files, mb: bytes / 1048576 };
+}
+
+if (!existsSync(CLI)) {
+  console.error('bench: dist/cli.js is missing; run `npm run build` first');
+  process.exit(2);
+}
+if (!existsSync(join(TREE, 'drivers'))) {
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'corpus.mjs'), '--fetch'], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 2);
+}
+const size = treeSize(join(TREE, 'drivers'));
+console.log(`bench: Linux 6.12 drivers/: ${size.files} .c/.h files, ${size.mb.toFixed(1)} MB; ${RUNS} runs each, median`);
+
+const rows = [];
+if (have('rg')) {
+  const rgArgs = ['-l', '-uu', '-w', ...NAMES.flatMap((n) => ['-e', n]), 'drivers'];
+  timed('rg', rgArgs); // warm the page cache
+  const runs = Array.from({ length: RUNS }, () => timed('rg', rgArgs));
+  rows.push({ what: 'rg -l (API names)', s: median(runs.map((r) => r.s)), rss: median(runs.map((r) => r.rss)), note: `${runs[0].out.trim().split('\n').length} files match` });
+} else {
+  console.log('bench: rg is not installed (apt-get install ripgrep): no baseline, no ratios');
+}
+
+const cold = [];
+const warm = [];
+let findings = 0;
+for (let i = 0; i < RUNS; i++) {
+  const cache = mkdtempSync(join(tmpdir(), 'iova-bench-cache-'));
+  const args = [CLI, 'scan', 'drivers', '--format', 'json', '--cache-dir', cache];
+  const c = timed(process.execPath, args);
+  const w = timed(process.execPath, args);
+  if (c.status !== 0 && c.status !== 1) {
+    console.error(`bench: iova-lens scan failed (${c.status}): ${c.err.slice(-500)}`);
+    process.exit(1);
+  }
+  findings = JSON.parse(c.out).findings.length;
+  cold.push(c);
+  warm.push(w);
+}
+rows.push({ what: 'iova-lens scan, cold cache', s: median(cold.map((r) => r.s)), rss: median(cold.map((r) => r.rss)), note: `${findings} findings` });
+rows.push({ what: 'iova-lens scan, warm cache', s: median(warm.map((r) => r.s)), rss: median(warm.map((r) => r.rss)), note: 'unchanged tree' });
+
+if (have('spatch')) {
+  const cocci = join(REPO, 'test', 'bench', 'two-chains.cocci');
+  // Run from outside the tree: the kernel's .cocciconfig asks for `git grep`,
+  // which finds nothing in an unpacked tarball ("0 files match").
+  const r = timed('spatch', ['--sp-file', cocci, '--dir', join(TREE, 'drivers'), '-j', '2', '--very-quiet'], { cwd: tmpdir() });
+  const hits = r.out.split('\n').filter((l) => l.includes(': ')).length;
+  rows.push({ what: 'spatch -j 2, 2-rule semantic patch (1 run)', s: r.s, rss: r.rss, note: `${hits} matches, exit ${r.status}` });
+} else {
+  console.log('bench: spatch is not installed (apt-get install coccinelle): no Coccinelle comparison');
+}
+
+const base = rows.find((r) => r.what.startsWith('rg'));
+console.log('');
+console.log('| what | seconds | peak RSS MB | MB/s | × rg -l | note |');
+console.log('|---|---:|---:|---:|---:|---|');
+for (const r of rows) {
+  console.log(`| ${r.what} | ${r.s.toFixed(2)} | ${Number.isNaN(r.rss) ? '—' : r.rss.toFixed(0)} | ${(size.mb / r.s).toFixed(0)} | ${base ? (r.s / base.s).toFixed(1) : '—'} | ${r.note} |`);
+}
+const sp = rows.find((r) => r.what.startsWith('spatch'));
+const coldRow = rows.find((r) => r.what.includes('cold'));
+if (sp && coldRow) console.log(`\niova-lens cold is ${(sp.s / coldRow.s).toFixed(1)}× faster than spatch (and runs all five rules, through helpers)`);
+
+for (const extra of ['bench-emulator.mjs', 'bench-lsp.mjs']) {
+  const p = join(REPO, 'scripts', extra);
+  if (!existsSync(p)) continue;
+  console.log(`\n== ${extra}`);
+  if (extra === 'bench-emulator.mjs') spawnSync(process.execPath, [join(REPO, 'esbuild.mjs'), '--tests'], { cwd: REPO, stdio: 'inherit' });
+  spawnSync(process.execPath, [p], { cwd: REPO, stdio: 'inherit' });
+}
