@@ -14,9 +14,13 @@ export const PREFILTER_NAMES = [
 ];
 
 /** Absolute paths of the .c/.h files under `paths` that mention a name, or null when rg is unavailable. */
-export function ripgrepHits(paths: string[], cwd = process.cwd()): Set<string> | null {
+export function ripgrepHits(paths: string[], cwd = process.cwd(), shallow = false): Set<string> | null {
   if (process.env.IOVA_LENS_NO_RG) return null;
-  const args = ['-l', '-uu', '-L', '-w', '--no-messages', '-g', '*.[ch]', ...PREFILTER_NAMES.flatMap((n) => ['-e', n]), '--', ...paths];
+  // Too many folders for one command line: let Node read them instead.
+  if (paths.length > 2000) return null;
+  // `shallow`: the paths are single driver folders, not their subfolders (those are groups of their own).
+  const depth = shallow ? ['--max-depth', '1'] : [];
+  const args = ['-l', '-uu', '-L', '-w', '--no-messages', ...depth, '-g', '*.[ch]', ...PREFILTER_NAMES.flatMap((n) => ['-e', n]), '--', ...paths];
   const r = spawnSync('rg', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   // 0: matches, 1: no match; 2 with output: some paths could not be read (we report those ourselves).
   if (r.error || (r.status !== 0 && r.status !== 1 && !r.stdout)) return null;

@@ -74,7 +74,6 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
   const shard = parseShard(values.shard);
 
-  const hits = ripgrepHits(paths);
   // Group the files by directory: one driver's analysis depends on its folder alone.
   const groups = new Map<string, GroupFile[]>();
   const outPath = new Map<string, string>();
@@ -86,7 +85,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     if (shard && shardOf(dir, shard.n) !== shard.i) continue;
     outPath.set(key, relPath(outRoot, abs));
     const list = groups.get(dir) ?? [];
-    list.push({ abs, key, size: st.size, mtimeMs: st.mtimeMs, maybe: hits ? hits.has(abs) : undefined });
+    list.push({ abs, key, size: st.size, mtimeMs: st.mtimeMs });
     groups.set(dir, list);
   }
   const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, VERSION, config);
@@ -100,6 +99,11 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     const hit = cache?.groups[dir];
     if (hit && hit.fingerprint === fp) results.push(hit.result);
     else tasks.push({ dir, files, known: hit?.result.meta });
+  }
+  // The ripgrep prefilter only for what the cache cannot answer: an unchanged tree runs no search at all.
+  if (tasks.length) {
+    const hits = ripgrepHits(tasks.length === groups.size ? paths : tasks.map((t) => dirname(t.files[0].abs)), process.cwd(), tasks.length !== groups.size);
+    if (hits) for (const t of tasks) for (const f of t.files) f.maybe = hits.has(f.abs);
   }
   // Largest groups first, so the last worker does not start a big driver late.
   tasks.sort((x, y) => y.files.length - x.files.length);
