@@ -12,12 +12,18 @@ import * as h from './harness';
 test('extension-host suite in the real VS Code server', { timeout: 40 * 60_000 }, async (t) => {
   await h.ensureTools(); // throws `sudo apt-get install -y …` when it cannot install system packages
   const extensionDevelopmentPath = process.env.IOVA_E2E_EXTENSION_PATH ? path.resolve(process.env.IOVA_E2E_EXTENSION_PATH) : h.ROOT;
-  const extensionTestsPath = path.join(h.ROOT, 'out', 'test', 'e2e', 'suite', 'index.js');
+  // next to this file: out/… or the IOVA_OUT folder this run was transpiled into
+  const extensionTestsPath = path.join(__dirname, 'suite', 'index.js');
   const main = JSON.parse(fs.readFileSync(path.join(extensionDevelopmentPath, 'package.json'), 'utf8')).main as string;
   assert.ok(fs.existsSync(path.join(extensionDevelopmentPath, main)), `${main} is missing: run \`npm run build\` (npm test does it in pretest)`);
   assert.ok(fs.existsSync(extensionTestsPath), `${extensionTestsPath} is missing: run \`node esbuild.mjs --tests\``);
 
   const r = await h.runExtensionHostSuite({ extensionDevelopmentPath, extensionTestsPath });
+  // `[iova-e2e] info …` lines (e.g. the activation time) go into the run's output
+  for (const l of r.console) {
+    const i = l.indexOf(`${h.SUITE_PREFIX} info `);
+    if (i >= 0) { const msg = l.slice(i + h.SUITE_PREFIX.length + 6).split('\n')[0]; t.diagnostic(msg); h.log(`ext-host: ${msg}`); }
+  }
   for (const c of r.cases) {
     await t.test(c.name, () => {
       if (c.ok) return;

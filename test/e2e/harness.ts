@@ -179,16 +179,58 @@ export function packageVsix(): string {
   return out;
 }
 
-/** Phase A: code-server (the product a user runs) with the packaged .vsix installed, serving the sample workspace. */
-export async function startCodeServer(vsix: string, folder = WORKSPACE): Promise<Server> {
+/**
+ * A private copy of the sample workspace (test/fixtures/workspace) in a fresh
+ * temporary folder, for tests that edit, save or add files: the fixtures are
+ * never modified in place. Returns the copy's path (…/iova-ws-<tag>-XXXX/workspace);
+ * `removeWorkspaceCopy` deletes it.
+ */
+export function copyWorkspace(tag: string, extra: Record<string, string> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `iova-ws-${tag}-`));
+  const ws = path.join(dir, 'workspace');
+  fs.cpSync(WORKSPACE, ws, { recursive: true });
+  for (const [rel, text] of Object.entries(extra)) {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), text);
+  }
+  log(`copied the sample workspace to ${ws}`);
+  return ws;
+}
+
+export function removeWorkspaceCopy(ws: string): void {
+  if (ws.startsWith(os.tmpdir()) && path.basename(ws) === 'workspace') fs.rmSync(path.dirname(ws), { recursive: true, force: true });
+}
+
+/** Settings for restricted mode: workspace trust on, never prompt (so the folder stays untrusted), banner shown. */
+export const RESTRICTED_MODE_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'always',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
+/**
+ * Phase A: code-server (the product a user runs) with the packaged .vsix installed, serving the sample workspace.
+ * `restricted`: started WITHOUT --disable-workspace-trust and with trust enabled in the
+ * user settings, the folder never trusted → VS Code's restricted mode.
+ */
+export async function startCodeServer(vsix: string, folder = WORKSPACE, opts: { restricted?: boolean; settings?: Record<string, unknown> } = {}): Promise<Server> {
   const t = await tools();
   await ensureTools();
-  const profile = await newProfile('cs');
+  const profile = await newProfile(opts.restricted ? 'cs-restricted' : 'cs');
+  const extraSettings = { ...(opts.restricted ? RESTRICTED_MODE_SETTINGS : {}), ...(opts.settings ?? {}) };
+  if (Object.keys(extraSettings).length) {
+    const file = path.join(profile.userDataDir, 'User', 'settings.json');
+    const seeded = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(file, JSON.stringify({ ...seeded, ...extraSettings }, null, 2) + '\n');
+  }
   const start = Date.now();
   const out = t.installVsix(vsix, profile);
   log(`installed ${path.basename(vsix)} in ${((Date.now() - start) / 1000).toFixed(1)} s: ${out.split('\n').pop()}`);
   const port = await freePort();
-  const server = await spawnServer('code-server', t.codeServerArgv({ port, profile, folder }), '/healthz', port, profile);
+  let argv = t.codeServerArgv({ port, profile, folder });
+  if (opts.restricted) argv = argv.filter((a) => a !== '--disable-workspace-trust');
+  const server = await spawnServer(opts.restricted ? 'code-server-restricted' : 'code-server', argv, '/healthz', port, profile);
   const stop = server.stop;
   server.stop = async () => { await stop(); fs.rmSync(profile.dir, { recursive: true, force: true }); };
   return server;
@@ -359,6 +401,8 @@ export function parseSuiteLine(text: string): SuiteCase | 'done' | undefined {
  * workbench reports its exit code through window.codeAutomationExit.
  */
 export async function runExtensionHostSuite(opts: { extensionDevelopmentPath: string; extensionTestsPath: string; timeoutMs?: number }): Promise<SuiteResult> {
+  // The suite edits and creates files (quick fix, suppression, a .patch): it gets its own copy of the workspace.
+  const folder = copyWorkspace('exthost');
   const server = await startServerMain({ IOVA_E2E: '1' });
   const session = await launchBrowser();
   const start = Date.now();
@@ -374,7 +418,7 @@ export async function runExtensionHostSuite(opts: { extensionDevelopmentPath: st
       if (c === 'done') done = true;
       else if (c && !cases.some((x) => x.name === c.name)) { cases.push(c); log(`ext-host: ${c.ok ? 'ok' : 'not ok'} ${c.name}`); }
     });
-    await page.goto(workbenchUrl(server, WORKSPACE, opts), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.goto(workbenchUrl(server, folder, opts), { waitUntil: 'domcontentloaded', timeout: 60_000 });
     const timeoutMs = opts.timeoutMs ?? 180_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), timeoutMs); });
@@ -391,6 +435,7 @@ export async function runExtensionHostSuite(opts: { extensionDevelopmentPath: st
   } finally {
     await session.close();
     await server.stop();
+    removeWorkspaceCopy(folder);
     fs.mkdirSync(LOGS, { recursive: true });
     fs.writeFileSync(path.join(LOGS, 'exthost-console.log'), session.console.join('\n') + '\n');
   }

@@ -149,6 +149,71 @@ test('iovaLens.openEmulator opens the "IOVA Lens Emulator" webview panel', async
   }
 });
 
+interface IovaLensApi { activationMs: number; ready: Promise<void> }
+
+test('activation: activate() returns activationMs (printed) and the server becomes ready', async () => {
+  const ext = vscode.extensions.getExtension<IovaLensApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is loaded`);
+  const api = await ext.activate();
+  assert.equal(typeof api?.activationMs, 'number', `exports.activationMs: ${JSON.stringify(api)}`);
+  console.log(`${PREFIX} info activationMs ${api.activationMs.toFixed(1)} ms (target ≤ 100 ms; the language server starts in the background)`);
+  await withTimeout(api.ready, 30_000, 'exports.ready');
+  assert.ok(api.activationMs < 1000, `activation took ${api.activationMs} ms`);
+});
+
+test('nicvf_queues.c line 50: the hover shows the rule, the chain, the platform table and both links', async () => {
+  const doc = await open(SOURCE);
+  const ds = await waitForDiagnostics(doc.uri, (x) => x.some((d) => ruleOf(d) === 'linear-map-assumption' && d.range.start.line === 49), 'linear-map-assumption on line 50');
+  const d = ds.find((x) => ruleOf(x) === 'linear-map-assumption' && x.range.start.line === 49)!;
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, d.range.start.translate(0, 1));
+  const text = (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+  assert.match(text, /IOVA Lens · `linear-map-assumption`/, `hover names the rule: ${text}`);
+  assert.match(text, /Chain: `[^`]+ → [^`]+`/, `hover shows the chain: ${text}`);
+  assert.match(text, /\| platform \| outcome \|\n\|---\|---\|\n(\|[^\n]+\|\n?){3,}/, `hover has the platform table: ${text}`);
+  assert.match(text, /\[Rule documentation\]\(file:[^)]*linear-map-assumption\.md\)/, `doc link: ${text}`);
+  assert.match(text, /\[Replay in emulator\]\(command:iovaLens\.replayInEmulator\?/, `replay link: ${text}`);
+});
+
+test('nicvf_queues.c line 50: the preferred quick fix rewrites to pfn_to_page(PHYS_PFN(phys_addr))', async () => {
+  const doc = await open(SOURCE);
+  const ds = await waitForDiagnostics(doc.uri, (x) => x.some((d) => ruleOf(d) === 'linear-map-assumption' && d.range.start.line === 49), 'linear-map-assumption on line 50');
+  const d = ds.find((x) => ruleOf(x) === 'linear-map-assumption' && x.range.start.line === 49)!;
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+  const titles = (actions ?? []).map((a) => a.title);
+  for (const t of ['Replace with pfn_to_page(PHYS_PFN(phys_addr))', 'Suppress linear-map-assumption on this line (with a reason)…', 'Show documentation for linear-map-assumption', 'Replay in emulator']) {
+    assert.ok(titles.includes(t), `code action "${t}" offered: ${JSON.stringify(titles)}`);
+  }
+  const fix = actions.find((a) => a.title.startsWith('Replace with'))!;
+  assert.equal(fix.isPreferred, true, 'the replacement is the preferred fix');
+  assert.ok(fix.edit, 'the fix carries an edit');
+  assert.ok(await vscode.workspace.applyEdit(fix.edit), 'applyEdit');
+  assert.equal(doc.lineAt(49).text.trim(), 'put_page(pfn_to_page(PHYS_PFN(phys_addr)));');
+  await waitForDiagnostics(doc.uri, (x) => !x.some((d2) => ruleOf(d2) === 'linear-map-assumption' && d2.range.start.line === 49), 'linear-map-assumption gone from line 50');
+  assert.ok(await doc.save(), 'saved');
+});
+
+test('a .patch file gets a diagnostic on its + line, prefixed with the post-image path:line', async () => {
+  const text = [
+    '--- a/drivers/net/ethernet/cavium/thunder/nicvf_queues.c',
+    '+++ b/drivers/net/ethernet/cavium/thunder/nicvf_queues.c',
+    '@@ -47,5 +47,6 @@ void nicvf_free_rcv_buffer(struct nicvf *nic, u64 buf_addr)',
+    ' \tdma_unmap_page_attrs(&nic->pdev->dev, buf_addr, RCV_FRAG_LEN,',
+    ' \t\t\t     DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);',
+    ' \tif (phys_addr)',
+    ' \t\tput_page(pfn_to_page(PHYS_PFN(phys_addr)));',
+    '+\tput_page(virt_to_page(phys_to_virt(nicvf_iova_to_phys(nic, buf_addr))));',
+    ' }',
+    '',
+  ].join('\n');
+  const uri = wsFile('exthost-fix.patch');
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, { preview: false });
+  const ds = await waitForDiagnostics(uri, (x) => x.length > 0, 'diagnostics on the .patch');
+  assert.ok(ds.every((d) => d.range.start.line === 7), `all on the + line (0-based 7): ${show(ds)}`);
+  assert.ok(ds.some((d) => /^drivers\/net\/ethernet\/cavium\/thunder\/nicvf_queues\.c:\d+: /.test(d.message)), `message prefixed with path:line: ${show(ds)}`);
+});
+
 function withTimeout<T>(p: Promise<T>, ms: number, name: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${name}: timed out after ${ms / 1000} s`)), ms); })])
