@@ -456,7 +456,10 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000, in
 
 /** Ctrl+G to a 1-based line so it is rendered (the editor virtualises lines). */
 export async function goToLine(page: Page, line: number): Promise<void> {
-  await activeEditor(page).locator('.view-lines').click({ position: { x: 5, y: 5 } });
+  // Focus the editor by clicking near the top of the editor element itself: its
+  // box never scrolls (clicking .view-lines at (5,5) after the editor has
+  // scrolled makes Playwright scroll the virtualised view away and miss).
+  await activeEditor(page).click({ position: { x: 120, y: 8 } });
   await page.keyboard.press('Control+G');
   await quickInput(page).waitFor({ state: 'visible' });
   await quickInput(page).fill(`:${line}`);
