@@ -93,6 +93,13 @@ function cloneState(s: VarState): VarState {
   return out;
 }
 
+/**
+ * Values a variable may hold at once. Real code has a handful; repeated or
+ * generated loops could otherwise grow the lists with every join (the fuzzer
+ * found a 500 KB input that took minutes).
+ */
+export const MAX_BINDINGS = 32;
+
 /** The state after one of several paths ran: a variable holds what any path left in it. */
 function joinStates(states: VarState[]): VarState {
   if (states.length === 1) return states[0];
@@ -100,8 +107,8 @@ function joinStates(states: VarState[]): VarState {
   for (const st of states) {
     for (const [k, v] of st) {
       const cur = out.get(k);
-      if (!cur) out.set(k, v.slice());
-      else for (const b of v) if (!cur.some((c) => c.val === b.val)) cur.push(b);
+      if (!cur) out.set(k, v.slice(0, MAX_BINDINGS));
+      else for (const b of v) if (cur.length < MAX_BINDINGS && !cur.some((c) => c.val === b.val)) cur.push(b);
     }
   }
   return out;
@@ -152,6 +159,12 @@ class Evaluator {
   private limited: Limit | undefined;
 
   constructor(private readonly env: EvalEnv) {}
+
+  /** A copy of a state, paid for by the budget (one unit per variable). */
+  private clone(st: VarState): VarState {
+    this.spend(st.size);
+    return cloneState(st);
+  }
 
   /** Spends `cost` units of the file's budget; throws OUT_OF_BUDGET when none is left. */
   private spend(cost: number): void {
@@ -239,11 +252,11 @@ class Evaluator {
         const text = cond?.text ?? '';
         // Each arm starts from the state before the if; the states of the arms
         // that fall through are joined (an arm that returns leaves no trace).
-        const before = cloneState(this.vars);
+        const before = this.clone(this.vars);
         const cons = n.childForFieldName('consequence');
         this.inBranch(n.id, 0, text, () => this.stmt(cons));
         const afterCons = this.vars;
-        this.vars = cloneState(before);
+        this.vars = this.clone(before);
         const alt = n.childForFieldName('alternative');
         if (alt) this.inBranch(n.id, 1, text, () => this.stmt(alt));
         const live: VarState[] = [];
@@ -264,10 +277,10 @@ class Evaluator {
           if (!c) continue;
           if (f === 'condition') this.condition(c);
           else this.stmtOrExpr(c);
-          if (f === 'initializer') before = cloneState(this.vars);
+          if (f === 'initializer') before = this.clone(this.vars);
         }
         // The body may run zero times.
-        before ??= cloneState(this.vars);
+        before ??= this.clone(this.vars);
         this.stmt(n.childForFieldName('body'));
         this.vars = joinStates([before, this.vars]);
         return;
@@ -276,11 +289,11 @@ class Evaluator {
         const cond = n.childForFieldName('condition');
         if (cond) this.expr(cond);
         const body = n.childForFieldName('body');
-        const before = cloneState(this.vars);
+        const before = this.clone(this.vars);
         const live: VarState[] = [before];
         body?.namedChildren.forEach((c, i) => {
           if (!c) return;
-          this.vars = cloneState(before);
+          this.vars = this.clone(before);
           this.inBranch(n.id, i, cond?.text ?? '', () => this.stmt(c));
           live.push(this.vars);
         });
@@ -534,7 +547,7 @@ class Evaluator {
     if (type.includes('*')) vals = vals.filter((v) => !v.weak);
     // A dma_addr_t assigned from a call we know nothing about is still a device address.
     if (vals.length === 0 && DMA_TYPE.test(type) && !type.includes('*')) vals = [{ src: 'dma-handle', key: `v:${name}@${offset}`, steps: [], origin: loc }];
-    for (const v of vals) this.bind(name, v, loc);
+    for (const v of vals.length > MAX_BINDINGS ? vals.slice(0, MAX_BINDINGS) : vals) this.bind(name, v, loc);
     if (vals.length === 0 && !this.vars.has(name)) this.vars.set(name, []);
     this.events.push({ kind: 'assign', name, offset });
   }
