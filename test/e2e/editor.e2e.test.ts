@@ -229,7 +229,14 @@ suite('IOVA Lens editor experience in code-server (UI, issue 7)', { restricted: 
     await h.openFile(page, SOURCE);
     await pickAction(page, 50, 'Replay in emulator');
     await page.locator('.tabs-container .tab', { hasText: 'IOVA Lens Emulator' }).waitFor({ state: 'visible', timeout: 30_000 });
-    await h.webviewFrame(page).locator('#title').waitFor({ state: 'visible', timeout: 60_000 });
+    const view = h.webviewFrame(page);
+    await view.locator('#title').waitFor({ state: 'visible', timeout: 60_000 });
+    // the panel replays THIS finding: its rule, function and line, and its chain
+    await h.eventually(async () => {
+      const body = (await view.locator('body').innerText({ timeout: 5000 })).replace(/\s+/g, ' ');
+      assert.match(body, /linear-map-assumption — nicvf_free_rcv_buffer\(\) line 50/, `emulator panel: ${body.slice(0, 300)}`);
+      assert.match(body, /dma-handle → iova-to-phys\S* → phys-to-virt → virt-to-page → put-page/, `emulator panel shows the chain: ${body.slice(0, 300)}`);
+    }, 60_000);
     await h.screenshot(page, 'replay-panel', 'editor');
     // the panel may open the source beside it: back to one editor group for the next steps
     await h.runCommand(page, 'View: Close All Editor Groups');
