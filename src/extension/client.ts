@@ -34,6 +34,8 @@ export async function startClient(context: vscode.ExtensionContext, output: vsco
     ],
     synchronize: { configurationSection: 'iovaLens', fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.c,*.h,.iova-lens.json}') },
     outputChannel: output,
+    // Hover links may run our own commands only (Replay in emulator, the rule doc); no HTML.
+    markdown: { isTrusted: { enabledCommands: ['iovaLens.replayInEmulator', 'iovaLens.showRuleDoc'] }, supportHtml: false },
     diagnosticCollectionName: 'iova-lens',
   };
   client = new LanguageClient('iovaLens', 'IOVA Lens', serverOptions, clientOptions);

@@ -32,7 +32,7 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[]): Co
         },
       });
     }
-    if (rule === 'unused-suppression') continue;
+    if (rule === 'unused-suppression' || rule === 'analysis-limit') continue;
     const indent = /^\s*/.exec(lineText)?.[0] ?? '';
     out.push({
       title: `Suppress ${rule} on this line (with a reason)…`,

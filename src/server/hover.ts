@@ -7,6 +7,15 @@ import { platformTable } from './platform-table';
 import { docHref } from './docs';
 
 /** `absPath` turns a finding's tree-relative path into the file's path, for Replay's link back to the code. */
+/** Finding text quotes source code (handle expressions): never let it become Markdown or HTML. */
+export function escapeMarkdown(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}\[\]()#+!|~]/g, (c) => `\\${c}`);
+}
+
 export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string) => string = (p) => p): Hover | null {
   const line = pos.line + 1;
   const col = pos.character + 1;
@@ -16,7 +25,7 @@ export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string
   for (const f of hits) {
     const replay = `command:iovaLens.replayInEmulator?${encodeURIComponent(JSON.stringify([{ chain: f.chain, rule: f.rule, path: absPath(f.path), line: f.line, function: f.function }]))}`;
     parts.push(
-      `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${f.message}\n\n` +
+      `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${escapeMarkdown(f.message)}\n\n` +
         (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`\n\n${platformTable(f.chain)}\n\n` : '') +
         `[Rule documentation](${docHref(f.rule)}) · [Replay in emulator](${replay})`,
     );

@@ -18,7 +18,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
-import { Workspace } from './workspace';
+import { Workspace, sanitizeSettings } from './workspace';
 import { hoverFor } from './hover';
 import { codeActionsFor } from './code-actions';
 import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type ServerSettings, type StatusParams } from '../protocol/lsp';
@@ -95,9 +95,8 @@ connection.onInitialized(async () => {
 
 async function refreshSettings(): Promise<void> {
   try {
-    const s = (await connection.workspace.getConfiguration('iovaLens')) as Partial<ServerSettings> | null;
-    settings = { ...DEFAULT_SETTINGS, ...(s ?? {}) };
-    workspace?.setEditorSettings(settings);
+    const raw: unknown = await connection.workspace.getConfiguration('iovaLens');
+    settings = workspace ? workspace.setEditorSettings(raw) : sanitizeSettings(raw, (m) => connection.console.warn(m));
   } catch (e) {
     connection.console.error(`IOVA Lens: cannot read settings: ${(e as Error).message}`);
   }

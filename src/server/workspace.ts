@@ -12,7 +12,7 @@ import type { Finding, RuleId, RuleSetting } from '../core/types';
 import { parseDiff, postImages } from '../core/patch';
 import { dirOf } from '../core/analysis/project';
 import { discover, readSource, findUp, toPosix } from '../cli/files';
-import type { ServerSettings } from '../protocol/lsp';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
 import { URI } from './uri';
 
 export class Workspace {
@@ -48,9 +48,12 @@ export class Workspace {
   }
 
   /** Editor settings override `.iova-lens.json` (SPEC §1.3). */
-  setEditorSettings(s: ServerSettings): void {
+  /** Settings come from the user's JSON: anything of the wrong type is ignored with one log line. */
+  setEditorSettings(raw: unknown): ServerSettings {
+    const s = sanitizeSettings(raw, this.log);
     this.editor = s;
     this.applyConfig();
+    return s;
   }
 
   private applyConfig(): void {
@@ -185,4 +188,31 @@ export class Workspace {
   allFindings(): Finding[] {
     return this.checker.check();
   }
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Editor settings with every wrong-typed key replaced by its default (and said once in the log). */
+export function sanitizeSettings(raw: unknown, log: (m: string) => void): ServerSettings {
+  const s = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const out: ServerSettings = { ...DEFAULT_SETTINGS };
+  const bad = (key: string, why: string) => log(`IOVA Lens: ignoring setting iovaLens.${key}: ${why}`);
+  if (s.enable !== undefined) {
+    if (typeof s.enable === 'boolean') out.enable = s.enable;
+    else bad('enable', 'must be true or false');
+  }
+  if (s.run !== undefined) {
+    if (s.run === 'onType' || s.run === 'onSave') out.run = s.run;
+    else bad('run', 'must be "onType" or "onSave"');
+  }
+  if (s.rules !== undefined && s.rules !== null) {
+    if (typeof s.rules === 'object' && !Array.isArray(s.rules)) out.rules = s.rules as Record<string, string>;
+    else bad('rules', 'must be an object of rule id → off|info|warning|error');
+  }
+  for (const k of ['include', 'exclude'] as const) {
+    if (s[k] === undefined) continue;
+    if (isStrings(s[k])) out[k] = s[k];
+    else bad(k, 'must be an array of glob strings');
+  }
+  return out;
 }

@@ -110,18 +110,15 @@ test('hover: the only command links are to iovaLens.* commands, with JSON-encode
   assert.doesNotMatch(md, /<img|<script/i, 'the file name is not in the hover');
 });
 
-test('hover: markup or a command link inside a finding message is shown as text, not followed', (t) => {
+test('hover: markup or a command link inside a finding message is shown as text, not followed', () => {
   // translate-after-unmap quotes the handle expression from the source in its message.
   const h = hoverFor([finding({ rule: 'translate-after-unmap', message: `phys_to_virt() translates h[0](command:workbench.action.terminal.new)${EVIL} after dma_unmap_single() unmapped it` })], { line: 2, character: 10 });
   const md = (h!.contents as { value: string }).value;
   const commands = [...md.matchAll(/\]\((command:[^)\s]*)/g)].map((m) => m[1]);
   const foreign = commands.filter((c) => !c.startsWith('command:iovaLens.'));
   const html = /<img/.test(md);
-  if (foreign.length || html) {
-    t.todo(`src/server/hover.ts inserts f.message unescaped (foreign links: ${foreign.join(', ') || 'none'}; raw HTML: ${html}); escape Markdown/HTML in the message`);
-    return;
-  }
-  assert.deepEqual(foreign, []);
+  assert.deepEqual(foreign, [], 'no command link but ours');
+  assert.equal(html, false, 'no raw HTML');
 });
 
 test('webview → host messages of the wrong shape or size are rejected, and describing them is bounded', () => {

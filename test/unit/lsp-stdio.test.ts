@@ -15,8 +15,9 @@ class Client {
   private pending = new Map<number, (r: unknown) => void>();
   private waiters: { method: string; pred: (p: any) => boolean; resolve: (p: any) => void }[] = [];
   readonly proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  readonly logs: string[] = [];
 
-  constructor() {
+  constructor(private readonly settings: unknown = null) {
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
   }
 
@@ -30,8 +31,9 @@ class Client {
       const msg = JSON.parse(this.buf.subarray(sep + 4, sep + 4 + len).toString());
       this.buf = this.buf.subarray(sep + 4 + len);
       if (msg.id !== undefined && msg.method === undefined) this.pending.get(msg.id)?.(msg.result);
-      else if (msg.id !== undefined && msg.method) this.send({ jsonrpc: '2.0', id: msg.id, result: msg.method === 'workspace/configuration' ? [null] : null });
+      else if (msg.id !== undefined && msg.method) this.send({ jsonrpc: '2.0', id: msg.id, result: msg.method === 'workspace/configuration' ? [this.settings] : null });
       else {
+        if (msg.method === 'window/logMessage') this.logs.push(msg.params.message);
         for (const w of [...this.waiters]) {
           if (w.method === msg.method && w.pred(msg.params)) {
             this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -119,6 +121,27 @@ test('the language server speaks plain LSP over stdio', async () => {
     const pd = (await pdiagsP).diagnostics;
     assert.ok(pd.every((d) => d.range.start.line === 10), JSON.stringify(pd.map((d) => [d.range.start.line, d.code])));
     assert.ok(pd.some((d) => d.code === 'translate-after-unmap' && /nicvf_queues\.c:51:/.test(d.message)), JSON.stringify(pd.map((d) => d.message)));
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('wrong-typed editor settings are ignored one line each; diagnostics still arrive', async () => {
+  const c = new Client({ enable: 'yes', run: 7, rules: 5, include: 'drivers/**', exclude: [1] });
+  try {
+    const root = pathToFileURL(SAMPLE).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'sample' }], capabilities: { workspace: { configuration: true } } });
+    c.notify('initialized', {});
+    const file = join(SAMPLE, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.h');
+    const uri = pathToFileURL(file).toString();
+    const diagsP = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === uri && p.diagnostics.length === 2);
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
+    await diagsP;
+    for (const key of ['enable', 'run', 'rules', 'include', 'exclude']) {
+      assert.ok(c.logs.some((l) => l.startsWith(`IOVA Lens: ignoring setting iovaLens.${key}:`)), `${key}: ${c.logs.join(' | ')}`);
+    }
     await c.request('shutdown', {});
     c.notify('exit', {});
   } finally {

@@ -81,9 +81,27 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
     ownsDomain: /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/.test(text),
     usesDmaApi: /\bdma_addr_t\b|\bdma_(?:map|alloc|pool)_\w+\s*\(|\bdma_set_(?:mask|coherent_mask|mask_and_coherent)\s*\(/.test(text),
   };
-  for (const m of findMacros(tree.rootNode)) {
-    // Only macros that mention a translation API or call something can matter; parse those.
-    if (!/\w\s*\(/.test(m.body)) continue;
+  const macros = findMacros(tree.rootNode).filter((m) => /\w\s*\(/.test(m.body));
+  // Only macros that name a translation API — or call a macro or function of
+  // this file that does — can matter; register headers define thousands of
+  // others, and parsing each of them is most of such a file's cost.
+  const wanted = new Set(macros.filter((m) => RELEVANT_RE.test(m.body)).map((m) => m.name));
+  for (const fn of facts.fns) if (RELEVANT_RE.test(text.slice(fn.start, fn.end))) wanted.add(fn.name);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const m of macros) {
+      if (wanted.has(m.name)) continue;
+      for (const c of m.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+        if (wanted.has(c[1])) {
+          wanted.add(m.name);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  for (const m of macros) {
+    if (!wanted.has(m.name)) continue;
     // A macro body of more than 64 KB is generated code (register tables),
     // never a translation helper; parsing it again would double the file's cost.
     if (m.body.length > MAX_MACRO_CHARS) continue;
