@@ -29,10 +29,14 @@ export function registerCommands(context: vscode.ExtensionContext, output: vscod
     vscode.commands.registerCommand(COMMANDS.scanWorkspace, async () => {
       const client = getClient();
       if (!client) return;
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'IOVA Lens: scanning workspace', cancellable: false }, async () => {
-        const r = (await client.sendRequest(SCAN_WORKSPACE_REQUEST)) as ScanWorkspaceResult;
-        output.appendLine(`Scanned workspace: ${r.files} files can matter, ${r.findings} findings`);
-        void vscode.window.showInformationMessage(`IOVA Lens: ${r.findings} finding${r.findings === 1 ? '' : 's'} in ${r.files} files`);
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'IOVA Lens: scanning workspace', cancellable: true }, async (_p, token) => {
+        const r = (await client.sendRequest(SCAN_WORKSPACE_REQUEST, {}, token)) as ScanWorkspaceResult;
+        if (r.cancelled || token.isCancellationRequested) {
+          output.appendLine('Workspace scan cancelled');
+          return;
+        }
+        output.appendLine(`Scanned workspace: ${r.findings} findings in ${r.files} files`);
+        void vscode.window.showInformationMessage(`IOVA Lens: ${r.findings} finding${r.findings === 1 ? '' : 's'} in ${r.files} file${r.files === 1 ? '' : 's'}`);
       });
     }),
     vscode.commands.registerCommand(COMMANDS.restartServer, () => restartClient()),

@@ -35,8 +35,10 @@ export interface StatusParams {
 /** Client → server: scan every C file of the workspace. */
 export const SCAN_WORKSPACE_REQUEST = 'iovaLens/scanWorkspace';
 export interface ScanWorkspaceResult {
+  /** Files with at least one finding. */
   files: number;
   findings: number;
+  cancelled: boolean;
 }
 
 /** Command ids contributed by the extension (package.json `contributes.commands`). */

@@ -11,6 +11,7 @@ import {
   DiagnosticSeverity,
   CodeActionKind,
   FileChangeType,
+  type CancellationToken,
   type Diagnostic,
   type InitializeParams,
   type CodeAction,
@@ -21,7 +22,7 @@ import { URI } from './uri';
 import { Workspace, sanitizeSettings } from './workspace';
 import { hoverFor } from './hover';
 import { codeActionsFor } from './code-actions';
-import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type ServerSettings, type StatusParams } from '../protocol/lsp';
+import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type ScanWorkspaceResult, type ServerSettings, type StatusParams } from '../protocol/lsp';
 import type { Finding } from '../core/types';
 import { loadParser } from './wasm';
 import { docHref } from './docs';
@@ -82,6 +83,7 @@ connection.onInitialized(async () => {
   if (!workspace) return;
   const t0 = Date.now();
   // Diagnostics of open files do not wait for the index: publish now, again when it is built.
+  markAllDirty();
   publishAll();
   indexing = true;
   const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
@@ -90,6 +92,7 @@ connection.onInitialized(async () => {
   progress?.done();
   indexing = false;
   connection.console.log(`IOVA Lens: indexed ${n} files that can matter in ${Date.now() - t0} ms`);
+  markAllDirty();
   publishAll();
 });
 
@@ -104,6 +107,7 @@ async function refreshSettings(): Promise<void> {
 
 connection.onDidChangeConfiguration(async () => {
   await refreshSettings();
+  markAllDirty();
   publishAll();
 });
 
@@ -112,15 +116,45 @@ function schedule(): void {
   timer = setTimeout(publishAll, DEBOUNCE_MS);
 }
 
+/** Documents whose new text is not applied yet: typing bursts are applied once, when the debounce fires. */
+const pending = new Map<string, TextDocument>();
+/** Driver folders whose open documents need new diagnostics; null = every open document. */
+let dirtyDirs: Set<string> | null = null;
+/** Files outside the open documents that the last workspace scan published diagnostics for. */
+let scanned = new Set<string>();
+
+function markAllDirty(): void {
+  dirtyDirs = null;
+}
+
 function publishAll(): void {
   timer = undefined;
   if (!workspace) return;
+  const dirs = dirtyDirs;
+  for (const doc of pending.values()) {
+    const t0 = TIMING ? performance.now() : 0;
+    const path = URI.toPath(doc.uri);
+    workspace.setText(path, doc.getText());
+    dirs?.add(workspace.dirOf(path));
+    if (TIMING) connection.console.log(`IOVA Lens: timing setText ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
+  }
+  pending.clear();
+  dirtyDirs = new Set();
   let total = 0;
   for (const doc of documents.all()) {
+    // Only documents of the drivers that changed: the analysis is folder-local.
+    if (dirs && !isPatch(doc.uri) && !dirs.has(workspace.dirOf(URI.toPath(doc.uri)))) {
+      total += lastCounts.get(doc.uri) ?? 0;
+      continue;
+    }
     if (isPatch(doc.uri)) {
       const r = settings.enable ? workspace.patchFindings(doc.getText()) : { findings: [] };
       if ('error' in r && r.error) connection.console.warn(`IOVA Lens: ${URI.toPath(doc.uri)}: ${r.error}`);
       const diags = r.findings.map((f) => toDiagnostic(f, (p) => workspace!.uriOf(p)));
+      // Hunks that no longer apply to the workspace are analysed alone; say so instead of going quiet.
+      for (const w of 'warnings' in r ? (r.warnings ?? []) : []) {
+        diags.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, source: 'iova-lens', message: `IOVA Lens: ${w}` });
+      }
       total += diags.length;
       void connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags });
       continue;
@@ -138,6 +172,7 @@ function publishAll(): void {
       }
     }
     total += diags.length;
+    lastCounts.set(doc.uri, diags.length);
     void connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags });
   }
   const status: StatusParams = { findings: total, files: workspace.fileCount(), indexing };
@@ -148,10 +183,10 @@ function isPatch(uri: string): boolean {
   return /\.(patch|diff)$/.test(uri);
 }
 
+const lastCounts = new Map<string, number>();
+
 function update(doc: TextDocument): void {
-  const t0 = TIMING ? performance.now() : 0;
-  if (!isPatch(doc.uri)) workspace?.setText(URI.toPath(doc.uri), doc.getText());
-  if (TIMING) connection.console.log(`IOVA Lens: timing setText ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
+  if (!isPatch(doc.uri)) pending.set(doc.uri, doc);
   schedule();
 }
 
@@ -166,9 +201,12 @@ connection.onDidChangeWatchedFiles((p) => {
     if (!/\.[ch]$/.test(c.uri)) continue;
     workspace?.fileChanged(URI.toPath(c.uri), c.type === FileChangeType.Deleted);
   }
+  markAllDirty();
   schedule();
 });
 documents.onDidClose((e) => {
+  pending.delete(e.document.uri);
+  lastCounts.delete(e.document.uri);
   if (!isPatch(e.document.uri)) workspace?.closeText(URI.toPath(e.document.uri));
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
@@ -177,6 +215,7 @@ connection.onHover((p): Hover | null => {
   if (!workspace) return null;
   const doc = documents.get(p.textDocument.uri);
   if (!doc) return null;
+  if (pending.has(doc.uri)) publishAll();
   const findings = isPatch(doc.uri) ? workspace.patchFindings(doc.getText()).findings : workspace.findingsFor(URI.toPath(doc.uri));
   return hoverFor(findings, p.position, (k) => workspace!.abs(k));
 });
@@ -187,10 +226,25 @@ connection.onCodeAction((p): CodeAction[] => {
   return codeActionsFor(doc, p.context.diagnostics);
 });
 
-connection.onRequest(SCAN_WORKSPACE_REQUEST, async () => {
-  if (!workspace) return { files: 0, findings: 0 };
-  await workspace.indexFolders();
-  return { files: workspace.fileCount(), findings: workspace.allFindings().length };
+connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {
+  if (!workspace) return { files: 0, findings: 0, cancelled: false };
+  await workspace.indexFolders(undefined, () => token.isCancellationRequested);
+  if (token.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
+  // Every finding of the workspace goes to the Problems panel, not only the open files'.
+  const byUri = new Map<string, Diagnostic[]>();
+  for (const f of workspace.allFindings()) {
+    const uri = workspace.uriOf(f.path);
+    const list = byUri.get(uri) ?? [];
+    list.push(toDiagnostic(f, (p) => workspace!.uriOf(p)));
+    byUri.set(uri, list);
+  }
+  const open = new Set(documents.all().map((d) => d.uri));
+  for (const uri of scanned) if (!byUri.has(uri) && !open.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+  for (const [uri, diags] of byUri) void connection.sendDiagnostics({ uri, diagnostics: diags });
+  scanned = new Set(byUri.keys());
+  const findings = [...byUri.values()].reduce((n, d) => n + d.length, 0);
+  void connection.sendNotification(STATUS_NOTIFICATION, { findings, files: workspace.fileCount(), indexing: false } satisfies StatusParams);
+  return { files: byUri.size, findings, cancelled: false };
 });
 
 documents.listen(connection);

@@ -88,7 +88,12 @@ export class Workspace {
   }
 
   /** Reads every .c/.h of the folders, keeps those that can matter. Returns how many are indexed. */
-  async indexFolders(progress?: (done: number, total: number) => void): Promise<number> {
+  /** The driver folder of a file (the unit of re-analysis). */
+  dirOf(abs: string): string {
+    return dirOf(this.key(abs));
+  }
+
+  async indexFolders(progress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
     const found = discover(this.folders);
     const later: { key: string; text: string }[] = [];
     let i = 0;
@@ -106,6 +111,7 @@ export class Workspace {
       if (++i % 200 === 0) {
         progress?.(i, found.files.length);
         await new Promise((res) => setImmediate(res));
+        if (shouldStop?.()) return this.fileCount();
       }
     }
     const helpers = this.checker.helperNames();
@@ -140,7 +146,7 @@ export class Workspace {
    * itself. Hunks are applied to the workspace's files when they apply; the
    * driver's other indexed files give the helpers.
    */
-  patchFindings(text: string): { findings: Finding[]; error?: string } {
+  patchFindings(text: string): { findings: Finding[]; error?: string; warnings?: string[] } {
     let diffs;
     try {
       diffs = parseDiff(text);
@@ -166,7 +172,7 @@ export class Workspace {
         // In the patch the line carries a leading '+': one column to the right.
         out.push({ ...f, line: src + 1, endLine: src + 1, column: f.column + 1, endColumn: f.endLine === f.line ? f.endColumn + 1 : f.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
       }
-      return { findings: out };
+      return { findings: out, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
     } finally {
       checker.project.dispose();
     }

@@ -298,7 +298,7 @@ suite('IOVA Lens editor experience in code-server (UI, issue 7)', { restricted: 
     await h.openFile(page, HEADER);
     await recordToasts(page);
     await h.runCommand(page, 'IOVA Lens: Scan Workspace');
-    const info = page.locator('.notification-toast', { hasText: /IOVA Lens: \d+ findings? in \d+ files/ }).first();
+    const info = page.locator('.notification-toast', { hasText: /IOVA Lens: \d+ findings? in \d+ files?/ }).first();
     await info.waitFor({ state: 'visible', timeout: 60_000 });
     const msg = (await info.innerText()).trim();
     await h.screenshot(page, 'scan-result', 'editor');

@@ -170,12 +170,12 @@ export function packageVsix(): string {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'extension.js'))) {
     throw new Error('dist/extension.js is missing: run `npm run build` (npm test does it in pretest)');
   }
-  const out = path.join(ROOT, 'iova-lens.vsix');
-  fs.rmSync(out, { force: true });
+  // A private file per run: two test runs on one machine must not remove each other's .vsix.
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'iova-vsix-')), 'iova-lens.vsix');
   const start = Date.now();
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--out', out], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`packaging (node scripts/package.mjs) failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-  log(`packaged ${path.relative(ROOT, out)} (${(fs.statSync(out).size / 1024).toFixed(0)} KB) in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  log(`packaged ${out} (${(fs.statSync(out).size / 1024).toFixed(0)} KB) in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   return out;
 }
 
