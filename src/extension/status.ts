@@ -12,6 +12,6 @@ export function registerStatus(context: vscode.ExtensionContext): (s: StatusPara
   context.subscriptions.push(item);
   return (s) => {
     item.text = s.indexing ? '$(sync~spin) IOVA Lens' : `$(search) IOVA Lens: ${s.findings}`;
-    item.tooltip = `${s.findings} IOVA Lens finding${s.findings === 1 ? '' : 's'} in open files · ${s.files} files indexed`;
+    item.tooltip = `${s.findings} IOVA Lens problem${s.findings === 1 ? '' : 's'} in the Problems panel · ${s.files} files indexed`;
   };
 }

@@ -32,7 +32,7 @@ const documents = new TextDocuments(TextDocument);
 let workspace: Workspace | undefined;
 let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfigCapability = false;
-const DEBOUNCE_MS = 150;
+const DEBOUNCE_MS = 100;
 let timer: NodeJS.Timeout | undefined;
 let indexing = false;
 /** IOVA_LENS_TIMING=1: log per-document analysis times (read by scripts/bench-lsp.mjs). */
@@ -123,6 +123,22 @@ let dirtyDirs: Set<string> | null = null;
 /** Files outside the open documents that the last workspace scan published diagnostics for. */
 let scanned = new Set<string>();
 
+/** Diagnostics currently published, per URI: the status bar shows their sum, as the Problems panel does. */
+const published = new Map<string, number>();
+
+function send(uri: string, diagnostics: Diagnostic[]): void {
+  if (diagnostics.length) published.set(uri, diagnostics.length);
+  else published.delete(uri);
+  void connection.sendDiagnostics({ uri, diagnostics });
+}
+
+function sendStatus(): void {
+  let findings = 0;
+  for (const n of published.values()) findings += n;
+  const status: StatusParams = { findings, files: workspace?.fileCount() ?? 0, indexing };
+  void connection.sendNotification(STATUS_NOTIFICATION, status);
+}
+
 function markAllDirty(): void {
   dirtyDirs = null;
 }
@@ -140,13 +156,9 @@ function publishAll(): void {
   }
   pending.clear();
   dirtyDirs = new Set();
-  let total = 0;
   for (const doc of documents.all()) {
     // Only documents of the drivers that changed: the analysis is folder-local.
-    if (dirs && !isPatch(doc.uri) && !dirs.has(workspace.dirOf(URI.toPath(doc.uri)))) {
-      total += lastCounts.get(doc.uri) ?? 0;
-      continue;
-    }
+    if (dirs && !isPatch(doc.uri) && !dirs.has(workspace.dirOf(URI.toPath(doc.uri)))) continue;
     if (isPatch(doc.uri)) {
       const r = settings.enable ? workspace.patchFindings(doc.getText()) : { findings: [] };
       if ('error' in r && r.error) connection.console.warn(`IOVA Lens: ${URI.toPath(doc.uri)}: ${r.error}`);
@@ -155,8 +167,7 @@ function publishAll(): void {
       for (const w of 'warnings' in r ? (r.warnings ?? []) : []) {
         diags.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, source: 'iova-lens', message: `IOVA Lens: ${w}` });
       }
-      total += diags.length;
-      void connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags });
+      send(doc.uri, diags);
       continue;
     }
     if (!(doc.languageId === 'c' || doc.languageId === 'cpp' || /\.[ch]$/.test(doc.uri))) continue;
@@ -171,19 +182,15 @@ function publishAll(): void {
         connection.console.error(`IOVA Lens: analysis of ${path} failed: ${(e as Error).stack ?? e}`);
       }
     }
-    total += diags.length;
-    lastCounts.set(doc.uri, diags.length);
-    void connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags });
+    send(doc.uri, diags);
   }
-  const status: StatusParams = { findings: total, files: workspace.fileCount(), indexing };
-  void connection.sendNotification(STATUS_NOTIFICATION, status);
+  sendStatus();
 }
 
 function isPatch(uri: string): boolean {
   return /\.(patch|diff)$/.test(uri);
 }
 
-const lastCounts = new Map<string, number>();
 
 function update(doc: TextDocument): void {
   if (!isPatch(doc.uri)) pending.set(doc.uri, doc);
@@ -206,9 +213,10 @@ connection.onDidChangeWatchedFiles((p) => {
 });
 documents.onDidClose((e) => {
   pending.delete(e.document.uri);
-  lastCounts.delete(e.document.uri);
   if (!isPatch(e.document.uri)) workspace?.closeText(URI.toPath(e.document.uri));
-  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  // A file the workspace scan reported keeps its findings in Problems after it is closed.
+  if (!scanned.has(e.document.uri)) send(e.document.uri, []);
+  sendStatus();
 });
 
 connection.onHover((p): Hover | null => {
@@ -239,11 +247,11 @@ connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: Can
     byUri.set(uri, list);
   }
   const open = new Set(documents.all().map((d) => d.uri));
-  for (const uri of scanned) if (!byUri.has(uri) && !open.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
-  for (const [uri, diags] of byUri) void connection.sendDiagnostics({ uri, diagnostics: diags });
+  for (const uri of scanned) if (!byUri.has(uri) && !open.has(uri)) send(uri, []);
+  for (const [uri, diags] of byUri) send(uri, diags);
   scanned = new Set(byUri.keys());
   const findings = [...byUri.values()].reduce((n, d) => n + d.length, 0);
-  void connection.sendNotification(STATUS_NOTIFICATION, { findings, files: workspace.fileCount(), indexing: false } satisfies StatusParams);
+  sendStatus();
   return { files: byUri.size, findings, cancelled: false };
 });
 

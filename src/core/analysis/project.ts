@@ -197,9 +197,21 @@ export class Project {
     const old = this.files.get(f.path);
     if (old) disposeFacts(old);
     this.files.set(f.path, f);
-    this.fieldCache.delete(f.dir);
+    const prev = this.dirs.get(f.dir);
     this.dirs.delete(f.dir);
+    // As-you-type: when the edit left the file's driver-wide facts alone, the
+    // folder can be re-learned from where it was (only this file evaluated again).
+    if (old && prev && sameDriverFacts(old, f)) {
+      const w = this.warm.get(f.dir);
+      this.warm.set(f.dir, { prev: w?.prev ?? prev, changed: new Set([...(w?.changed ?? []), f.path]) });
+    } else {
+      this.fieldCache.delete(f.dir);
+      this.warm.delete(f.dir);
+    }
   }
+
+  /** Folders invalidated by edits that kept their driver-wide facts: the previous state and the changed files. */
+  private warm = new Map<string, { prev: DirState; changed: Set<string> }>();
 
   remove(path: string): void {
     const old = this.files.get(path);
@@ -207,6 +219,7 @@ export class Project {
       disposeFacts(old);
       this.fieldCache.delete(old.dir);
       this.dirs.delete(old.dir);
+      this.warm.delete(old.dir);
     }
     this.files.delete(path);
   }
@@ -339,9 +352,31 @@ export class Project {
   private learn(dir: string): DirState {
     const hit = this.dirs.get(dir);
     if (hit) return hit;
-    const st: DirState = { summaries: new Map(), helperRe: null, results: new Map() };
-    this.dirs.set(dir, st);
     const files = [...this.files.values()].filter((f) => f.dir === dir);
+    const warm = this.warm.get(dir);
+    this.warm.delete(dir);
+    if (warm && warm.prev.results.size) {
+      // Evaluate only the edited files against the summaries the folder had; if
+      // that changes no summary, every other file's results still hold.
+      const st: DirState = { summaries: warm.prev.summaries, helperRe: warm.prev.helperRe, results: new Map(), sig: warm.prev.sig };
+      this.dirs.set(dir, st);
+      const results = new Map<string, FnResult[]>();
+      let complete = true;
+      for (const f of files) {
+        const old = warm.changed.has(f.path) ? undefined : warm.prev.results.get(f.path);
+        if (!old && !warm.changed.has(f.path)) complete = false;
+        results.set(f.path, old ?? this.evaluateFile(f, st.helperRe));
+      }
+      const next = summariesOf(results, this.files);
+      if (complete && signature(next) === warm.prev.sig) {
+        st.summaries = next;
+        st.results = results;
+        return st;
+      }
+      this.dirs.delete(dir);
+    }
+    const st: DirState = { summaries: new Map(), helperRe: null, results: new Map(), sig: '' };
+    this.dirs.set(dir, st);
     let sig = '';
     // Up to three rounds (a helper calling a helper calling a helper); stop as
     // soon as a round learns nothing new, and keep that round's results.
@@ -362,6 +397,7 @@ export class Project {
       const fixpoint = nextSig === sig;
       st.summaries = next;
       sig = nextSig;
+      st.sig = sig;
       if (fixpoint) {
         st.results = results;
         break;
@@ -388,7 +424,32 @@ function isRelevant(f: FileFacts, fn: FnInfo, helpers: RegExp | null): boolean {
   return base || (helpers !== null && helpers.test(f.text.slice(fn.start, fn.end)));
 }
 
+/** The summaries a set of per-file results defines (what the learning rounds collect). */
+function summariesOf(results: Map<string, FnResult[]>, files: Map<string, FileFacts>): Map<string, { path: string; dir: string; summary: Summary }[]> {
+  const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
+  for (const [path, rs] of results) {
+    const dir = files.get(path)?.dir ?? '';
+    for (const r of rs) {
+      if (r.returns.length === 0) continue;
+      const list = next.get(r.name) ?? [];
+      list.push({ path, dir, summary: { returns: r.returns.map((x) => x.val) } });
+      next.set(r.name, list);
+    }
+  }
+  return next;
+}
+
+/** Facts of a file that other files of its driver see: struct field sources and types, domain ownership. */
+function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
+  if (a.dir !== b.dir || a.ownsDomain !== b.ownsDomain || a.usesDmaApi !== b.usesDmaApi) return false;
+  if (a.dmaFields.size !== b.dmaFields.size || [...a.dmaFields].some((x) => !b.dmaFields.has(x))) return false;
+  const key = (f: FileFacts) => f.fieldSources.map((x) => `${x.base}.${x.field}=${x.src ?? ''}`).sort().join('\n');
+  return key(a) === key(b);
+}
+
 interface DirState {
+  /** signature() of `summaries`, to see whether an edit changed any. */
+  sig: string;
   summaries: Map<string, { path: string; dir: string; summary: Summary }[]>;
   helperRe: RegExp | null;
   /** Per-file results of the last round, valid when that round was a fixpoint. */
