@@ -34,11 +34,44 @@ function notice(path: string, severity: Severity, message: string, at?: Finding)
 }
 
 /** The notice for a file whose analysis stopped early. */
+/** Real kernel sources stay far below these (longest line in a candidate file of 6.12's drivers/: 271). */
+export const MAX_LINE = 10_000;
+export const MAX_BRACKETS = 1_000;
+/** A hang guard (SPEC §3: no file over 2 s): tree-sitter's error recovery can explode on damaged text. */
+export const PARSE_TIMEOUT_MS = 1_500;
+
+/**
+ * Text the C parser must not see: tree-sitter's wasm build can corrupt its own
+ * memory on some pathological inputs (found by the fuzzer: a 31k-character
+ * line of nested statements next to 25k unclosed parentheses), after which
+ * every later parse in the process fails. One linear scan keeps them out.
+ */
+export function pathologicalShape(text: string): boolean {
+  let line = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line = 0;
+      continue;
+    }
+    if (++line > MAX_LINE) return true;
+    if (c === 40 || c === 91 || c === 123) {
+      if (++depth > MAX_BRACKETS) return true;
+    } else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return false;
+}
+
 export function limitNotice(path: string, limit: Limit, severity: Severity): Finding {
   return notice(
     path,
     severity,
-    limit === 'budget'
+    limit === 'parse'
+      ? `not analysed: the C parser gave up after ${PARSE_TIMEOUT_MS.toLocaleString('en-US')} ms (generated or damaged code)`
+      : limit === 'shape'
+      ? `not analysed: a line longer than ${MAX_LINE.toLocaleString('en-US')} characters or brackets nested deeper than ${MAX_BRACKETS.toLocaleString('en-US')} (generated or damaged code); the C parser is not run on such text`
+      : limit === 'budget'
       ? `analysis stopped early: this file needs more than the per-file budget of ${FILE_BUDGET.toLocaleString('en-US')} analysis steps (generated or very large code?); findings after that point may be missing`
       : `code nested deeper than ${MAX_DEPTH} levels was skipped (generated code or an unbalanced brace?); findings inside it may be missing`,
   );

@@ -52,9 +52,11 @@ test('ordinary code stays far below the limits: no notice', async () => {
 
 test('nesting deeper than MAX_DEPTH: no stack overflow, one info notice, shallow findings kept', async () => {
   for (const [name, text] of [
-    ['ifs', `void f(struct iommu_domain *d, dma_addr_t iova)\n{\n\tvoid *p;\n${'if (x) {'.repeat(5000)} p = phys_to_virt(iommu_iova_to_phys(d, iova)); ${'}'.repeat(5000)}\n}\n` + ONE],
-    ['parens', `void *f(struct iommu_domain *d, dma_addr_t iova)\n{\n\treturn ${'('.repeat(20000)}iommu_iova_to_phys(d, iova)${')'.repeat(20000)};\n}\n` + ONE],
-    ['macro sum', `#define F(x) ${'phys_to_virt(x) + '.repeat(3000)} 0\n` + ONE],
+    // Deeper than the evaluator's MAX_DEPTH, but within what the parser is given
+    // (limits.ts: lines up to 10,000 characters, brackets up to 1,000 deep).
+    ['ifs', `void f(struct iommu_domain *d, dma_addr_t iova)\n{\n\tvoid *p;\n${'if (x) {\n'.repeat(900)} p = phys_to_virt(iommu_iova_to_phys(d, iova)); ${'}\n'.repeat(900)}\n}\n` + ONE],
+    ['parens', `void *f(struct iommu_domain *d, dma_addr_t iova)\n{\n\treturn ${'(\n'.repeat(950)}iommu_iova_to_phys(d, iova)${')\n'.repeat(950)};\n}\n` + ONE],
+    ['macro sum', `#define F(x) ${'phys_to_virt(x) + '.repeat(520)} 0\n` + ONE],
   ] as const) {
     const fs = await run(text);
     const notes = fs.filter((f) => f.rule === LIMIT_RULE);
@@ -63,6 +65,17 @@ test('nesting deeper than MAX_DEPTH: no stack overflow, one info notice, shallow
     assert.equal(notes[0].line, 1);
     assert.match(notes[0].message, new RegExp(`nested deeper than ${MAX_DEPTH} levels`));
     assert.ok(fs.some((f) => f.rule === 'iova-reverse-lookup' && f.function === 'acme_to_virt'), `${name}: the shallow helper is still analysed: ${show(fs)}`);
+  }
+});
+
+test('text the parser must not see (a line over 10,000 characters, brackets over 1,000 deep) gets one notice and no parse', async () => {
+  for (const [name, text] of [
+    ['long line', `void *f(struct iommu_domain *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d, a)); } /* ${'x'.repeat(10_001)} */\n`],
+    ['deep brackets', `int x = ${'(\n'.repeat(1001)}1${')'.repeat(1001)};\n` + ONE],
+  ] as const) {
+    const fs = await run(text);
+    assert.deepEqual(fs.map((f) => f.rule), [LIMIT_RULE], `${name}: ${show(fs)}`);
+    assert.match(fs[0].message, /not analysed: a line longer than 10,000 characters or brackets nested deeper than 1,000/);
   }
 });
 

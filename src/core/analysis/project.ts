@@ -6,6 +6,8 @@
 import { Edit, type Node, type Point, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
+import { pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
+import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
@@ -13,6 +15,10 @@ import type { Loc, Source } from './model';
 export interface FileFacts {
   /** The text as parsed (annotations blanked); kept for incremental reparses. */
   parsedText?: string;
+  /** Why the text was not parsed (pathological shape, parser timeout): the file gets one analysis-limit notice. */
+  shape?: Limit;
+  /** Per-function results of the last evaluation and what they depended on (see Project.evaluateFile). */
+  fnCache?: { tag: string; results: Map<string, { r: FnResult; cost: number }> };
   path: string;
   dir: string;
   text: string;
@@ -57,18 +63,34 @@ export function blankAnnotations(text: string): string {
 export const MAX_MACRO_CHARS = 64 * 1024;
 
 export function extractFacts(parser: CParser, path: string, text: string, previous?: FileFacts): FileFacts {
-  const parsed = blankAnnotations(text);
+  let limit: Limit | undefined = pathologicalShape(text) ? 'shape' : undefined;
+  // Such text is never handed to the parser (see pathologicalShape); the file is reported as not analysed.
+  let parsed = limit ? '' : blankAnnotations(text);
+  if (limit) previous = undefined;
   let tree: Tree;
-  if (previous && previous.parsedText !== undefined) {
-    // As-you-type: tell tree-sitter what changed and reparse with the old tree (≈ 10× faster).
-    const old = previous.tree.copy();
-    old.edit(editBetween(previous.parsedText, parsed));
-    tree = parser.parse(parsed, old);
-    old.delete();
-  } else {
-    tree = parser.parse(parsed);
+  try {
+    if (previous && previous.parsedText !== undefined && !previous.shape) {
+      // As-you-type: tell tree-sitter what changed and reparse with the old tree (≈ 10× faster).
+      const old = previous.tree.copy();
+      old.edit(editBetween(previous.parsedText, parsed));
+      try {
+        tree = parser.parse(parsed, old, PARSE_TIMEOUT_MS);
+      } finally {
+        old.delete();
+      }
+    } else {
+      tree = parser.parse(parsed, undefined, PARSE_TIMEOUT_MS);
+    }
+  } catch (e) {
+    if (!(e instanceof ParseTimeout)) throw e;
+    limit = 'parse';
+    parsed = '';
+    tree = parser.parse('');
   }
+  const shape = limit;
   const facts: FileFacts = {
+    shape,
+    fnCache: previous?.fnCache,
     parsedText: parsed,
     path,
     dir: dirOf(path),
@@ -106,7 +128,13 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
     // never a translation helper; parsing it again would double the file's cost.
     if (m.body.length > MAX_MACRO_CHARS) continue;
     const { text: src, prefix } = macroSource(m);
-    const mt = parser.parse(src);
+    let mt: Tree;
+    try {
+      mt = parser.parse(src, undefined, PARSE_TIMEOUT_MS);
+    } catch (e) {
+      if (e instanceof ParseTimeout) continue;
+      throw e;
+    }
     facts.extraTrees.push(mt);
     const fdef = mt.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
     const body = fdef?.childForFieldName('body');
@@ -207,7 +235,19 @@ export class Project {
     } else {
       this.fieldCache.delete(f.dir);
       this.warm.delete(f.dir);
+      this.bumpVersion(f.dir);
     }
+  }
+
+  /** Per folder, bumped whenever its driver-wide facts may have changed: part of every cached result's tag. */
+  private versions = new Map<string, number>();
+
+  private bumpVersion(dir: string): void {
+    this.versions.set(dir, (this.versions.get(dir) ?? 0) + 1);
+  }
+
+  private tagOf(dir: string, sig: string): string {
+    return `${this.versions.get(dir) ?? 0}|${sig}`;
   }
 
   /** Folders invalidated by edits that kept their driver-wide facts: the previous state and the changed files. */
@@ -220,6 +260,7 @@ export class Project {
       this.fieldCache.delete(old.dir);
       this.dirs.delete(old.dir);
       this.warm.delete(old.dir);
+      this.bumpVersion(old.dir);
     }
     this.files.delete(path);
   }
@@ -284,7 +325,15 @@ export class Project {
     return (c.find((s) => s.path === path) ?? c[0])?.summary;
   }
 
-  private evaluateFile(f: FileFacts, helpers: RegExp | null): FnResult[] {
+  /**
+   * `tag` names what the results depend on besides the function's own text
+   * (the folder's facts version and the summaries in force): a function whose
+   * text and position are unchanged under the same tag is not evaluated again
+   * — as-you-type, only the function being edited is.
+   */
+  private evaluateFile(f: FileFacts, helpers: RegExp | null, tag = ''): FnResult[] {
+    const reuse = f.fnCache && f.fnCache.tag === tag ? f.fnCache.results : undefined;
+    const cache = new Map<string, { r: FnResult; cost: number }>();
     const fields = this.fieldFacts(f.dir);
     const owns = this.driverOwnsDomain(f.dir);
     // Only functions that name a translation API, a DMA handle, a non-linear
@@ -301,6 +350,15 @@ export class Project {
         limited = 'budget';
         break;
       }
+      const key = `${fn.body.startPosition.row}:${fn.body.startPosition.column}:${f.text.slice(fn.start, fn.end)}`;
+      const hit = reuse?.get(key);
+      if (hit && !hit.r.limited) {
+        budget.left -= hit.cost;
+        cache.set(key, hit);
+        out.push(hit.r);
+        continue;
+      }
+      const before = budget.left;
       const r = evaluateFunction({
         path: f.path,
         fn,
@@ -311,9 +369,11 @@ export class Project {
         budget,
       });
       if (r.limited && limited !== 'budget') limited = r.limited;
+      cache.set(key, { r, cost: before - budget.left });
       out.push(r);
     }
-    f.limited = limited;
+    f.limited = f.shape ?? limited;
+    f.fnCache = { tag, results: cache };
     return out;
   }
 
@@ -328,7 +388,7 @@ export class Project {
       if (!f) continue;
       const st = this.learn(f.dir);
       // At a fixpoint the last round's results are exactly the final ones.
-      out.push(...(st.results.get(p) ?? this.evaluateFile(f, st.helperRe)));
+      out.push(...(st.results.get(p) ?? this.evaluateFile(f, st.helperRe, this.tagOf(f.dir, st.sig))));
     }
     return out;
   }
@@ -365,7 +425,7 @@ export class Project {
       for (const f of files) {
         const old = warm.changed.has(f.path) ? undefined : warm.prev.results.get(f.path);
         if (!old && !warm.changed.has(f.path)) complete = false;
-        results.set(f.path, old ?? this.evaluateFile(f, st.helperRe));
+        results.set(f.path, old ?? this.evaluateFile(f, st.helperRe, this.tagOf(dir, warm.prev.sig)));
       }
       const next = summariesOf(results, this.files);
       if (complete && signature(next) === warm.prev.sig) {
@@ -384,7 +444,7 @@ export class Project {
       const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
       const results = new Map<string, FnResult[]>();
       for (const f of files) {
-        const rs = this.evaluateFile(f, st.helperRe);
+        const rs = this.evaluateFile(f, st.helperRe, this.tagOf(dir, sig));
         results.set(f.path, rs);
         for (const r of rs) {
           if (r.returns.length === 0) continue;

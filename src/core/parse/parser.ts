@@ -12,9 +12,12 @@ export interface WasmBytes {
 }
 
 export interface CParser {
-  parse(text: string, old?: Tree): Tree;
+  /** Throws ParseTimeout when `timeoutMs` passes first (tree-sitter's progress callback cancels the parse). */
+  parse(text: string, old?: Tree, timeoutMs?: number): Tree;
   readonly language: Language;
 }
+
+export class ParseTimeout extends Error {}
 
 let runtimeReady: Promise<void> | undefined;
 
@@ -26,9 +29,15 @@ export async function createParser(wasm: WasmBytes): Promise<CParser> {
   parser.setLanguage(language);
   return {
     language,
-    parse(text: string, old?: Tree): Tree {
-      const tree = parser.parse(text, old ?? null);
-      if (!tree) throw new Error('tree-sitter returned no tree');
+    parse(text: string, old?: Tree, timeoutMs?: number): Tree {
+      const deadline = timeoutMs === undefined ? 0 : Date.now() + timeoutMs;
+      // The callback is typed void but a `true` return cancels the parse (web-tree-sitter docs).
+      const options = deadline ? { progressCallback: (() => Date.now() > deadline) as unknown as () => void } : undefined;
+      const tree = parser.parse(text, old ?? null, options);
+      if (!tree) {
+        parser.reset();
+        throw deadline && Date.now() > deadline ? new ParseTimeout(`parsing took more than ${timeoutMs} ms`) : new Error('tree-sitter returned no tree');
+      }
       return tree;
     },
   };
