@@ -6,6 +6,7 @@
 // thread or CI shard, and the union of the parts equals the whole.
 import { createHash } from 'node:crypto';
 import { Checker, mayMatter } from '../core/engine';
+import { keepFor } from '../core/analysis/project';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
@@ -58,6 +59,7 @@ export function analyzeGroup(parser: CParser, config: Config, task: GroupTask): 
   // register headers run to hundreds of MB) and is read again only if this
   // driver turns out to have translating helpers.
   const others: GroupFile[] = [];
+  const candidates: { key: string; text: string }[] = [];
   let scanned = 0;
   try {
     for (const f of task.files) {
@@ -89,12 +91,16 @@ export function analyzeGroup(parser: CParser, config: Config, task: GroupTask): 
       if (candidate) {
         const text = decodeUtf8(r.buf);
         meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: sha1(text), candidate };
-        checker.setFile(f.key, text);
+        candidates.push({ key: f.key, text });
       } else {
         meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: '', candidate };
         others.push(f);
       }
     }
+    // Parse only the function bodies that can matter (skim.ts); the folder's
+    // relevance is computed over all its candidate files first.
+    const keep = process.env.IOVA_LENS_NO_SKIM ? undefined : keepFor(candidates.map((c) => c.text));
+    for (const c of candidates) checker.setFile(c.key, c.text, keep ? { keep } : undefined);
     if (checker.project.files.size === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
     // Second pass: files of this driver that call one of its translating helpers.
     const helpers = checker.helperNames();

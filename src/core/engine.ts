@@ -3,7 +3,7 @@
 // Finding contract: severity from config, owners of the translation silenced,
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
-import { Project, extractFacts } from './analysis/project';
+import { Project, extractFacts, type ExtractOptions } from './analysis/project';
 import { RULES } from './rules/index';
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
@@ -54,10 +54,10 @@ export class Checker {
   ) {}
 
   /** Adds or replaces a file; a replaced file is reparsed incrementally from its previous tree. */
-  setFile(path: string, text: string): void {
+  setFile(path: string, text: string, opts?: ExtractOptions): void {
     const prev = this.project.files.get(path);
-    if (prev && prev.text === text) return;
-    this.project.add(extractFacts(this.parser, path, text, prev));
+    if (prev && prev.text === text && !opts) return;
+    this.project.add(extractFacts(this.parser, path, text, prev, opts));
   }
 
   removeFile(path: string): void {

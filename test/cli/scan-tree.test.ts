@@ -54,12 +54,15 @@ test('the union of --shard 1/3, 2/3, 3/3 equals the unsharded run, and shards do
   assert.equal(scan(['.', '--shard', 'x']).code, 2);
 });
 
-test('--jobs 1, --jobs 2 and the no-ripgrep path give the same findings', () => {
+test('--jobs 1, --jobs 2, the no-ripgrep and the no-skim paths give the same findings', () => {
   const a = scan(['.', '--format', 'json', '--no-cache', '--jobs', '1']).out;
   const b = scan(['.', '--format', 'json', '--no-cache', '--jobs', '2']).out;
   const c = scan(['.', '--format', 'json', '--no-cache', '--jobs', '2'], { IOVA_LENS_NO_RG: '1' }).out;
+  const d = scan(['.', '--format', 'json', '--no-cache'], { IOVA_LENS_NO_SKIM: '1' }).out;
   assert.deepEqual(keys(a), keys(b));
   assert.deepEqual(keys(a), keys(c));
+  // Skimming (parsing only the bodies that can matter) changes nothing in the output.
+  assert.equal(normalize(d), normalize(a));
   assert.equal(scan(['.', '--jobs', '0']).code, 2);
 });
 

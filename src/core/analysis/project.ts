@@ -7,6 +7,7 @@ import { Edit, type Node, type Point, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
 import { pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
+import { skim, functionBodies, type SkimmedField } from './skim';
 import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
@@ -62,10 +63,20 @@ export function blankAnnotations(text: string): string {
 /** Longest macro body parsed as a helper (see extractFacts). */
 export const MAX_MACRO_CHARS = 64 * 1024;
 
-export function extractFacts(parser: CParser, path: string, text: string, previous?: FileFacts): FileFacts {
+export interface ExtractOptions {
+  /** Whole-tree scans: which function bodies to parse at all (see skim.ts); the rest are blanked. */
+  keep?: (name: string | null, body: string) => boolean;
+}
+
+export function extractFacts(parser: CParser, path: string, text: string, previous?: FileFacts, opts: ExtractOptions = {}): FileFacts {
   let limit: Limit | undefined = pathologicalShape(text) ? 'shape' : undefined;
   // Such text is never handed to the parser (see pathologicalShape); the file is reported as not analysed.
   let parsed = limit ? '' : blankAnnotations(text);
+  const skimmed = !limit && opts.keep ? skim(parsed, opts.keep) : undefined;
+  if (skimmed) {
+    parsed = skimmed.text;
+    previous = undefined;
+  }
   if (limit) previous = undefined;
   let tree: Tree;
   try {
@@ -150,7 +161,32 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
     });
   }
   collectFieldFacts(tree.rootNode, facts);
+  if (skimmed) addSkimmedFields(skimmed.fields, facts);
   return facts;
+}
+
+/** Field assignments from blanked bodies, classified as collectFieldFacts() does. */
+function addSkimmedFields(fields: SkimmedField[], facts: FileFacts): void {
+  if (fields.length === 0) return;
+  const lineStarts = [0];
+  for (let i = facts.text.indexOf('\n'); i >= 0; i = facts.text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const at = (index: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: index - lineStarts[lo] + 1 };
+  };
+  for (const f of fields) {
+    if (/^(NULL|0|0UL|ERR_PTR\b.*)$/.test(f.rhs)) continue;
+    let src = f.callee ? (SOURCES[f.callee] ?? (f.callee === 'virt_to_phys' || f.callee === '__pa' ? 'linear-va' : undefined)) : undefined;
+    if (src && !FIELD_ASSIGN_SOURCES.has(src)) src = undefined;
+    const p = at(f.index);
+    facts.fieldSources.push({ field: f.field, base: f.base, src, loc: { path: facts.path, line: p.line, column: p.column, endLine: p.line, endColumn: p.column + 1 } });
+  }
 }
 
 function loc(path: string, n: Node): Loc {
@@ -471,7 +507,7 @@ export class Project {
 }
 
 /** Names whose presence makes a function worth evaluating (see evaluateFile). */
-const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|pci_iomap|pcim_iomap|sg_dma_address|page_pool_get_dma_addr|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|\w*ioremap\w*|\w*memremap|virt_addr_valid)\b/;
+export const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|pci_iomap|pcim_iomap|sg_dma_address|page_pool_get_dma_addr|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|\w*ioremap\w*|\w*memremap|virt_addr_valid)\b/;
 
 const relevance = new WeakMap<FnInfo, boolean>();
 
@@ -529,4 +565,33 @@ function signature(m: Map<string, { path: string; summary: Summary }[]>): string
     }
   }
   return parts.sort().join('\n');
+}
+
+/**
+ * For a whole-tree scan of one driver folder: which function bodies must be
+ * parsed — those naming a translation API, and, transitively, those calling a
+ * function or macro of the folder that does (the analysis' own relevance
+ * rule, computed on text before anything is parsed).
+ */
+export function keepFor(texts: string[]): (name: string | null, body: string) => boolean {
+  const bodies: { name: string; body: string }[] = [];
+  for (const t of texts) {
+    for (const b of functionBodies(t)) if (b.name) bodies.push({ name: b.name, body: t.slice(b.open + 1, b.close) });
+    for (const m of t.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm)) bodies.push({ name: m[1], body: m[0] });
+  }
+  const keep = new Set(bodies.filter((b) => RELEVANT_RE.test(b.body)).map((b) => b.name));
+  const calls = (body: string) => {
+    for (const c of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (keep.has(c[1])) return true;
+    return false;
+  };
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const b of bodies) {
+      if (!keep.has(b.name) && calls(b.body)) {
+        keep.add(b.name);
+        grew = true;
+      }
+    }
+  }
+  return (name, body) => (name !== null && keep.has(name)) || RELEVANT_RE.test(body) || calls(body);
 }
