@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareFindings } from '../core/engine';
-import { parseConfig, DEFAULT_CONFIG, ConfigError, isIncluded, type Config } from '../core/config';
+import { parseConfig, DEFAULT_CONFIG, ConfigError, isIncluded, ownsTranslation, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import { formatJson } from '../core/formats/json';
 import { formatGcc } from '../core/formats/gcc';
@@ -68,7 +68,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const { config, treeRoot: cfgRoot } = loadConfigFor(resolve(paths[0]), values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(paths[0]), 'MAINTAINERS') ?? outRoot;
 
+  const marks: [string, number][] = [['start', Date.now()]];
   const found = discover(paths);
+  marks.push(['discover', Date.now()]);
   if (found.missing.length) throw new UsageError(`${found.missing[0]}: no such file or directory`);
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
@@ -76,10 +78,17 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
 
   // Group the files by directory: one driver's analysis depends on its folder alone.
   const groups = new Map<string, GroupFile[]>();
+  let ownerFiles = 0;
   const outPath = new Map<string, string>();
   for (const abs of found.files) {
     const key = relPath(treeRoot, abs);
     if (!isIncluded(config, key)) continue;
+    // Code that owns the translation is never reported, and no other driver's
+    // analysis depends on it (folder-local): it is not even read.
+    if (ownsTranslation(config, key)) {
+      ownerFiles++;
+      continue;
+    }
     const st = found.stats.get(abs)!;
     const dir = dirOf(key);
     if (shard && shardOf(dir, shard.n) !== shard.i) continue;
@@ -106,10 +115,14 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     if (hits) for (const t of tasks) for (const f of t.files) f.maybe = hits.has(f.abs);
   }
   // Largest groups first, so the last worker does not start a big driver late.
-  tasks.sort((x, y) => y.files.length - x.files.length);
+  // Cost ≈ the bytes that will be read and parsed: files the prefilter cannot rule out.
+  const cost = (t: GroupTask) => t.files.reduce((n, f) => n + (f.maybe === false ? 64 : f.size), 0);
+  tasks.sort((x, y) => cost(y) - cost(x));
   let done = 0;
   const tick = io.errIsTTY ? () => io.progress(`iova-lens: ${++done}/${tasks.length} directories analysed`) : () => {};
+  marks.push(['prefilter', Date.now()]);
   results.push(...(await runGroups(tasks, config, Math.min(jobs, tasks.length), tick)));
+  marks.push(['analysis', Date.now()]);
   io.progress('');
   if (cache && cachePath) {
     const groupsOut: CacheData['groups'] = shard ? { ...cache.groups } : {};
@@ -120,8 +133,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     ...found.errors.map((e) => ({ path: relPath(outRoot, e.path), message: e.message })),
     ...results.flatMap((r) => r.errors.map((e) => ({ path: outPath.get(e.path) ?? e.path, message: e.message }))),
   ];
-  const scanned = results.reduce((n, r) => n + r.scanned, 0);
+  const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
   if (process.env.IOVA_LENS_STATS) {
+    io.err(`iova-lens stats: ${marks.slice(1).map(([k, t], i) => `${k} ${t - marks[i][1]} ms`).join(', ')}`);
     io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}`);
   }
   let findings: Finding[] = results.flatMap((r) =>
@@ -170,11 +184,16 @@ async function runGroups(tasks: GroupTask[], config: Config, jobs: number, tick:
   if (tasks.length === 0) return [];
   if (jobs <= 1) {
     const parser = await loadParser();
-    return tasks.map((t) => {
+    const slow: [number, string][] = [];
+    const out = tasks.map((t) => {
+      const t0 = Date.now();
       const r = analyzeGroup(parser, config, t);
+      slow.push([Date.now() - t0, t.dir]);
       tick();
       return r;
     });
+    if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: slowest folders ${slow.sort((a, b) => b[0] - a[0]).slice(0, 6).map(([ms, d]) => `${d} ${ms} ms`).join(', ')}\n`);
+    return out;
   }
   const script = join(__dirname, 'scan-worker.js');
   const out: GroupResult[] = [];

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `.iova-lens.json` (SPEC §1.3): parsed and validated here so the CLI and the
 // editor reject the same mistakes with the same one-line message.
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import type { RuleId, RuleSetting } from './types';
 
 export interface Config {
@@ -88,8 +88,19 @@ export function validateConfig(raw: unknown, where: string, knownRules: readonly
   return cfg;
 }
 
+const compiled = new Map<string, Minimatch>();
+
+/** Globs are compiled once: a whole-tree scan matches every path against them. */
 function matchAny(path: string, globs: readonly string[]): boolean {
-  return globs.some((g) => minimatch(path, g, { dot: true }));
+  for (const g of globs) {
+    let m = compiled.get(g);
+    if (!m) {
+      m = new Minimatch(g, { dot: true });
+      compiled.set(g, m);
+    }
+    if (m.match(path)) return true;
+  }
+  return false;
 }
 
 /** Whether a root-relative path is analysed at all (include/exclude). */
