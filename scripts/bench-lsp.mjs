@@ -202,7 +202,7 @@ async function typing() {
       analysis: analysis.length ? stats(analysis) : undefined, setText: setText.length ? stats(setText) : undefined,
       analysisPlusSetText: analysis.length && setText.length === analysis.length ? stats(analysis.map((a, i) => a + setText[i])) : undefined };
     console.log(`[typing] ${EDITS} one-character edits, ${SPACING_MS} ms apart`);
-    console.log(`[typing] didChange → publishDiagnostics (debounce 150 ms included): ${fmt(r.latency)}`);
+    console.log(`[typing] didChange → publishDiagnostics (the server's 100 ms debounce included): ${fmt(r.latency)}`);
     if (r.setText) console.log(`[typing] server setText (incremental reparse):        ${fmt(r.setText)}`);
     if (r.analysis) console.log(`[typing] server analysis (findingsFor):             ${fmt(r.analysis)}`);
     if (r.analysisPlusSetText) console.log(`[typing] server reparse + analysis:                 ${fmt(r.analysisPlusSetText)}`);
