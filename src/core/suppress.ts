@@ -3,6 +3,7 @@
 // at the end of its line (SPEC §1.3). A reason is required, so suppressing is
 // a decision a reviewer can read, and unused suppressions are reported so
 // they do not rot.
+import { lineIndex } from './lines';
 
 export interface Suppression {
   rule: string;
@@ -20,28 +21,20 @@ const RE = /\/\*\s*iova-lens-ignore\s+([a-z-]+)\s*(?::\s*([^*]*?))?\s*\*\/|\/\/\
 export function findSuppressions(text: string): Suppression[] {
   if (!text.includes('iova-lens-ignore')) return [];
   const out: Suppression[] = [];
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const at = lineIndex(text);
   for (const m of text.matchAll(RE)) {
     const idx = m.index ?? 0;
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= idx) lo = mid;
-      else hi = mid - 1;
-    }
-    const line = lo + 1;
-    const lineText = text.slice(lineStarts[lo], lineStarts[lo + 1] ?? text.length);
-    const before = lineText.slice(0, idx - lineStarts[lo]);
+    const { row, column } = at(idx);
+    const line = row + 1;
+    const before = text.slice(idx - column, idx);
     // Alone on its line: it speaks about the next line. After code: about its own line.
     const target = before.trim() === '' ? line + 1 : line;
     out.push({
       rule: m[1] ?? m[3],
       reason: (m[2] ?? m[4] ?? '').trim(),
       line,
-      column: idx - lineStarts[lo] + 1,
-      endColumn: idx - lineStarts[lo] + 1 + m[0].length,
+      column: column + 1,
+      endColumn: column + 1 + m[0].length,
       target,
     });
   }

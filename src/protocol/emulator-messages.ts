@@ -22,10 +22,8 @@ export interface ScenarioInfo {
   chain?: string[];
 }
 
-/** A platform preset as the picker shows it (dmaOffset as "0x…"). */
-export interface PlatformInfo {
-  name: string;
-  description: string;
+/** The fields of a platform the picker edits (dmaOffset as "0x…"). */
+export interface PlatformFields {
   arch: string;
   pageSize: number;
   iommu: string;
@@ -34,6 +32,12 @@ export interface PlatformInfo {
   dmaOffset: string;
   swiotlb: string;
   untrusted: boolean;
+}
+
+/** A platform preset as the picker shows it. */
+export interface PlatformInfo extends PlatformFields {
+  name: string;
+  description: string;
   scenarios: string[];
 }
 

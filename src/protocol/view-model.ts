@@ -8,7 +8,7 @@
 // refcount. Rows are derived from the event stream; each cell is judged
 // against the truth of that row (the buffer the driver really mapped for
 // that device address), green or red with a one-line reason.
-import type { AddressJson, RunJson } from './emulator-messages';
+import type { AddressJson, PlatformFields, RunJson } from './emulator-messages';
 
 export type Ev = RunJson['events'][number];
 
@@ -379,16 +379,7 @@ export const DOMAIN_VALUES = ['none', 'dma', 'dma-fq', 'identity', 'blocked', 'u
 export const ERA_VALUES = ['2017', 'patched', '5.4', '6.12'] as const;
 export const SWIOTLB_VALUES = ['off', 'on', 'force'] as const;
 
-export interface PlatformFields {
-  arch: string;
-  pageSize: number;
-  iommu: string;
-  domain: string;
-  era: string;
-  dmaOffset: string;
-  swiotlb: string;
-  untrusted: boolean;
-}
+export type { PlatformFields };
 
 export function fieldsOf(p: Record<string, unknown>): PlatformFields {
   return {

@@ -3,11 +3,12 @@
 // summaries learned across all of them (a helper in nicvf_queues.h applies
 // at its call sites in nicvf_queues.c), and the per-driver facts about struct
 // fields (where a domain or a coherent buffer stored in a field came from).
-import { Edit, type Node, type Point, type Tree } from 'web-tree-sitter';
+import { Edit, type Node, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
 import { pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
 import { skim, functionBodies, type SkimmedField } from './skim';
+import { lineIndex } from '../lines';
 import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
@@ -168,17 +169,10 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
 /** Field assignments from blanked bodies, classified as collectFieldFacts() does. */
 function addSkimmedFields(fields: SkimmedField[], facts: FileFacts): void {
   if (fields.length === 0) return;
-  const lineStarts = [0];
-  for (let i = facts.text.indexOf('\n'); i >= 0; i = facts.text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const pos = lineIndex(facts.text);
   const at = (index: number) => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: index - lineStarts[lo] + 1 };
+    const p = pos(index);
+    return { line: p.row + 1, column: p.column + 1 };
   };
   for (const f of fields) {
     if (/^(NULL|0|0UL|ERR_PTR\b.*)$/.test(f.rhs)) continue;
@@ -228,17 +222,9 @@ export function editBetween(a: string, b: string): Edit {
     ea--;
     eb--;
   }
-  return new Edit({ startIndex: start, oldEndIndex: ea, newEndIndex: eb, startPosition: pointAt(a, start), oldEndPosition: pointAt(a, ea), newEndPosition: pointAt(b, eb) });
-}
-
-function pointAt(text: string, index: number): Point {
-  let row = 0;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
-    row++;
-    last = i;
-  }
-  return { row, column: index - last - 1 };
+  const pa = lineIndex(a);
+  const pb = lineIndex(b);
+  return new Edit({ startIndex: start, oldEndIndex: ea, newEndIndex: eb, startPosition: pa(start), oldEndPosition: pa(ea), newEndPosition: pb(eb) });
 }
 
 export function disposeFacts(f: FileFacts): void {
