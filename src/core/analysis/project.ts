@@ -3,7 +3,7 @@
 // summaries learned across all of them (a helper in nicvf_queues.h applies
 // at its call sites in nicvf_queues.c), and the per-driver facts about struct
 // fields (where a domain or a coherent buffer stored in a field came from).
-import { Edit, type Node, type Tree } from 'web-tree-sitter';
+import { Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
 import { pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
@@ -74,11 +74,7 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
   // Such text is never handed to the parser (see pathologicalShape); the file is reported as not analysed.
   let parsed = limit ? '' : blankAnnotations(text);
   const skimmed = !limit && opts.keep ? skim(parsed, opts.keep) : undefined;
-  if (skimmed) {
-    parsed = skimmed.text;
-    previous = undefined;
-  }
-  if (limit) previous = undefined;
+  if (skimmed || limit) previous = undefined;
   let tree: Tree;
   try {
     if (previous && previous.parsedText !== undefined && !previous.shape) {
@@ -91,7 +87,7 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
         old.delete();
       }
     } else {
-      tree = parser.parse(parsed, undefined, PARSE_TIMEOUT_MS);
+      tree = parser.parse(parsed, undefined, PARSE_TIMEOUT_MS, skimmed && rangesOf(parsed, skimmed.ranges));
     }
   } catch (e) {
     if (!(e instanceof ParseTimeout)) throw e;
@@ -103,7 +99,8 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
   const facts: FileFacts = {
     shape,
     fnCache: previous?.fnCache,
-    parsedText: parsed,
+    // A tree of included ranges is no base for an incremental reparse of the whole text.
+    parsedText: skimmed ? undefined : parsed,
     path,
     dir: dirOf(path),
     text,
@@ -166,7 +163,13 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
   return facts;
 }
 
-/** Field assignments from blanked bodies, classified as collectFieldFacts() does. */
+/** Offsets → tree-sitter ranges (rows and columns as well). */
+function rangesOf(text: string, spans: [number, number][]): Range[] {
+  const pos = lineIndex(text);
+  return spans.map(([s, e]) => ({ startIndex: s, endIndex: e, startPosition: pos(s), endPosition: pos(e) }));
+}
+
+/** Field assignments from skipped bodies, classified as collectFieldFacts() does. */
 function addSkimmedFields(fields: SkimmedField[], facts: FileFacts): void {
   if (fields.length === 0) return;
   const pos = lineIndex(facts.text);
@@ -553,31 +556,61 @@ function signature(m: Map<string, { path: string; summary: Summary }[]>): string
   return parts.sort().join('\n');
 }
 
+/** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
+export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
+
 /**
- * For a whole-tree scan of one driver folder: which function bodies must be
- * parsed — those naming a translation API, and, transitively, those calling a
- * function or macro of the folder that does (the analysis' own relevance
- * rule, computed on text before anything is parsed).
+ * For a whole-tree scan of one driver folder: which functions and macros must
+ * be parsed. Findings sit where a translation API is named, or in a caller of
+ * such a function (through its summary) — so those and, transitively, their
+ * callers are kept. What they call can give them an address of a known kind
+ * (a helper returning dma_map_single()'s handle, a vmalloc wrapper): every
+ * callee that names a DMA, allocation or mapping API, or calls one that does,
+ * is kept as well. Nothing else can change a finding; it is blanked (skim.ts).
  */
 export function keepFor(texts: string[]): (name: string | null, body: string) => boolean {
-  const bodies: { name: string; body: string }[] = [];
-  for (const t of texts) {
-    for (const b of functionBodies(t)) if (b.name) bodies.push({ name: b.name, body: t.slice(b.open + 1, b.close) });
-    for (const m of t.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm)) bodies.push({ name: m[1], body: m[0] });
-  }
-  const keep = new Set(bodies.filter((b) => RELEVANT_RE.test(b.body)).map((b) => b.name));
-  const calls = (body: string) => {
-    for (const c of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (keep.has(c[1])) return true;
-    return false;
+  const defs = new Map<string, Set<string>[]>();
+  const relevant = new Set<string>();
+  const keep = new Set<string>();
+  const add = (name: string, body: string) => {
+    const calls = new Set<string>();
+    for (const c of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) calls.add(c[1]);
+    const list = defs.get(name);
+    if (list) list.push(calls);
+    else defs.set(name, [calls]);
+    if (RELEVANT_RE.test(body)) relevant.add(name);
+    if (TRANSLATE_RE.test(body)) keep.add(name);
   };
+  for (const t of texts) {
+    for (const b of functionBodies(t)) if (b.name) add(b.name, t.slice(b.open + 1, b.close));
+    for (const m of t.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm)) add(m[1], m[0]);
+  }
+  const callsAny = (name: string, set: Set<string>) => defs.get(name)!.some((calls) => [...calls].some((c) => set.has(c)));
+  // Functions that name, or call (transitively), a DMA/allocation API: possible sources of an address's kind.
   for (let grew = true; grew; ) {
     grew = false;
-    for (const b of bodies) {
-      if (!keep.has(b.name) && calls(b.body)) {
-        keep.add(b.name);
-        grew = true;
+    for (const name of defs.keys()) if (!relevant.has(name) && callsAny(name, relevant)) {
+      relevant.add(name);
+      grew = true;
+    }
+  }
+  // Callers of translating code, transitively.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const name of defs.keys()) if (!keep.has(name) && callsAny(name, keep)) {
+      keep.add(name);
+      grew = true;
+    }
+  }
+  // What the kept code calls that can be a source, transitively.
+  const work = [...keep];
+  while (work.length) {
+    for (const calls of defs.get(work.pop()!) ?? []) {
+      for (const c of calls) if (relevant.has(c) && !keep.has(c)) {
+        keep.add(c);
+        work.push(c);
       }
     }
   }
-  return (name, body) => (name !== null && keep.has(name)) || RELEVANT_RE.test(body) || calls(body);
+  return (name, body) => (name !== null && keep.has(name)) || TRANSLATE_RE.test(body);
 }

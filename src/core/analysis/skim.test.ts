@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { functionBodies, skim } from './skim';
+import { functionBodies, skim, visible } from './skim';
 import { keepFor } from './project';
 
 const SRC = `#include <linux/io.h>
 struct s { int a; } g = { 1 };
+struct ring { dma_addr_t handle; void *va; };
 static const char *str = "{ not a body }";
 /* void fake(void) { } */
 static int a(struct priv *p)
@@ -45,16 +46,34 @@ test('functionBodies finds top-level function bodies, not initializers, strings 
   assert.equal(bodies.find((b) => b.name === 'e')!.directive, true);
 });
 
-test('skim blanks irrelevant bodies in place and keeps their field assignments', () => {
+test('skim keeps only what can matter, in place, and the skipped bodies\' field assignments', () => {
   const keep = keepFor([SRC]);
   const r = skim(SRC, keep);
-  assert.equal(r.text.length, SRC.length);
-  assert.equal(r.text.split('\n').length, SRC.split('\n').length);
-  assert.ok(!r.text.includes('kzalloc'), 'a() is blanked');
-  assert.ok(r.text.includes('phys_to_virt(d)'), 'b() names a translation API: kept');
-  assert.ok(r.text.includes('p->k = 2'), 'e() holds preprocessor lines: never blanked');
-  assert.ok(r.text.includes('p->k = 1'), 'c() has unbalanced braces across #if: never blanked');
-  assert.ok(r.text.includes('free_it(b(p, 0))'), 'd() calls b(): kept');
+  const text = visible(SRC, r.ranges);
+  assert.equal(text.length, SRC.length);
+  assert.equal(text.split('\n').length, SRC.split('\n').length);
+  assert.ok(!text.includes('kzalloc'), 'a() is left out');
+  assert.ok(!text.includes('static int a('), 'a() is left out with its signature');
+  assert.ok(!text.includes('#include'), 'preprocessor lines outside definitions are left out');
+  assert.ok(!text.includes('g = { 1 }'), 'initializers are left out');
+  assert.ok(text.includes('struct ring { dma_addr_t handle;'), 'a struct with a dma_addr_t field is kept');
+  assert.ok(text.includes('phys_to_virt(d)'), 'b() names a translation API: kept');
+  assert.ok(text.includes('p->k = 2'), 'e() holds preprocessor lines: always kept');
+  assert.ok(text.includes('p->k = 1'), 'c() has unbalanced braces across #if: kept to the end of the file');
+  assert.ok(text.includes('free_it(b(p, 0))'), 'd() calls b(): kept');
   assert.deepEqual(r.fields.map((f) => `${f.base}.${f.field}=${f.callee ?? f.rhs}`), ['p.buf=kzalloc', 'p.n=0']);
   assert.equal(SRC.slice(r.fields[0].index, r.fields[0].index + 7), 'p->buf ');
+});
+
+test('keepFor keeps callers of translating code and the sources they call, not the rest of the driver', () => {
+  const src = `static dma_addr_t map_it(struct priv *p) { return dma_map_single(p->dev, p->buf, 64, DMA_TO_DEVICE); }
+static dma_addr_t wrap(struct priv *p) { return map_it(p); }
+static void *rx(struct priv *p) { return phys_to_virt(wrap(p)); }
+static int poll(struct priv *p) { return rx(p) != NULL; }
+static void unrelated_dma(struct priv *p) { dma_unmap_single(p->dev, p->h, 64, DMA_TO_DEVICE); }
+static int probe(struct priv *p) { unrelated_dma(p); return 0; }
+`;
+  const keep = keepFor([src]);
+  const kept = functionBodies(src).filter((b) => keep(b.name, src.slice(b.open + 1, b.close))).map((b) => b.name);
+  assert.deepEqual(kept, ['map_it', 'wrap', 'rx', 'poll']);
 });

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Whole-tree scans parse only what can matter. Most of a candidate driver
-// file is functions that name no translation API and call no function that
-// does; their bodies are blanked (spaces, newlines kept, so every position
-// stays where it was) before tree-sitter sees the file — parsing cost is
-// mostly proportional to tokens. What those bodies would have told the
-// analysis — assignments to struct fields — is collected here by a lexer.
+// Whole-tree scans parse only what can matter. A candidate driver file is
+// mostly code the analysis never looks at: functions that name no
+// translation API and call no function that does, register tables, ops
+// structs, prototypes, includes, macros that translate nothing. Tree-sitter
+// is given only the ranges that can matter (its "included ranges": the lexer
+// jumps over the rest, and every node keeps its position in the file) —
+// parsing cost is proportional to what the lexer walks, blank space included.
+// What the skipped function bodies would have told the analysis —
+// assignments to struct fields — is collected here by a lexer; struct
+// definitions that declare a dma_addr_t field are kept for their field names.
 // The editor never skims: it parses everything.
 
 export interface SkimmedField {
@@ -16,29 +20,48 @@ export interface SkimmedField {
 }
 
 export interface Skim {
-  text: string;
+  /** [start, end) offsets of the text to parse, in order, not overlapping. */
+  ranges: [number, number][];
   fields: SkimmedField[];
 }
 
-interface Body {
-  /** Offset of `{` and of the matching `}`. */
+/** One top-level piece of a file, as a cheap lexer sees it. */
+export interface Unit {
+  kind: 'fn' | 'decl' | 'define' | 'pp' | 'open';
+  /** Offsets of the first character and one past the last. */
+  start: number;
+  end: number;
+  /** fn: the function's name; define: the function-like macro's name. */
+  name: string | null;
+  /** fn: offsets of `{` and of the matching `}`. */
   open: number;
   close: number;
-  name: string | null;
-  /** The body holds a preprocessor line: braces may not balance per branch; never blanked. */
+  /** The unit holds a preprocessor line: braces may not balance per branch. */
   directive: boolean;
 }
 
-/** Top-level function bodies: `{` at depth 0 right after a `)`, closed at depth 0. */
-export function functionBodies(text: string): Body[] {
-  const out: Body[] = [];
+/**
+ * Splits a file into top-level units: function definitions (a `{` at depth 0
+ * right after a `)`, up to its `}`), declarations (up to a `;` at depth 0),
+ * preprocessor lines, and — when braces never balance again (a `{` opened on
+ * both sides of an #if) — one `open` unit running to the end of the file.
+ */
+export function topLevel(text: string): Unit[] {
+  const out: Unit[] = [];
   let depth = 0;
   let lastSig = -1; // offset of the last significant character at depth 0
+  let start = -1; // first character of the pending unit, -1 when none
   let open = -1;
   let directive = false;
   const n = text.length;
   let i = 0;
   let lineStart = true;
+  const close = (kind: Unit['kind'], end: number, name: string | null = null, o = -1, c = -1) => {
+    out.push({ kind, start, end, name, open: o, close: c, directive });
+    start = -1;
+    open = -1;
+    directive = false;
+  };
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) {
@@ -52,8 +75,14 @@ export function functionBodies(text: string): Body[] {
     }
     if (lineStart && c === 35 /* # */) {
       // A preprocessor line (with continuations).
-      if (depth > 0) directive = true;
+      const from = i;
       while (i < n && !(text.charCodeAt(i) === 10 && text.charCodeAt(i - 1) !== 92)) i++;
+      if (start >= 0) directive = true;
+      else {
+        start = from;
+        const m = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)\(/.exec(text.slice(from, Math.min(i, from + 300)));
+        close(m ? 'define' : 'pp', i, m ? m[1] : null);
+      }
       continue;
     }
     lineStart = false;
@@ -66,6 +95,7 @@ export function functionBodies(text: string): Body[] {
       i = e < 0 ? n : e + 2;
       continue;
     }
+    if (start < 0) start = i;
     if (c === 34 || c === 39) {
       i++;
       while (i < n && text.charCodeAt(i) !== c && text.charCodeAt(i) !== 10) i += text.charCodeAt(i) === 92 ? 2 : 1;
@@ -74,63 +104,101 @@ export function functionBodies(text: string): Body[] {
       continue;
     }
     if (c === 123 /* { */) {
-      if (depth === 0) {
-        open = lastSig >= 0 && text.charCodeAt(lastSig) === 41 /* ) */ ? i : -1;
-        directive = false;
-      }
+      if (depth === 0) open = lastSig >= 0 && text.charCodeAt(lastSig) === 41 /* ) */ ? i : -1;
       depth++;
     } else if (c === 125 /* } */) {
       if (depth > 0) depth--;
       if (depth === 0 && open >= 0) {
-        out.push({ open, close: i, name: nameBefore(text, open), directive });
-        open = -1;
+        close('fn', i + 1, nameBefore(text, open), open, i);
+        lastSig = i;
+        i++;
+        continue;
       }
+    } else if (c === 59 /* ; */ && depth === 0) {
+      close('decl', i + 1);
+      lastSig = i;
+      i++;
+      continue;
     }
     if (depth === 0) lastSig = i;
     i++;
   }
+  if (start >= 0) close('open', n);
   return out;
 }
 
 /** The function's name: the identifier before the `(` matching the last `)` before the body. */
 function nameBefore(text: string, open: number): string | null {
   let i = open - 1;
-  while (i >= 0 && text[i] !== ')') i--;
+  while (i >= 0 && text.charCodeAt(i) !== 41) i--;
   let d = 0;
   for (; i >= 0; i--) {
-    if (text[i] === ')') d++;
-    else if (text[i] === '(') {
+    const c = text.charCodeAt(i);
+    if (c === 41) d++;
+    else if (c === 40) {
       d--;
       if (d === 0) break;
     }
   }
-  const m = /([A-Za-z_]\w*)\s*$/.exec(text.slice(Math.max(0, i - 200), i));
-  return m ? m[1] : null;
+  let e = i - 1;
+  while (e >= 0 && /\s/.test(text[e])) e--;
+  let s = e;
+  while (s >= 0 && /\w/.test(text[s])) s--;
+  const id = text.slice(s + 1, e + 1);
+  return /^[A-Za-z_]\w*$/.test(id) ? id : null;
+}
+
+/** Function bodies among the units (what keepFor() weighs). */
+export function functionBodies(text: string, units = topLevel(text)): { name: string | null; open: number; close: number; directive: boolean }[] {
+  return units.filter((u) => u.kind === 'fn');
 }
 
 const FIELD_ASSIGN = /\b([A-Za-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)?(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g;
 
 /**
- * Blanks the bodies of functions for which `keep(name, body)` is false.
- * Returns the new text (same length) and the field assignments seen in the
- * blanked bodies.
+ * The ranges of a file the analysis reads: function definitions and
+ * function-like macros for which `keep(name, text)` holds, definitions
+ * holding a preprocessor line inside (their braces may not pair up without
+ * it), struct definitions declaring a dma_addr_t field, and everything from
+ * a unit whose braces never close to the end. Also returns the field
+ * assignments seen in the function bodies left out.
  */
-export function skim(text: string, keep: (name: string | null, body: string) => boolean): Skim {
-  const parts: string[] = [];
+export function skim(text: string, keep: (name: string | null, body: string) => boolean, units = topLevel(text)): Skim {
+  const ranges: [number, number][] = [];
   const fields: SkimmedField[] = [];
-  let at = 0;
-  for (const b of functionBodies(text)) {
-    if (b.directive) continue;
-    const body = text.slice(b.open + 1, b.close);
-    if (keep(b.name, body)) continue;
-    for (const m of body.matchAll(FIELD_ASSIGN)) {
-      const rhs = m[3].trim();
-      const bare = rhs.replace(/^\((?:[^()]|\([^()]*\))*\)\s*/, '');
-      fields.push({ base: m[1], field: m[2], rhs, callee: /^([A-Za-z_]\w*)\s*\(/.exec(bare)?.[1] ?? null, index: b.open + 1 + (m.index ?? 0) });
-    }
-    parts.push(text.slice(at, b.open + 1), body.replace(/[^\n]/g, ' '));
-    at = b.close;
+  for (const u of units) {
+    let kept: boolean;
+    if (u.kind === 'fn') {
+      const body = text.slice(u.open + 1, u.close);
+      kept = u.directive || keep(u.name, body);
+      if (!kept) {
+        for (const m of body.matchAll(FIELD_ASSIGN)) {
+          const rhs = m[3].trim();
+          const bare = rhs.replace(/^\((?:[^()]|\([^()]*\))*\)\s*/, '');
+          fields.push({ base: m[1], field: m[2], rhs, callee: /^([A-Za-z_]\w*)\s*\(/.exec(bare)?.[1] ?? null, index: u.open + 1 + (m.index ?? 0) });
+        }
+      }
+    } else if (u.kind === 'define') kept = keep(u.name, text.slice(u.start, u.end));
+    else if (u.kind === 'decl') kept = DMA_STRUCT.test(text.slice(u.start, u.end));
+    else kept = u.kind === 'open';
+    if (!kept) continue;
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] === u.start) last[1] = u.end;
+    else ranges.push([u.start, u.end]);
   }
-  parts.push(text.slice(at));
-  return { text: parts.join(''), fields };
+  return { ranges, fields };
 }
+
+/** The text tree-sitter sees under `ranges`: the rest blanked (spaces; newlines kept). For tests and debugging. */
+export function visible(text: string, ranges: [number, number][]): string {
+  let out = '';
+  let at = 0;
+  for (const [s, e] of ranges) {
+    out += text.slice(at, s).replace(/[^\n]/g, ' ') + text.slice(s, e);
+    at = e;
+  }
+  return out + text.slice(at).replace(/[^\n]/g, ' ');
+}
+
+/** A declaration with braces that names dma_addr_t: a struct whose dma_addr_t fields the analysis records. */
+const DMA_STRUCT = /\{[^]*\bdma_addr_t\b/;
