@@ -113,7 +113,7 @@ export function readRaw(abs: string): { buf: Buffer } | { error: string } {
   let buf: Buffer;
   try {
     const st = statSync(abs);
-    if (st.size > MAX_BYTES) return { error: `file too large (${(st.size / 1048576).toFixed(1)} MB > 8 MB)` };
+    if (st.size > MAX_BYTES) return { error: tooLarge(st.size) };
     buf = readFileSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -125,9 +125,13 @@ export function readRaw(abs: string): { buf: Buffer } | { error: string } {
   return { buf };
 }
 
+export function tooLarge(size: number): string {
+  return `file too large (${(size / 1048576).toFixed(1)} MB > 8 MB)`;
+}
+
 /** The checks of readRaw() without reading the whole file: size, readability, NUL bytes in the head. */
 export function probeHead(abs: string, size: number): string | undefined {
-  if (size > MAX_BYTES) return `file too large (${(size / 1048576).toFixed(1)} MB > 8 MB)`;
+  if (size > MAX_BYTES) return tooLarge(size);
   let fd: number | undefined;
   try {
     fd = openSync(abs, 'r');

@@ -51,8 +51,17 @@ function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
-export function analyzeGroup(parser: CParser, config: Config, task: GroupTask): GroupResult {
-  const checker = new Checker(parser, config);
+/** Whether a group needs the parser: some file may matter (not ruled out by rg or by the cache). */
+export function needsParser(task: GroupTask): boolean {
+  return task.files.some((f) => {
+    const prev = task.known?.[f.key];
+    return f.maybe !== false && !(prev && !prev.candidate && prev.size === f.size && prev.mtimeMs === f.mtimeMs);
+  });
+}
+
+/** `parser` may be null for a group that does not need it (needsParser). */
+export function analyzeGroup(parser: CParser | null, config: Config, task: GroupTask): GroupResult {
+  const checker = parser ? new Checker(parser, config) : undefined;
   const errors: FileError[] = [];
   const meta: Record<string, FileMeta> = {};
   // Files that cannot matter on their own; their text is not kept (a tree's
@@ -99,6 +108,8 @@ export function analyzeGroup(parser: CParser, config: Config, task: GroupTask): 
     }
     // Parse only the function bodies that can matter (skim.ts); the folder's
     // relevance is computed over all its candidate files first.
+    if (candidates.length === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
+    if (!checker) throw new Error(`${task.dir}: a file may matter but no parser was given`);
     const keep = process.env.IOVA_LENS_NO_SKIM ? undefined : keepFor(candidates.map((c) => c.text));
     for (const c of candidates) checker.setFile(c.key, c.text, keep ? { keep } : undefined);
     if (checker.project.files.size === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
@@ -118,7 +129,7 @@ export function analyzeGroup(parser: CParser, config: Config, task: GroupTask): 
     const parsed = checker.project.files.size;
     return { dir: task.dir, findings: checker.check(), errors, scanned, parsed, meta };
   } finally {
-    checker.project.dispose();
+    checker?.project.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Worker thread of `iova-lens scan --jobs N`: analyses the directory groups
-// the main thread hands it, one at a time, and posts each result back.
+// the main thread hands it, one at a time, and posts each result back; the
+// pool terminates it when the queue is empty.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadParser } from '../server/wasm';
 import { analyzeGroup, type GroupTask } from './scan-group';
@@ -9,10 +10,7 @@ import type { Config } from '../core/config';
 async function main(): Promise<void> {
   const { config } = workerData as { config: Config };
   const parser = await loadParser();
-  parentPort!.on('message', (task: GroupTask | null) => {
-    if (task === null) {
-      process.exit(0);
-    }
+  parentPort!.on('message', (task: GroupTask) => {
     try {
       parentPort!.postMessage({ ok: true, result: analyzeGroup(parser, config, task) });
     } catch (e) {

@@ -16,8 +16,8 @@ import { discover, findUp, relPath } from './files';
 import { ripgrepHits } from './ripgrep';
 import { loadParser } from '../server/wasm';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { analyzeGroup, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
+import { WorkerPool } from './pool';
+import { analyzeGroup, needsParser, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
 import { cacheFile, defaultCacheDir, fingerprint, loadCache, saveCache, type CacheData } from './cache';
 import { dirOf } from '../core/analysis/project';
 import { VERSION } from './version';
@@ -68,13 +68,23 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const { config, treeRoot: cfgRoot } = loadConfigFor(resolve(paths[0]), values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(paths[0]), 'MAINTAINERS') ?? outRoot;
 
-  const marks: [string, number][] = [['start', Date.now()]];
-  const found = discover(paths);
-  marks.push(['discover', Date.now()]);
-  if (found.missing.length) throw new UsageError(`${found.missing[0]}: no such file or directory`);
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
   const shard = parseShard(values.shard);
+  const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, VERSION, config);
+  const cache = cachePath ? loadCache(cachePath, VERSION) : undefined;
+
+  const marks: [string, number][] = [['start', Date.now()]];
+  // Nothing cached: every file will need the prefilter, so ripgrep starts
+  // now and searches while this thread walks the tree.
+  const cold = !cache || Object.keys(cache.groups).length === 0;
+  const early = cold ? ripgrepHits(paths, process.cwd()) : undefined;
+  const found = discover(paths);
+  marks.push(['discover', Date.now()]);
+  if (found.missing.length) {
+    await early;
+    throw new UsageError(`${found.missing[0]}: no such file or directory`);
+  }
 
   // Group the files by directory: one driver's analysis depends on its folder alone.
   const groups = new Map<string, GroupFile[]>();
@@ -97,8 +107,6 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     list.push({ abs, key, size: st.size, mtimeMs: st.mtimeMs });
     groups.set(dir, list);
   }
-  const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, VERSION, config);
-  const cache = cachePath ? loadCache(cachePath, VERSION) : undefined;
   const results: GroupResult[] = [];
   const tasks: GroupTask[] = [];
   const prints = new Map<string, string>();
@@ -109,19 +117,39 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     if (hit && hit.fingerprint === fp) results.push(hit.result);
     else tasks.push({ dir, files, known: hit?.result.meta });
   }
-  // The ripgrep prefilter only for what the cache cannot answer: an unchanged tree runs no search at all.
-  if (tasks.length) {
-    const hits = ripgrepHits(tasks.length === groups.size ? paths : tasks.map((t) => dirname(t.files[0].abs)), process.cwd(), tasks.length !== groups.size);
+  // Workers load while ripgrep finishes. Only a scan with parsing ahead
+  // starts them: a warm re-scan or a folder or two runs in this thread.
+  const workers = Math.min(jobs, tasks.length);
+  const pool = workers > 1 && tasks.length > 2 ? new WorkerPool(join(__dirname, 'scan-worker.js'), config, workers) : undefined;
+  try {
+    // The prefilter only for what the cache cannot answer: an unchanged tree runs no search at all.
+    const hits = early
+      ? await early
+      : tasks.length
+        ? await ripgrepHits(tasks.length === groups.size ? paths : tasks.map((t) => dirname(t.files[0].abs)), process.cwd(), tasks.length !== groups.size)
+        : null;
     if (hits) for (const t of tasks) for (const f of t.files) f.maybe = hits.has(f.abs);
+    marks.push(['prefilter', Date.now()]);
+    const parse = tasks.filter(needsParser);
+    const quiet = tasks.filter((t) => !needsParser(t));
+    // Largest groups first, so the last worker does not start a big driver late.
+    // Cost ≈ the bytes that will be read and parsed: files the prefilter cannot rule out.
+    const cost = (t: GroupTask) => t.files.reduce((n, f) => n + (f.maybe === false ? 64 : f.size), 0);
+    parse.sort((x, y) => cost(y) - cost(x));
+    let done = 0;
+    const tick = io.errIsTTY ? () => io.progress(`iova-lens: ${++done}/${parse.length} directories analysed`) : () => {};
+    const parsed = pool ? pool.run(parse, tick) : undefined;
+    // Folders where nothing can matter (most of a tree) are settled here while
+    // the workers parse — only the binary check of their files' heads is left —
+    // in slices, so the workers' queue keeps moving.
+    for (let i = 0; i < quiet.length; i++) {
+      results.push(analyzeGroup(null, config, quiet[i]));
+      if (parsed && i % 64 === 63) await new Promise((r) => setImmediate(r));
+    }
+    results.push(...(parsed ? await parsed : await runHere(parse, config, tick)));
+  } finally {
+    await pool?.close();
   }
-  // Largest groups first, so the last worker does not start a big driver late.
-  // Cost ≈ the bytes that will be read and parsed: files the prefilter cannot rule out.
-  const cost = (t: GroupTask) => t.files.reduce((n, f) => n + (f.maybe === false ? 64 : f.size), 0);
-  tasks.sort((x, y) => cost(y) - cost(x));
-  let done = 0;
-  const tick = io.errIsTTY ? () => io.progress(`iova-lens: ${++done}/${tasks.length} directories analysed`) : () => {};
-  marks.push(['prefilter', Date.now()]);
-  results.push(...(await runGroups(tasks, config, Math.min(jobs, tasks.length), tick)));
   marks.push(['analysis', Date.now()]);
   io.progress('');
   if (cache && cachePath) {
@@ -132,7 +160,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const errors: FileError[] = [
     ...found.errors.map((e) => ({ path: relPath(outRoot, e.path), message: e.message })),
     ...results.flatMap((r) => r.errors.map((e) => ({ path: outPath.get(e.path) ?? e.path, message: e.message }))),
-  ];
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
   if (process.env.IOVA_LENS_STATS) {
     io.err(`iova-lens stats: ${marks.slice(1).map(([k, t], i) => `${k} ${t - marks[i][1]} ms`).join(', ')}`);
@@ -179,46 +207,18 @@ function parseShard(v: string | undefined): { i: number; n: number } | undefined
   return { i, n };
 }
 
-/** Runs the groups in this thread (one job) or on worker threads pulling from a queue. */
-async function runGroups(tasks: GroupTask[], config: Config, jobs: number, tick: () => void): Promise<GroupResult[]> {
+/** Runs the groups in this thread (one job, or too little work to start workers for). */
+async function runHere(tasks: GroupTask[], config: Config, tick: () => void): Promise<GroupResult[]> {
   if (tasks.length === 0) return [];
-  if (jobs <= 1) {
-    const parser = await loadParser();
-    const slow: [number, string][] = [];
-    const out = tasks.map((t) => {
-      const t0 = Date.now();
-      const r = analyzeGroup(parser, config, t);
-      slow.push([Date.now() - t0, t.dir]);
-      tick();
-      return r;
-    });
-    if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: slowest folders ${slow.sort((a, b) => b[0] - a[0]).slice(0, 6).map(([ms, d]) => `${d} ${ms} ms`).join(', ')}\n`);
-    return out;
-  }
-  const script = join(__dirname, 'scan-worker.js');
-  const out: GroupResult[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: jobs }, () =>
-      new Promise<void>((resolveWorker, reject) => {
-        const w = new Worker(script, { workerData: { config } });
-        const feed = () => {
-          if (next < tasks.length) w.postMessage(tasks[next++]);
-          else {
-            w.postMessage(null);
-          }
-        };
-        w.on('message', (m: { ready?: boolean; ok?: boolean; result?: GroupResult; dir?: string; message?: string }) => {
-          if (m.ready) return feed();
-          if (m.ok && m.result) out.push(m.result);
-          else reject(new Error(`analysis of ${m.dir} failed: ${m.message}`));
-          tick();
-          feed();
-        });
-        w.on('error', reject);
-        w.on('exit', () => resolveWorker());
-      }),
-    ),
-  );
+  const parser = await loadParser();
+  const slow: [number, string][] = [];
+  const out = tasks.map((t) => {
+    const t0 = Date.now();
+    const r = analyzeGroup(parser, config, t);
+    slow.push([Date.now() - t0, t.dir]);
+    tick();
+    return r;
+  });
+  if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: slowest folders ${slow.sort((a, b) => b[0] - a[0]).slice(0, 6).map(([ms, d]) => `${d} ${ms} ms`).join(', ')}\n`);
   return out;
 }

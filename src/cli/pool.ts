@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// Worker threads for `iova-lens scan --jobs N`. Started as soon as the scan
+// knows there is parsing to do, so that loading the bundle and compiling the
+// parser's wasm in each worker overlaps the ripgrep search instead of
+// following it. Each worker pulls the next group from a queue, largest first.
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../core/config';
+import type { GroupResult, GroupTask } from './scan-group';
+
+type Reply = { ready?: boolean; ok?: boolean; result?: GroupResult; dir?: string; message?: string };
+
+export class WorkerPool {
+  private readonly workers: Worker[];
+  private readonly ready: Promise<void>[];
+
+  constructor(script: string, config: Config, size: number) {
+    this.workers = Array.from({ length: size }, () => new Worker(script, { workerData: { config } }));
+    this.ready = this.workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (m: Reply) => {
+            if (!m.ready) return;
+            w.off('message', onMessage);
+            w.off('error', reject);
+            resolve();
+          };
+          w.on('message', onMessage);
+          w.on('error', reject);
+        }),
+    );
+  }
+
+  /** Runs the tasks in queue order; `tick` after each. Rejects on the first failure. */
+  async run(tasks: GroupTask[], tick: () => void): Promise<GroupResult[]> {
+    const out: GroupResult[] = [];
+    let next = 0;
+    const t0 = Date.now();
+    const stats: string[] = [];
+    await Promise.all(
+      this.workers.map(async (w, i) => {
+        await this.ready[i];
+        const ready = Date.now() - t0;
+        let busy = 0;
+        let sent = 0;
+        await new Promise<void>((resolve, reject) => {
+          const feed = () => {
+            if (next >= tasks.length) {
+              stats.push(`worker ${i}: ready at ${ready} ms, busy ${busy} ms, done at ${Date.now() - t0} ms`);
+              w.off('message', onMessage);
+              w.off('error', reject);
+              resolve();
+              return;
+            }
+            sent = Date.now();
+            w.postMessage(tasks[next++]);
+          };
+          const onMessage = (m: Reply) => {
+            busy += Date.now() - sent;
+            if (m.ok && m.result) out.push(m.result);
+            else return reject(new Error(`analysis of ${m.dir} failed: ${m.message}`));
+            tick();
+            feed();
+          };
+          w.on('message', onMessage);
+          w.on('error', reject);
+          feed();
+        });
+      }),
+    );
+    if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: ${stats.join('; ')}\n`);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
