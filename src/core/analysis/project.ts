@@ -20,7 +20,8 @@ export interface FileFacts {
   /** Why the text was not parsed (pathological shape, parser timeout): the file gets one analysis-limit notice. */
   shape?: Limit;
   /** Per-function results of the last evaluation and what they depended on (see Project.evaluateFile). */
-  fnCache?: { tag: string; results: Map<string, { r: FnResult; cost: number }> };
+  /** Per function (position + text): its last result, the work it cost, and what it depended on (see evaluateFile). */
+  fnCache?: Map<string, { r: FnResult; cost: number; tag: string }>;
   path: string;
   dir: string;
   text: string;
@@ -271,8 +272,8 @@ export class Project {
     this.versions.set(dir, (this.versions.get(dir) ?? 0) + 1);
   }
 
-  private tagOf(dir: string, sig: string): string {
-    return `${this.versions.get(dir) ?? 0}|${sig}`;
+  private versionOf(dir: string): string {
+    return String(this.versions.get(dir) ?? 0);
   }
 
   /** Folders invalidated by edits that kept their driver-wide facts: the previous state and the changed files. */
@@ -351,14 +352,15 @@ export class Project {
   }
 
   /**
-   * `tag` names what the results depend on besides the function's own text
-   * (the folder's facts version and the summaries in force): a function whose
-   * text and position are unchanged under the same tag is not evaluated again
-   * — as-you-type, only the function being edited is.
+   * A function's result depends on its own text and position, the folder's
+   * driver-wide facts (`version`) and the summaries of the functions it calls
+   * (`sigs`, by name): when none of these changed it is not evaluated again —
+   * as-you-type, only the function being edited is; in a learning round, only
+   * the callers of helpers whose summary the last round changed.
    */
-  private evaluateFile(f: FileFacts, helpers: RegExp | null, tag = ''): FnResult[] {
-    const reuse = f.fnCache && f.fnCache.tag === tag ? f.fnCache.results : undefined;
-    const cache = new Map<string, { r: FnResult; cost: number }>();
+  private evaluateFile(f: FileFacts, helpers: RegExp | null, version: string, sigs: ReadonlyMap<string, string>): FnResult[] {
+    const reuse = f.fnCache;
+    const cache = new Map<string, { r: FnResult; cost: number; tag: string }>();
     const fields = this.fieldFacts(f.dir);
     const owns = this.driverOwnsDomain(f.dir);
     // Only functions that name a translation API, a DMA handle, a non-linear
@@ -376,8 +378,13 @@ export class Project {
         break;
       }
       const key = `${fn.body.startPosition.row}:${fn.body.startPosition.column}:${f.text.slice(fn.start, fn.end)}`;
+      let tag = version;
+      for (const name of calleesOf(f, fn)) {
+        const sig = name === fn.name ? undefined : sigs.get(name);
+        if (sig !== undefined) tag += `|${name}=${sig}`;
+      }
       const hit = reuse?.get(key);
-      if (hit && !hit.r.limited) {
+      if (hit && hit.tag === tag && !hit.r.limited) {
         budget.left -= hit.cost;
         cache.set(key, hit);
         out.push(hit.r);
@@ -394,11 +401,11 @@ export class Project {
         budget,
       });
       if (r.limited && limited !== 'budget') limited = r.limited;
-      cache.set(key, { r, cost: before - budget.left });
+      cache.set(key, { r, cost: before - budget.left, tag });
       out.push(r);
     }
     f.limited = f.shape ?? limited;
-    f.fnCache = { tag, results: cache };
+    f.fnCache = cache;
     return out;
   }
 
@@ -413,7 +420,7 @@ export class Project {
       if (!f) continue;
       const st = this.learn(f.dir);
       // At a fixpoint the last round's results are exactly the final ones.
-      out.push(...(st.results.get(p) ?? this.evaluateFile(f, st.helperRe, this.tagOf(f.dir, st.sig))));
+      out.push(...(st.results.get(p) ?? this.evaluateFile(f, st.helperRe, this.versionOf(f.dir), st.sigs)));
     }
     return out;
   }
@@ -443,14 +450,14 @@ export class Project {
     if (warm && warm.prev.results.size) {
       // Evaluate only the edited files against the summaries the folder had; if
       // that changes no summary, every other file's results still hold.
-      const st: DirState = { summaries: warm.prev.summaries, helperRe: warm.prev.helperRe, results: new Map(), sig: warm.prev.sig };
+      const st: DirState = { summaries: warm.prev.summaries, helperRe: warm.prev.helperRe, results: new Map(), sig: warm.prev.sig, sigs: warm.prev.sigs };
       this.dirs.set(dir, st);
       const results = new Map<string, FnResult[]>();
       let complete = true;
       for (const f of files) {
         const old = warm.changed.has(f.path) ? undefined : warm.prev.results.get(f.path);
         if (!old && !warm.changed.has(f.path)) complete = false;
-        results.set(f.path, old ?? this.evaluateFile(f, st.helperRe, this.tagOf(dir, warm.prev.sig)));
+        results.set(f.path, old ?? this.evaluateFile(f, st.helperRe, this.versionOf(dir), st.sigs));
       }
       const next = summariesOf(results, this.files);
       if (complete && signature(next) === warm.prev.sig) {
@@ -460,7 +467,7 @@ export class Project {
       }
       this.dirs.delete(dir);
     }
-    const st: DirState = { summaries: new Map(), helperRe: null, results: new Map(), sig: '' };
+    const st: DirState = { summaries: new Map(), helperRe: null, results: new Map(), sig: '', sigs: new Map() };
     this.dirs.set(dir, st);
     let sig = '';
     // Up to three rounds (a helper calling a helper calling a helper); stop as
@@ -469,7 +476,7 @@ export class Project {
       const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
       const results = new Map<string, FnResult[]>();
       for (const f of files) {
-        const rs = this.evaluateFile(f, st.helperRe, this.tagOf(dir, sig));
+        const rs = this.evaluateFile(f, st.helperRe, this.versionOf(dir), st.sigs);
         results.set(f.path, rs);
         for (const r of rs) {
           if (r.returns.length === 0) continue;
@@ -478,9 +485,11 @@ export class Project {
           next.set(r.name, list);
         }
       }
-      const nextSig = signature(next);
+      const nextSigs = signatures(next);
+      const nextSig = joinSignatures(nextSigs);
       const fixpoint = nextSig === sig;
       st.summaries = next;
+      st.sigs = nextSigs;
       sig = nextSig;
       st.sig = sig;
       if (fixpoint) {
@@ -535,6 +544,8 @@ function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
 interface DirState {
   /** signature() of `summaries`, to see whether an edit changed any. */
   sig: string;
+  /** The same, per helper name (what a caller's cached result depends on). */
+  sigs: Map<string, string>;
   summaries: Map<string, { path: string; dir: string; summary: Summary }[]>;
   helperRe: RegExp | null;
   /** Per-file results of the last round, valid when that round was a fixpoint. */
@@ -545,15 +556,38 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A compact, order-independent fingerprint of the summaries, to detect the fixpoint. */
-function signature(m: Map<string, { path: string; summary: Summary }[]>): string {
-  const parts: string[] = [];
+/** A compact, order-independent fingerprint of each name's summaries. */
+function signatures(m: Map<string, { path: string; summary: Summary }[]>): Map<string, string> {
+  const out = new Map<string, string>();
   for (const [name, list] of m) {
-    for (const s of list) {
-      parts.push(`${name}@${s.path}:` + s.summary.returns.map((v) => `${v.src}/${v.param ?? ''}/${v.key}/${v.zeroAt ? 'z' : ''}/${v.steps.map((x) => `${x.word}@${x.loc.line}:${x.loc.column}`).join(',')}`).join(';'));
-    }
+    const parts = list.map((s) => `${s.path}:` + s.summary.returns.map((v) => `${v.src}/${v.param ?? ''}/${v.key}/${v.zeroAt ? 'z' : ''}/${v.steps.map((x) => `${x.word}@${x.loc.line}:${x.loc.column}`).join(',')}`).join(';'));
+    out.set(name, parts.sort().join('\n'));
   }
-  return parts.sort().join('\n');
+  return out;
+}
+
+/** All summaries' fingerprint, to detect the fixpoint. */
+function joinSignatures(sigs: Map<string, string>): string {
+  return [...sigs].map(([name, sig]) => `${name}@${sig}`).sort().join('\n');
+}
+
+/** A fingerprint of all summaries (see signatures). */
+function signature(m: Map<string, { path: string; summary: Summary }[]>): string {
+  return joinSignatures(signatures(m));
+}
+
+const callees = new WeakMap<FnInfo, string[]>();
+
+/** Names a function calls (text-level: every `name(`), sorted and unique. */
+function calleesOf(f: FileFacts, fn: FnInfo): string[] {
+  let list = callees.get(fn);
+  if (!list) {
+    const set = new Set<string>();
+    for (const m of f.text.slice(fn.start, fn.end).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) set.add(m[1]);
+    list = [...set].sort();
+    callees.set(fn, list);
+  }
+  return list;
 }
 
 /** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
