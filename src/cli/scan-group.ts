@@ -6,7 +6,9 @@
 // thread or CI shard, and the union of the parts equals the whole.
 import { createHash } from 'node:crypto';
 import { Checker, mayMatter } from '../core/engine';
-import { keepFor } from '../core/analysis/project';
+import { blankAnnotations } from '../core/analysis/project';
+import { KeepPlan } from '../core/analysis/keep';
+import { topLevel } from '../core/analysis/skim';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
@@ -106,15 +108,29 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         others.push(f);
       }
     }
-    // Parse only the function bodies that can matter (skim.ts); the folder's
-    // relevance is computed over all its candidate files first.
     if (candidates.length === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
     if (!checker) throw new Error(`${task.dir}: a file may matter but no parser was given`);
-    const keep = process.env.IOVA_LENS_NO_SKIM ? undefined : keepFor(candidates.map((c) => c.text));
-    for (const c of candidates) checker.setFile(c.key, c.text, keep ? { keep } : undefined);
-    if (checker.project.files.size === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
-    // Second pass: files of this driver that call one of its translating helpers.
-    const helpers = checker.helperNames();
+    let helpers: Set<string>;
+    if (process.env.IOVA_LENS_NO_SKIM) {
+      for (const c of candidates) checker.setFile(c.key, c.text);
+      helpers = checker.helperNames();
+    } else {
+      // Parse only what can matter (skim.ts, keep.ts): first the translating
+      // code and its sources; then, round by round, the callers of the helpers
+      // that turned out to translate, until no round adds one.
+      const plans = candidates.map((c) => ({ ...c, units: topLevel(blankAnnotations(c.text)) }));
+      const plan = new KeepPlan(plans);
+      for (const c of plans) checker.setFile(c.key, c.text, { keep: plan.keep, units: c.units });
+      for (;;) {
+        helpers = checker.helperNames();
+        const added = new Set(plan.grow(helpers));
+        if (added.size === 0) break;
+        for (const c of plans) {
+          if (c.units.some((u) => u.name !== null && added.has(u.name))) checker.setFile(c.key, c.text, { keep: plan.keep, units: c.units });
+        }
+      }
+    }
+    // Last pass: files of this driver that name no API but call one of its translating helpers.
     if (helpers.size) {
       for (const f of others) {
         const r = readRaw(f.abs);

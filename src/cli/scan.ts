@@ -117,6 +117,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     if (hit && hit.fingerprint === fp) results.push(hit.result);
     else tasks.push({ dir, files, known: hit?.result.meta });
   }
+  marks.push(['group', Date.now()]);
   // Workers load while ripgrep finishes. Only a scan with parsing ahead
   // starts them: a warm re-scan or a folder or two runs in this thread.
   const workers = Math.min(jobs, tasks.length);

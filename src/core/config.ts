@@ -88,19 +88,26 @@ export function validateConfig(raw: unknown, where: string, knownRules: readonly
   return cfg;
 }
 
-const compiled = new Map<string, Minimatch>();
+const compiled = new WeakMap<readonly string[], (path: string) => boolean>();
 
-/** Globs are compiled once: a whole-tree scan matches every path against them. */
+/**
+ * Globs are compiled once, each list into one regular expression (minimatch's
+ * own translation): a whole-tree scan matches every path against them.
+ */
 function matchAny(path: string, globs: readonly string[]): boolean {
-  for (const g of globs) {
-    let m = compiled.get(g);
-    if (!m) {
-      m = new Minimatch(g, { dot: true });
-      compiled.set(g, m);
+  let test = compiled.get(globs);
+  if (!test) {
+    const ms = globs.map((g) => new Minimatch(g, { dot: true }));
+    const res = ms.map((m) => m.makeRe());
+    if (res.every((r): r is RegExp => r instanceof RegExp) && res.every((r) => r.flags === (res[0]?.flags ?? ''))) {
+      const re = res.length ? new RegExp(res.map((r) => `(?:${r.source})`).join('|'), res[0].flags) : null;
+      test = (p) => re !== null && re.test(p);
+    } else {
+      test = (p) => ms.some((m) => m.match(p));
     }
-    if (m.match(path)) return true;
+    compiled.set(globs, test);
   }
-  return false;
+  return test(path);
 }
 
 /** Whether a root-relative path is analysed at all (include/exclude). */

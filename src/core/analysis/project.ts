@@ -7,7 +7,7 @@ import { Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
 import { pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
-import { skim, functionBodies, type SkimmedField } from './skim';
+import { skim, type SkimmedField, type Unit } from './skim';
 import { lineIndex } from '../lines';
 import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
@@ -66,15 +66,17 @@ export function blankAnnotations(text: string): string {
 export const MAX_MACRO_CHARS = 64 * 1024;
 
 export interface ExtractOptions {
-  /** Whole-tree scans: which function bodies to parse at all (see skim.ts); the rest are blanked. */
+  /** Whole-tree scans: which functions and macros to parse at all (see skim.ts, keep.ts); the rest is skipped. */
   keep?: (name: string | null, body: string) => boolean;
+  /** topLevel() of the file's text with annotations blanked, when the caller has it already. */
+  units?: Unit[];
 }
 
 export function extractFacts(parser: CParser, path: string, text: string, previous?: FileFacts, opts: ExtractOptions = {}): FileFacts {
   let limit: Limit | undefined = pathologicalShape(text) ? 'shape' : undefined;
   // Such text is never handed to the parser (see pathologicalShape); the file is reported as not analysed.
   let parsed = limit ? '' : blankAnnotations(text);
-  const skimmed = !limit && opts.keep ? skim(parsed, opts.keep) : undefined;
+  const skimmed = !limit && opts.keep ? skim(parsed, opts.keep, opts.units) : undefined;
   if (skimmed || limit) previous = undefined;
   let tree: Tree;
   try {
@@ -505,7 +507,8 @@ export class Project {
 }
 
 /** Names whose presence makes a function worth evaluating (see evaluateFile). */
-export const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|pci_iomap|pcim_iomap|sg_dma_address|page_pool_get_dma_addr|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|\w*ioremap\w*|\w*memremap|virt_addr_valid)\b/;
+// (`ioremap` and `memremap\b` stand for any identifier containing them: testing them outside \b…\b is 3x faster.)
+export const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|pci_iomap|pcim_iomap|sg_dma_address|page_pool_get_dma_addr|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|virt_addr_valid)\b|ioremap|memremap\b/;
 
 const relevance = new WeakMap<FnInfo, boolean>();
 
@@ -588,63 +591,4 @@ function calleesOf(f: FileFacts, fn: FnInfo): string[] {
     callees.set(fn, list);
   }
   return list;
-}
-
-/** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
-export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
-
-/**
- * For a whole-tree scan of one driver folder: which functions and macros must
- * be parsed. Findings sit where a translation API is named, or in a caller of
- * such a function (through its summary) — so those and, transitively, their
- * callers are kept. What they call can give them an address of a known kind
- * (a helper returning dma_map_single()'s handle, a vmalloc wrapper): every
- * callee that names a DMA, allocation or mapping API, or calls one that does,
- * is kept as well. Nothing else can change a finding; it is blanked (skim.ts).
- */
-export function keepFor(texts: string[]): (name: string | null, body: string) => boolean {
-  const defs = new Map<string, Set<string>[]>();
-  const relevant = new Set<string>();
-  const keep = new Set<string>();
-  const add = (name: string, body: string) => {
-    const calls = new Set<string>();
-    for (const c of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) calls.add(c[1]);
-    const list = defs.get(name);
-    if (list) list.push(calls);
-    else defs.set(name, [calls]);
-    if (RELEVANT_RE.test(body)) relevant.add(name);
-    if (TRANSLATE_RE.test(body)) keep.add(name);
-  };
-  for (const t of texts) {
-    for (const b of functionBodies(t)) if (b.name) add(b.name, t.slice(b.open + 1, b.close));
-    for (const m of t.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm)) add(m[1], m[0]);
-  }
-  const callsAny = (name: string, set: Set<string>) => defs.get(name)!.some((calls) => [...calls].some((c) => set.has(c)));
-  // Functions that name, or call (transitively), a DMA/allocation API: possible sources of an address's kind.
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const name of defs.keys()) if (!relevant.has(name) && callsAny(name, relevant)) {
-      relevant.add(name);
-      grew = true;
-    }
-  }
-  // Callers of translating code, transitively.
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const name of defs.keys()) if (!keep.has(name) && callsAny(name, keep)) {
-      keep.add(name);
-      grew = true;
-    }
-  }
-  // What the kept code calls that can be a source, transitively.
-  const work = [...keep];
-  while (work.length) {
-    for (const calls of defs.get(work.pop()!) ?? []) {
-      for (const c of calls) if (relevant.has(c) && !keep.has(c)) {
-        keep.add(c);
-        work.push(c);
-      }
-    }
-  }
-  return (name, body) => (name !== null && keep.has(name)) || TRANSLATE_RE.test(body);
 }

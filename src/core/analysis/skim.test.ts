@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { functionBodies, skim, visible } from './skim';
-import { keepFor } from './project';
+import { functionBodies, skim, topLevel, visible } from './skim';
+import { KeepPlan } from './keep';
+import { blankAnnotations } from './project';
 
 const SRC = `#include <linux/io.h>
 struct s { int a; } g = { 1 };
@@ -47,8 +48,9 @@ test('functionBodies finds top-level function bodies, not initializers, strings 
 });
 
 test('skim keeps only what can matter, in place, and the skipped bodies\' field assignments', () => {
-  const keep = keepFor([SRC]);
-  const r = skim(SRC, keep);
+  const plan = new KeepPlan([{ text: SRC, units: topLevel(SRC) }]);
+  plan.grow(new Set(['b']));
+  const r = skim(SRC, plan.keep);
   const text = visible(SRC, r.ranges);
   assert.equal(text.length, SRC.length);
   assert.equal(text.split('\n').length, SRC.split('\n').length);
@@ -65,15 +67,21 @@ test('skim keeps only what can matter, in place, and the skipped bodies\' field 
   assert.equal(SRC.slice(r.fields[0].index, r.fields[0].index + 7), 'p->buf ');
 });
 
-test('keepFor keeps callers of translating code and the sources they call, not the rest of the driver', () => {
+test('KeepPlan: first the translating code and its sources, then callers of the helpers that translate', () => {
   const src = `static dma_addr_t map_it(struct priv *p) { return dma_map_single(p->dev, p->buf, 64, DMA_TO_DEVICE); }
 static dma_addr_t wrap(struct priv *p) { return map_it(p); }
 static void *rx(struct priv *p) { return phys_to_virt(wrap(p)); }
 static int poll(struct priv *p) { return rx(p) != NULL; }
+static int napi(struct priv *p) { return poll(p); }
 static void unrelated_dma(struct priv *p) { dma_unmap_single(p->dev, p->h, 64, DMA_TO_DEVICE); }
 static int probe(struct priv *p) { unrelated_dma(p); return 0; }
 `;
-  const keep = keepFor([src]);
-  const kept = functionBodies(src).filter((b) => keep(b.name, src.slice(b.open + 1, b.close))).map((b) => b.name);
-  assert.deepEqual(kept, ['map_it', 'wrap', 'rx', 'poll']);
+  const units = topLevel(blankAnnotations(src));
+  const plan = new KeepPlan([{ text: src, units }]);
+  const kept = () => functionBodies(src, units).filter((b) => plan.keep(b.name, src.slice(b.open + 1, b.close))).map((b) => b.name);
+  assert.deepEqual(kept(), ['map_it', 'wrap', 'rx'], 'rx() translates; wrap() and map_it() give its address a kind');
+  assert.deepEqual(plan.grow(new Set(['rx'])), ['poll'], 'rx() turned out to translate: its callers are parsed next');
+  assert.deepEqual(plan.grow(new Set(['rx'])), [], 'nothing new');
+  assert.deepEqual(plan.grow(new Set(['rx', 'poll'])), ['napi']);
+  assert.ok(!kept().includes('probe') && !kept().includes('unrelated_dma'), 'DMA code that reaches no translation is never parsed');
 });

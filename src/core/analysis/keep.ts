@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// Which functions of a driver folder a whole-tree scan parses (skim.ts skips
+// the rest). A finding sits where a translation API is named, or in a caller
+// of a helper whose summary carries a translation (or an unchecked IOMMU
+// lookup) — see Project.translatingHelpers(). So the scan starts with the
+// functions that name a translation API and what they call that can give an
+// address its kind (a helper returning dma_map_single()'s handle, a vmalloc
+// wrapper), learns the folder's summaries, then adds the callers of the
+// helpers that turned out to translate, and so on until nothing is added.
+// Most callers of most translating code never need a parse: the probe
+// routine that calls a function calling virt_to_page() is not parsed unless
+// that function returns what it translated.
+import { RELEVANT_RE } from './project';
+import type { Unit } from './skim';
+
+/** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
+export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
+
+const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm;
+
+export class KeepPlan {
+  /** Per name (functions and function-like macros; a name may be defined more than once): what each definition calls. */
+  private readonly defs = new Map<string, Set<string>[]>();
+  /** Names that name a DMA, allocation or mapping API, or call (transitively) one that does: possible sources. */
+  private readonly sources = new Set<string>();
+  readonly kept = new Set<string>();
+
+  constructor(files: { text: string; units: Unit[] }[]) {
+    const roots: string[] = [];
+    const add = (name: string, body: string) => {
+      const calls = new Set<string>();
+      for (const c of body.matchAll(CALL)) calls.add(c[1]);
+      const list = this.defs.get(name);
+      if (list) list.push(calls);
+      else this.defs.set(name, [calls]);
+      if (RELEVANT_RE.test(body)) this.sources.add(name);
+      if (TRANSLATE_RE.test(body)) roots.push(name);
+    };
+    for (const { text, units } of files) {
+      for (const u of units) if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close));
+      // Also macros defined inside function bodies, which are not units of their own.
+      for (const m of text.matchAll(DEFINE)) add(m[1], m[0]);
+    }
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const name of this.defs.keys()) {
+        if (!this.sources.has(name) && this.calls(name, this.sources)) {
+          this.sources.add(name);
+          grew = true;
+        }
+      }
+    }
+    this.keepWithSources(roots);
+  }
+
+  /** Whether a definition is parsed: its name is kept, or it names a translation API itself. */
+  readonly keep = (name: string | null, body: string): boolean => (name !== null && this.kept.has(name)) || TRANSLATE_RE.test(body);
+
+  /**
+   * Keeps the functions that call one of `helpers` (the folder's translating
+   * helpers, once its summaries are learned) and the sources they call.
+   * Returns the names newly kept.
+   */
+  grow(helpers: ReadonlySet<string>): string[] {
+    const added: string[] = [];
+    for (const name of this.defs.keys()) if (!this.kept.has(name) && this.calls(name, helpers)) added.push(name);
+    return this.keepWithSources(added);
+  }
+
+  private calls(name: string, set: ReadonlySet<string>): boolean {
+    for (const calls of this.defs.get(name) ?? []) for (const c of calls) if (set.has(c)) return true;
+    return false;
+  }
+
+  /** Keeps `names` and, transitively, the sources they call; returns what was not kept before. */
+  private keepWithSources(names: string[]): string[] {
+    const added: string[] = [];
+    const work: string[] = [];
+    const take = (n: string) => {
+      if (this.kept.has(n)) return;
+      this.kept.add(n);
+      added.push(n);
+      work.push(n);
+    };
+    names.forEach(take);
+    while (work.length) {
+      for (const calls of this.defs.get(work.pop()!) ?? []) for (const c of calls) if (this.sources.has(c)) take(c);
+    }
+    return added;
+  }
+}
