@@ -49,8 +49,8 @@ export interface GroupResult {
   meta: Record<string, FileMeta>;
 }
 
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+function sha1(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
 }
 
 /** Whether a group needs the parser: some file may matter (not ruled out by rg or by the cache). */
@@ -101,7 +101,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       const candidate = mayMatter(r.buf.toString('latin1'));
       if (candidate) {
         const text = decodeUtf8(r.buf);
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: sha1(text), candidate };
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: sha1(r.buf), candidate };
         candidates.push({ key: f.key, text });
       } else {
         meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: '', candidate };
@@ -138,7 +138,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         const text = decodeUtf8(r.buf);
         if (mayMatter(text, helpers)) {
           checker.setFile(f.key, text);
-          meta[f.key] = { ...meta[f.key], hash: sha1(text), candidate: true };
+          meta[f.key] = { ...meta[f.key], hash: sha1(r.buf), candidate: true };
         }
       }
     }

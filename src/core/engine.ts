@@ -36,10 +36,20 @@ const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci
 export function mayMatter(text: string, helperNames?: ReadonlySet<string>): boolean {
   if (REVERSE_RE.test(text)) return true;
   if (LINEAR_RE.test(text) && NON_LINEAR_RE.test(text)) return true;
-  if (helperNames && helperNames.size) {
-    for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (helperNames.has(m[1])) return true;
-  }
+  if (helperNames && helperNames.size) return callsRe(helperNames).test(text);
   return false;
+}
+
+const callRes = new WeakMap<ReadonlySet<string>, RegExp>();
+
+/** `\b(?:a|b|…)\s*\(` for a set of names (one regex: a literal alternation is scanned fast). */
+function callsRe(names: ReadonlySet<string>): RegExp {
+  let re = callRes.get(names);
+  if (!re) {
+    re = new RegExp(`\\b(?:${[...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\s*\\(`);
+    callRes.set(names, re);
+  }
+  return re;
 }
 
 export class Checker {

@@ -19,37 +19,31 @@ export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_vi
 const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm;
 
+interface Def {
+  body: string;
+  /** What the body calls; worked out when first needed (most definitions never are). */
+  calls?: Set<string>;
+}
+
 export class KeepPlan {
-  /** Per name (functions and function-like macros; a name may be defined more than once): what each definition calls. */
-  private readonly defs = new Map<string, Set<string>[]>();
-  /** Names that name a DMA, allocation or mapping API, or call (transitively) one that does: possible sources. */
-  private readonly sources = new Set<string>();
+  /** Per name (functions and function-like macros; a name may be defined more than once). */
+  private readonly defs = new Map<string, Def[]>();
+  /** Per name: whether it names a DMA, allocation or mapping API, or calls (transitively) one that does — a possible source. */
+  private readonly source = new Map<string, boolean>();
   readonly kept = new Set<string>();
 
   constructor(files: { text: string; units: Unit[] }[]) {
     const roots: string[] = [];
     const add = (name: string, body: string) => {
-      const calls = new Set<string>();
-      for (const c of body.matchAll(CALL)) calls.add(c[1]);
       const list = this.defs.get(name);
-      if (list) list.push(calls);
-      else this.defs.set(name, [calls]);
-      if (RELEVANT_RE.test(body)) this.sources.add(name);
+      if (list) list.push({ body });
+      else this.defs.set(name, [{ body }]);
       if (TRANSLATE_RE.test(body)) roots.push(name);
     };
     for (const { text, units } of files) {
       for (const u of units) if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close));
       // Also macros defined inside function bodies, which are not units of their own.
       for (const m of text.matchAll(DEFINE)) add(m[1], m[0]);
-    }
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const name of this.defs.keys()) {
-        if (!this.sources.has(name) && this.calls(name, this.sources)) {
-          this.sources.add(name);
-          grew = true;
-        }
-      }
     }
     this.keepWithSources(roots);
   }
@@ -63,14 +57,58 @@ export class KeepPlan {
    * Returns the names newly kept.
    */
   grow(helpers: ReadonlySet<string>): string[] {
+    if (helpers.size === 0) return [];
+    const re = new RegExp(`\\b(?:${[...helpers].map(escapeRe).join('|')})\\s*\\(`);
     const added: string[] = [];
-    for (const name of this.defs.keys()) if (!this.kept.has(name) && this.calls(name, helpers)) added.push(name);
+    for (const [name, list] of this.defs) if (!this.kept.has(name) && list.some((d) => re.test(d.body))) added.push(name);
     return this.keepWithSources(added);
   }
 
-  private calls(name: string, set: ReadonlySet<string>): boolean {
-    for (const calls of this.defs.get(name) ?? []) for (const c of calls) if (set.has(c)) return true;
-    return false;
+  private callsOf(d: Def): Set<string> {
+    if (!d.calls) {
+      d.calls = new Set();
+      for (const c of d.body.matchAll(CALL)) d.calls.add(c[1]);
+    }
+    return d.calls;
+  }
+
+  /**
+   * Whether a source is reachable from `name` through calls (a depth-first
+   * search, each definition visited once). A "no" holds for everything the
+   * search visited; a "yes" is remembered for the name asked about.
+   */
+  private isSource(name: string): boolean {
+    const known = this.source.get(name);
+    if (known !== undefined) return known;
+    // Iterative: generated code can chain thousands of calls.
+    const seen = new Set<string>([name]);
+    const stack = [name];
+    let yes = false;
+    while (stack.length && !yes) {
+      const n = stack.pop()!;
+      const k = this.source.get(n);
+      if (k !== undefined) {
+        yes = k;
+        continue;
+      }
+      const list = this.defs.get(n) ?? [];
+      if (list.some((d) => RELEVANT_RE.test(d.body))) {
+        this.source.set(n, true);
+        yes = true;
+        continue;
+      }
+      for (const d of list) {
+        for (const c of this.callsOf(d)) {
+          if (!seen.has(c) && this.defs.has(c)) {
+            seen.add(c);
+            stack.push(c);
+          }
+        }
+      }
+    }
+    if (yes) this.source.set(name, true);
+    else for (const n of seen) this.source.set(n, false);
+    return yes;
   }
 
   /** Keeps `names` and, transitively, the sources they call; returns what was not kept before. */
@@ -85,8 +123,12 @@ export class KeepPlan {
     };
     names.forEach(take);
     while (work.length) {
-      for (const calls of this.defs.get(work.pop()!) ?? []) for (const c of calls) if (this.sources.has(c)) take(c);
+      for (const d of this.defs.get(work.pop()!) ?? []) for (const c of this.callsOf(d)) if (!this.kept.has(c) && this.isSource(c)) take(c);
     }
     return added;
   }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

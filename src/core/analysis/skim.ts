@@ -63,6 +63,12 @@ export function topLevel(text: string): Unit[] {
     directive = false;
   };
   while (i < n) {
+    if (depth > 0 && !lineStart) {
+      // Inside braces (most of a file) only newlines, comments, quotes and braces matter: jump to the next one.
+      INSIDE.lastIndex = i;
+      i = INSIDE.exec(text)?.index ?? n;
+      if (i >= n) break;
+    }
     const c = text.charCodeAt(i);
     if (c === 10) {
       lineStart = true;
@@ -126,6 +132,8 @@ export function topLevel(text: string): Unit[] {
   if (start >= 0) close('open', n);
   return out;
 }
+
+const INSIDE = /[\n"'/{}]/g;
 
 /** The function's name: the identifier before the `(` matching the last `)` before the body. */
 function nameBefore(text: string, open: number): string | null {
