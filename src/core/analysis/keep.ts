@@ -11,13 +11,12 @@
 // routine that calls a function calling virt_to_page() is not parsed unless
 // that function returns what it translated.
 import { RELEVANT_RE } from './project';
-import type { Unit } from './skim';
+import { DEFINE, type Unit } from './skim';
 
 /** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
 export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
 
 const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
-const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm;
 
 interface Def {
   body: string;

@@ -39,6 +39,26 @@ static void c(struct priv *p)
 static void d(struct priv *p) { free_it(b(p, 0)); }
 `;
 
+test('a function that defines a kept macro is kept with it', () => {
+  const src = `static void setup(struct priv *p)
+{
+#define RX_VA(p, d) phys_to_virt(d)
+	p->ready = 1;
+}
+static void other(struct priv *p)
+{
+#ifdef CONFIG_X
+	p->x = 1;
+#endif
+}
+`;
+  const units = topLevel(src);
+  const plan = new KeepPlan([{ text: src, units }]);
+  const text = visible(src, skim(src, plan.keep, units).ranges);
+  assert.ok(text.includes('#define RX_VA'), 'setup() holds RX_VA, which translates');
+  assert.ok(!text.includes('p->x = 1'), 'other() does not');
+});
+
 test('functionBodies finds top-level function bodies, not initializers, strings or comments', () => {
   const bodies = functionBodies(SRC);
   // c() opens two braces across #ifdef/#else and closes one: from there on nothing is a
@@ -60,10 +80,10 @@ test('skim keeps only what can matter, in place, and the skipped bodies\' field 
   assert.ok(!text.includes('g = { 1 }'), 'initializers are left out');
   assert.ok(text.includes('struct ring { dma_addr_t handle;'), 'a struct with a dma_addr_t field is kept');
   assert.ok(text.includes('phys_to_virt(d)'), 'b() names a translation API: kept');
-  assert.ok(text.includes('p->k = 2'), 'e() holds preprocessor lines: always kept');
+  assert.ok(!text.includes('p->k = 2'), 'e() holds preprocessor lines but translates nothing: left out');
   assert.ok(text.includes('p->k = 1'), 'c() has unbalanced braces across #if: kept to the end of the file');
   assert.ok(text.includes('free_it(b(p, 0))'), 'd() calls b(): kept');
-  assert.deepEqual(r.fields.map((f) => `${f.base}.${f.field}=${f.callee ?? f.rhs}`), ['p.buf=kzalloc', 'p.n=0']);
+  assert.deepEqual(r.fields.map((f) => `${f.base}.${f.field}=${f.callee ?? f.rhs}`), ['p.buf=kzalloc', 'p.n=0', 'p.k=2']);
   assert.equal(SRC.slice(r.fields[0].index, r.fields[0].index + 7), 'p->buf ');
 });
 

@@ -161,14 +161,17 @@ export function functionBodies(text: string, units = topLevel(text)): { name: st
   return units.filter((u) => u.kind === 'fn');
 }
 
+/** A function-like macro definition, with its continuation lines. */
+export const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm;
+
 const FIELD_ASSIGN = /\b([A-Za-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)?(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g;
 
 /**
  * The ranges of a file the analysis reads: function definitions and
- * function-like macros for which `keep(name, text)` holds, definitions
- * holding a preprocessor line inside (their braces may not pair up without
- * it), struct definitions declaring a dma_addr_t field, and everything from
- * a unit whose braces never close to the end. Also returns the field
+ * function-like macros for which `keep(name, text)` holds (a function also
+ * when a macro defined inside it is kept), struct definitions declaring a
+ * dma_addr_t field, and everything from a unit whose braces never close
+ * (a `{` opened on both sides of an #if) to the end. Also returns the field
  * assignments seen in the function bodies left out.
  */
 export function skim(text: string, keep: (name: string | null, body: string) => boolean, units = topLevel(text)): Skim {
@@ -178,7 +181,8 @@ export function skim(text: string, keep: (name: string | null, body: string) => 
     let kept: boolean;
     if (u.kind === 'fn') {
       const body = text.slice(u.open + 1, u.close);
-      kept = u.directive || keep(u.name, body);
+      // A macro defined inside the body is parsed with it.
+      kept = keep(u.name, body) || (u.directive && [...body.matchAll(DEFINE)].some((m) => keep(m[1], m[0])));
       if (!kept) {
         for (const m of body.matchAll(FIELD_ASSIGN)) {
           const rhs = m[3].trim();
