@@ -118,15 +118,18 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       // Parse only what can matter (skim.ts, keep.ts): first the translating
       // code and its sources; then, round by round, the callers of the helpers
       // that turned out to translate, until no round adds one.
-      const plans = candidates.map((c) => ({ ...c, units: topLevel(blankAnnotations(c.text)) }));
-      const plan = new KeepPlan(plans);
-      for (const c of plans) checker.setFile(c.key, c.text, { keep: plan.keep, units: c.units });
+      const plans = candidates.map((c) => {
+        const blanked = blankAnnotations(c.text);
+        return { ...c, blanked: { text: blanked, units: topLevel(blanked) } };
+      });
+      const plan = new KeepPlan(plans.map((c) => c.blanked));
+      for (const c of plans) checker.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });
       for (;;) {
         helpers = checker.helperNames();
         const added = new Set(plan.grow(helpers));
         if (added.size === 0) break;
         for (const c of plans) {
-          if (c.units.some((u) => u.name !== null && added.has(u.name))) checker.setFile(c.key, c.text, { keep: plan.keep, units: c.units });
+          if (c.blanked.units.some((u) => u.name !== null && added.has(u.name))) checker.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });
         }
       }
     }

@@ -40,15 +40,18 @@ export class KeepPlan {
       if (TRANSLATE_RE.test(body)) roots.push(name);
     };
     for (const { text, units } of files) {
-      for (const u of units) if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close));
-      // Also macros defined inside function bodies, which are not units of their own.
-      for (const m of text.matchAll(DEFINE)) add(m[1], m[0]);
+      for (const u of units) {
+        if (u.kind === 'define' && u.name) add(u.name, text.slice(u.start, u.end));
+        if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close));
+        // Macros defined inside a function body, which are not units of their own.
+        if (u.directive && u.kind !== 'pp') for (const m of text.slice(u.start, u.end).matchAll(DEFINE)) add(m[1], m[0]);
+      }
     }
     this.keepWithSources(roots);
   }
 
-  /** Whether a definition is parsed: its name is kept, or it names a translation API itself. */
-  readonly keep = (name: string | null, body: string): boolean => (name !== null && this.kept.has(name)) || TRANSLATE_RE.test(body);
+  /** Whether a definition is parsed: its name is kept (every named one that translates is), or, unnamed, it translates. */
+  readonly keep = (name: string | null, body: string): boolean => (name !== null ? this.kept.has(name) : TRANSLATE_RE.test(body));
 
   /**
    * Keeps the functions that call one of `helpers` (the folder's translating

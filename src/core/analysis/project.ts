@@ -6,7 +6,7 @@
 import { Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
-import { pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
+import { hasLongLine, pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
 import { skim, type SkimmedField, type Unit } from './skim';
 import { lineIndex } from '../lines';
 import { ParseTimeout } from '../parse/parser';
@@ -68,16 +68,28 @@ export const MAX_MACRO_CHARS = 64 * 1024;
 export interface ExtractOptions {
   /** Whole-tree scans: which functions and macros to parse at all (see skim.ts, keep.ts); the rest is skipped. */
   keep?: (name: string | null, body: string) => boolean;
-  /** topLevel() of the file's text with annotations blanked, when the caller has it already. */
-  units?: Unit[];
+  /** The file's text with annotations blanked and its topLevel(), when the caller has them already. */
+  blanked?: { text: string; units: Unit[] };
 }
 
 export function extractFacts(parser: CParser, path: string, text: string, previous?: FileFacts, opts: ExtractOptions = {}): FileFacts {
-  let limit: Limit | undefined = pathologicalShape(text) ? 'shape' : undefined;
-  // Such text is never handed to the parser (see pathologicalShape); the file is reported as not analysed.
-  let parsed = limit ? '' : blankAnnotations(text);
-  const skimmed = !limit && opts.keep ? skim(parsed, opts.keep, opts.units) : undefined;
+  // Pathological text is never handed to the parser (see pathologicalShape); the file is reported as not analysed.
+  // A skimmed file is judged by the ranges the parser would see (the long-line test is cheap on the whole text).
+  let limit: Limit | undefined;
+  let parsed = '';
+  let skimmed: ReturnType<typeof skim> | undefined;
+  if (opts.keep && !hasLongLine(text)) {
+    parsed = opts.blanked?.text ?? blankAnnotations(text);
+    skimmed = skim(parsed, opts.keep, opts.blanked?.units);
+    if (skimmed.ranges.some(([s, e]) => pathologicalShape(parsed.slice(s, e)))) limit = 'shape';
+  } else if (pathologicalShape(text)) limit = 'shape';
+  else parsed = blankAnnotations(text);
+  if (limit) {
+    parsed = '';
+    skimmed = undefined;
+  }
   if (skimmed || limit) previous = undefined;
+  const pos = skimmed ? lineIndex(text) : undefined;
   let tree: Tree;
   try {
     if (previous && previous.parsedText !== undefined && !previous.shape) {
@@ -90,7 +102,7 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
         old.delete();
       }
     } else {
-      tree = parser.parse(parsed, undefined, PARSE_TIMEOUT_MS, skimmed && rangesOf(parsed, skimmed.ranges));
+      tree = parser.parse(parsed, undefined, PARSE_TIMEOUT_MS, skimmed && pos && rangesOf(pos, skimmed.ranges));
     }
   } catch (e) {
     if (!(e instanceof ParseTimeout)) throw e;
@@ -162,20 +174,18 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
     });
   }
   collectFieldFacts(tree.rootNode, facts);
-  if (skimmed) addSkimmedFields(skimmed.fields, facts);
+  if (skimmed && pos) addSkimmedFields(skimmed.fields, facts, pos);
   return facts;
 }
 
 /** Offsets → tree-sitter ranges (rows and columns as well). */
-function rangesOf(text: string, spans: [number, number][]): Range[] {
-  const pos = lineIndex(text);
+function rangesOf(pos: (index: number) => { row: number; column: number }, spans: [number, number][]): Range[] {
   return spans.map(([s, e]) => ({ startIndex: s, endIndex: e, startPosition: pos(s), endPosition: pos(e) }));
 }
 
 /** Field assignments from skipped bodies, classified as collectFieldFacts() does. */
-function addSkimmedFields(fields: SkimmedField[], facts: FileFacts): void {
+function addSkimmedFields(fields: SkimmedField[], facts: FileFacts, pos: (index: number) => { row: number; column: number }): void {
   if (fields.length === 0) return;
-  const pos = lineIndex(facts.text);
   const at = (index: number) => {
     const p = pos(index);
     return { line: p.row + 1, column: p.column + 1 };

@@ -191,7 +191,10 @@ export function skim(text: string, keep: (name: string | null, body: string) => 
         }
       }
     } else if (u.kind === 'define') kept = keep(u.name, text.slice(u.start, u.end));
-    else if (u.kind === 'decl') kept = DMA_STRUCT.test(text.slice(u.start, u.end));
+    else if (u.kind === 'decl') {
+      const decl = text.slice(u.start, u.end);
+      kept = decl.includes('dma_addr_t') && DMA_STRUCT.test(decl);
+    }
     else kept = u.kind === 'open';
     if (!kept) continue;
     const last = ranges[ranges.length - 1];
