@@ -3,7 +3,7 @@
 // summaries learned across all of them (a helper in nicvf_queues.h applies
 // at its call sites in nicvf_queues.c), and the per-driver facts about struct
 // fields (where a domain or a coherent buffer stored in a field came from).
-import { Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
+import { Edit, Query, type Language, type Node, type Range, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
 import { hasLongLine, pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
@@ -205,26 +205,40 @@ function loc(path: string, n: Node): Loc {
 
 /** `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the file. */
 function collectFieldFacts(root: Node, facts: FileFacts): void {
-  for (const a of root.descendantsOfType('assignment_expression')) {
-    if (!a) continue;
-    const left = a.childForFieldName('left');
-    let right = a.childForFieldName('right');
-    while (right && (right.type === 'cast_expression' || right.type === 'parenthesized_expression')) right = right.childForFieldName('value') ?? right.namedChildren[right.namedChildren.length - 1] ?? null;
-    if (left?.type !== 'field_expression' || !right) continue;
-    const field = left.childForFieldName('field')?.text;
-    if (!field) continue;
-    // NULL, 0 and ERR_PTR() resets say nothing about what the field holds.
-    if (/^(NULL|0|0UL|ERR_PTR\b.*)$/.test(right.text)) continue;
-    const callee = right.type === 'call_expression' ? calleeName(right) : null;
-    let src = callee ? (SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined)) : undefined;
-    if (src && !FIELD_ASSIGN_SOURCES.has(src)) src = undefined;
-    facts.fieldSources.push({ field, base: fieldBase(left), src, loc: loc(facts.path, a) });
+  // One query instead of walking the tree in JavaScript: tree-sitter finds the
+  // few nodes that matter in its own code, and only those are marshalled.
+  for (const c of fieldQuery(root.tree.language).captures(root)) {
+    if (c.name === 'assign') {
+      const a = c.node;
+      const left = a.childForFieldName('left');
+      let right = a.childForFieldName('right');
+      while (right && (right.type === 'cast_expression' || right.type === 'parenthesized_expression')) right = right.childForFieldName('value') ?? right.namedChildren[right.namedChildren.length - 1] ?? null;
+      if (left?.type !== 'field_expression' || !right) continue;
+      const field = left.childForFieldName('field')?.text;
+      if (!field) continue;
+      // NULL, 0 and ERR_PTR() resets say nothing about what the field holds.
+      if (/^(NULL|0|0UL|ERR_PTR\b.*)$/.test(right.text)) continue;
+      const callee = right.type === 'call_expression' ? calleeName(right) : null;
+      let src = callee ? (SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined)) : undefined;
+      if (src && !FIELD_ASSIGN_SOURCES.has(src)) src = undefined;
+      facts.fieldSources.push({ field, base: fieldBase(left), src, loc: loc(facts.path, a) });
+    } else if (c.name === 'decl') {
+      const f = c.node;
+      if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
+      for (const d of f.namedChildren) if (d?.type === 'field_identifier') facts.dmaFields.add(d.text);
+    }
   }
-  for (const f of root.descendantsOfType('field_declaration')) {
-    if (!f) continue;
-    if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
-    for (const d of f.namedChildren) if (d?.type === 'field_identifier') facts.dmaFields.add(d.text);
+}
+
+const fieldQueries = new WeakMap<Language, Query>();
+
+function fieldQuery(language: Language): Query {
+  let q = fieldQueries.get(language);
+  if (!q) {
+    q = new Query(language, '(assignment_expression left: (field_expression)) @assign (field_declaration) @decl');
+    fieldQueries.set(language, q);
   }
+  return q;
 }
 
 /** The single edit that turns `a` into `b` (common prefix and suffix), as tree-sitter wants it. */

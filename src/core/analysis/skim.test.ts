@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { functionBodies, skim, topLevel, visible } from './skim';
+import fc from 'fast-check';
+import { fieldAssignments, functionBodies, skim, topLevel, visible } from './skim';
 import { KeepPlan } from './keep';
 import { blankAnnotations } from './project';
 
@@ -104,4 +105,17 @@ static int probe(struct priv *p) { unrelated_dma(p); return 0; }
   assert.deepEqual(plan.grow(new Set(['rx'])), [], 'nothing new');
   assert.deepEqual(plan.grow(new Set(['rx', 'poll'])), ['napi']);
   assert.ok(!kept().includes('probe') && !kept().includes('unrelated_dma'), 'DMA code that reaches no translation is never parsed');
+});
+
+test('fieldAssignments finds exactly what the one-regex definition finds (random C-ish text)', () => {
+  const REFERENCE = /\b([A-Za-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)?(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g;
+  const piece = fc.constantFrom('p', 'q_1', '9', 'x', '->', '.', '[', ']', '[i]', ' ', '\n', '=', '==', '|=', '<<=', ';', '(', ')', '*', '-', 'dma', '"', '/');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+      const text = parts.join('');
+      const want = [...text.matchAll(REFERENCE)].map((m) => ({ base: m[1], field: m[2], rhs: m[3], index: m.index }));
+      assert.deepEqual(fieldAssignments(text), want, JSON.stringify(text));
+    }),
+    { numRuns: 20000 },
+  );
 });

@@ -164,7 +164,47 @@ export function functionBodies(text: string, units = topLevel(text)): { name: st
 /** A function-like macro definition, with its continuation lines. */
 export const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\n)*/gm;
 
-const FIELD_ASSIGN = /\b([A-Za-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)?(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g;
+/**
+ * `base->field = rhs;`, `base[i].field |= rhs;` … in code: what the regex
+ * /\b([A-Za-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)?(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*\/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g
+ * finds, found faster: that regex tries to start at every identifier of the
+ * body; this one starts at `->` and `.` and checks the base by looking back.
+ */
+export function fieldAssignments(body: string): { base: string; field: string; rhs: string; index: number }[] {
+  const out: { base: string; field: string; rhs: string; index: number }[] = [];
+  const re = /(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g;
+  for (let m = re.exec(body); m; m = re.exec(body)) {
+    const start = baseStart(body, m.index);
+    if (start < 0) {
+      re.lastIndex = m.index + 1;
+      continue;
+    }
+    out.push({ base: /^\w+/.exec(body.slice(start, m.index))![0], field: m[1], rhs: m[2], index: start });
+  }
+  return out;
+}
+
+const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+
+/** Start of `ident \s* ([…] \s*)?` ending right before `op`, or -1. */
+function baseStart(text: string, op: number): number {
+  let j = op - 1;
+  while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+  if (j >= 0 && text.charCodeAt(j) === 93 /* ] */) {
+    let k = j - 1;
+    while (k >= 0 && text.charCodeAt(k) !== 91 && text.charCodeAt(k) !== 93 && text.charCodeAt(k) !== 10) k--;
+    if (k < 0 || text.charCodeAt(k) !== 91 /* [ */) return -1;
+    j = k - 1;
+    while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+  }
+  let s = j;
+  while (s >= 0 && isWord(text.charCodeAt(s))) s--;
+  s++;
+  if (s > j) return -1;
+  const c = text.charCodeAt(s);
+  return c >= 48 && c <= 57 ? -1 : s;
+}
 
 /**
  * The ranges of a file the analysis reads: function definitions and
@@ -184,10 +224,10 @@ export function skim(text: string, keep: (name: string | null, body: string) => 
       // A macro defined inside the body is parsed with it.
       kept = keep(u.name, body) || (u.directive && [...body.matchAll(DEFINE)].some((m) => keep(m[1], m[0])));
       if (!kept) {
-        for (const m of body.matchAll(FIELD_ASSIGN)) {
-          const rhs = m[3].trim();
+        for (const m of fieldAssignments(body)) {
+          const rhs = m.rhs.trim();
           const bare = rhs.replace(/^\((?:[^()]|\([^()]*\))*\)\s*/, '');
-          fields.push({ base: m[1], field: m[2], rhs, callee: /^([A-Za-z_]\w*)\s*\(/.exec(bare)?.[1] ?? null, index: u.open + 1 + (m.index ?? 0) });
+          fields.push({ base: m.base, field: m.field, rhs, callee: /^([A-Za-z_]\w*)\s*\(/.exec(bare)?.[1] ?? null, index: u.open + 1 + m.index });
         }
       }
     } else if (u.kind === 'define') kept = keep(u.name, text.slice(u.start, u.end));
