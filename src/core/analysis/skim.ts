@@ -169,17 +169,21 @@ export const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^\n\\]|\\\r?\
  * /\b([A-Za-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)?(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*\/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g
  * finds, found faster: that regex tries to start at every identifier of the
  * body; this one starts at `->` and `.` and checks the base by looking back.
+ * (They differ only where an index expression holds an assignment itself —
+ * `a[p->x = 1].y = 2;` — which the regex reads as one assignment to a[].y.)
  */
 export function fieldAssignments(body: string): { base: string; field: string; rhs: string; index: number }[] {
   const out: { base: string; field: string; rhs: string; index: number }[] = [];
   const re = /(?:->|\.)\s*([A-Za-z_]\w*)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)\s*([^;]*);/g;
+  let floor = 0; // the regex resumes after its last match: no match starts before
   for (let m = re.exec(body); m; m = re.exec(body)) {
-    const start = baseStart(body, m.index);
+    const start = baseStart(body, m.index, floor);
     if (start < 0) {
       re.lastIndex = m.index + 1;
       continue;
     }
     out.push({ base: /^\w+/.exec(body.slice(start, m.index))![0], field: m[1], rhs: m[2], index: start });
+    floor = re.lastIndex;
   }
   return out;
 }
@@ -187,21 +191,30 @@ export function fieldAssignments(body: string): { base: string; field: string; r
 const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 
-/** Start of `ident \s* ([…] \s*)?` ending right before `op`, or -1. */
-function baseStart(text: string, op: number): number {
+/** Start of `ident \s* ([…] \s*)?` ending right before `op` and not before `floor`, or -1 (leftmost, as the regex). */
+function baseStart(text: string, op: number, floor: number): number {
   let j = op - 1;
-  while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
-  if (j >= 0 && text.charCodeAt(j) === 93 /* ] */) {
-    let k = j - 1;
-    while (k >= 0 && text.charCodeAt(k) !== 91 && text.charCodeAt(k) !== 93 && text.charCodeAt(k) !== 10) k--;
-    if (k < 0 || text.charCodeAt(k) !== 91 /* [ */) return -1;
-    j = k - 1;
-    while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+  while (j >= floor && isSpace(text.charCodeAt(j))) j--;
+  if (j < floor || text.charCodeAt(j) !== 93 /* ] */) return identEnding(text, j, floor);
+  // `[^\]\n]*` lets the bracket group hold `[`: every `[` back to the previous `]` or newline may open it; the leftmost that follows an identifier wins.
+  let k = j - 1;
+  while (k >= floor && text.charCodeAt(k) !== 93 && text.charCodeAt(k) !== 10) k--;
+  for (let b = k + 1; b < j; b++) {
+    if (text.charCodeAt(b) !== 91 /* [ */) continue;
+    let e = b - 1;
+    while (e >= floor && isSpace(text.charCodeAt(e))) e--;
+    const s = identEnding(text, e, floor);
+    if (s >= 0) return s;
   }
-  let s = j;
+  return -1;
+}
+
+/** Start of the identifier whose last character is at `end` (a whole word, not starting with a digit, not before `floor`), or -1. */
+function identEnding(text: string, end: number, floor: number): number {
+  let s = end;
   while (s >= 0 && isWord(text.charCodeAt(s))) s--;
   s++;
-  if (s > j) return -1;
+  if (s > end || s < floor) return -1;
   const c = text.charCodeAt(s);
   return c >= 48 && c <= 57 ? -1 : s;
 }
