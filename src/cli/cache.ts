@@ -28,9 +28,9 @@ export function cacheFile(dir: string, treeRoot: string, version: string, config
 }
 
 export function fingerprint(files: GroupFile[]): string {
-  const h = createHash('sha1');
-  for (const f of files) h.update(`${f.key}\0${f.size}\0${f.mtimeMs}\n`);
-  return h.digest('hex');
+  return createHash('sha1')
+    .update(files.map((f) => `${f.key}\0${f.size}\0${f.mtimeMs}\n`).join(''))
+    .digest('hex');
 }
 
 export function loadCache(file: string, version: string): CacheData {

@@ -30,13 +30,16 @@ export function discover(paths: string[]): Discovered {
   const errors: FileError[] = [];
   const missing: string[] = [];
   const seenDirs = new Set<string>();
-  const walk = (dir: string) => {
-    let real: string;
-    try {
-      real = realpathSync(dir);
-    } catch (e) {
-      errors.push({ path: dir, message: `cannot resolve directory (${(e as NodeJS.ErrnoException).code})` });
-      return;
+  // `real`: the directory's real path when the caller knows it (reached by
+  // plain directories from a resolved root) — only symlinks cost a realpath.
+  const walk = (dir: string, real?: string) => {
+    if (real === undefined) {
+      try {
+        real = realpathSync.native(dir);
+      } catch (e) {
+        errors.push({ path: dir, message: `cannot resolve directory (${(e as NodeJS.ErrnoException).code})` });
+        return;
+      }
     }
     if (seenDirs.has(real)) {
       errors.push({ path: dir, message: 'symlink loop (directory already visited)' });
@@ -56,6 +59,10 @@ export function discover(paths: string[]): Discovered {
       // Plain files that are not C sources need no stat at all (most of a kernel tree's non-.c/.h files).
       if (ent.isFile() && !SOURCE_RE.test(name)) continue;
       const p = join(dir, name);
+      if (ent.isDirectory()) {
+        walk(p, join(real, name));
+        continue;
+      }
       let st;
       try {
         st = statSync(p);

@@ -102,7 +102,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     const st = found.stats.get(abs)!;
     const dir = dirOf(key);
     if (shard && shardOf(dir, shard.n) !== shard.i) continue;
-    outPath.set(key, relPath(outRoot, abs));
+    outPath.set(key, outRoot === treeRoot ? key : relPath(outRoot, abs));
     const list = groups.get(dir) ?? [];
     list.push({ abs, key, size: st.size, mtimeMs: st.mtimeMs });
     groups.set(dir, list);
@@ -153,7 +153,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   }
   marks.push(['analysis', Date.now()]);
   io.progress('');
-  if (cache && cachePath) {
+  // An unchanged tree leaves the cache as it is: nothing to write.
+  const unchanged = tasks.length === 0 && (shard !== undefined || Object.keys(cache?.groups ?? {}).length === groups.size);
+  if (cache && cachePath && !unchanged) {
     const groupsOut: CacheData['groups'] = shard ? { ...cache.groups } : {};
     for (const r of results) groupsOut[r.dir] = { fingerprint: prints.get(r.dir)!, result: r };
     saveCache(cachePath, { ...cache, groups: groupsOut }, (m) => io.err(m));
