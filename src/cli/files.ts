@@ -58,9 +58,10 @@ export function discover(paths: string[]): Discovered {
       if (SKIP_DIRS.has(name)) continue;
       // Plain files that are not C sources need no stat at all (most of a kernel tree's non-.c/.h files).
       if (ent.isFile() && !SOURCE_RE.test(name)) continue;
-      const p = join(dir, name);
+      // (Not path.join: these parts need no normalising, and a tree has 30k of them.)
+      const p = sep === '/' ? `${dir}/${name}` : join(dir, name);
       if (ent.isDirectory()) {
-        walk(p, join(real, name));
+        walk(p, sep === '/' ? `${real}/${name}` : join(real, name));
         continue;
       }
       let st;

@@ -5,8 +5,9 @@
 // lookup) — see Project.translatingHelpers(). So the scan starts with the
 // functions that name a translation API and what they call that can give an
 // address its kind (a helper returning dma_map_single()'s handle, a vmalloc
-// wrapper), learns the folder's summaries, then adds the callers of the
-// helpers that turned out to translate, and so on until nothing is added.
+// wrapper; not one declared void, which returns nothing), learns the
+// folder's summaries, then adds the callers of the helpers that turned out
+// to translate, and so on until nothing is added.
 // Most callers of most translating code never need a parse: the probe
 // routine that calls a function calling virt_to_page() is not parsed unless
 // that function returns what it translated.
@@ -20,6 +21,8 @@ const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
 
 interface Def {
   body: string;
+  /** A function declared void: it returns nothing, so it is never a source for a caller. */
+  returnsVoid: boolean;
   /** What the body calls; worked out when first needed (most definitions never are). */
   calls?: Set<string>;
 }
@@ -33,16 +36,16 @@ export class KeepPlan {
 
   constructor(files: { text: string; units: Unit[] }[]) {
     const roots: string[] = [];
-    const add = (name: string, body: string) => {
+    const add = (name: string, body: string, returnsVoid = false) => {
       const list = this.defs.get(name);
-      if (list) list.push({ body });
-      else this.defs.set(name, [{ body }]);
+      if (list) list.push({ body, returnsVoid });
+      else this.defs.set(name, [{ body, returnsVoid }]);
       if (TRANSLATE_RE.test(body)) roots.push(name);
     };
     for (const { text, units } of files) {
       for (const u of units) {
         if (u.kind === 'define' && u.name) add(u.name, text.slice(u.start, u.end));
-        if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close));
+        if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close), u.returnsVoid);
         // Macros defined inside a function body, which are not units of their own.
         if (u.directive && u.kind !== 'pp') for (const m of text.slice(u.start, u.end).matchAll(DEFINE)) add(m[1], m[0]);
       }
@@ -72,6 +75,11 @@ export class KeepPlan {
       for (const c of d.body.matchAll(CALL)) d.calls.add(c[1]);
     }
     return d.calls;
+  }
+
+  /** Some definition of the name may return a value (a macro always may). */
+  private returnsSomething(name: string): boolean {
+    return (this.defs.get(name) ?? []).some((d) => !d.returnsVoid);
   }
 
   /**
@@ -125,7 +133,7 @@ export class KeepPlan {
     };
     names.forEach(take);
     while (work.length) {
-      for (const d of this.defs.get(work.pop()!) ?? []) for (const c of this.callsOf(d)) if (!this.kept.has(c) && this.isSource(c)) take(c);
+      for (const d of this.defs.get(work.pop()!) ?? []) for (const c of this.callsOf(d)) if (!this.kept.has(c) && this.returnsSomething(c) && this.isSource(c)) take(c);
     }
     return added;
   }

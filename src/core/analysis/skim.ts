@@ -38,6 +38,8 @@ export interface Unit {
   close: number;
   /** The unit holds a preprocessor line: braces may not balance per branch. */
   directive: boolean;
+  /** fn: declared to return `void`. */
+  returnsVoid: boolean;
 }
 
 /**
@@ -56,8 +58,8 @@ export function topLevel(text: string): Unit[] {
   const n = text.length;
   let i = 0;
   let lineStart = true;
-  const close = (kind: Unit['kind'], end: number, name: string | null = null, o = -1, c = -1) => {
-    out.push({ kind, start, end, name, open: o, close: c, directive });
+  const close = (kind: Unit['kind'], end: number, name: string | null = null, o = -1, c = -1, returnsVoid = false) => {
+    out.push({ kind, start, end, name, open: o, close: c, directive, returnsVoid });
     start = -1;
     open = -1;
     directive = false;
@@ -115,7 +117,8 @@ export function topLevel(text: string): Unit[] {
     } else if (c === 125 /* } */) {
       if (depth > 0) depth--;
       if (depth === 0 && open >= 0) {
-        close('fn', i + 1, nameBefore(text, open), open, i);
+        const { name, returnsVoid } = nameBefore(text, open);
+        close('fn', i + 1, name, open, i, returnsVoid);
         lastSig = i;
         i++;
         continue;
@@ -135,8 +138,12 @@ export function topLevel(text: string): Unit[] {
 
 const INSIDE = /[\n"'/{}]/g;
 
-/** The function's name: the identifier before the `(` matching the last `)` before the body. */
-function nameBefore(text: string, open: number): string | null {
+/**
+ * The function's name — the identifier before the `(` matching the last `)`
+ * before the body — and whether the word before the name is `void` (no `*`):
+ * such a function returns nothing, so no summary of it can matter to a caller.
+ */
+function nameBefore(text: string, open: number): { name: string | null; returnsVoid: boolean } {
   let i = open - 1;
   while (i >= 0 && text.charCodeAt(i) !== 41) i--;
   let d = 0;
@@ -153,7 +160,9 @@ function nameBefore(text: string, open: number): string | null {
   let s = e;
   while (s >= 0 && /\w/.test(text[s])) s--;
   const id = text.slice(s + 1, e + 1);
-  return /^[A-Za-z_]\w*$/.test(id) ? id : null;
+  if (!/^[A-Za-z_]\w*$/.test(id)) return { name: null, returnsVoid: false };
+  while (s >= 0 && /\s/.test(text[s])) s--;
+  return { name: id, returnsVoid: s >= 3 && text.slice(s - 3, s + 1) === 'void' && !/\w/.test(text[s - 4] ?? ' ') };
 }
 
 /** Function bodies among the units (what keepFor() weighs). */
