@@ -317,9 +317,11 @@ class Evaluator {
   }
 
   private stmtOrExpr(n: Node): void {
-    if (n.type.endsWith('_statement') || n.type === 'declaration' || n.type.startsWith('preproc_') || n.type === 'ERROR' || n.type === 'else_clause') {
+    // (Every Node getter is a call into the parser's wasm: read the type once.)
+    const t = n.type;
+    if (t.endsWith('_statement') || t === 'declaration' || t.startsWith('preproc_') || t === 'ERROR' || t === 'else_clause') {
       this.stmt(n);
-    } else if (n.type === 'comment') {
+    } else if (t === 'comment') {
       // comments never count
     } else {
       this.expr(n);
@@ -341,7 +343,8 @@ class Evaluator {
     const type = n.childForFieldName('type')?.text ?? '';
     for (const d of n.namedChildren) {
       if (!d) continue;
-      if (d.type === 'init_declarator') {
+      const t = d.type;
+      if (t === 'init_declarator') {
         const name = nameOf(d.childForFieldName('declarator'));
         const value = d.childForFieldName('value');
         if (name) this.types.set(name, type);
@@ -351,9 +354,9 @@ class Evaluator {
           const vals = this.expr(value);
           this.assignName(name, vals, this.loc(d), d.startIndex);
         } else if (value) this.expr(value);
-      } else if (d.type === 'identifier' || d.type === 'pointer_declarator' || d.type === 'array_declarator') {
+      } else if (t === 'identifier' || t === 'pointer_declarator' || t === 'array_declarator') {
         const name = nameOf(d);
-        if (name) this.types.set(name, d.type === 'pointer_declarator' ? type + ' *' : type);
+        if (name) this.types.set(name, t === 'pointer_declarator' ? type + ' *' : type);
       }
     }
   }
@@ -366,15 +369,16 @@ class Evaluator {
     const stack: Node[] = [n];
     while (stack.length) {
       const c = stack.pop()!;
-      if (c.type === 'identifier' || c.type === 'field_expression' || c.type === 'subscript_expression') this.tested.add(c.text);
-      if (c.type === 'unary_expression' && c.text.startsWith('!')) this.vaNullTest(c, c.namedChildren[0]);
-      if (c.type === 'binary_expression') {
+      const t = c.type;
+      if (t === 'identifier' || t === 'field_expression' || t === 'subscript_expression') this.tested.add(c.text);
+      if (t === 'unary_expression' && c.text.startsWith('!')) this.vaNullTest(c, c.namedChildren[0]);
+      if (t === 'binary_expression') {
         const op = c.childForFieldName('operator')?.text;
         const r = c.childForFieldName('right');
         if ((op === '==' || op === '!=') && r && /^(NULL|0)$/.test(r.text)) this.vaNullTest(c, c.childForFieldName('left'));
       }
       for (const k of c.namedChildren) if (k && k.type !== 'call_expression') stack.push(k);
-      if (c.type === 'call_expression') {
+      if (t === 'call_expression') {
         const args = c.childForFieldName('arguments');
         if (args) for (const k of args.namedChildren) if (k) stack.push(k);
       }
