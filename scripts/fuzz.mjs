@@ -10,7 +10,7 @@
 // window of one) put through 1–4 mutations — byte flips, cuts, deleted
 // braces, huge macro lines, deep nesting, NUL bytes, invalid UTF-8, lone
 // surrogates, splices, repeated chunks, API names injected — and then through
-// the whole analysis in-process (Checker.setFile + check + the output
+// the whole analysis in-process (Checker.setFile or setSkimmed + check + the output
 // formats), from a bundle of src/core built here with esbuild (so a
 // concurrent `esbuild.mjs --tests` wiping out/ does not matter).
 //
@@ -273,11 +273,18 @@ export async function loadAnalyser(bundle = BUNDLE) {
     runtime: readFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm')),
     grammar: readFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm')),
   });
+  // Each input goes both ways: the editor's full parse and a whole-tree scan's skimmed one (keep.ts, skim.ts).
   return (text, path = 'drivers/net/ethernet/fuzz/fuzz.c') => {
+    const whole = once(text, path, (c) => c.setFile(path, text));
+    const skimmed = once(text, path, (c) => c.setSkimmed([{ key: path, text }]));
+    return { ms: Math.max(whole.ms, skimmed.ms), findings: whole.findings, errors: [...whole.errors, ...skimmed.errors.map((e) => `(skimmed) ${e}`)] };
+  };
+
+  function once(text, path, add) {
     const t0 = performance.now();
     const checker = new core.Checker(parser, core.DEFAULT_CONFIG);
     try {
-      checker.setFile(path, text);
+      add(checker);
       const findings = checker.check();
       const report = { tool: 'iova-lens', version: 'fuzz', root: '/fuzz', filesScanned: 1, durationMs: 0, findings, errors: [] };
       core.formatJson(report);
@@ -288,7 +295,7 @@ export async function loadAnalyser(bundle = BUNDLE) {
     } finally {
       checker.project.dispose();
     }
-  };
+  }
 }
 
 // ---------------------------------------------------------------- saving

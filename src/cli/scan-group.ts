@@ -6,9 +6,6 @@
 // thread or CI shard, and the union of the parts equals the whole.
 import { createHash } from 'node:crypto';
 import { Checker, mayMatter } from '../core/engine';
-import { blankAnnotations } from '../core/analysis/project';
-import { KeepPlan } from '../core/analysis/keep';
-import { topLevel } from '../core/analysis/skim';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
@@ -110,29 +107,8 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     }
     if (candidates.length === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
     if (!checker) throw new Error(`${task.dir}: a file may matter but no parser was given`);
-    let helpers: Set<string>;
-    if (process.env.IOVA_LENS_NO_SKIM) {
-      for (const c of candidates) checker.setFile(c.key, c.text);
-      helpers = checker.helperNames();
-    } else {
-      // Parse only what can matter (skim.ts, keep.ts): first the translating
-      // code and its sources; then, round by round, the callers of the helpers
-      // that turned out to translate, until no round adds one.
-      const plans = candidates.map((c) => {
-        const blanked = blankAnnotations(c.text);
-        return { ...c, blanked: { text: blanked, units: topLevel(blanked) } };
-      });
-      const plan = new KeepPlan(plans.map((c) => c.blanked));
-      for (const c of plans) checker.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });
-      for (;;) {
-        helpers = checker.helperNames();
-        const added = new Set(plan.grow(helpers));
-        if (added.size === 0) break;
-        for (const c of plans) {
-          if (c.blanked.units.some((u) => u.name !== null && added.has(u.name))) checker.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });
-        }
-      }
-    }
+    // Parse only what can matter (Checker.setSkimmed); IOVA_LENS_NO_SKIM=1 parses every file whole (to compare).
+    const helpers = process.env.IOVA_LENS_NO_SKIM ? checker.setWhole(candidates) : checker.setSkimmed(candidates);
     // Last pass: files of this driver that name no API but call one of its translating helpers.
     if (helpers.size) {
       for (const f of others) {

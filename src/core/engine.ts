@@ -3,7 +3,9 @@
 // Finding contract: severity from config, owners of the translation silenced,
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
-import { Project, extractFacts, type ExtractOptions } from './analysis/project';
+import { Project, blankAnnotations, extractFacts, type ExtractOptions } from './analysis/project';
+import { KeepPlan } from './analysis/keep';
+import { topLevel } from './analysis/skim';
 import { RULES } from './rules/index';
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
@@ -69,6 +71,36 @@ export class Checker {
     const prev = this.project.files.get(path);
     if (prev && prev.text === text && !opts) return;
     this.project.add(extractFacts(this.parser, path, text, prev, opts));
+  }
+
+  /**
+   * Whole-tree scans: adds a driver folder's candidate files, parsing only
+   * what can matter (keep.ts, skim.ts) — first the translating code and its
+   * sources, then, round by round, the callers of the helpers that turned out
+   * to translate, until no round adds one. Returns the folder's translating
+   * helpers (for the caller's pass over the files that name no API).
+   */
+  setSkimmed(files: { key: string; text: string }[]): Set<string> {
+    const plans = files.map((c) => {
+      const text = blankAnnotations(c.text);
+      return { ...c, blanked: { text, units: topLevel(text) } };
+    });
+    const plan = new KeepPlan(plans.map((c) => c.blanked));
+    for (const c of plans) this.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });
+    for (;;) {
+      const helpers = this.helperNames();
+      const added = new Set(plan.grow(helpers));
+      if (added.size === 0) return helpers;
+      for (const c of plans) {
+        if (c.blanked.units.some((u) => u.name !== null && added.has(u.name))) this.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });
+      }
+    }
+  }
+
+  /** setSkimmed() without skimming: every file parsed whole (the editor's way). */
+  setWhole(files: { key: string; text: string }[]): Set<string> {
+    for (const c of files) this.setFile(c.key, c.text);
+    return this.helperNames();
   }
 
   removeFile(path: string): void {
