@@ -6,8 +6,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config';
 import type { GroupResult, GroupTask } from './scan-group';
+import { WasmMissingError } from '../server/wasm';
 
-type Reply = { ready?: boolean; ok?: boolean; result?: GroupResult; dir?: string; message?: string };
+type Reply = { ready?: boolean; failed?: string; wasmMissing?: boolean; ok?: boolean; result?: GroupResult; dir?: string; message?: string };
 
 export class WorkerPool {
   private readonly workers: Worker[];
@@ -19,6 +20,7 @@ export class WorkerPool {
       (w) =>
         new Promise<void>((resolve, reject) => {
           const onMessage = (m: Reply) => {
+            if (m.failed !== undefined) return reject(m.wasmMissing ? new WasmMissingError(m.failed) : new Error(m.failed));
             if (!m.ready) return;
             w.off('message', onMessage);
             w.off('error', reject);

@@ -3,13 +3,21 @@
 // the main thread hands it, one at a time, and posts each result back; the
 // pool terminates it when the queue is empty.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadParser } from '../server/wasm';
+import { loadParser, WasmMissingError } from '../server/wasm';
+import type { CParser } from '../core/parse/parser';
 import { analyzeGroup, type GroupTask } from './scan-group';
 import type { Config } from '../core/config';
 
 async function main(): Promise<void> {
   const { config } = workerData as { config: Config };
-  const parser = await loadParser();
+  let parser: CParser;
+  try {
+    parser = await loadParser();
+  } catch (e) {
+    // Said once, by the main thread, as the one-line error it is (not as a worker's stack).
+    parentPort!.postMessage({ failed: (e as Error).message, wasmMissing: e instanceof WasmMissingError });
+    return;
+  }
   parentPort!.on('message', (task: GroupTask) => {
     try {
       parentPort!.postMessage({ ok: true, result: analyzeGroup(parser, config, task) });

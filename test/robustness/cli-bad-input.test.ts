@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, chmodSync, rmSync, readFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CLI, SAMPLE } from '../helpers';
 
 const NICVF = readFileSync(join(SAMPLE, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.h'), 'utf8');
@@ -145,5 +145,29 @@ test('patch: a missing patch file is one line, exit 2', () => {
     assert.match(r.errLines[0], /nope\.patch: cannot read the patch \(ENOENT\)/);
   } finally {
     rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('scan: a missing parser wasm is one line naming the file (exit 2), with or without worker threads', () => {
+  const d = tree();
+  const dist = mkdtempSync(join(tmpdir(), 'iova-lens-dist-'));
+  try {
+    cpSync(dirname(CLI), dist, { recursive: true });
+    rmSync(join(dist, 'tree-sitter-c.wasm'));
+    // Three driver folders, so that --jobs 2 starts worker threads.
+    for (const drv of ['a', 'b', 'c']) {
+      mkdirSync(join(d, 'drivers', drv), { recursive: true });
+      writeFileSync(join(d, 'drivers', drv, 'x.h'), NICVF);
+    }
+    for (const jobs of ['1', '2']) {
+      const r = spawnSync(process.execPath, [join(dist, 'cli.js'), 'scan', 'drivers', '--format', 'json', '--no-cache', '--jobs', jobs], { cwd: d, encoding: 'utf8', timeout: 60_000 });
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^iova-lens: cannot load the C parser: .*tree-sitter-c\.wasm is missing or unreadable \(ENOENT\)/);
+    }
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+    rmSync(dist, { recursive: true, force: true });
   }
 });
