@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The scan cache: per directory group, the fingerprint of its files (path,
-// size, mtime) and the group's result, plus per-file facts (content hash,
-// whether it can matter). A second scan of an unchanged tree reads no file;
-// after a `git pull` only the changed drivers are read and parsed again.
+// size, mtime) and the group's result, plus per file whether it can matter
+// (so an unchanged file that cannot is not read again when a neighbour
+// changed). A second scan of an unchanged tree reads no file; after a
+// `git pull` (git rewrites only the files that changed) only the changed
+// drivers are read and parsed again.
 // Versioned by the tool's version and keyed by tree root and config.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { GroupFile, GroupResult } from './scan-group';
 
-const SCHEMA = 1;
+const SCHEMA = 2;
 
 export interface CacheData {
   schema: number;

@@ -4,7 +4,6 @@
 // that only call those helpers, run the rules. The analysis of a directory
 // depends on that directory alone, so groups run in any order, on any worker
 // thread or CI shard, and the union of the parts equals the whole.
-import { createHash } from 'node:crypto';
 import { Checker, mayMatter } from '../core/engine';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
@@ -25,7 +24,6 @@ export interface GroupFile {
 export interface FileMeta {
   size: number;
   mtimeMs: number;
-  hash: string;
   candidate: boolean;
 }
 
@@ -44,10 +42,6 @@ export interface GroupResult {
   scanned: number;
   parsed: number;
   meta: Record<string, FileMeta>;
-}
-
-function sha1(bytes: Buffer): string {
-  return createHash('sha1').update(bytes).digest('hex');
 }
 
 /** Whether a group needs the parser: some file may matter (not ruled out by rg or by the cache). */
@@ -85,7 +79,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
           continue;
         }
         scanned++;
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: '', candidate: false };
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false };
         others.push(f);
         continue;
       }
@@ -98,10 +92,10 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       const candidate = mayMatter(r.buf.toString('latin1'));
       if (candidate) {
         const text = decodeUtf8(r.buf);
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: sha1(r.buf), candidate };
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate };
         candidates.push({ key: f.key, text });
       } else {
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, hash: '', candidate };
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate };
         others.push(f);
       }
     }
@@ -117,7 +111,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         const text = decodeUtf8(r.buf);
         if (mayMatter(text, helpers)) {
           checker.setFile(f.key, text);
-          meta[f.key] = { ...meta[f.key], hash: sha1(r.buf), candidate: true };
+          meta[f.key] = { ...meta[f.key], candidate: true };
         }
       }
     }
