@@ -79,6 +79,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   // now and searches while this thread walks the tree.
   const cold = !cache || Object.keys(cache.groups).length === 0;
   const early = cold ? ripgrepHits(paths, process.cwd()) : undefined;
+  if (io.errIsTTY) io.progress('iova-lens: listing files…');
   const found = discover(paths);
   marks.push(['discover', Date.now()]);
   if (found.missing.length) {
@@ -124,6 +125,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const pool = workers > 1 && tasks.length > 2 ? new WorkerPool(join(__dirname, 'scan-worker.js'), config, workers) : undefined;
   try {
     // The prefilter only for what the cache cannot answer: an unchanged tree runs no search at all.
+    if (io.errIsTTY && (early || tasks.length)) io.progress(`iova-lens: ${found.files.length} files, searching them for the translation APIs…`);
     const hits = early
       ? await early
       : tasks.length
