@@ -5,6 +5,7 @@
 // depends on that directory alone, so groups run in any order, on any worker
 // thread or CI shard, and the union of the parts equals the whole.
 import { Checker, mayMatter } from '../core/engine';
+import { createHash } from 'node:crypto';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
@@ -25,6 +26,8 @@ export interface FileMeta {
   size: number;
   mtimeMs: number;
   candidate: boolean;
+  /** sha1 of the bytes of a file that was analysed (candidates, callers of helpers): see revalidate(). */
+  hash?: string;
 }
 
 export interface GroupTask {
@@ -36,6 +39,8 @@ export interface GroupTask {
 
 export interface GroupResult {
   dir: string;
+  /** The folder's translating helpers: a file that starts calling one must be analysed (see revalidate()). */
+  helpers?: string[];
   findings: Finding[];
   /** Errors with tree-relative paths. */
   errors: FileError[];
@@ -92,7 +97,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       const candidate = mayMatter(r.buf.toString('latin1'));
       if (candidate) {
         const text = decodeUtf8(r.buf);
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate };
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate, hash: sha1(r.buf) };
         candidates.push({ key: f.key, text });
       } else {
         meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate };
@@ -111,15 +116,56 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         const text = decodeUtf8(r.buf);
         if (mayMatter(text, helpers)) {
           checker.setFile(f.key, text);
-          meta[f.key] = { ...meta[f.key], candidate: true };
+          meta[f.key] = { ...meta[f.key], candidate: true, hash: sha1(r.buf) };
         }
       }
     }
     const parsed = checker.project.files.size;
-    return { dir: task.dir, findings: checker.check(), errors, scanned, parsed, meta };
+    return { dir: task.dir, findings: checker.check(), errors, scanned, parsed, meta, helpers: [...helpers].sort() };
   } finally {
     checker?.project.dispose();
   }
+}
+
+function sha1(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+/**
+ * The content hash behind the cache's (path, size, mtime) key: a folder whose
+ * files changed only in their times (a fresh clone restoring a CI cache, a
+ * `touch`, a branch switched there and back) keeps its previous result when
+ * every file that was analysed has the same bytes, and every other file that
+ * changed still names no translation API (`maybe`, from the prefilter) and
+ * calls none of the folder's translating helpers. Returns the previous result
+ * with the new times, or undefined when the folder must be analysed again.
+ * Only the changed files are read.
+ */
+export function revalidate(task: GroupTask, previous: GroupResult): GroupResult | undefined {
+  const known = previous.meta;
+  if (Object.keys(known).length !== task.files.length) return undefined;
+  const helpers = previous.helpers?.length ? new Set(previous.helpers) : undefined;
+  const meta: Record<string, FileMeta> = {};
+  for (const f of task.files) {
+    const m = known[f.key];
+    if (!m) return undefined;
+    meta[f.key] = { ...m, size: f.size, mtimeMs: f.mtimeMs };
+    if (m.size === f.size && m.mtimeMs === f.mtimeMs) continue;
+    if (m.hash) {
+      const r = readRaw(f.abs);
+      if ('error' in r || sha1(r.buf) !== m.hash) return undefined;
+      continue;
+    }
+    // A file that was not analysed: it must still name no API and call no translating helper.
+    if (f.maybe === true) return undefined;
+    if (f.maybe === undefined || helpers) {
+      const r = readRaw(f.abs);
+      if ('error' in r) return undefined;
+      const text = r.buf.toString('latin1');
+      if (mayMatter(text) || (helpers && mayMatter(text, helpers))) return undefined;
+    } else if (probeHead(f.abs, f.size)) return undefined;
+  }
+  return { ...previous, meta };
 }
 
 /** Stable shard of a directory: the same on every machine and run. */

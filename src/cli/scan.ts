@@ -17,7 +17,7 @@ import { ripgrepHits } from './ripgrep';
 import { loadParser } from '../server/wasm';
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from './pool';
-import { analyzeGroup, needsParser, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
+import { analyzeGroup, needsParser, revalidate, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
 import { cacheFile, defaultCacheDir, fingerprint, loadCache, saveCache, type CacheData } from './cache';
 import { dirOf } from '../core/analysis/project';
 import { VERSION } from './version';
@@ -110,17 +110,24 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   }
   const results: GroupResult[] = [];
   const tasks: GroupTask[] = [];
+  /** Cached results of the folders whose file times changed (revalidate() may keep them). */
+  const previous = new Map<string, GroupResult>();
   const prints = new Map<string, string>();
   for (const [dir, files] of groups) {
     const fp = fingerprint(files);
     prints.set(dir, fp);
     const hit = cache?.groups[dir];
     if (hit && hit.fingerprint === fp) results.push(hit.result);
-    else tasks.push({ dir, files, known: hit?.result.meta });
+    else {
+      tasks.push({ dir, files, known: hit?.result.meta });
+      if (hit) previous.set(dir, hit.result);
+    }
   }
   marks.push(['group', Date.now()]);
   // Workers load while ripgrep finishes. Only a scan with parsing ahead
   // starts them: a warm re-scan or a folder or two runs in this thread.
+  const changed = tasks.length;
+  let sameContent = 0;
   const workers = Math.min(jobs, tasks.length);
   const pool = workers > 1 && tasks.length > 2 ? new WorkerPool(join(__dirname, 'scan-worker.js'), config, workers) : undefined;
   try {
@@ -133,6 +140,16 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
         : null;
     if (hits) for (const t of tasks) for (const f of t.files) f.maybe = hits.has(f.abs);
     marks.push(['prefilter', Date.now()]);
+    // Folders whose files changed only in their times keep their result (content hashes).
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const prev = previous.get(tasks[i].dir);
+      const kept = prev && revalidate(tasks[i], prev);
+      if (kept) {
+        results.push(kept);
+        tasks.splice(i, 1);
+        sameContent++;
+      }
+    }
     const parse = tasks.filter(needsParser);
     const quiet = tasks.filter((t) => !needsParser(t));
     // Largest groups first, so the last worker does not start a big driver late.
@@ -156,7 +173,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   marks.push(['analysis', Date.now()]);
   io.progress('');
   // An unchanged tree leaves the cache as it is: nothing to write.
-  const unchanged = tasks.length === 0 && (shard !== undefined || Object.keys(cache?.groups ?? {}).length === groups.size);
+  const unchanged = changed === 0 && (shard !== undefined || Object.keys(cache?.groups ?? {}).length === groups.size);
   if (cache && cachePath && !unchanged) {
     const groupsOut: CacheData['groups'] = shard ? { ...cache.groups } : {};
     for (const r of results) groupsOut[r.dir] = { fingerprint: prints.get(r.dir)!, result: r };
@@ -169,7 +186,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
   if (process.env.IOVA_LENS_STATS) {
     io.err(`iova-lens stats: ${marks.slice(1).map(([k, t], i) => `${k} ${t - marks[i][1]} ms`).join(', ')}`);
-    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}`);
+    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}`);
   }
   let findings: Finding[] = results.flatMap((r) =>
     r.findings.map((f) => ({

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, cpSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, cpSync, utimesSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO } from '../helpers';
@@ -72,15 +72,29 @@ test('a second scan comes from the cache; a changed driver is analysed again', (
   const cacheDir = mkdtempSync(join(tmpdir(), 'iova-cache-'));
   const env = { IOVA_LENS_STATS: '1' };
   const first = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
-  assert.match(first.err, /\((\d+) analysed, 0 from cache\)/);
+  assert.match(first.err, /\((\d+) analysed, 0 from cache, 0 of them by content\)/);
   const second = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
-  assert.match(second.err, /\(0 analysed, (\d+) from cache\)/);
+  assert.match(second.err, /\(0 analysed, (\d+) from cache, 0 of them by content\)/);
   assert.deepEqual(keys(second.out), keys(first.out));
+  // New times, same bytes (a fresh clone restoring a CI cache, a touch): nothing is analysed again.
+  const later = new Date(Date.now() + 60_000);
+  const touchAll = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) touchAll(p);
+      else if (/\.[ch]$/.test(e.name)) utimesSync(p, later, later);
+    }
+  };
+  touchAll(tree);
+  const touched = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
+  const folders = Number(/\((\d+) analysed/.exec(first.err)![1]);
+  assert.match(touched.err, new RegExp(`\\(0 analysed, ${folders} from cache, ${folders} of them by content\\)`));
+  assert.deepEqual(keys(touched.out), keys(first.out));
   // Edit one driver: only its directory is analysed again, and its new finding shows.
   const f = join(tree, 'drivers/crypto/caam/qi_like.c');
   writeFileSync(f, readFileSync(f, 'utf8') + '\nstatic void *bad(struct iommu_domain *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d, a)); }\n');
   utimesSync(f, new Date(), new Date(Date.now() + 5000));
   const third = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
-  assert.match(third.err, /\(1 analysed, \d+ from cache\)/);
+  assert.match(third.err, /\(1 analysed, \d+ from cache, 0 of them by content\)/);
   assert.ok(keys(third.out).some((k) => k.startsWith('drivers/crypto/caam/qi_like.c')));
 });
