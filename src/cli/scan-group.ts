@@ -26,8 +26,10 @@ export interface FileMeta {
   size: number;
   mtimeMs: number;
   candidate: boolean;
-  /** sha1 of the bytes of a file that was analysed (candidates, callers of helpers): see revalidate(). */
+  /** sha1 of the bytes of a file that was read whole (see revalidate()). */
   hash?: string;
+  /** Why the file could not be scanned (binary, too large, …). */
+  error?: string;
 }
 
 export interface GroupTask {
@@ -71,7 +73,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
   try {
     for (const f of task.files) {
       const prev = task.known?.[f.key];
-      if (prev && !prev.candidate && prev.size === f.size && prev.mtimeMs === f.mtimeMs) {
+      if (prev && !prev.candidate && !prev.error && prev.size === f.size && prev.mtimeMs === f.mtimeMs) {
         meta[f.key] = prev;
         scanned++;
         others.push(f);
@@ -81,6 +83,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         const err = probeHead(f.abs, f.size);
         if (err) {
           errors.push({ path: f.key, message: err });
+          meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false, error: err };
           continue;
         }
         scanned++;
@@ -91,18 +94,14 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       const r = readRaw(f.abs);
       if ('error' in r) {
         errors.push({ path: f.key, message: r.error });
+        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false, error: r.error };
         continue;
       }
       scanned++;
       const candidate = mayMatter(r.buf.toString('latin1'));
-      if (candidate) {
-        const text = decodeUtf8(r.buf);
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate, hash: sha1(r.buf) };
-        candidates.push({ key: f.key, text });
-      } else {
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate };
-        others.push(f);
-      }
+      meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate, hash: sha1(r.buf) };
+      if (candidate) candidates.push({ key: f.key, text: decodeUtf8(r.buf) });
+      else others.push(f);
     }
     if (candidates.length === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
     if (!checker) throw new Error(`${task.dir}: a file may matter but no parser was given`);
@@ -151,6 +150,12 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     if (!m) return undefined;
     meta[f.key] = { ...m, size: f.size, mtimeMs: f.mtimeMs };
     if (m.size === f.size && m.mtimeMs === f.mtimeMs) continue;
+    // A file that could not be scanned must fail the same way (its error line is part of the result).
+    if (m.error) {
+      const r = f.maybe === false ? probeHead(f.abs, f.size) : ((x) => ('error' in x ? x.error : undefined))(readRaw(f.abs));
+      if (r !== m.error) return undefined;
+      continue;
+    }
     if (m.hash) {
       const r = readRaw(f.abs);
       if ('error' in r || sha1(r.buf) !== m.hash) return undefined;
