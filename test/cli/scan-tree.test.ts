@@ -98,3 +98,31 @@ test('a second scan comes from the cache; a changed driver is analysed again', (
   assert.match(third.err, /\(1 analysed, \d+ from cache, 0 of them by content\)/);
   assert.ok(keys(third.out).some((k) => k.startsWith('drivers/crypto/caam/qi_like.c')));
 });
+
+test('the content hash keeps a folder only while its other files still call none of its translating helpers', () => {
+  const tree = mkdtempSync(join(tmpdir(), 'iova-cache-helpers-'));
+  cpSync(TREE, tree, { recursive: true });
+  const cacheDir = mkdtempSync(join(tmpdir(), 'iova-cache-'));
+  const env = { IOVA_LENS_STATS: '1' };
+  const dir = join(tree, 'drivers/net/ethernet/freescale/dpaa2');
+  const quiet = join(dir, 'dpaa2-stats.c');
+  const write = (text: string, at: number) => {
+    writeFileSync(quiet, text);
+    utimesSync(quiet, new Date(at), new Date(at));
+  };
+  write('#include "dpaa2-eth.h"\nint dpaa2_stats(struct dpaa2_eth_priv *priv) { return priv->count; }\n', Date.now());
+  const first = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
+  assert.ok(!keys(first.out).some((k) => k.startsWith('drivers/net/ethernet/freescale/dpaa2/dpaa2-stats.c')));
+  // New bytes that still call no helper (and name no API): the folder keeps its result.
+  write('#include "dpaa2-eth.h"\nint dpaa2_stats(struct dpaa2_eth_priv *priv) { return priv->count + 1; }\n', Date.now() + 10_000);
+  const second = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
+  assert.match(second.err, /\(0 analysed, \d+ from cache, 1 of them by content\)/);
+  // Now it calls dpaa2_iova_to_virt() (as dpaa2-rx.c does): the folder is analysed again.
+  write(
+    '#include "dpaa2-eth.h"\nstatic void dpaa2_drop(struct dpaa2_eth_priv *priv, dma_addr_t addr)\n{\n\tvoid *vaddr;\n\n\tvaddr = dpaa2_iova_to_virt(priv->iommu_domain, addr);\n\tprefetch(vaddr);\n\tfree_pages((unsigned long)vaddr, 0);\n}\n',
+    Date.now() + 20_000,
+  );
+  const third = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
+  assert.match(third.err, /\(1 analysed, \d+ from cache, 0 of them by content\)/);
+  assert.deepEqual(keys(third.out), keys(scan(['.', '--format', 'json', '--no-cache'], env, tree).out), 'the same as without a cache');
+});
