@@ -3,6 +3,7 @@
 // knows there is parsing to do, so that loading the bundle and compiling the
 // parser's wasm in each worker overlaps the ripgrep search instead of
 // following it. Each worker pulls the next group from a queue, largest first.
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config';
 import type { GroupResult, GroupTask } from './scan-group';
@@ -10,11 +11,27 @@ import { WasmMissingError } from '../server/wasm';
 
 type Reply = { ready?: boolean; failed?: string; wasmMissing?: boolean; ok?: boolean; result?: GroupResult; dir?: string; message?: string };
 
+/**
+ * Each worker is a fresh V8 isolate with about a second of work to do. With
+ * V8's default interrupt budget TurboFan compiles hundreds of functions that
+ * then run only briefly, and that compiling is most of the CPU a worker
+ * spends beyond the work itself; a larger budget optimises only what is
+ * really hot. Measured on drivers/ (8 alternating cold scans, 2 workers):
+ * median 2.14 s wall / 3.08 CPU-s user with the default, 1.87 s / 2.62 s with
+ * this. Set here, when workers are about to start, not at start-up: the main
+ * thread's own short loops (a warm re-scan is 0.4 s) were 9 % slower with it.
+ * V8 flags are process-wide; code compiled from here on uses the new budget.
+ */
+function tuneForShortWork(): void {
+  setFlagsFromString('--interrupt-budget=1000000');
+}
+
 export class WorkerPool {
   private readonly workers: Worker[];
   private readonly ready: Promise<void>[];
 
   constructor(script: string, config: Config, size: number) {
+    tuneForShortWork();
     this.workers = Array.from({ length: size }, () => new Worker(script, { workerData: { config } }));
     this.ready = this.workers.map(
       (w) =>
