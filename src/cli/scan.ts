@@ -124,12 +124,14 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     }
   }
   marks.push(['group', Date.now()]);
-  // Workers load while ripgrep finishes. Only a scan with parsing ahead
-  // starts them: a warm re-scan or a folder or two runs in this thread.
+  // Workers load while ripgrep finishes when there is parsing ahead: folders
+  // the cache knows nothing of. (Folders it knows may keep their result by
+  // content; workers for what is left start after that check.) A warm
+  // re-scan, or a folder or two, runs in this thread.
   const changed = tasks.length;
   let sameContent = 0;
-  const workers = Math.min(jobs, tasks.length);
-  const pool = workers > 1 && tasks.length > 2 ? new WorkerPool(join(__dirname, 'scan-worker.js'), config, workers) : undefined;
+  const startPool = (n: number) => (Math.min(jobs, n) > 1 && n > 2 ? new WorkerPool(join(__dirname, 'scan-worker.js'), config, Math.min(jobs, n)) : undefined);
+  let pool = startPool(tasks.length - previous.size);
   try {
     // The prefilter only for what the cache cannot answer: an unchanged tree runs no search at all.
     if (io.errIsTTY && (early || tasks.length)) io.progress(`iova-lens: ${found.files.length} files, searching them for the translation APIs…`);
@@ -152,6 +154,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     }
     const parse = tasks.filter(needsParser);
     const quiet = tasks.filter((t) => !needsParser(t));
+    pool ??= startPool(parse.length);
     // Largest groups first, so the last worker does not start a big driver late.
     // Cost ≈ the bytes that will be read and parsed: files the prefilter cannot rule out.
     const cost = (t: GroupTask) => t.files.reduce((n, f) => n + (f.maybe === false ? 64 : f.size), 0);
