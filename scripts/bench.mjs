@@ -136,10 +136,18 @@ for (const r of rows) {
 }
 const sp = rows.find((r) => r.what.startsWith('spatch'));
 const coldRow = rows.find((r) => r.what.includes('cold'));
+const warmRow = rows.find((r) => r.what.includes('warm'));
 if (sp && coldRow) {
   const r = sp.s / coldRow.s;
   console.log(`\niova-lens cold vs spatch: ${r >= 1 ? `${r.toFixed(1)}× faster` : `${(1 / r).toFixed(1)}× slower`} (target: ≥ 3× faster; iova-lens runs all five rules, through helpers)`);
 }
+// The targets of issue 6, said plainly (a benchmark reports; it never fails a build).
+const verdict = (ok) => (ok ? 'met' : 'missed');
+const targets = [];
+if (base) targets.push(`cold ≤ 8× rg -l: ${verdict(coldRow.s <= 8 * base.s)}`, `warm ≤ 2× rg -l: ${verdict(warmRow.s <= 2 * base.s)}`, `aim cold ≤ 4× rg -l: ${verdict(coldRow.s <= 4 * base.s)}`);
+if (!Number.isNaN(coldRow.rss)) targets.push(`peak RSS ≤ 500 MB: ${verdict(coldRow.rss <= 500)}`);
+if (sp) targets.push(`≥ 3× faster than spatch: ${verdict(sp.s >= 3 * coldRow.s)}`);
+console.log(`[targets] ${targets.join(' · ')}`);
 
 for (const extra of ['bench-emulator.mjs', 'bench-lsp.mjs']) {
   const p = join(REPO, 'scripts', extra);
