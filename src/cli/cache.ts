@@ -12,7 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { GroupFile, GroupResult } from './scan-group';
 
-const SCHEMA = 2;
+const SCHEMA = 3;
 
 export interface CacheData {
   schema: number;
