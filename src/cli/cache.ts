@@ -7,9 +7,9 @@
 // drivers are read and parsed again.
 // Versioned by the tool's version and keyed by tree root and config.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { GroupFile, GroupResult } from './scan-group';
 
 const SCHEMA = 3;
@@ -24,9 +24,11 @@ export function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'iova-lens');
 }
 
+const sha = (x: unknown) => createHash('sha1').update(JSON.stringify(x)).digest('hex');
+
+/** scan-<tree and config>-<build>.json: a new build replaces its tree's older file (saveCache). */
 export function cacheFile(dir: string, treeRoot: string, version: string, config: unknown): string {
-  const id = createHash('sha1').update(JSON.stringify([treeRoot, version, config])).digest('hex').slice(0, 16);
-  return join(dir, `scan-${id}.json`);
+  return join(dir, `scan-${sha([treeRoot, config]).slice(0, 16)}-${sha(version).slice(0, 8)}.json`);
 }
 
 export function fingerprint(files: GroupFile[]): string {
@@ -51,6 +53,12 @@ export function saveCache(file: string, data: CacheData, warn: (m: string) => vo
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(data));
     renameSync(tmp, file);
+    // The same tree's cache from other builds can never be read again.
+    const name = basename(file);
+    const tree = name.slice(0, name.lastIndexOf('-') + 1);
+    for (const other of readdirSync(dirname(file))) {
+      if (other !== name && other.startsWith(tree) && other.endsWith('.json')) rmSync(join(dirname(file), other), { force: true });
+    }
   } catch (e) {
     warn(`iova-lens: cannot write the cache ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); next scan will be cold`);
   }

@@ -20,7 +20,7 @@ import { WorkerPool } from './pool';
 import { analyzeGroup, needsParser, revalidate, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
 import { cacheFile, defaultCacheDir, fingerprint, loadCache, saveCache, type CacheData } from './cache';
 import { dirOf } from '../core/analysis/project';
-import { VERSION } from './version';
+import { VERSION, buildId } from './version';
 import type { Io } from './io';
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -71,8 +71,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
   const shard = parseShard(values.shard);
-  const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, VERSION, config);
-  const cache = cachePath ? loadCache(cachePath, VERSION) : undefined;
+  const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, buildId(), config);
+  const cache = cachePath ? loadCache(cachePath, buildId()) : undefined;
 
   const marks: [string, number][] = [['start', Date.now()]];
   // Nothing cached: every file will need the prefilter, so ripgrep starts
