@@ -126,3 +126,22 @@ test('the content hash keeps a folder only while its other files still call none
   assert.match(third.err, /\(1 analysed, \d+ from cache, 0 of them by content\)/);
   assert.deepEqual(keys(third.out), keys(scan(['.', '--format', 'json', '--no-cache'], env, tree).out), 'the same as without a cache');
 });
+
+test('a cache written by another build of the same version is not read, and is replaced', () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'iova-cache-build-'));
+  const env = { IOVA_LENS_STATS: '1' };
+  const first = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env);
+  assert.match(first.err, /\(\d+ analysed, 0 from cache/);
+  const before = readdirSync(cacheDir);
+  assert.equal(before.length, 1);
+  // The same package version, other code: a development build, a patched install.
+  const dist = mkdtempSync(join(tmpdir(), 'iova-lens-dist-'));
+  cpSync(join(REPO, 'dist'), dist, { recursive: true });
+  writeFileSync(join(dist, 'cli.js'), readFileSync(join(dist, 'cli.js'), 'utf8') + '\n// another build\n');
+  const r = spawnSync(process.execPath, [join(dist, 'cli.js'), 'scan', '.', '--format', 'json', '--cache-dir', cacheDir], { cwd: TREE, encoding: 'utf8', env: { ...process.env, ...env } });
+  assert.match(r.stderr, /\(\d+ analysed, 0 from cache/, 'nothing read from the other build\'s cache');
+  assert.deepEqual(keys(r.stdout), keys(first.out));
+  const after = readdirSync(cacheDir);
+  assert.equal(after.length, 1, after.join(', '));
+  assert.notEqual(after[0], before[0], 'the older build\'s file was replaced');
+});
