@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fieldAssignments, functionBodies, skim, topLevel, visible } from './skim';
 import { KeepPlan } from './keep';
-import { blankAnnotations } from './project';
 
 const SRC = `#include <linux/io.h>
 struct s { int a; } g = { 1 };
@@ -86,25 +85,6 @@ test('skim keeps only what can matter, in place, and the skipped bodies\' field 
   assert.ok(text.includes('free_it(b(p, 0))'), 'd() calls b(): kept');
   assert.deepEqual(r.fields.map((f) => `${f.base}.${f.field}=${f.callee ?? f.rhs}`), ['p.buf=kzalloc', 'p.n=0', 'p.k=2']);
   assert.equal(SRC.slice(r.fields[0].index, r.fields[0].index + 7), 'p->buf ');
-});
-
-test('KeepPlan: first the translating code and its sources, then callers of the helpers that translate', () => {
-  const src = `static dma_addr_t map_it(struct priv *p) { return dma_map_single(p->dev, p->buf, 64, DMA_TO_DEVICE); }
-static dma_addr_t wrap(struct priv *p) { return map_it(p); }
-static void *rx(struct priv *p) { return phys_to_virt(wrap(p)); }
-static int poll(struct priv *p) { return rx(p) != NULL; }
-static int napi(struct priv *p) { return poll(p); }
-static void unrelated_dma(struct priv *p) { dma_unmap_single(p->dev, p->h, 64, DMA_TO_DEVICE); }
-static int probe(struct priv *p) { unrelated_dma(p); return 0; }
-`;
-  const units = topLevel(blankAnnotations(src));
-  const plan = new KeepPlan([{ text: src, units }]);
-  const kept = () => functionBodies(src, units).filter((b) => plan.keep(b.name, src.slice(b.open + 1, b.close))).map((b) => b.name);
-  assert.deepEqual(kept(), ['map_it', 'wrap', 'rx'], 'rx() translates; wrap() and map_it() give its address a kind');
-  assert.deepEqual(plan.grow(new Set(['rx'])), ['poll'], 'rx() turned out to translate: its callers are parsed next');
-  assert.deepEqual(plan.grow(new Set(['rx'])), [], 'nothing new');
-  assert.deepEqual(plan.grow(new Set(['rx', 'poll'])), ['napi']);
-  assert.ok(!kept().includes('probe') && !kept().includes('unrelated_dma'), 'DMA code that reaches no translation is never parsed');
 });
 
 test('fieldAssignments finds what the one-regex definition finds (random statements among C-ish noise)', () => {
