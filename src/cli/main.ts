@@ -26,7 +26,8 @@ Usage:
   iova-lens emulate S1..S12 | --chain STEPS [--platform P] [--format text|json] [--matrix] [--platforms]
   iova-lens --version
 
-Exit status: 0 no findings at or above --fail-on (default warning), 1 findings, 2 usage or config error.
+Exit status: 0 no findings at or above --fail-on (default warning), 1 findings, 2 usage or config error
+or nothing could be scanned (no .c/.h files, or every one failed).
 `;
 
 function docsDir(): string {

@@ -86,6 +86,11 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     await early;
     throw new UsageError(`${found.missing[0]}: no such file or directory`);
   }
+  // SPEC §1.4: nothing to scan is exit 2 with one line naming the path and why.
+  if (found.files.length === 0 && found.errors.length === 0) {
+    await early;
+    throw new UsageError(`${paths.join(' ')}: no .c or .h files to scan`);
+  }
 
   // Group the files by directory: one driver's analysis depends on its folder alone.
   const groups = new Map<string, GroupFile[]>();
@@ -207,6 +212,13 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   else if (format === 'sarif') io.out(formatSarif(report) + '\n');
   else if (format === 'gcc') io.out(formatGcc(findings));
   else io.out(formatText(findings, errors, { color: io.isTTY, filesScanned: scanned, durationMs }));
+  // Every file this run had to scan could not be read (binary, unreadable, too large, loops): nothing
+  // was scanned. (A shard or an exclude that leaves nothing to scan is not that.)
+  const attempted = ownerFiles + [...groups.values()].reduce((n, g) => n + g.length, 0);
+  if (scanned === 0 && errors.length > 0 && (attempted > 0 || found.files.length === 0)) {
+    io.err(`iova-lens: ${paths.join(' ')}: nothing could be scanned (${errors.length === 1 ? 'the one file' : `all ${errors.length} files`} failed; see above)`);
+    return 2;
+  }
   return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
 }
 

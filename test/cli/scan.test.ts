@@ -73,6 +73,27 @@ test('exit 0 on a clean tree, 2 on a missing path and on a bad config', () => {
   assert.match(bad.err, /rules\.iova-reverse-lookup/);
 });
 
+test('exit 2 when nothing could be scanned: no .c/.h files, or every one failed (one line naming the path and why)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-none-'));
+  mkdirSync(join(dir, 'empty'));
+  mkdirSync(join(dir, 'bad'));
+  writeFileSync(join(dir, 'empty', 'README'), 'not C\n');
+  writeFileSync(join(dir, 'bad', 'blob.c'), Buffer.from([0x7f, 0x45, 0, 1]));
+  const empty = run(['scan', 'empty', '--format', 'json', '--no-cache'], dir);
+  assert.equal(empty.code, 2);
+  assert.equal(empty.err.trim(), 'iova-lens: empty: no .c or .h files to scan');
+  const bad = run(['scan', 'bad', '--format', 'json', '--no-cache'], dir);
+  assert.equal(bad.code, 2);
+  assert.deepEqual(bad.err.trim().split('\n'), ['iova-lens: bad/blob.c: binary file (contains NUL bytes)', 'iova-lens: bad: nothing could be scanned (the one file failed; see above)']);
+  assert.equal(JSON.parse(bad.out).errors.length, 1, 'the report is still printed');
+  // A shard that gets no folder has nothing to scan, which is not an error.
+  mkdirSync(join(dir, 'one'));
+  writeFileSync(join(dir, 'one', 'a.c'), 'int a;\n');
+  const shards = [1, 2].map((i) => run(['scan', 'one', '--format', 'json', '--no-cache', '--shard', `${i}/2`], dir));
+  assert.deepEqual(shards.map((r) => r.code), [0, 0]);
+  assert.deepEqual(shards.map((r) => JSON.parse(r.out).filesScanned).sort(), [0, 1], 'one shard had the folder, the other nothing');
+});
+
 test('unreadable, binary and looping files are reported one line each and the run goes on', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iova-bad-'));
   mkdirSync(join(dir, 'd'));
