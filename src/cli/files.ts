@@ -30,6 +30,10 @@ export function discover(paths: string[]): Discovered {
   const errors: FileError[] = [];
   const missing: string[] = [];
   const seenDirs = new Set<string>();
+  // Real paths of the directories being walked (this one and its ancestors):
+  // a symlink back to one of them is a loop; a symlink to a directory walked
+  // elsewhere (the kernel's scripts/dtc/include-prefixes/*) is read there, once.
+  const walking = new Set<string>();
   // `real`: the directory's real path when the caller knows it (reached by
   // plain directories from a resolved root) — only symlinks cost a realpath.
   const walk = (dir: string, real?: string) => {
@@ -41,11 +45,20 @@ export function discover(paths: string[]): Discovered {
         return;
       }
     }
-    if (seenDirs.has(real)) {
-      errors.push({ path: dir, message: 'symlink loop (directory already visited)' });
+    if (walking.has(real)) {
+      errors.push({ path: dir, message: 'symlink loop (links back to a folder that contains it)' });
       return;
     }
+    if (seenDirs.has(real)) return;
     seenDirs.add(real);
+    walking.add(real);
+    try {
+      walkEntries(dir, real);
+    } finally {
+      walking.delete(real);
+    }
+  };
+  const walkEntries = (dir: string, real: string) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -94,6 +94,19 @@ test('exit 2 when nothing could be scanned: no .c/.h files, or every one failed 
   assert.deepEqual(shards.map((r) => JSON.parse(r.out).filesScanned).sort(), [0, 1], 'one shard had the folder, the other nothing');
 });
 
+test('a symlink to a folder walked elsewhere is no error, and its files are read once (the kernel\'s scripts/dtc/include-prefixes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-alias-'));
+  mkdirSync(join(dir, 'real'));
+  writeFileSync(join(dir, 'real', 'a.c'), 'void *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n');
+  symlinkSync('real', join(dir, 'zalias'));
+  const r = run(['scan', '.', '--format', 'json', '--no-cache'], dir);
+  assert.equal(r.err, '');
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.errors, []);
+  assert.equal(j.filesScanned, 1);
+  assert.ok(j.findings.length > 0 && j.findings.every((f: { path: string }) => f.path === 'real/a.c'));
+});
+
 test('unreadable, binary and looping files are reported one line each and the run goes on', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iova-bad-'));
   mkdirSync(join(dir, 'd'));
