@@ -27,14 +27,28 @@ function tuneForShortWork(): void {
 }
 
 export class WorkerPool {
-  private readonly workers: Worker[];
-  private readonly ready: Promise<void>[];
+  private readonly workers: Worker[] = [];
+  private readonly ready: Promise<void>[] = [];
 
-  constructor(script: string, config: Config, size: number) {
+  constructor(
+    private readonly script: string,
+    private readonly config: Config,
+    size: number,
+  ) {
     tuneForShortWork();
-    this.workers = Array.from({ length: size }, () => new Worker(script, { workerData: { config } }));
-    this.ready = this.workers.map(
-      (w) =>
+    this.grow(size);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Starts `n` more workers (they load while the caller goes on). */
+  grow(n: number): void {
+    for (let k = 0; k < n; k++) {
+      const w = new Worker(this.script, { workerData: { config: this.config } });
+      this.workers.push(w);
+      this.ready.push(
         new Promise<void>((resolve, reject) => {
           const onMessage = (m: Reply) => {
             if (m.failed !== undefined) return reject(m.wasmMissing ? new WasmMissingError(m.failed) : new Error(m.failed));
@@ -46,7 +60,8 @@ export class WorkerPool {
           w.on('message', onMessage);
           w.on('error', reject);
         }),
-    );
+      );
+    }
   }
 
   /** Runs the tasks in queue order; `tick` after each. Rejects on the first failure. */

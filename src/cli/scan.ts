@@ -25,6 +25,11 @@ import type { Io } from './io';
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
+/** Workers started before ripgrep has said how much work there is (more join once it has). */
+const EARLY_WORKERS = 2;
+/** About one worker per this much code that can matter (bytes of the files the prefilter kept). */
+const BYTES_PER_WORKER = 4 * 1024 * 1024;
+
 export class UsageError extends Error {}
 
 export function loadConfigFor(start: string, explicit?: string): { config: Config; treeRoot?: string } {
@@ -135,8 +140,10 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   // re-scan, or a folder or two, runs in this thread.
   const changed = tasks.length;
   let sameContent = 0;
-  const startPool = (n: number) => (Math.min(jobs, n) > 1 && n > 2 ? new WorkerPool(join(__dirname, 'scan-worker.js'), config, Math.min(jobs, n)) : undefined);
-  let pool = startPool(tasks.length - previous.size);
+  let workersUsed = 0;
+  const startPool = (size: number) => (size > 1 ? new WorkerPool(join(__dirname, 'scan-worker.js'), config, size) : undefined);
+  const unknown = tasks.length - previous.size;
+  let pool = unknown > 2 ? startPool(Math.min(jobs, unknown, EARLY_WORKERS)) : undefined;
   try {
     // The prefilter only for what the cache cannot answer: an unchanged tree runs no search at all.
     if (io.errIsTTY && (early || tasks.length)) io.progress(`iova-lens: ${found.files.length} files, searching them for the translation APIs…`);
@@ -159,11 +166,17 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     }
     const parse = tasks.filter(needsParser);
     const quiet = tasks.filter((t) => !needsParser(t));
-    pool ??= startPool(parse.length);
     // Largest groups first, so the last worker does not start a big driver late.
     // Cost ≈ the bytes that will be read and parsed: files the prefilter cannot rule out.
     const cost = (t: GroupTask) => t.files.reduce((n, f) => n + (f.maybe === false ? 64 : f.size), 0);
     parse.sort((x, y) => cost(y) - cost(x));
+    // As many workers as the work is worth (--jobs is the most): each costs
+    // about half a CPU-second of JIT warm-up and 25–30 MB, so a big machine
+    // does not start 64 of them for drivers/' 20 MB of code that can matter.
+    const worth = Math.min(parse.length, Math.max(2, Math.ceil(parse.reduce((n, t) => n + cost(t), 0) / BYTES_PER_WORKER)));
+    const want = Math.min(jobs, worth);
+    if (pool && want > pool.size) pool.grow(want - pool.size);
+    if (!pool && parse.length > 2) pool = startPool(want);
     let done = 0;
     const tick = io.errIsTTY ? () => io.progress(`iova-lens: ${++done}/${parse.length} directories analysed`) : () => {};
     const parsed = pool ? pool.run(parse, tick) : undefined;
@@ -175,6 +188,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
       if (parsed && i % 64 === 63) await new Promise((r) => setImmediate(r));
     }
     results.push(...(parsed ? await parsed : await runHere(parse, config, tick)));
+    workersUsed = pool?.size ?? 0;
   } finally {
     await pool?.close();
   }
@@ -194,7 +208,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
   if (process.env.IOVA_LENS_STATS) {
     io.err(`iova-lens stats: ${marks.slice(1).map(([k, t], i) => `${k} ${t - marks[i][1]} ms`).join(', ')}`);
-    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}`);
+    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}, workers ${workersUsed}`);
   }
   let findings: Finding[] = results.flatMap((r) =>
     r.findings.map((f) => ({

@@ -145,3 +145,12 @@ test('a cache written by another build of the same version is not read, and is r
   assert.equal(after.length, 1, after.join(', '));
   assert.notEqual(after[0], before[0], 'the older build\'s file was replaced');
 });
+
+test('--jobs is the most workers: a small tree gets the workers its work is worth, with the same findings', () => {
+  const env = { IOVA_LENS_STATS: '1' };
+  const many = scan(['.', '--format', 'json', '--no-cache', '--jobs', '8'], env);
+  assert.match(many.err, /jobs 8, workers 2\b/, many.err);
+  const one = scan(['.', '--format', 'json', '--no-cache', '--jobs', '1'], env);
+  assert.match(one.err, /jobs 1, workers 0\b/, 'one job: the main thread, no worker');
+  assert.deepEqual(keys(many.out), keys(one.out));
+});
