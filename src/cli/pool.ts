@@ -48,19 +48,21 @@ export class WorkerPool {
     for (let k = 0; k < n; k++) {
       const w = new Worker(this.script, { workerData: { config: this.config } });
       this.workers.push(w);
-      this.ready.push(
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (m: Reply) => {
-            if (m.failed !== undefined) return reject(m.wasmMissing ? new WasmMissingError(m.failed) : new Error(m.failed));
-            if (!m.ready) return;
-            w.off('message', onMessage);
-            w.off('error', reject);
-            resolve();
-          };
-          w.on('message', onMessage);
-          w.on('error', reject);
-        }),
-      );
+      const ready = new Promise<void>((resolve, reject) => {
+        const onMessage = (m: Reply) => {
+          if (m.failed !== undefined) return reject(m.wasmMissing ? new WasmMissingError(m.failed) : new Error(m.failed));
+          if (!m.ready) return;
+          w.off('message', onMessage);
+          w.off('error', reject);
+          resolve();
+        };
+        w.on('message', onMessage);
+        w.on('error', reject);
+      });
+      // A worker may fail to start before run() awaits it (the tree walk and
+      // ripgrep take longer than loading the parser): run() reports it.
+      ready.catch(() => {});
+      this.ready.push(ready);
     }
   }
 

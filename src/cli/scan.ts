@@ -180,6 +180,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     let done = 0;
     const tick = io.errIsTTY ? () => io.progress(`iova-lens: ${++done}/${parse.length} directories analysed`) : () => {};
     const parsed = pool ? pool.run(parse, tick) : undefined;
+    // Awaited below, after the quiet folders; a failure meanwhile is not "unhandled".
+    parsed?.catch(() => {});
     // Folders where nothing can matter (most of a tree) are settled here while
     // the workers parse — only the binary check of their files' heads is left —
     // in slices, so the workers' queue keeps moving.

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// The worker pool of `iova-lens scan --jobs N`: a worker that cannot load the
+// parser fails the run with that error, even when it failed long before the
+// run started (the tree walk and ripgrep take longer than loading a worker),
+// and never as an unhandled rejection.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkerPool } from './pool';
+import { WasmMissingError } from '../server/wasm';
+import { DEFAULT_CONFIG } from '../core/config';
+
+test('a worker that failed to start before run() is reported by run(), not as an unhandled rejection', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-pool-'));
+  const script = join(dir, 'failing-worker.js');
+  writeFileSync(script, "require('node:worker_threads').parentPort.postMessage({ failed: 'cannot load the C parser: x.wasm is missing', wasmMissing: true });\n");
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  const pool = new WorkerPool(script, DEFAULT_CONFIG, 2);
+  try {
+    assert.equal(pool.size, 2);
+    await new Promise((r) => setTimeout(r, 500));
+    pool.grow(1);
+    assert.equal(pool.size, 3);
+    await assert.rejects(pool.run([{ dir: 'd', files: [] }], () => {}), (e: unknown) => e instanceof WasmMissingError && /x\.wasm is missing/.test(e.message));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
