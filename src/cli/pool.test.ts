@@ -34,3 +34,18 @@ test('a worker that failed to start before run() is reported by run(), not as an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a worker that stops while idle fails the run instead of leaving it waiting', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-pool-'));
+  const script = join(dir, 'dying-worker.js');
+  // Says it is ready, then stops before any work arrives (as a worker killed for memory would).
+  writeFileSync(script, "const { parentPort } = require('node:worker_threads'); parentPort.postMessage({ ready: true }); setTimeout(() => process.exit(3), 50);\n");
+  const pool = new WorkerPool(script, DEFAULT_CONFIG, 1);
+  try {
+    await new Promise((r) => setTimeout(r, 400));
+    await assert.rejects(pool.run([{ dir: 'd', files: [] }], () => {}), /a scan worker stopped \(exit code 3\)/);
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -29,6 +29,7 @@ function tuneForShortWork(): void {
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly ready: Promise<void>[] = [];
+  private readonly exited = new Map<Worker, number>();
 
   constructor(
     private readonly script: string,
@@ -48,6 +49,8 @@ export class WorkerPool {
     for (let k = 0; k < n; k++) {
       const w = new Worker(this.script, { workerData: { config: this.config } });
       this.workers.push(w);
+      // A worker that stops (out of memory, killed) must fail the run, not leave it waiting.
+      w.once('exit', (code) => this.exited.set(w, code));
       const ready = new Promise<void>((resolve, reject) => {
         const onMessage = (m: Reply) => {
           if (m.failed !== undefined) return reject(m.wasmMissing ? new WasmMissingError(m.failed) : new Error(m.failed));
@@ -79,14 +82,18 @@ export class WorkerPool {
         let busy = 0;
         let sent = 0;
         await new Promise<void>((resolve, reject) => {
+          const stopped = (code: number) => reject(new Error(`a scan worker stopped (exit code ${code}) before its work was done`));
           const feed = () => {
             if (next >= tasks.length) {
               stats.push(`worker ${i}: ready at ${ready} ms, busy ${busy} ms, done at ${Date.now() - t0} ms`);
               w.off('message', onMessage);
               w.off('error', reject);
+              w.off('exit', stopped);
               resolve();
               return;
             }
+            const code = this.exited.get(w);
+            if (code !== undefined) return stopped(code);
             sent = Date.now();
             w.postMessage(tasks[next++]);
           };
@@ -99,6 +106,7 @@ export class WorkerPool {
           };
           w.on('message', onMessage);
           w.on('error', reject);
+          w.on('exit', stopped);
           feed();
         });
       }),
