@@ -126,6 +126,12 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
   }
 }
 
+/** readRaw()'s error for a file, or undefined when it reads. */
+function readError(abs: string): string | undefined {
+  const r = readRaw(abs);
+  return 'error' in r ? r.error : undefined;
+}
+
 function sha1(bytes: Buffer): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
@@ -152,8 +158,8 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     if (m.size === f.size && m.mtimeMs === f.mtimeMs) continue;
     // A file that could not be scanned must fail the same way (its error line is part of the result).
     if (m.error) {
-      const r = f.maybe === false ? probeHead(f.abs, f.size) : ((x) => ('error' in x ? x.error : undefined))(readRaw(f.abs));
-      if (r !== m.error) return undefined;
+      const now = f.maybe === false ? probeHead(f.abs, f.size) : readError(f.abs);
+      if (now !== m.error) return undefined;
       continue;
     }
     if (m.hash) {

@@ -164,8 +164,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
         sameContent++;
       }
     }
-    const parse = tasks.filter(needsParser);
-    const quiet = tasks.filter((t) => !needsParser(t));
+    const parse: GroupTask[] = [];
+    const quiet: GroupTask[] = [];
+    for (const t of tasks) (needsParser(t) ? parse : quiet).push(t);
     // Largest groups first, so the last worker does not start a big driver late.
     // Cost ≈ the bytes that will be read and parsed: files the prefilter cannot rule out.
     const cost = (t: GroupTask) => t.files.reduce((n, f) => n + (f.maybe === false ? 64 : f.size), 0);

@@ -6,6 +6,7 @@ import type { CParser } from './parse/parser';
 import { Project, blankAnnotations, extractFacts, type ExtractOptions } from './analysis/project';
 import { KeepPlan } from './analysis/keep';
 import { topLevel } from './analysis/skim';
+import { callsTo } from './analysis/calls';
 import { RULES } from './rules/index';
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
@@ -44,11 +45,11 @@ export function mayMatter(text: string, helperNames?: ReadonlySet<string>): bool
 
 const callRes = new WeakMap<ReadonlySet<string>, RegExp>();
 
-/** `\b(?:a|b|…)\s*\(` for a set of names (one regex: a literal alternation is scanned fast). */
+/** callsTo(names), built once per set. */
 function callsRe(names: ReadonlySet<string>): RegExp {
   let re = callRes.get(names);
   if (!re) {
-    re = new RegExp(`\\b(?:${[...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\s*\\(`);
+    re = callsTo(names);
     callRes.set(names, re);
   }
   return re;

@@ -13,11 +13,11 @@
 // that function returns what it translated.
 import { RELEVANT_RE } from './project';
 import { DEFINE, type Unit } from './skim';
+import { calledNames, callsTo } from './calls';
 
 /** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
 export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
 
-const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
 
 interface Def {
   body: string;
@@ -63,17 +63,14 @@ export class KeepPlan {
    */
   grow(helpers: ReadonlySet<string>): string[] {
     if (helpers.size === 0) return [];
-    const re = new RegExp(`\\b(?:${[...helpers].map(escapeRe).join('|')})\\s*\\(`);
+    const re = callsTo(helpers);
     const added: string[] = [];
     for (const [name, list] of this.defs) if (!this.kept.has(name) && list.some((d) => re.test(d.body))) added.push(name);
     return this.keepWithSources(added);
   }
 
   private callsOf(d: Def): Set<string> {
-    if (!d.calls) {
-      d.calls = new Set();
-      for (const c of d.body.matchAll(CALL)) d.calls.add(c[1]);
-    }
+    d.calls ??= calledNames(d.body);
     return d.calls;
   }
 
@@ -137,8 +134,4 @@ export class KeepPlan {
     }
     return added;
   }
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -9,6 +9,7 @@ import { findFunctions, findMacros, macroSource, type FnInfo } from './functions
 import { hasLongLine, pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
 import { skim, type SkimmedField, type Unit } from './skim';
 import { lineIndex } from '../lines';
+import { calledNames, callsTo } from './calls';
 import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
@@ -133,16 +134,14 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
   // others, and parsing each of them is most of such a file's cost.
   const wanted = new Set(macros.filter((m) => RELEVANT_RE.test(m.body)).map((m) => m.name));
   for (const fn of facts.fns) if (RELEVANT_RE.test(text.slice(fn.start, fn.end))) wanted.add(fn.name);
+  const macroCalls = new Map(macros.map((m) => [m, [...calledNames(m.body)]]));
   for (let grew = true; grew; ) {
     grew = false;
     for (const m of macros) {
       if (wanted.has(m.name)) continue;
-      for (const c of m.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
-        if (wanted.has(c[1])) {
-          wanted.add(m.name);
-          grew = true;
-          break;
-        }
+      if (macroCalls.get(m)!.some((c) => wanted.has(c))) {
+        wanted.add(m.name);
+        grew = true;
       }
     }
   }
@@ -524,7 +523,7 @@ export class Project {
       }
       st.results = new Map();
       const names = [...next.keys()];
-      st.helperRe = names.length ? new RegExp(`\\b(?:${names.map(escapeRe).join('|')})\\s*\\(`) : null;
+      st.helperRe = names.length ? callsTo(names) : null;
     }
     return st;
   }
@@ -579,10 +578,6 @@ interface DirState {
   results: Map<string, FnResult[]>;
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** A compact, order-independent fingerprint of each name's summaries. */
 function signatures(m: Map<string, { path: string; summary: Summary }[]>): Map<string, string> {
   const out = new Map<string, string>();
@@ -609,9 +604,7 @@ const callees = new WeakMap<FnInfo, string[]>();
 function calleesOf(f: FileFacts, fn: FnInfo): string[] {
   let list = callees.get(fn);
   if (!list) {
-    const set = new Set<string>();
-    for (const m of f.text.slice(fn.start, fn.end).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) set.add(m[1]);
-    list = [...set].sort();
+    list = [...calledNames(f.text.slice(fn.start, fn.end))].sort();
     callees.set(fn, list);
   }
   return list;
