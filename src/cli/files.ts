@@ -2,7 +2,7 @@
 // Finding and reading the files to scan. Every file that cannot be read
 // (unreadable, binary, over 8 MB, symlink loop) becomes one error line and the
 // run goes on; invalid UTF-8 is decoded leniently and still analysed.
-import { readdirSync, readFileSync, realpathSync, statSync, lstatSync, openSync, readSync, closeSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, lstatSync, type Dirent } from 'node:fs';
 import { join, relative, resolve, sep, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { FileError } from '../core/types';
@@ -150,23 +150,13 @@ export function tooLarge(size: number): string {
   return `file too large (${(size / 1048576).toFixed(1)} MB > 8 MB)`;
 }
 
-/** The checks of readRaw() without reading the whole file: size, readability, NUL bytes in the head. */
-export function probeHead(abs: string, size: number): string | undefined {
-  if (size > MAX_BYTES) return tooLarge(size);
-  let fd: number | undefined;
-  try {
-    fd = openSync(abs, 'r');
-    const n = readSync(fd, HEAD, 0, HEAD.length, 0);
-    return HEAD.subarray(0, n).includes(0) ? 'binary file (contains NUL bytes)' : undefined;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (e as Error).message})`;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+/**
+ * readRaw()'s error for a file ripgrep read whole and found no NUL byte in
+ * (ripgrep.ts): only its size can keep it from being scanned.
+ */
+export function sizeError(size: number): string | undefined {
+  return size > MAX_BYTES ? tooLarge(size) : undefined;
 }
-
-const HEAD = Buffer.alloc(8192);
 
 /** The tree root of SPEC §1.3: the folder with .iova-lens.json, else the nearest kernel tree (MAINTAINERS) upward. */
 export function findUp(start: string, name: string): string | undefined {

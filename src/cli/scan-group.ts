@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
-import { readRaw, decodeUtf8, probeHead } from './files';
+import { readRaw, decodeUtf8, sizeError } from './files';
 
 export interface GroupFile {
   abs: string;
@@ -17,7 +17,12 @@ export interface GroupFile {
   key: string;
   size: number;
   mtimeMs: number;
-  /** false: the ripgrep prefilter saw no translation API in it (only its head is read, for the binary check). */
+  /**
+   * From the ripgrep prefilter: true, it names a translation API; false, rg
+   * read it whole and it names none and holds no NUL byte (it is not opened
+   * again; only its size can make it an error); undefined, not known (it is
+   * read whole, with every check).
+   */
   maybe?: boolean;
 }
 
@@ -80,7 +85,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         continue;
       }
       if (f.maybe === false) {
-        const err = probeHead(f.abs, f.size);
+        const err = sizeError(f.size);
         if (err) {
           errors.push({ path: f.key, message: err });
           meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false, error: err };
@@ -158,7 +163,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     if (m.size === f.size && m.mtimeMs === f.mtimeMs) continue;
     // A file that could not be scanned must fail the same way (its error line is part of the result).
     if (m.error) {
-      const now = f.maybe === false ? probeHead(f.abs, f.size) : readError(f.abs);
+      const now = f.maybe === false ? sizeError(f.size) : readError(f.abs);
       if (now !== m.error) return undefined;
       continue;
     }
@@ -174,7 +179,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
       if ('error' in r) return undefined;
       const text = r.buf.toString('latin1');
       if (mayMatter(text) || (helpers && mayMatter(text, helpers))) return undefined;
-    } else if (probeHead(f.abs, f.size)) return undefined;
+    } else if (sizeError(f.size)) return undefined;
   }
   return { ...previous, meta };
 }

@@ -13,7 +13,7 @@ import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
 import type { FileError, Finding, Severity } from '../core/types';
 import { discover, findUp, relPath } from './files';
-import { ripgrepHits } from './ripgrep';
+import { ripgrepCounts } from './ripgrep';
 import { loadParser } from '../server/wasm';
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from './pool';
@@ -79,14 +79,20 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, buildId(), config);
   const cache = cachePath ? loadCache(cachePath, buildId()) : undefined;
 
-  const marks: [string, number][] = [['start', Date.now()]];
+  // Wall and CPU time (all threads of this process; ripgrep is a child) per phase, for IOVA_LENS_STATS.
+  const marks: [string, number, number][] = [];
+  const mark = (name: string) => {
+    const c = process.cpuUsage();
+    marks.push([name, Date.now(), (c.user + c.system) / 1000]);
+  };
+  mark('start');
   // Nothing cached: every file will need the prefilter, so ripgrep starts
   // now and searches while this thread walks the tree.
   const cold = !cache || Object.keys(cache.groups).length === 0;
-  const early = cold ? ripgrepHits(paths, process.cwd()) : undefined;
+  const early = cold ? ripgrepCounts(paths, process.cwd()) : undefined;
   if (io.errIsTTY) io.progress('iova-lens: listing files…');
   const found = discover(paths);
-  marks.push(['discover', Date.now()]);
+  mark('discover');
   if (found.missing.length) {
     await early;
     throw new UsageError(`${found.missing[0]}: no such file or directory`);
@@ -133,7 +139,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
       if (hit) previous.set(dir, hit.result);
     }
   }
-  marks.push(['group', Date.now()]);
+  mark('group');
   // Workers load while ripgrep finishes when there is parsing ahead: folders
   // the cache knows nothing of. (Folders it knows may keep their result by
   // content; workers for what is left start after that check.) A warm
@@ -147,13 +153,17 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   try {
     // The prefilter only for what the cache cannot answer: an unchanged tree runs no search at all.
     if (io.errIsTTY && (early || tasks.length)) io.progress(`iova-lens: ${found.files.length} files, searching them for the translation APIs…`);
-    const hits = early
+    const counts = early
       ? await early
       : tasks.length
-        ? await ripgrepHits(tasks.length === groups.size ? paths : tasks.map((t) => dirname(t.files[0].abs)), process.cwd(), tasks.length !== groups.size)
+        ? await ripgrepCounts(tasks.length === groups.size ? paths : tasks.map((t) => dirname(t.files[0].abs)), process.cwd(), tasks.length !== groups.size)
         : null;
-    if (hits) for (const t of tasks) for (const f of t.files) f.maybe = hits.has(f.abs);
-    marks.push(['prefilter', Date.now()]);
+    // rg searches a file named on the command line even when it is binary: only what it walked to counts.
+    if (counts) {
+      for (const p of paths) counts.delete(resolve(p));
+      for (const t of tasks) for (const f of t.files) f.maybe = counts.get(f.abs);
+    }
+    mark('prefilter');
     // Folders whose files changed only in their times keep their result (content hashes).
     for (let i = tasks.length - 1; i >= 0; i--) {
       const prev = previous.get(tasks[i].dir);
@@ -184,8 +194,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     // Awaited below, after the quiet folders; a failure meanwhile is not "unhandled".
     parsed?.catch(() => {});
     // Folders where nothing can matter (most of a tree) are settled here while
-    // the workers parse — only the binary check of their files' heads is left —
-    // in slices, so the workers' queue keeps moving.
+    // the workers parse — ripgrep has read their files (no API name, no NUL
+    // byte): only the size limit is left — in slices, so the workers' queue
+    // keeps moving.
     for (let i = 0; i < quiet.length; i++) {
       results.push(analyzeGroup(null, config, quiet[i]));
       if (parsed && i % 64 === 63) await new Promise((r) => setImmediate(r));
@@ -195,7 +206,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   } finally {
     await pool?.close();
   }
-  marks.push(['analysis', Date.now()]);
+  mark('analysis');
   io.progress('');
   // An unchanged tree leaves the cache as it is: nothing to write.
   const unchanged = changed === 0 && (shard !== undefined || Object.keys(cache?.groups ?? {}).length === groups.size);
@@ -210,7 +221,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
   if (process.env.IOVA_LENS_STATS) {
-    io.err(`iova-lens stats: ${marks.slice(1).map(([k, t], i) => `${k} ${t - marks[i][1]} ms`).join(', ')}`);
+    io.err(`iova-lens stats: ${marks.slice(1).map(([k, t, c], i) => `${k} ${t - marks[i][1]} ms (cpu ${Math.round(c - marks[i][2])} ms)`).join(', ')}`);
     io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}, workers ${workersUsed}`);
   }
   let findings: Finding[] = results.flatMap((r) =>

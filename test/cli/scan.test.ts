@@ -123,6 +123,38 @@ test('unreadable, binary and looping files are reported one line each and the ru
   chmodSync(join(dir, 'd'), 0o755);
 });
 
+test('binary files are found the same with and without ripgrep: a NUL in the head, a name before the NUL, a binary named on the command line; a NUL past the head is still text', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-nul-'));
+  mkdirSync(join(dir, 'd'));
+  const reverse = 'void *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n';
+  // ripgrep leaves a file out of its counts when it meets a NUL anywhere; our "binary" is a NUL in the first 8 KB.
+  writeFileSync(join(dir, 'd', 'head.c'), Buffer.from([0x69, 0x6e, 0x74, 0, 1, 2]));
+  writeFileSync(join(dir, 'd', 'named.c'), Buffer.concat([Buffer.from(reverse), Buffer.from([0, 0xff])]));
+  writeFileSync(join(dir, 'd', 'late.c'), Buffer.concat([Buffer.from(reverse), Buffer.alloc(9000, 0x20), Buffer.from('\n'), Buffer.from([0]), Buffer.from('\n')]));
+  writeFileSync(join(dir, 'd', 'plain.c'), 'int plain;\n');
+  writeFileSync(join(dir, 'lone.c'), Buffer.from([0x69, 0, 0x6e]));
+  const results = [false, true].map((noRg) => {
+    const env = { ...process.env };
+    if (noRg) env.IOVA_LENS_NO_RG = '1';
+    else delete env.IOVA_LENS_NO_RG;
+    const r = spawnSync(process.execPath, [CLI, 'scan', 'd', 'lone.c', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env });
+    const j = JSON.parse(r.stdout);
+    return {
+      code: r.status,
+      scanned: j.filesScanned,
+      errors: j.errors.map((e: { path: string; message: string }) => `${e.path}: ${e.message}`),
+      findings: [...new Set(j.findings.map((f: { path: string }) => f.path))],
+    };
+  });
+  assert.deepEqual(results[0], {
+    code: 1,
+    scanned: 2,
+    errors: ['d/head.c: binary file (contains NUL bytes)', 'd/named.c: binary file (contains NUL bytes)', 'lone.c: binary file (contains NUL bytes)'],
+    findings: ['d/late.c'],
+  });
+  assert.deepEqual(results[1], results[0], 'without ripgrep');
+});
+
 test('rules and explain', () => {
   const r = run(['rules']);
   assert.equal(r.code, 0);
