@@ -25,15 +25,19 @@ function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-/** Runs a command; returns wall seconds and peak RSS (MB) when GNU time is there. */
+/**
+ * Runs a command; returns wall seconds, and with GNU time its peak RSS (MB)
+ * and CPU seconds (user + system, its children included): on a 2-core
+ * machine a run whose CPU is twice its wall time had both cores to itself.
+ */
 function timed(cmd, args, opts = {}) {
   const t0 = process.hrtime.bigint();
   const r = TIME
-    ? spawnSync(TIME, ['-f', '%M', cmd, ...args], { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts })
+    ? spawnSync(TIME, ['-f', '%M %U %S', cmd, ...args], { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts })
     : spawnSync(cmd, args, { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const rss = TIME ? Number((r.stderr.trim().split('\n').pop() ?? '').trim()) / 1024 : NaN;
-  return { s, rss, out: r.stdout, status: r.status, err: r.stderr };
+  const [kb, user, sys] = TIME ? (r.stderr.trim().split('\n').pop() ?? '').trim().split(' ').map(Number) : [NaN, NaN, NaN];
+  return { s, rss: kb / 1024, cpu: user + sys, out: r.stdout, status: r.status, err: r.stderr };
 }
 
 function median(xs) {
@@ -74,7 +78,7 @@ if (have('rg')) {
   const rgArgs = ['-l', '-uu', '-w', ...NAMES.flatMap((n) => ['-e', n]), 'drivers'];
   timed('rg', rgArgs); // warm the page cache
   const runs = Array.from({ length: RUNS }, () => timed('rg', rgArgs));
-  rows.push({ what: 'rg -l (API names)', s: median(runs.map((r) => r.s)), rss: median(runs.map((r) => r.rss)), note: `${runs[0].out.trim().split('\n').length} files match` });
+  rows.push({ what: 'rg -l (API names)', s: median(runs.map((r) => r.s)), rss: median(runs.map((r) => r.rss)), cpu: median(runs.map((r) => r.cpu)), note: `${runs[0].out.trim().split('\n').length} files match` });
 } else {
   console.log('bench: rg is not installed (apt-get install ripgrep): no baseline, no ratios');
 }
@@ -95,8 +99,8 @@ for (let i = 0; i < RUNS; i++) {
   cold.push(c);
   warm.push(w);
 }
-rows.push({ what: 'iova-lens scan, cold cache', s: median(cold.map((r) => r.s)), rss: median(cold.map((r) => r.rss)), note: `${findings} findings` });
-rows.push({ what: 'iova-lens scan, warm cache', s: median(warm.map((r) => r.s)), rss: median(warm.map((r) => r.rss)), note: 'unchanged tree' });
+rows.push({ what: 'iova-lens scan, cold cache', s: median(cold.map((r) => r.s)), rss: median(cold.map((r) => r.rss)), cpu: median(cold.map((r) => r.cpu)), note: `${findings} findings` });
+rows.push({ what: 'iova-lens scan, warm cache', s: median(warm.map((r) => r.s)), rss: median(warm.map((r) => r.rss)), cpu: median(warm.map((r) => r.cpu)), note: 'unchanged tree' });
 {
   // New times, same bytes (a CI cache restored on a fresh clone, a touch): the content hash keeps every folder.
   const cache = mkdtempSync(join(tmpdir(), 'iova-bench-cache-'));
@@ -113,7 +117,7 @@ rows.push({ what: 'iova-lens scan, warm cache', s: median(warm.map((r) => r.s)),
   touch(join(TREE, 'drivers'));
   const t = timed(process.execPath, args, { env: { ...process.env, IOVA_LENS_STATS: '1' } });
   const kept = /(\d+) of them by content/.exec(t.err)?.[1] ?? '?';
-  rows.push({ what: 'iova-lens scan, every file touched (1 run)', s: t.s, rss: t.rss, note: `${kept} folders kept by content hash` });
+  rows.push({ what: 'iova-lens scan, every file touched (1 run)', s: t.s, rss: t.rss, cpu: t.cpu, note: `${kept} folders kept by content hash` });
 }
 
 if (have('spatch')) {
@@ -122,17 +126,17 @@ if (have('spatch')) {
   // which finds nothing in an unpacked tarball ("0 files match").
   const r = timed('spatch', ['--sp-file', cocci, '--dir', join(TREE, 'drivers'), '-j', '2', '--very-quiet'], { cwd: tmpdir() });
   const hits = r.out.split('\n').filter((l) => l.includes(': ')).length;
-  rows.push({ what: 'spatch -j 2, 2-rule semantic patch (1 run)', s: r.s, rss: r.rss, note: `${hits} matches, exit ${r.status}` });
+  rows.push({ what: 'spatch -j 2, 2-rule semantic patch (1 run)', s: r.s, rss: r.rss, cpu: r.cpu, note: `${hits} matches, exit ${r.status}` });
 } else {
   console.log('bench: spatch is not installed (apt-get install coccinelle): no Coccinelle comparison');
 }
 
 const base = rows.find((r) => r.what.startsWith('rg'));
 console.log('');
-console.log('| what | seconds | peak RSS MB | MB/s | × rg -l | note |');
-console.log('|---|---:|---:|---:|---:|---|');
+console.log('| what | seconds | CPU s | peak RSS MB | MB/s | × rg -l | note |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const r of rows) {
-  console.log(`| ${r.what} | ${r.s.toFixed(2)} | ${Number.isNaN(r.rss) ? '—' : r.rss.toFixed(0)} | ${(size.mb / r.s).toFixed(0)} | ${base ? (r.s / base.s).toFixed(1) : '—'} | ${r.note} |`);
+  console.log(`| ${r.what} | ${r.s.toFixed(2)} | ${Number.isNaN(r.cpu) ? '—' : r.cpu.toFixed(2)} | ${Number.isNaN(r.rss) ? '—' : r.rss.toFixed(0)} | ${(size.mb / r.s).toFixed(0)} | ${base ? (r.s / base.s).toFixed(1) : '—'} | ${r.note} |`);
 }
 const sp = rows.find((r) => r.what.startsWith('spatch'));
 const coldRow = rows.find((r) => r.what.includes('cold'));
