@@ -10,6 +10,7 @@ import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
 import { readRaw, decodeUtf8, sizeError } from './files';
+import { namesIn } from '../core/analysis/calls';
 
 export interface GroupFile {
   abs: string;
@@ -114,9 +115,13 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     const helpers = process.env.IOVA_LENS_NO_SKIM ? checker.setWhole(candidates) : checker.setSkimmed(candidates);
     // Last pass: files of this driver that name no API but call one of its translating helpers.
     if (helpers.size) {
+      // Most of these files name no helper at all: a literal search of the raw
+      // bytes rules them out before any decoding (a call `name(` in the decoded
+      // text needs the name's ASCII bytes in the file).
+      const named = namesIn(helpers);
       for (const f of others) {
         const r = readRaw(f.abs);
-        if ('error' in r) continue;
+        if ('error' in r || !named.test(r.buf.toString('latin1'))) continue;
         const text = decodeUtf8(r.buf);
         if (mayMatter(text, helpers)) {
           checker.setFile(f.key, text);

@@ -12,7 +12,18 @@ export function calledNames(text: string): Set<string> {
   return out;
 }
 
+const escape = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** `\b(?:a|b|…)\s*\(`: a call to any of `names`. */
 export function callsTo(names: Iterable<string>): RegExp {
-  return new RegExp(`\\b(?:${[...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\s*\\(`);
+  return new RegExp(`\\b(?:${[...names].map(escape).join('|')})\\s*\\(`);
+}
+
+/**
+ * Any of `names` anywhere (no boundaries, no call): what text must hold for
+ * callsTo(names) to match it, cheap to test on raw bytes read as latin1 (the
+ * names are ASCII, so their bytes are there whatever the decoding).
+ */
+export function namesIn(names: Iterable<string>): RegExp {
+  return new RegExp([...names].map(escape).join('|'));
 }
