@@ -33,7 +33,8 @@ export function ripgrepCounts(paths: string[], cwd = process.cwd(), shallow = fa
   if (paths.length === 0) return Promise.resolve(new Map());
   // `shallow`: the paths are single driver folders, not their subfolders (those are groups of their own).
   const depth = shallow ? ['--max-depth', '1'] : [];
-  // --count --include-zero: a line for every text file searched, also those without a name in them.
+  // --count --include-zero (ripgrep ≥ 12; an older rg rejects the flag, exits 2 with no output, and
+  // Node reads every file): a line for every text file searched, also those without a name in them.
   // Absolute paths in, absolute paths out (no resolve() for each of a tree's 30k lines).
   const args = ['--count', '--include-zero', '-uu', '-L', '-w', '--no-messages', '--no-config', ...depth, '-g', '*.[ch]', ...PREFILTER_NAMES.flatMap((n) => ['-e', n]), '--', ...paths.map((p) => resolve(cwd, p))];
   // rg writes its 30k lines to a file, not a pipe: a pipe fills up while

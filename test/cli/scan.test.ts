@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, SAMPLE } from '../helpers';
@@ -123,7 +123,7 @@ test('unreadable, binary and looping files are reported one line each and the ru
   chmodSync(join(dir, 'd'), 0o755);
 });
 
-test('binary files are found the same with and without ripgrep: a NUL in the head, a name before the NUL, a binary named on the command line; a NUL past the head is still text', () => {
+test('binary files are found the same with ripgrep, without it and with an old one: a NUL in the head, a name before the NUL, a binary named on the command line; a NUL past the head is still text', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iova-nul-'));
   mkdirSync(join(dir, 'd'));
   const reverse = 'void *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n';
@@ -133,10 +133,15 @@ test('binary files are found the same with and without ripgrep: a NUL in the hea
   writeFileSync(join(dir, 'd', 'late.c'), Buffer.concat([Buffer.from(reverse), Buffer.alloc(9000, 0x20), Buffer.from('\n'), Buffer.from([0]), Buffer.from('\n')]));
   writeFileSync(join(dir, 'd', 'plain.c'), 'int plain;\n');
   writeFileSync(join(dir, 'lone.c'), Buffer.from([0x69, 0, 0x6e]));
-  const results = [false, true].map((noRg) => {
+  // A ripgrep older than 12 knows no --include-zero: it says so on stderr and exits 2.
+  const oldRg = join(dir, 'old-rg');
+  mkdirSync(oldRg);
+  writeFileSync(join(oldRg, 'rg'), `#!/bin/sh\ntouch '${join(oldRg, 'ran')}'\necho "error: Found argument '--include-zero' which wasn't expected" >&2\nexit 2\n`, { mode: 0o755 });
+  const results = (['rg', 'no rg', 'old rg'] as const).map((how) => {
     const env = { ...process.env };
-    if (noRg) env.IOVA_LENS_NO_RG = '1';
-    else delete env.IOVA_LENS_NO_RG;
+    delete env.IOVA_LENS_NO_RG;
+    if (how === 'no rg') env.IOVA_LENS_NO_RG = '1';
+    if (how === 'old rg') env.PATH = `${oldRg}:${env.PATH}`;
     const r = spawnSync(process.execPath, [CLI, 'scan', 'd', 'lone.c', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env });
     const j = JSON.parse(r.stdout);
     return {
@@ -153,6 +158,8 @@ test('binary files are found the same with and without ripgrep: a NUL in the hea
     findings: ['d/late.c'],
   });
   assert.deepEqual(results[1], results[0], 'without ripgrep');
+  assert.ok(existsSync(join(oldRg, 'ran')), 'the old ripgrep was the one run');
+  assert.deepEqual(results[2], results[0], 'with a ripgrep that rejects --include-zero');
 });
 
 test('rules and explain', () => {
