@@ -146,7 +146,7 @@ export function readRaw(abs: string): { buf: Buffer } | { error: string } {
   return { buf };
 }
 
-export function tooLarge(size: number): string {
+function tooLarge(size: number): string {
   return `file too large (${(size / 1048576).toFixed(1)} MB > 8 MB)`;
 }
 

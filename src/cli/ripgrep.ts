@@ -22,9 +22,9 @@ export const PREFILTER_NAMES = [
  *    cannot matter by itself and is not binary: it is not even opened again.
  * A file rg does not list is unknown (read it whole, with every check): a
  * file with a NUL byte (rg leaves binary files out of `--count` output when it
- * walks a folder), one it could not read, or one it did not walk. Files named
- * on the command line are searched even when binary, so `paths` should be
- * folders; `null` when rg is unavailable.
+ * walks a folder), one it could not read, or one it did not walk — and a file
+ * named in `paths`, which rg searches even when it is binary. `null` when rg
+ * is unavailable.
  */
 export function ripgrepCounts(paths: string[], cwd = process.cwd(), shallow = false): Promise<Map<string, boolean> | null> {
   if (process.env.IOVA_LENS_NO_RG) return Promise.resolve(null);
@@ -66,6 +66,7 @@ export function ripgrepCounts(paths: string[], cwd = process.cwd(), shallow = fa
       const path = line.slice(0, colon);
       counts.set(path.charCodeAt(0) === 47 ? path : resolve(cwd, path), line.slice(colon + 1) !== '0');
     }
+    for (const p of paths) counts.delete(resolve(cwd, p));
     return counts;
   };
   return new Promise((done) => {

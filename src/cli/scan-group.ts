@@ -183,7 +183,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
       const r = readRaw(f.abs);
       if ('error' in r) return undefined;
       const text = r.buf.toString('latin1');
-      if (mayMatter(text) || (helpers && mayMatter(text, helpers))) return undefined;
+      if (mayMatter(text, helpers)) return undefined;
     } else if (sizeError(f.size)) return undefined;
   }
   return { ...previous, meta };

@@ -158,11 +158,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
       : tasks.length
         ? await ripgrepCounts(tasks.length === groups.size ? paths : tasks.map((t) => dirname(t.files[0].abs)), process.cwd(), tasks.length !== groups.size)
         : null;
-    // rg searches a file named on the command line even when it is binary: only what it walked to counts.
-    if (counts) {
-      for (const p of paths) counts.delete(resolve(p));
-      for (const t of tasks) for (const f of t.files) f.maybe = counts.get(f.abs);
-    }
+    if (counts) for (const t of tasks) for (const f of t.files) f.maybe = counts.get(f.abs);
     mark('prefilter');
     // Folders whose files changed only in their times keep their result (content hashes).
     for (let i = tasks.length - 1; i >= 0; i--) {
