@@ -207,7 +207,9 @@ class Evaluator {
 
   // ---- statements ------------------------------------------------------
 
-  private stmt(n: Node | null): void {
+  // Every Node getter is a call into the parser's wasm (~0.2 µs): a node's
+  // type is read once and handed on (`t`) rather than read again by each callee.
+  private stmt(n: Node | null, t?: string): void {
     if (!n) return;
     if (this.depth >= MAX_DEPTH) {
       this.limited ??= 'depth';
@@ -216,14 +218,14 @@ class Evaluator {
     this.spend(1);
     this.depth++;
     try {
-      this.stmtNode(n);
+      this.stmtNode(n, t ?? n.type);
     } finally {
       this.depth--;
     }
   }
 
-  private stmtNode(n: Node): void {
-    switch (n.type) {
+  private stmtNode(n: Node, type: string): void {
+    switch (type) {
       case 'compound_statement':
       case 'translation_unit':
       case 'labeled_statement':
@@ -317,14 +319,13 @@ class Evaluator {
   }
 
   private stmtOrExpr(n: Node): void {
-    // (Every Node getter is a call into the parser's wasm: read the type once.)
     const t = n.type;
     if (t.endsWith('_statement') || t === 'declaration' || t.startsWith('preproc_') || t === 'ERROR' || t === 'else_clause') {
-      this.stmt(n);
+      this.stmt(n, t);
     } else if (t === 'comment') {
       // comments never count
     } else {
-      this.expr(n);
+      this.expr(n, t);
     }
   }
 
@@ -366,10 +367,12 @@ class Evaluator {
   /** Records identifiers tested in a condition (so a 0 result counts as checked) and NULL tests of VAs. */
   private condition(n: Node): void {
     this.expr(n);
+    // Nodes to visit and their types (read once, when a node is pushed).
     const stack: Node[] = [n];
+    const types: string[] = [n.type];
     while (stack.length) {
       const c = stack.pop()!;
-      const t = c.type;
+      const t = types.pop()!;
       if (t === 'identifier' || t === 'field_expression' || t === 'subscript_expression') this.tested.add(c.text);
       if (t === 'unary_expression' && c.text.startsWith('!')) this.vaNullTest(c, c.namedChildren[0]);
       if (t === 'binary_expression') {
@@ -377,10 +380,22 @@ class Evaluator {
         const r = c.childForFieldName('right');
         if ((op === '==' || op === '!=') && r && /^(NULL|0)$/.test(r.text)) this.vaNullTest(c, c.childForFieldName('left'));
       }
-      for (const k of c.namedChildren) if (k && k.type !== 'call_expression') stack.push(k);
+      for (const k of c.namedChildren) {
+        const kt = k?.type;
+        if (k && kt !== 'call_expression') {
+          stack.push(k);
+          types.push(kt!);
+        }
+      }
       if (t === 'call_expression') {
         const args = c.childForFieldName('arguments');
-        if (args) for (const k of args.namedChildren) if (k) stack.push(k);
+        if (args) {
+          for (const k of args.namedChildren) {
+            if (!k) continue;
+            stack.push(k);
+            types.push(k.type);
+          }
+        }
       }
     }
   }
@@ -408,7 +423,7 @@ class Evaluator {
     return b ? b.map((x) => x.val) : [];
   }
 
-  private expr(n: Node): Val[] {
+  private expr(n: Node, t?: string): Val[] {
     if (this.depth >= MAX_DEPTH) {
       this.limited ??= 'depth';
       return [];
@@ -416,16 +431,16 @@ class Evaluator {
     this.spend(1);
     this.depth++;
     try {
-      return this.exprNode(n);
+      return this.exprNode(n, t ?? n.type);
     } finally {
       this.depth--;
     }
   }
 
-  private exprNode(n: Node): Val[] {
-    switch (n.type) {
+  private exprNode(n: Node, type: string): Val[] {
+    switch (type) {
       case 'identifier':
-        return this.readVar(n.text, n);
+        return this.readVar(n.text, n, true);
       case 'field_expression':
         this.exprChildren(n.childForFieldName('argument'));
         return this.readField(n);
@@ -433,7 +448,7 @@ class Evaluator {
         this.expr(n.childForFieldName('argument')!);
         const idx = n.childForFieldName('index');
         if (idx) this.expr(idx);
-        return this.readVar(n.text, n);
+        return this.readVar(n.text, n, false);
       }
       case 'parenthesized_expression':
       case 'cast_expression': {
@@ -512,21 +527,23 @@ class Evaluator {
     for (const c of n.namedChildren) if (c) this.stmtOrExpr(c);
   }
 
-  private readVar(name: string, n: Node): Val[] {
+  /** `ident`: `n` is an identifier (a dma_addr_t variable not assigned here is still a device address). */
+  private readVar(name: string, n: Node, ident = n.type === 'identifier'): Val[] {
     const b = this.vars.get(name);
     if (b) {
       // Assigned in this function: what was assigned is all we know (even nothing).
       const vals = b.map((x) => x.val);
       return this.tested.has(name) ? vals.map((v) => (v.zeroAt ? { ...v, zeroAt: undefined } : v)) : vals;
     }
-    if (n.type === 'identifier' && DMA_TYPE.test(this.types.get(name) ?? '')) {
+    if (ident && DMA_TYPE.test(this.types.get(name) ?? '')) {
       return [{ src: 'dma-handle', key: `v:${name}`, steps: [], origin: this.loc(n) }];
     }
     return [];
   }
 
   private readField(n: Node): Val[] {
-    if (this.vars.has(n.text)) return this.readVar(n.text, n);
+    const text = n.text;
+    if (this.vars.has(text)) return this.readVar(text, n, false);
     const field = n.childForFieldName('field')?.text;
     if (!field) return [];
     const known = this.env.fields.sources(field, fieldBase(n));
@@ -579,8 +596,14 @@ class Evaluator {
   private call(n: Node): Val[] {
     const callee = calleeName(n);
     if (callee && LOGGING.test(callee)) return [];
-    const argNodes = n.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
-    const args = argNodes.map((a) => this.expr(a));
+    const argNodes: Node[] = [];
+    const args: Val[][] = [];
+    for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) {
+      const t = a?.type;
+      if (!a || t === 'comment') continue;
+      argNodes.push(a);
+      args.push(this.expr(a, t));
+    }
     if (!callee) {
       this.expr(n.childForFieldName('function')!);
       return [];
@@ -651,9 +674,10 @@ class Evaluator {
   /** Where the domain passed to iommu_iova_to_phys() came from. */
   private domainOf(n: Node): { borrowed: boolean; loc?: Loc } {
     const inner = strip(n);
+    const t = inner.type;
     let vals: Val[] = [];
-    if (inner.type === 'call_expression') vals = this.expr(inner);
-    else vals = inner.type === 'field_expression' ? this.readField(inner) : this.readVar(inner.text, inner);
+    if (t === 'call_expression') vals = this.expr(inner, t);
+    else vals = t === 'field_expression' ? this.readField(inner) : this.readVar(inner.text, inner, t === 'identifier');
     const dom = vals.filter((v) => v.src === 'domain-borrowed' || v.src === 'domain-owned');
     if (dom.some((v) => v.src === 'domain-owned')) return { borrowed: false, loc: dom.find((v) => v.src === 'domain-owned')?.origin };
     if (dom.length) return { borrowed: true, loc: dom[0].origin };
@@ -755,17 +779,20 @@ class Evaluator {
 /** The struct a field is read from, by name: `ring->desc` → ring, `priv->rx.buf` → rx, `q[i].va` → q. */
 export function fieldBase(fe: Node): string {
   let a = fe.childForFieldName('argument');
-  while (a && (a.type === 'subscript_expression' || a.type === 'parenthesized_expression' || a.type === 'pointer_expression' || a.type === 'cast_expression')) {
-    a = a.type === 'subscript_expression' || a.type === 'pointer_expression' ? a.childForFieldName('argument') : (a.childForFieldName('value') ?? a.namedChildren[a.namedChildren.length - 1]);
+  // (The type is read once per node: each read is a call into the parser's wasm.)
+  let t = a?.type;
+  while (a && (t === 'subscript_expression' || t === 'parenthesized_expression' || t === 'pointer_expression' || t === 'cast_expression')) {
+    a = t === 'subscript_expression' || t === 'pointer_expression' ? a.childForFieldName('argument') : (a.childForFieldName('value') ?? a.namedChildren[a.namedChildren.length - 1]);
+    t = a?.type;
   }
   if (!a) return '';
-  if (a.type === 'field_expression') return a.childForFieldName('field')?.text ?? '';
-  return a.type === 'identifier' ? a.text : '';
+  if (t === 'field_expression') return a.childForFieldName('field')?.text ?? '';
+  return t === 'identifier' ? a.text : '';
 }
 
 function strip(n: Node): Node {
   let c = n;
-  while ((c.type === 'parenthesized_expression' || c.type === 'cast_expression') && c.namedChildren.length) {
+  for (let t = c.type; (t === 'parenthesized_expression' || t === 'cast_expression') && c.namedChildren.length; t = c.type) {
     c = (c.childForFieldName('value') ?? c.namedChildren[c.namedChildren.length - 1])!;
   }
   return c;
