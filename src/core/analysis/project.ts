@@ -3,7 +3,7 @@
 // summaries learned across all of them (a helper in nicvf_queues.h applies
 // at its call sites in nicvf_queues.c), and the per-driver facts about struct
 // fields (where a domain or a coherent buffer stored in a field came from).
-import { Edit, Query, type Language, type Node, type Range, type Tree } from 'web-tree-sitter';
+import { Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
 import { hasLongLine, pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
@@ -204,15 +204,19 @@ function loc(path: string, n: Node): Loc {
 
 /** `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the file. */
 function collectFieldFacts(root: Node, facts: FileFacts): void {
-  // One query instead of walking the tree in JavaScript: tree-sitter finds the
-  // few nodes that matter in its own code, and only those are marshalled.
-  for (const c of fieldQuery(root.tree.language).captures(root)) {
-    if (c.name === 'assign') {
-      const a = c.node;
+  // tree-sitter finds the nodes that can matter in its own code and only those
+  // are marshalled. (descendantsOfType walks the tree with a cursor; a query
+  // for the same nodes ran its pattern matcher over every node: ~20 % slower.)
+  for (const node of root.descendantsOfType(FIELD_FACT_TYPES)) {
+    const t = node.type;
+    if (t === 'assignment_expression') {
+      const a = node;
       const left = a.childForFieldName('left');
+      // Most assignments are to variables: nothing more to read.
+      if (left?.type !== 'field_expression') continue;
       let right = a.childForFieldName('right');
-      while (right && (right.type === 'cast_expression' || right.type === 'parenthesized_expression')) right = right.childForFieldName('value') ?? right.namedChildren[right.namedChildren.length - 1] ?? null;
-      if (left?.type !== 'field_expression' || !right) continue;
+      for (let rt = right?.type; right && (rt === 'cast_expression' || rt === 'parenthesized_expression'); rt = right?.type) right = right.childForFieldName('value') ?? right.namedChildren[right.namedChildren.length - 1] ?? null;
+      if (!right) continue;
       const field = left.childForFieldName('field')?.text;
       if (!field) continue;
       // NULL, 0 and ERR_PTR() resets say nothing about what the field holds.
@@ -221,24 +225,16 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
       let src = callee ? (SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined)) : undefined;
       if (src && !FIELD_ASSIGN_SOURCES.has(src)) src = undefined;
       facts.fieldSources.push({ field, base: fieldBase(left), src, loc: loc(facts.path, a) });
-    } else if (c.name === 'decl') {
-      const f = c.node;
+    } else if (t === 'field_declaration') {
+      const f = node;
       if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
       for (const d of f.namedChildren) if (d?.type === 'field_identifier') facts.dmaFields.add(d.text);
     }
   }
 }
 
-const fieldQueries = new WeakMap<Language, Query>();
-
-function fieldQuery(language: Language): Query {
-  let q = fieldQueries.get(language);
-  if (!q) {
-    q = new Query(language, '(assignment_expression left: (field_expression)) @assign (field_declaration) @decl');
-    fieldQueries.set(language, q);
-  }
-  return q;
-}
+/** `x->field = …` (an assignment whose left side is a field) and `dma_addr_t field;` in a struct. */
+const FIELD_FACT_TYPES = ['assignment_expression', 'field_declaration'];
 
 /** The single edit that turns `a` into `b` (common prefix and suffix), as tree-sitter wants it. */
 export function editBetween(a: string, b: string): Edit {

@@ -106,3 +106,19 @@ test('fieldAssignments finds what the one-regex definition finds (random stateme
     { numRuns: 20000 },
   );
 });
+
+test('topLevel sees a preprocessor line inside a body however it is indented, and only at the start of a line', () => {
+  const body = (inner: string) => `static void f(struct priv *p)\n{\n\tp->a = 1;\n${inner}\n\tp->b = 2;\n}\nstatic int g;\n`;
+  for (const lead of ['#', '\t#', '  \t #', '\r\n#', '\f#', '\v  #', '\n\n\t#']) {
+    const units = topLevel(body(`${lead}ifdef X\n\tp->c = 3;${lead}endif`));
+    assert.equal(units[0].kind, 'fn', JSON.stringify(lead));
+    assert.equal(units[0].directive, true, `directive after ${JSON.stringify(lead)}`);
+    assert.equal(units[1].kind, 'decl');
+  }
+  // Not at the start of a line (after code, a comment or inside a string or a comment): not a directive.
+  for (const inner of ['\tp->s = "#x";', '\tp->c = 3; # x', '\t/* c */ #x', '\t/*\n\t#ifdef X\n\t*/', '\t// #ifdef X']) {
+    const units = topLevel(body(inner));
+    assert.equal(units[0].directive, false, `no directive in ${JSON.stringify(inner)}`);
+    assert.equal(units.length, 2);
+  }
+});

@@ -66,10 +66,17 @@ export function topLevel(text: string): Unit[] {
   };
   while (i < n) {
     if (depth > 0 && !lineStart) {
-      // Inside braces (most of a file) only newlines, comments, quotes and braces matter: jump to the next one.
+      // Inside braces (most of a file) only comments, quotes, braces and
+      // preprocessor lines matter: jump to the next one (to the `#` of a line
+      // that starts with one; other lines are not stopped at).
       INSIDE.lastIndex = i;
-      i = INSIDE.exec(text)?.index ?? n;
-      if (i >= n) break;
+      const m = INSIDE.exec(text);
+      if (!m) break;
+      i = m.index;
+      if (text.charCodeAt(i) === 10) {
+        i += m[0].length - 1;
+        lineStart = true;
+      }
     }
     const c = text.charCodeAt(i);
     if (c === 10) {
@@ -136,7 +143,7 @@ export function topLevel(text: string): Unit[] {
   return out;
 }
 
-const INSIDE = /[\n"'/{}]/g;
+const INSIDE = /["'/{}]|\n[ \t\r\f\v]*#/g;
 
 /**
  * The function's name — the identifier before the `(` matching the last `)`
