@@ -6,8 +6,9 @@
 //   - iova-lens scan drivers with a cold cache, again warm, and once after
 //     every file was touched (new times, same bytes: the content hash),
 //   - Coccinelle (spatch -j 2) with a 2-rule semantic patch, when installed,
-// and prints files, MB, seconds, peak RSS and the ratios; then runs the
-// emulator and LSP-latency benchmarks when their scripts exist.
+// and prints files, MB, seconds, peak RSS and the ratios; then where a cold
+// scan's CPU goes (bench-floor.mjs), and the emulator and LSP-latency
+// benchmarks when their scripts exist.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,7 +160,7 @@ if (!Number.isNaN(coldRow.rss)) targets.push(`peak RSS ≤ 500 MB: ${verdict(col
 if (sp) targets.push(`≥ 3× faster than spatch: ${verdict(sp.s >= 3 * coldRow.s)}`);
 console.log(`[targets] ${targets.join(' · ')}`);
 
-for (const extra of ['bench-emulator.mjs', 'bench-lsp.mjs']) {
+for (const extra of ['bench-floor.mjs', 'bench-emulator.mjs', 'bench-lsp.mjs']) {
   const p = join(REPO, 'scripts', extra);
   if (!existsSync(p)) continue;
   console.log(`\n== ${extra}`);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `iova-lens scan`: discover, prefilter, parse what can matter, learn helper
 // summaries across files, run the rules, print in the chosen format.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareFindings } from '../core/engine';
@@ -177,6 +177,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     // Cost ≈ the bytes that will be read and parsed: files the prefilter cannot rule out.
     const cost = (t: GroupTask) => t.files.reduce((n, f) => n + (f.maybe === false ? 64 : f.size), 0);
     parse.sort((x, y) => cost(y) - cost(x));
+    // scripts/bench-floor.mjs replays exactly this work in one thread, to measure what it costs.
+    if (process.env.IOVA_LENS_DUMP_TASKS) writeFileSync(process.env.IOVA_LENS_DUMP_TASKS, JSON.stringify({ config, parse }));
     // As many workers as the work is worth (--jobs is the most): each costs
     // about half a CPU-second of JIT warm-up and 25–30 MB, so a big machine
     // does not start 64 of them for drivers/' 20 MB of code that can matter.

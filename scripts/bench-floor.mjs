@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// `npm run bench:floor`: where a cold `iova-lens scan drivers` spends its CPU,
+// and how fast it could be on this machine if nothing but the work itself
+// were paid for. A cold scan keeps every core busy from start to end, so its
+// wall time is about its CPU seconds divided by the cores: the way to a
+// faster scan is less CPU, and this script says which part is which.
+//
+//  1. the cold scan itself (dist/cli.js, no cache), median of BENCH_RUNS;
+//  2. ripgrep alone, with the scan's own prefilter arguments;
+//  3. the analysis alone: the scan's parse folders (dumped by the scan with
+//     IOVA_LENS_DUMP_TASKS) replayed in one thread, with the workers' V8
+//     flags, several passes — the first pass pays the JIT warm-up that each
+//     worker isolate pays, the later ones are the steady state;
+//  4. the rest by difference: Node start-up, the walk, grouping, merging,
+//     the results cache, V8's helper threads.
+// Then: the bound with no JIT warm-up and both cores busy throughout, and
+// (when spatch is installed) what a ≥ 3× lead over Coccinelle would need.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TREE = join(REPO, '.cache', 'linux-6.12');
+const CLI = join(REPO, 'dist', 'cli.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PASSES = 6;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+if (!TIME) {
+  console.error('bench-floor: needs GNU time (/usr/bin/time, apt-get install time) for CPU seconds');
+  process.exit(2);
+}
+if (!existsSync(CLI)) {
+  console.error('bench-floor: dist/cli.js is missing; run `npm run build` first');
+  process.exit(2);
+}
+if (!existsSync(join(TREE, 'drivers'))) {
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'corpus.mjs'), '--fetch'], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 2);
+}
+
+/** Wall and CPU seconds (user + system, children included) of one command. */
+function timed(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(TIME, ['-f', '%U %S', cmd, ...args], { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '').trim().split(' ').map(Number);
+  return { s, cpu: user + sys, status: r.status, out: r.stdout, err: r.stderr };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const work = mkdtempSync(join(tmpdir(), 'iova-floor-'));
+try {
+  // The analysis modules as plain CommonJS (the bundles export nothing), inside the repository so
+  // that they find node_modules (out-*/ is git-ignored).
+  const out = join(REPO, `out-floor-${process.pid}`);
+  const b = spawnSync(process.execPath, [join(REPO, 'esbuild.mjs'), '--tests'], { cwd: REPO, env: { ...process.env, IOVA_OUT: out }, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 2);
+
+  // 1. The cold scan (no cache: its write is the same in every run), and once more to dump its parse folders.
+  const scans = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = timed(process.execPath, [CLI, 'scan', 'drivers', '--no-cache', '--format', 'json'], { env: { ...process.env, IOVA_LENS_STATS: '1' } });
+    if (r.status !== 0 && r.status !== 1) {
+      console.error(`bench-floor: the scan failed (${r.status}): ${r.err.slice(-400)}`);
+      process.exit(1);
+    }
+    scans.push(r);
+  }
+  const workers = Number(/workers (\d+)/.exec(scans[0].err)?.[1] ?? availableParallelism());
+  const tasksFile = join(work, 'tasks.json');
+  timed(process.execPath, [CLI, 'scan', 'drivers', '--no-cache', '--format', 'json'], { env: { ...process.env, IOVA_LENS_DUMP_TASKS: tasksFile } });
+
+  // 2. ripgrep alone, as the scan runs it (src/cli/ripgrep.ts).
+  const { PREFILTER_NAMES } = await import(pathToFileURL(join(out, 'src', 'cli', 'ripgrep.js')).href);
+  const rgArgs = ['--count', '--include-zero', '-uu', '-L', '-w', '--no-messages', '--no-config', '-g', '*.[ch]', ...PREFILTER_NAMES.flatMap((n) => ['-e', n]), '--', join(TREE, 'drivers')];
+  const rg = spawnSync('sh', ['-c', 'command -v rg']).status === 0 ? median(Array.from({ length: RUNS }, () => timed('rg', rgArgs).cpu)) : 0;
+
+  // 3. The analysis in one thread, in a child with the workers' V8 flags.
+  const replay = `
+    const { tuneForShortWork } = require(${JSON.stringify(join(out, 'src', 'cli', 'pool.js'))});
+    tuneForShortWork();
+    const { analyzeGroup } = require(${JSON.stringify(join(out, 'src', 'cli', 'scan-group.js'))});
+    const { loadParser } = require(${JSON.stringify(join(out, 'src', 'server', 'wasm.js'))});
+    const { config, parse } = JSON.parse(require('fs').readFileSync(${JSON.stringify(tasksFile)}, 'utf8'));
+    loadParser(${JSON.stringify(join(REPO, 'dist'))}).then((parser) => {
+      const cpu = [];
+      for (let p = 0; p < ${PASSES}; p++) {
+        const c0 = process.cpuUsage();
+        for (const t of parse) analyzeGroup(parser, config, t);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1e6);
+      }
+      console.log(JSON.stringify({ folders: parse.length, cpu }));
+    });`;
+  const a = spawnSync(process.execPath, ['-e', replay], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (a.status !== 0) {
+    console.error(`bench-floor: the replay failed: ${a.stderr.slice(-400)}`);
+    process.exit(1);
+  }
+  const { folders, cpu } = JSON.parse(a.stdout.trim().split('\n').pop());
+  const steady = median(cpu.slice(1));
+  const warmup = Math.max(0, cpu[0] - steady);
+
+  const wall = median(scans.map((r) => r.s));
+  const total = median(scans.map((r) => r.cpu));
+  const rest = total - rg - steady - workers * warmup;
+  const f = (x) => x.toFixed(2);
+  console.log(`\nbench-floor: cold \`iova-lens scan drivers\` (no cache), median of ${RUNS}: ${f(wall)} s wall, ${f(total)} CPU-s on ${availableParallelism()} cores (${workers} workers)`);
+  console.log('| part | CPU s | share |');
+  console.log('|---|---:|---:|');
+  const row = (what, x) => console.log(`| ${what} | ${f(x)} | ${((100 * x) / total).toFixed(0)} % |`);
+  row('ripgrep prefilter (alone, same arguments)', rg);
+  row(`analysis of the ${folders} parse folders, steady state (one thread, median of passes 2–${PASSES})`, steady);
+  row(`JIT warm-up: first pass − steady state (${f(warmup)}) × ${workers} worker isolates`, workers * warmup);
+  row('the rest: Node start-up, walk, grouping, merging, V8 helper threads (by difference)', rest);
+  const cores = availableParallelism();
+  const bound = (total - workers * warmup) / cores;
+  console.log(`\nWith no JIT warm-up and all ${cores} cores busy throughout, the scan would take ≥ ${f(bound)} s; with no warm-up and none of "the rest", ≥ ${f((rg + steady) / cores)} s.`);
+  if (spawnSync('sh', ['-c', 'command -v spatch']).status === 0) {
+    const cocci = join(REPO, 'test', 'bench', 'two-chains.cocci');
+    const sp = timed('spatch', ['--sp-file', cocci, '--dir', join(TREE, 'drivers'), '-j', '2', '--very-quiet'], { cwd: tmpdir() });
+    console.log(`spatch (1 run): ${f(sp.s)} s wall, ${f(sp.cpu)} CPU-s. ≥ 3× faster means ≤ ${f(sp.s / 3)} s, i.e. about ≤ ${f((sp.s / 3) * cores)} CPU-s at full use of ${cores} cores (now ${f(total)}).`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(join(REPO, `out-floor-${process.pid}`), { recursive: true, force: true });
+}
