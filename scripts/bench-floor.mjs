@@ -9,8 +9,9 @@
 //  2. ripgrep alone, with the scan's own prefilter arguments;
 //  3. the analysis alone: the scan's parse folders (dumped by the scan with
 //     IOVA_LENS_DUMP_TASKS) replayed in one thread, with the workers' V8
-//     flags, several passes — the first pass pays the JIT warm-up that each
-//     worker isolate pays, the later ones are the steady state;
+//     flags, several passes in each of BENCH_RUNS processes — the first pass
+//     pays the JIT warm-up that each worker isolate pays, the later ones are
+//     the steady state;
 //  4. the rest by difference: Node start-up, the walk, grouping, merging,
 //     the results cache, V8's helper threads.
 // Then: the bound with no JIT warm-up and both cores busy throughout, and
@@ -95,14 +96,23 @@ try {
       }
       console.log(JSON.stringify({ folders: parse.length, cpu }));
     });`;
-  const a = spawnSync(process.execPath, ['-e', replay], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (a.status !== 0) {
-    console.error(`bench-floor: the replay failed: ${a.stderr.slice(-400)}`);
-    process.exit(1);
+  // A fresh process each time (a first pass is one sample; this machine is noisy): medians over all.
+  const firsts = [];
+  const laters = [];
+  let folders = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const a = spawnSync(process.execPath, ['-e', replay], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (a.status !== 0) {
+      console.error(`bench-floor: the replay failed: ${a.stderr.slice(-400)}`);
+      process.exit(1);
+    }
+    const r = JSON.parse(a.stdout.trim().split('\n').pop());
+    folders = r.folders;
+    firsts.push(r.cpu[0]);
+    laters.push(...r.cpu.slice(1));
   }
-  const { folders, cpu } = JSON.parse(a.stdout.trim().split('\n').pop());
-  const steady = median(cpu.slice(1));
-  const warmup = Math.max(0, cpu[0] - steady);
+  const steady = median(laters);
+  const warmup = Math.max(0, median(firsts) - steady);
 
   const wall = median(scans.map((r) => r.s));
   const total = median(scans.map((r) => r.cpu));
@@ -113,7 +123,7 @@ try {
   console.log('|---|---:|---:|');
   const row = (what, x) => console.log(`| ${what} | ${f(x)} | ${((100 * x) / total).toFixed(0)} % |`);
   row('ripgrep prefilter (alone, same arguments)', rg);
-  row(`analysis of the ${folders} parse folders, steady state (one thread, median of passes 2–${PASSES})`, steady);
+  row(`analysis of the ${folders} parse folders, steady state (one thread, median of passes 2–${PASSES} of ${RUNS} processes)`, steady);
   row(`JIT warm-up: first pass − steady state (${f(warmup)}) × ${workers} worker isolates`, workers * warmup);
   row('the rest: Node start-up, walk, grouping, merging, V8 helper threads (by difference)', rest);
   const cores = availableParallelism();
