@@ -12,46 +12,25 @@
 //     flags, several passes in each of BENCH_RUNS processes — the first pass
 //     pays the JIT warm-up that each worker isolate pays, the later ones are
 //     the steady state;
-//  4. the rest by difference: Node start-up, the walk, grouping, merging,
-//     the results cache, V8's helper threads.
+//  4. the main thread's own CPU (Linux per-thread counters): start-up, the
+//     walk, grouping, the quiet folders, merging, output;
+//  5. the rest by difference: worker start-up, V8's helper threads, noise.
 // Then: the bound with no JIT warm-up and both cores busy throughout, and
 // (when spatch is installed) what a ≥ 3× lead over Coccinelle would need.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CLI, REPO, RUNS, TIME, TREE, have, median, needBuildAndTree, timed } from './bench-common.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TREE = join(REPO, '.cache', 'linux-6.12');
-const CLI = join(REPO, 'dist', 'cli.js');
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PASSES = 6;
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-
 if (!TIME) {
   console.error('bench-floor: needs GNU time (/usr/bin/time, apt-get install time) for CPU seconds');
   process.exit(2);
 }
-if (!existsSync(CLI)) {
-  console.error('bench-floor: dist/cli.js is missing; run `npm run build` first');
-  process.exit(2);
-}
-if (!existsSync(join(TREE, 'drivers'))) {
-  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'corpus.mjs'), '--fetch'], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 2);
-}
+needBuildAndTree('bench-floor');
 
-/** Wall and CPU seconds (user + system, children included) of one command. */
-function timed(cmd, args, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-f', '%U %S', cmd, ...args], { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '').trim().split(' ').map(Number);
-  return { s, cpu: user + sys, status: r.status, out: r.stdout, err: r.stderr };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const work = mkdtempSync(join(tmpdir(), 'iova-floor-'));
 try {
   // The analysis modules as plain CommonJS (the bundles export nothing), inside the repository so
@@ -60,10 +39,20 @@ try {
   const b = spawnSync(process.execPath, [join(REPO, 'esbuild.mjs'), '--tests'], { cwd: REPO, env: { ...process.env, IOVA_OUT: out }, stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 2);
 
+  // The main thread's own CPU, from Linux's per-thread counters (in USER_HZ, 100 per second) at exit.
+  const preload = join(work, 'main-cpu.cjs');
+  writeFileSync(
+    preload,
+    `if (require('worker_threads').isMainThread) process.on('exit', () => {
+      const s = require('fs').readFileSync('/proc/thread-self/stat', 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      process.stderr.write('main-thread-cpu ' + (Number(f[11]) + Number(f[12])) / 100 + '\\n');
+    });\n`,
+  );
   // 1. The cold scan (no cache: its write is the same in every run), and once more to dump its parse folders.
   const scans = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = timed(process.execPath, [CLI, 'scan', 'drivers', '--no-cache', '--format', 'json'], { env: { ...process.env, IOVA_LENS_STATS: '1' } });
+    const r = timed(process.execPath, ['-r', preload, CLI, 'scan', 'drivers', '--no-cache', '--format', 'json'], { env: { ...process.env, IOVA_LENS_STATS: '1' } });
     if (r.status !== 0 && r.status !== 1) {
       console.error(`bench-floor: the scan failed (${r.status}): ${r.err.slice(-400)}`);
       process.exit(1);
@@ -77,7 +66,7 @@ try {
   // 2. ripgrep alone, as the scan runs it (src/cli/ripgrep.ts).
   const { PREFILTER_NAMES } = await import(pathToFileURL(join(out, 'src', 'cli', 'ripgrep.js')).href);
   const rgArgs = ['--count', '--include-zero', '-uu', '-L', '-w', '--no-messages', '--no-config', '-g', '*.[ch]', ...PREFILTER_NAMES.flatMap((n) => ['-e', n]), '--', join(TREE, 'drivers')];
-  const rg = spawnSync('sh', ['-c', 'command -v rg']).status === 0 ? median(Array.from({ length: RUNS }, () => timed('rg', rgArgs).cpu)) : 0;
+  const rg = have('rg') ? median(Array.from({ length: RUNS }, () => timed('rg', rgArgs).cpu)) : 0;
 
   // 3. The analysis in one thread, in a child with the workers' V8 flags.
   const replay = `
@@ -116,7 +105,8 @@ try {
 
   const wall = median(scans.map((r) => r.s));
   const total = median(scans.map((r) => r.cpu));
-  const rest = total - rg - steady - workers * warmup;
+  const main = median(scans.map((r) => Number(/main-thread-cpu ([\d.]+)/.exec(r.err)?.[1] ?? NaN)));
+  const rest = total - rg - steady - workers * warmup - main;
   const f = (x) => x.toFixed(2);
   console.log(`\nbench-floor: cold \`iova-lens scan drivers\` (no cache), median of ${RUNS}: ${f(wall)} s wall, ${f(total)} CPU-s on ${availableParallelism()} cores (${workers} workers)`);
   console.log('| part | CPU s | share |');
@@ -125,11 +115,12 @@ try {
   row('ripgrep prefilter (alone, same arguments)', rg);
   row(`analysis of the ${folders} parse folders, steady state (one thread, median of passes 2–${PASSES} of ${RUNS} processes)`, steady);
   row(`JIT warm-up: first pass − steady state (${f(warmup)}) × ${workers} worker isolates`, workers * warmup);
-  row('the rest: Node start-up, walk, grouping, merging, V8 helper threads (by difference)', rest);
+  row("main thread: Node start-up, walk and stat, grouping, ripgrep's answer, the quiet folders, merging, output", main);
+  row('the rest: worker start-up, V8 helper threads (by difference, so it also takes up the drift of the machine’s speed between measurements)', rest);
   const cores = availableParallelism();
   const bound = (total - workers * warmup) / cores;
-  console.log(`\nWith no JIT warm-up and all ${cores} cores busy throughout, the scan would take ≥ ${f(bound)} s; with no warm-up and none of "the rest", ≥ ${f((rg + steady) / cores)} s.`);
-  if (spawnSync('sh', ['-c', 'command -v spatch']).status === 0) {
+  console.log(`\nWith no JIT warm-up and all ${cores} cores busy throughout, the scan would take ≥ ${f(bound)} s; with nothing but ripgrep and the steady-state analysis, ≥ ${f((rg + steady) / cores)} s.`);
+  if (have('spatch')) {
     const cocci = join(REPO, 'test', 'bench', 'two-chains.cocci');
     const sp = timed('spatch', ['--sp-file', cocci, '--dir', join(TREE, 'drivers'), '-j', '2', '--very-quiet'], { cwd: tmpdir() });
     console.log(`spatch (1 run): ${f(sp.s)} s wall, ${f(sp.cpu)} CPU-s. ≥ 3× faster means ≤ ${f(sp.s / 3)} s, i.e. about ≤ ${f((sp.s / 3) * cores)} CPU-s at full use of ${cores} cores (now ${f(total)}).`);

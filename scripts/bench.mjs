@@ -12,39 +12,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { CLI, REPO, RUNS, TREE, have, median, needBuildAndTree, timed } from './bench-common.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TREE = join(REPO, '.cache', 'linux-6.12');
-const CLI = join(REPO, 'dist', 'cli.js');
 const NAMES = ['iommu_iova_to_phys', 'phys_to_virt', '__va', 'bus_to_virt', 'phys_to_page', 'pfn_to_page', 'pfn_to_kaddr', 'virt_to_page', 'virt_to_head_page', 'virt_to_phys', '__pa', 'virt_addr_valid', 'virt_to_bus', 'virt_to_pfn'];
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-/**
- * Runs a command; returns wall seconds, and with GNU time its peak RSS (MB)
- * and CPU seconds (user + system, its children included): on a 2-core
- * machine a run whose CPU is twice its wall time had both cores to itself.
- */
-function timed(cmd, args, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = TIME
-    ? spawnSync(TIME, ['-f', '%M %U %S', cmd, ...args], { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts })
-    : spawnSync(cmd, args, { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const [kb, user, sys] = TIME ? (r.stderr.trim().split('\n').pop() ?? '').trim().split(' ').map(Number) : [NaN, NaN, NaN];
-  return { s, rss: kb / 1024, cpu: user + sys, out: r.stdout, status: r.status, err: r.stderr };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function treeSize(dir) {
   let files = 0;
@@ -63,14 +34,7 @@ function treeSize(dir) {
   return { files, mb: bytes / 1048576 };
 }
 
-if (!existsSync(CLI)) {
-  console.error('bench: dist/cli.js is missing; run `npm run build` first');
-  process.exit(2);
-}
-if (!existsSync(join(TREE, 'drivers'))) {
-  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'corpus.mjs'), '--fetch'], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 2);
-}
+needBuildAndTree('bench');
 const size = treeSize(join(TREE, 'drivers'));
 console.log(`bench: Linux 6.12 drivers/: ${size.files} .c/.h files, ${size.mb.toFixed(1)} MB; ${RUNS} runs each, median`);
 
