@@ -130,7 +130,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const previous = new Map<string, GroupResult>();
   const prints = new Map<string, string>();
   for (const [dir, files] of groups) {
-    const fp = fingerprint(files);
+    // (Only a cache reads or keeps fingerprints: --no-cache hashes nothing.)
+    const fp = cache ? fingerprint(files) : '';
     prints.set(dir, fp);
     const hit = cache?.groups[dir];
     if (hit && hit.fingerprint === fp) results.push(hit.result);
