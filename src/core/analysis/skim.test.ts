@@ -122,3 +122,19 @@ test('topLevel sees a preprocessor line inside a body however it is indented, an
     assert.equal(units.length, 2);
   }
 });
+
+test('topLevel names a function and sees `void` across any whitespace JavaScript calls \\s (Unicode spaces included)', () => {
+  const spaces = [...'\t\n\v\f\r \u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'];
+  const ws = fc.array(fc.constantFrom(...spaces), { minLength: 1, maxLength: 4 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(ws, ws, fc.boolean(), (a, b, isVoid) => {
+      const src = `static${a}${isVoid ? 'void' : 'int'}${a}name_1${b}(int x) { x = 1; }\n`;
+      const fn = topLevel(src).find((u) => u.kind === 'fn');
+      assert.equal(fn?.name, 'name_1');
+      assert.equal(fn?.returnsVoid, isVoid);
+    }),
+    { numRuns: 500 },
+  );
+  // A zero-width space is not whitespace: the name cannot be read past it.
+  assert.equal(topLevel('static void f\u200b(int x) { }\n').find((u) => u.kind === 'fn')?.name, null);
+});

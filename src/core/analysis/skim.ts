@@ -91,18 +91,19 @@ export function topLevel(text: string): Unit[] {
     if (lineStart && c === 35 /* # */) {
       // A preprocessor line (with continuations).
       const from = i;
-      while (i < n && !(text.charCodeAt(i) === 10 && text.charCodeAt(i - 1) !== 92)) i++;
+      i = directiveEnd(text, i);
       if (start >= 0) directive = true;
       else {
         start = from;
-        const m = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)\(/.exec(text.slice(from, Math.min(i, from + 300)));
+        const m = DEFINE_START.exec(text.slice(from, Math.min(i, from + 300)));
         close(m ? 'define' : 'pp', i, m ? m[1] : null);
       }
       continue;
     }
     lineStart = false;
     if (c === 47 && text.charCodeAt(i + 1) === 47) {
-      while (i < n && text.charCodeAt(i) !== 10) i++;
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
       continue;
     }
     if (c === 47 && text.charCodeAt(i + 1) === 42) {
@@ -112,9 +113,7 @@ export function topLevel(text: string): Unit[] {
     }
     if (start < 0) start = i;
     if (c === 34 || c === 39) {
-      i++;
-      while (i < n && text.charCodeAt(i) !== c && text.charCodeAt(i) !== 10) i += text.charCodeAt(i) === 92 ? 2 : 1;
-      i++;
+      i = quotedEnd(text, i, c);
       if (depth === 0) lastSig = i - 1;
       continue;
     }
@@ -144,6 +143,29 @@ export function topLevel(text: string): Unit[] {
 }
 
 const INSIDE = /["'/{}]|\n[ \t\r\f\v]*#/g;
+const DEFINE_START = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)\(/;
+
+// (topLevel's loop is the hottest code of a whole-tree scan's first second:
+// what is rare in it lives in these helpers, so that the optimising compiler,
+// which each worker runs anew, has less to compile.)
+
+/** The newline that ends the preprocessor line starting at `i` (continuation lines included), or the end. */
+function directiveEnd(text: string, i: number): number {
+  for (;;) {
+    const nl = text.indexOf('\n', i);
+    if (nl < 0) return text.length;
+    if (text.charCodeAt(nl - 1) !== 92 /* \\ */) return nl;
+    i = nl + 1;
+  }
+}
+
+/** One past the closing quote of the literal that opens at `i` with `q` (a newline ends an unclosed one). */
+function quotedEnd(text: string, i: number, q: number): number {
+  const n = text.length;
+  i++;
+  while (i < n && text.charCodeAt(i) !== q && text.charCodeAt(i) !== 10) i += text.charCodeAt(i) === 92 ? 2 : 1;
+  return i + 1;
+}
 
 /**
  * The function's name — the identifier before the `(` matching the last `)`
@@ -163,13 +185,19 @@ function nameBefore(text: string, open: number): { name: string | null; returnsV
     }
   }
   let e = i - 1;
-  while (e >= 0 && /\s/.test(text[e])) e--;
+  while (e >= 0 && isJsSpace(text.charCodeAt(e))) e--;
   let s = e;
-  while (s >= 0 && /\w/.test(text[s])) s--;
+  while (s >= 0 && isWord(text.charCodeAt(s))) s--;
   const id = text.slice(s + 1, e + 1);
   if (!/^[A-Za-z_]\w*$/.test(id)) return { name: null, returnsVoid: false };
-  while (s >= 0 && /\s/.test(text[s])) s--;
-  return { name: id, returnsVoid: s >= 3 && text.slice(s - 3, s + 1) === 'void' && !/\w/.test(text[s - 4] ?? ' ') };
+  while (s >= 0 && isJsSpace(text.charCodeAt(s))) s--;
+  return { name: id, returnsVoid: s >= 3 && text.slice(s - 3, s + 1) === 'void' && !(s >= 4 && isWord(text.charCodeAt(s - 4))) };
+}
+
+/** What `/\s/` matches, by code unit (nameBefore runs for every function of a candidate file). */
+function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** Function bodies among the units (what keepFor() weighs). */
