@@ -528,7 +528,7 @@ class Evaluator {
   }
 
   /** `ident`: `n` is an identifier (a dma_addr_t variable not assigned here is still a device address). */
-  private readVar(name: string, n: Node, ident = n.type === 'identifier'): Val[] {
+  private readVar(name: string, n: Node, ident: boolean): Val[] {
     const b = this.vars.get(name);
     if (b) {
       // Assigned in this function: what was assigned is all we know (even nothing).
