@@ -34,8 +34,8 @@ type Reply = { ready?: boolean; failed?: string; wasmMissing?: boolean; ok?: boo
  * switches pulled in so much that compiling them cost more than the inlining
  * saved in a second of work. Measured with a one-thread harness on half the
  * folders (a worker's share, 8 runs): first-pass CPU median 871 → 783 ms,
- * later passes unchanged; cold scans of drivers/ (6 alternating runs) median
- * 1.65 s → 1.58 s wall, 3.08 → 2.94 CPU-s.
+ * later passes unchanged; cold scans of drivers/ (10 alternating runs of the
+ * two builds) median 1.64 s → 1.57 s wall, 3.01 → 2.88 CPU-s.
  */
 export function tuneForShortWork(): void {
   setFlagsFromString('--interrupt-budget=1000000');
