@@ -112,7 +112,7 @@ try {
   console.log('| part | CPU s | share |');
   console.log('|---|---:|---:|');
   const row = (what, x) => console.log(`| ${what} | ${f(x)} | ${((100 * x) / total).toFixed(0)} % |`);
-  row('ripgrep prefilter (alone, same arguments)', rg);
+  row(have('rg') ? 'ripgrep prefilter (alone, same arguments)' : 'ripgrep prefilter: rg is not installed (the workers read every file instead)', rg);
   row(`analysis of the ${folders} parse folders, steady state (one thread, median of passes 2–${PASSES} of ${RUNS} processes)`, steady);
   row(`JIT warm-up: first pass − steady state (${f(warmup)}) × ${workers} worker isolates`, workers * warmup);
   row("main thread: Node start-up, walk and stat, grouping, ripgrep's answer, the quiet folders, merging, output", main);
