@@ -258,6 +258,15 @@ async function withLock(fn) {
 }
 
 /**
+ * Node 24 alone (tests that run the CLI under it need no code-server), under
+ * the same lock as ensureTools(), so a parallel e2e test never sees it half unpacked.
+ */
+export async function ensureNode(opts = {}) {
+  quiet = !!opts.quiet;
+  return withLock(async () => ensureNode24());
+}
+
+/**
  * Makes sure everything exists; returns the paths. Throws (never skips) when
  * something cannot be provided; for missing system packages as non-root the
  * message is the one `sudo apt-get install -y …` line.

@@ -24,9 +24,8 @@ test('V8 flags: the interrupt budget only where V8 still has it (before V8 12 = 
 
 async function node24(): Promise<string> {
   // scripts/tools.mjs is ESM with top-level await: a real import() (as test/e2e/harness.ts does).
-  const tools = (await import(pathToFileURL(join(REPO, 'scripts', 'tools.mjs')).href)) as { ensureNode24(): void; node24Bin(): string };
-  tools.ensureNode24();
-  return tools.node24Bin();
+  const tools = (await import(pathToFileURL(join(REPO, 'scripts', 'tools.mjs')).href)) as { ensureNode(opts?: { quiet?: boolean }): Promise<string> };
+  return tools.ensureNode({ quiet: true });
 }
 
 test('a scan with worker threads writes nothing to stderr on Node 20 and Node 24, and finds the same', async () => {
