@@ -35,7 +35,7 @@ function stripPrefix(p: string): string | null {
   return t.replace(/^[ab]\//, '');
 }
 
-/** Parses one or more patches (mbox, format-patch, git diff). Throws DiffError when nothing looks like a diff. */
+/** Parses one or more patches (mbox, format-patch, git diff). Throws DiffError when nothing looks like a diff (no hunk and no `diff --git` header). */
 export function parseDiff(text: string): FileDiff[] {
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop(); // the final newline is not a blank context line
@@ -45,6 +45,12 @@ export function parseDiff(text: string): FileDiff[] {
   let hunk: Hunk | undefined;
   let oldLeft = 0;
   let newLeft = 0;
+  /**
+   * `diff --git` headers seen: a patch that only renames a file, changes its
+   * mode or a binary file is a diff with no text hunks — nothing was added,
+   * so nothing to report (exit 0, as checkpatch.pl), not "no diff found".
+   */
+  let gitFiles = 0;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (hunk && (oldLeft > 0 || newLeft > 0)) {
@@ -78,6 +84,7 @@ export function parseDiff(text: string): FileDiff[] {
       continue;
     }
     if (l.startsWith('diff --git ')) {
+      gitFiles++;
       cur = undefined;
       continue;
     }
@@ -98,7 +105,7 @@ export function parseDiff(text: string): FileDiff[] {
   if (hunk && (oldLeft > 0 || newLeft > 0)) {
     throw new DiffError(`hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${Math.max(0, oldLeft)} old and ${Math.max(0, newLeft)} new lines more)`);
   }
-  if (out.length === 0) throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
+  if (out.length === 0 && gitFiles === 0) throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
   return out;
 }
 

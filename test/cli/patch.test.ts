@@ -72,3 +72,34 @@ test('a diff that is not a diff is a usage error naming the input', () => {
   assert.match(broken.err, /hunk of x\.c ends early/);
   assert.equal(patch(['/no/such.patch']).code, 2);
 });
+
+test('a patch with no text hunks (rename, mode change, binary file) reports nothing and exits 0', () => {
+  // Real `git format-patch` output: CI runs the check on every commit of a series, and
+  // a commit that only moves a file or updates firmware must not fail it.
+  const repo = mkdtempSync(join(tmpdir(), 'iova-patch-nohunk-'));
+  cpSync(SAMPLE, repo, { recursive: true });
+  git(repo, 'init', '-q');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'base');
+  git(repo, 'mv', NICVF, NICVF.replace('nicvf_queues.c', 'nicvf_rx.c'));
+  git(repo, 'commit', '-qm', 'net: thunderx: rename the queue code');
+  execFileSync('chmod', ['+x', join(repo, NICVF.replace('nicvf_queues.c', 'nicvf_rx.c'))]);
+  git(repo, 'commit', '-qam', 'mode only');
+  writeFileSync(join(repo, 'drivers', 'fw.bin'), Buffer.from([0, 1, 2, 3, 0, 255]));
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'firmware');
+  const mbox = git(repo, 'format-patch', '--binary', '--stdout', 'HEAD~3');
+  assert.match(mbox, /rename from .*nicvf_queues\.c/);
+  assert.match(mbox, /new mode 100755/);
+  assert.match(mbox, /GIT binary patch/);
+  assert.doesNotMatch(mbox, /^@@ /m, 'the series has no text hunk at all');
+  for (const format of ['gcc', 'json']) {
+    const r = patch(['-', '--format', format], mbox);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    if (format === 'json') assert.deepEqual(JSON.parse(r.out).findings, []);
+    else assert.equal(r.out, '');
+  }
+  // Each patch alone, too (a CI job checks one commit at a time).
+  for (const one of mbox.split(/^(?=From [0-9a-f]{40} )/m).filter(Boolean)) assert.equal(patch(['-'], one).code, 0, one.slice(0, 300));
+});
