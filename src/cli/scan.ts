@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareFindings } from '../core/engine';
+import { BaselineError, newFindings, parseBaseline } from '../core/baseline';
 import { parseConfig, DEFAULT_CONFIG, ConfigError, isIncluded, ownsTranslation, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import { formatJson } from '../core/formats/json';
@@ -251,15 +252,18 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
 
 /** Keep only findings not in a previous JSON report (rule + path + function + line text). */
 function applyBaseline(findings: Finding[], file: string): Finding[] {
-  let prev: { findings?: { rule: string; path: string; function: string | null; message: string }[] };
+  let text: string;
   try {
-    prev = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: cannot read baseline (${(e as Error).message})`);
+    throw new UsageError(`${file}: cannot read baseline (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const key = (f: { rule: string; path: string; function: string | null; message: string }) => `${f.rule}\0${f.path}\0${f.function}\0${f.message}`;
-  const known = new Set((prev.findings ?? []).map(key));
-  return findings.filter((f) => !known.has(key(f)));
+  try {
+    return newFindings(findings, parseBaseline(text));
+  } catch (e) {
+    if (e instanceof BaselineError) throw new UsageError(`${file}: bad baseline: ${e.message}`);
+    throw e;
+  }
 }
 
 function parseShard(v: string | undefined): { i: number; n: number } | undefined {

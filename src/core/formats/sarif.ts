@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SARIF 2.1.0: rule metadata with help URIs, related locations, the chain as a
 // code flow, and partialFingerprints that survive line shifts (rule + path +
-// function + message).
+// function + message, and the ordinal among results that share those).
 import type { ScanReport } from './json';
 import { RULES } from '../rules/index';
 import { docUrl } from '../engine';
@@ -20,6 +20,17 @@ function fingerprint(s: string): string {
 }
 
 export function formatSarif(r: ScanReport): string {
+  // Results with the same rule, path, function and message (dpaa_eth.c's
+  // sg_fd_to_skb() has three) must not share a fingerprint, or code-scanning
+  // services merge them into one alert: the 2nd, 3rd… in output order get
+  // their ordinal; the first keeps the plain key, as before.
+  const seen = new Map<string, number>();
+  const occurrence = (f: ScanReport['findings'][number]): string => {
+    const key = `${f.rule}|${f.path}|${f.function ?? ''}|${f.message}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n === 1 ? key : `${key}|#${n}`;
+  };
   const rules = [...RULES.map((x) => x.meta), { id: 'unused-suppression', concerns: [], defaultSeverity: 'info' as const, short: 'A suppression comment that no longer matches a finding.' }, LIMIT_META];
   const loc = (path: string, line: number, column = 1, endLine?: number, endColumn?: number) => ({
     physicalLocation: {
@@ -57,7 +68,7 @@ export function formatSarif(r: ScanReport): string {
           codeFlows: f.chain.length
             ? [{ threadFlows: [{ locations: [{ location: { ...loc(f.path, f.line, f.column), message: { text: f.chain.join(' → ') } } }, ...f.related.map((x) => ({ location: { ...loc(x.path, x.line), message: { text: x.message } } }))] }] }]
             : undefined,
-          partialFingerprints: { 'iovaLens/v1': fingerprint(`${f.rule}|${f.path}|${f.function ?? ''}|${f.message}`) },
+          partialFingerprints: { 'iovaLens/v1': fingerprint(occurrence(f)) },
           properties: { concerns: f.concerns, chain: f.chain, function: f.function },
         })),
         invocations: [{ executionSuccessful: true, toolExecutionNotifications: r.errors.map((e) => ({ level: 'warning', message: { text: e.message }, locations: [loc(e.path, 1)] })) }],
