@@ -52,13 +52,34 @@ function stringArray(v: unknown, key: string, where: string): string[] {
  * rule ids; `where` names the file in error messages.
  */
 export function parseConfig(text: string, where: string, knownRules: readonly string[]): Config {
+  // Editors on Windows save JSON with a byte-order mark; JSON.parse rejects it (and would name an invisible character).
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`${where}: invalid JSON (${(e as Error).message})`);
+    throw new ConfigError(`${where}: invalid JSON${jsonErrorDetail(text, (e as Error).message)}`);
   }
   return validateConfig(raw, where, knownRules);
+}
+
+/**
+ * JSON.parse's message as one line, with the line and column when it gives a
+ * position (its messages differ between Node versions, and some quote the
+ * source, newlines and all), and a hint when the file has comments (a JSONC
+ * habit from tsconfig.json and VS Code settings).
+ */
+function jsonErrorDetail(text: string, message: string): string {
+  const pos = /at position (\d+)/.exec(message);
+  let where = '';
+  if (pos) {
+    const before = text.slice(0, Number(pos[1]));
+    const line = before.split('\n').length;
+    where = ` at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+  }
+  const what = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s+/g, ' ').trim();
+  const comments = /^\s*(?:\/\/|\/\*)/m.test(text) ? '; comments are not allowed in JSON' : '';
+  return `${where} (${what}${comments})`;
 }
 
 export function validateConfig(raw: unknown, where: string, knownRules: readonly string[]): Config {

@@ -120,6 +120,26 @@ describe('.iova-lens.json', () => {
   test('rejects invalid JSON with the file name', () => {
     assert.throws(() => parseConfig('{ "rules": ', 'x/.iova-lens.json', RULE_IDS), /x\/\.iova-lens\.json: invalid JSON/);
   });
+  test('invalid JSON is one line, with line and column when JSON.parse gives a position, and a hint for comments', () => {
+    const msg = (text: string) => {
+      try {
+        parseConfig(text, 'x/.iova-lens.json', RULE_IDS);
+      } catch (e) {
+        assert.ok(e instanceof ConfigError);
+        return e.message;
+      }
+      assert.fail(`accepted: ${text}`);
+    };
+    const comment = msg('{\n  // quiet the zero rule\n  "rules": { "iova-phys-unchecked": "off" }\n}\n');
+    assert.match(comment, /; comments are not allowed in JSON\)$/);
+    const trailing = msg('{\n  "rules": {\n    "iova-phys-unchecked": "off",\n  }\n}\n');
+    for (const m of [comment, trailing, msg('{\n"rules":\n\n nope }'), msg('not json\nat all\n')]) assert.ok(!m.includes('\n'), m);
+    // Node 20 and later name a position for a trailing comma: line 4, column 3 is the `}` after it.
+    assert.match(trailing, /^x\/\.iova-lens\.json: invalid JSON at line 4, column 3 \(/);
+  });
+  test('a byte-order mark before the JSON is not an error', () => {
+    assert.equal(parseConfig('\ufeff{"rules": {"iova-phys-unchecked": "off"}}', 'x/.iova-lens.json', RULE_IDS).rules['iova-phys-unchecked'], 'off');
+  });
   test('include and exclude apply to reported paths', async () => {
     const files = { 'drivers/a/x.c': HELPER, 'drivers/b/asic_reg/y.c': HELPER };
     const fs = await check(files, { config: { exclude: ['**/asic_reg/**'] } });
