@@ -23,6 +23,10 @@ export function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
 }
 
+/** What Node's readdir puts in a name whose bytes are not UTF-8: such a path cannot be opened again as a string. */
+const LOST = '\ufffd';
+const NOT_UTF8 = 'name is not valid UTF-8 (it cannot be opened by that name; rename it to scan it)';
+
 /** Absolute paths of the .c/.h files under the given paths (files given explicitly are taken as they are). */
 export function discover(paths: string[]): Discovered {
   const files: string[] = [];
@@ -63,7 +67,8 @@ export function discover(paths: string[]): Discovered {
     try {
       entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (e) {
-      errors.push({ path: dir, message: `cannot read directory (${(e as NodeJS.ErrnoException).code})` });
+      const code = (e as NodeJS.ErrnoException).code;
+      errors.push({ path: dir, message: code === 'ENOENT' && dir.includes(LOST) ? NOT_UTF8 : `cannot read directory (${code})` });
       return;
     }
     for (const ent of entries) {
@@ -82,7 +87,7 @@ export function discover(paths: string[]): Discovered {
         st = statSync(p);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (SOURCE_RE.test(name) || code === 'ELOOP') errors.push({ path: p, message: code === 'ELOOP' ? 'symlink loop' : `cannot stat (${code})` });
+        if (SOURCE_RE.test(name) || code === 'ELOOP' || (code === 'ENOENT' && name.includes(LOST))) errors.push({ path: p, message: code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' && name.includes(LOST) ? NOT_UTF8 : `cannot stat (${code})` });
         continue;
       }
       if (st.isDirectory()) walk(p);

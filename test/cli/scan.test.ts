@@ -123,6 +123,28 @@ test('unreadable, binary and looping files are reported one line each and the ru
   chmodSync(join(dir, 'd'), 0o755);
 });
 
+test('a file or folder whose name is not UTF-8 is one line saying so, and the rest is scanned', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-name-'));
+  const src = '/* ok */\nvoid *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n';
+  // Names as raw bytes (latin-1 "café"): Node's readdir gives them back with U+FFFD.
+  const raw = (...parts: (string | number[])[]) => Buffer.concat([Buffer.from(`${dir}/`), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))]);
+  writeFileSync(raw('caf', [0xe9], '.c'), src);
+  mkdirSync(raw('dir', [0xe9]));
+  writeFileSync(raw('dir', [0xe9], '/x.c'), src);
+  writeFileSync(join(dir, 'ok.c'), src);
+  for (const env of [{}, { IOVA_LENS_NO_RG: '1' }]) {
+    const r = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 1, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.errors.map((e: { path: string; message: string }) => e.message), [
+      'name is not valid UTF-8 (it cannot be opened by that name; rename it to scan it)',
+      'name is not valid UTF-8 (it cannot be opened by that name; rename it to scan it)',
+    ]);
+    assert.deepEqual(j.errors.map((e: { path: string }) => e.path).sort(), ['caf\ufffd.c', 'dir\ufffd']);
+    assert.ok(j.findings.length > 0 && j.findings.every((f: { path: string }) => f.path === 'ok.c'));
+  }
+});
+
 test('binary files are found the same with ripgrep, without it and with an old one: a NUL in the head, a name before the NUL, a binary named on the command line; a NUL past the head is still text', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iova-nul-'));
   mkdirSync(join(dir, 'd'));
