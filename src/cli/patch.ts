@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Checker, compareFindings, mayMatter } from '../core/engine';
 import { parseDiff, postImages, DiffError } from '../core/patch';
+import { decodeMail } from '../core/mail';
 import { dirOf } from '../core/analysis/project';
 import { formatGcc } from '../core/formats/gcc';
 import { formatJson } from '../core/formats/json';
@@ -44,7 +45,8 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string): Pro
   if (tree && !existsSync(tree)) throw new UsageError(`--tree ${values.tree}: no such directory`);
   let diffs;
   try {
-    diffs = parseDiff(text);
+    // A message saved or piped from a mailbox may be quoted-printable, base64 or a MIME attachment.
+    diffs = parseDiff(decodeMail(text));
   } catch (e) {
     if (e instanceof DiffError) throw new UsageError(`${src === '-' ? 'stdin' : src}: ${e.message}`);
     throw e;

@@ -103,3 +103,54 @@ test('a patch with no text hunks (rename, mode change, binary file) reports noth
   // Each patch alone, too (a CI job checks one commit at a time).
   for (const one of mbox.split(/^(?=From [0-9a-f]{40} )/m).filter(Boolean)) assert.equal(patch(['-'], one).code, 0, one.slice(0, 300));
 });
+
+/** Quoted-printable as a mail server writes it: `=` and bytes ≥ 0x80 as =XX, lines wrapped at 76 with a soft break. */
+function toQuotedPrintable(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const enc = [...Buffer.from(line, 'utf8')].map((b) => (b === 61 || b >= 0x80 ? `=${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b))).join('');
+      const out: string[] = [];
+      let rest = enc;
+      while (rest.length > 75) {
+        let cut = 75;
+        if (rest.lastIndexOf('=', cut) > cut - 3) cut = rest.lastIndexOf('=', cut); // never split an =XX
+        out.push(`${rest.slice(0, cut)}=`);
+        rest = rest.slice(cut);
+      }
+      out.push(rest);
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+/** Each message of a format-patch mbox re-encoded as a mail server or mailer would send it. */
+function reencode(mbox: string, how: 'qp' | 'base64' | 'attachment'): string {
+  return mbox
+    .split(/^(?=From [0-9a-f]{40} )/m)
+    .filter(Boolean)
+    .map((msg) => {
+      const cut = msg.indexOf('\n\n');
+      const head = msg.slice(0, cut).replace(/^Content-Transfer-Encoding:.*\n?/im, '').replace(/^Content-Type:.*\n?/im, '').replace(/^MIME-Version:.*\n?/im, '');
+      const body = msg.slice(cut + 2);
+      if (how === 'qp') return `${head}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\n${toQuotedPrintable(body)}`;
+      const b64 = Buffer.from(body).toString('base64').replace(/(.{76})/g, '$1\n');
+      if (how === 'base64') return `${head}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: base64\n\n${b64}\n`;
+      return `${head}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="=-b0undary"\n\n--=-b0undary\nContent-Type: text/plain\n\nThe patch is attached.\n--=-b0undary\nContent-Type: text/x-patch; name=p.patch\nContent-Transfer-Encoding: base64\n\n${b64}\n--=-b0undary--\n`;
+    })
+    .join('\n');
+}
+
+test('patch mode reads mail as it arrives: quoted-printable, base64 and an attached patch give the same findings', () => {
+  const { repo, mbox } = series();
+  const plain = patch(['-', '--tree', repo], mbox);
+  assert.equal(plain.code, 1, plain.err);
+  assert.equal(plain.out.trim().split('\n').length, 2);
+  for (const how of ['qp', 'base64', 'attachment'] as const) {
+    const mail = reencode(mbox, how);
+    assert.ok(!mail.includes('phys_to_virt(phys_addr)') || how === 'qp', `${how}: the series is really encoded`);
+    if (how === 'qp') assert.match(mail, /=3D|=\n/, 'quoted-printable has escapes or soft breaks');
+    const r = patch(['-', '--tree', repo], mail);
+    assert.deepEqual([r.code, r.out, r.err], [plain.code, plain.out, plain.err], how);
+  }
+});
