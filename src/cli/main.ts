@@ -4,7 +4,8 @@
 // nothing could be scanned.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runScan, UsageError } from './scan';
+import { runScan } from './scan';
+import { UsageError } from './usage';
 import { runPatch } from './patch';
 import { ConfigError } from '../core/config';
 import { RULES, ruleById } from '../core/rules/index';

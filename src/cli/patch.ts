@@ -7,17 +7,19 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Checker, compareFindings, mayMatter } from '../core/engine';
-import { parseDiff, postImages, DiffError } from '../core/patch';
+import { parseDiff, postImages, DiffError, type PostImage } from '../core/patch';
 import { decodeMail } from '../core/mail';
 import { dirOf } from '../core/analysis/project';
 import { formatGcc } from '../core/formats/gcc';
 import { formatJson } from '../core/formats/json';
 import { formatSarif } from '../core/formats/sarif';
 import { formatText } from '../core/formats/text';
-import type { Severity } from '../core/types';
+import type { Finding, Severity } from '../core/types';
+import type { Config } from '../core/config';
+import type { CParser } from '../core/parse/parser';
 import { loadParser } from '../server/wasm';
 import { readSource } from './files';
-import { loadConfigFor, UsageError } from './scan';
+import { loadConfigFor, UsageError } from './usage';
 import { VERSION } from './version';
 import type { Io } from './io';
 
@@ -43,53 +45,75 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string): Pro
   }
   const tree = values.tree ? resolve(values.tree) : undefined;
   if (tree && !existsSync(tree)) throw new UsageError(`--tree ${values.tree}: no such directory`);
-  let diffs;
+  const { config } = loadConfigFor(tree ?? process.cwd(), values.config);
+  let analysed: PatchAnalysis;
   try {
-    // A message saved or piped from a mailbox may be quoted-printable, base64 or a MIME attachment.
-    diffs = parseDiff(decodeMail(text));
+    analysed = analysePatch(text, tree, config, await loadParser());
   } catch (e) {
     if (e instanceof DiffError) throw new UsageError(`${src === '-' ? 'stdin' : src}: ${e.message}`);
     throw e;
   }
-  const readTree = (p: string): string | undefined => {
-    if (!tree) return undefined;
-    const r = readSource(join(tree, p));
-    return 'text' in r ? r.text : undefined;
-  };
-  const images = postImages(diffs, readTree).filter((i) => /\.[ch]$/.test(i.path));
-  const { config } = loadConfigFor(tree ?? process.cwd(), values.config);
-  const checker = new Checker(await loadParser(), config);
-  for (const img of images) {
-    checker.setFile(img.path, img.text);
-    if (img.warning) io.err(`iova-lens: ${img.warning}`);
-  }
-  if (tree) {
-    // The driver's other files: its helpers and struct declarations.
-    for (const dir of new Set(images.map((i) => dirOf(i.path)))) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        const key = dir ? `${dir}/${n}` : n;
-        if (checker.hasFile(key)) continue;
-        const r = readSource(join(tree, key));
-        if ('text' in r && mayMatter(r.text)) checker.setFile(key, r.text);
-      }
-    }
-  }
-  const byPath = new Map(images.map((i) => [i.path, i.added]));
-  const findings = checker
-    .check(images.map((i) => i.path))
-    .filter((f) => byPath.get(f.path)?.has(f.line))
-    .sort(compareFindings);
-  checker.project.dispose();
+  for (const w of analysed.warnings) io.err(`iova-lens: ${w}`);
+  const { images, findings } = analysed;
   const report = { tool: 'iova-lens' as const, version: VERSION, root: tree ?? process.cwd(), filesScanned: images.length, durationMs: Date.now() - started, findings, errors: [] };
   if (format === 'json') io.out(formatJson(report) + '\n');
   else if (format === 'sarif') io.out(formatSarif(report) + '\n');
   else if (format === 'text') io.out(formatText(findings, [], { color: io.isTTY, filesScanned: images.length, durationMs: report.durationMs }));
   else io.out(formatGcc(findings));
   return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
+}
+
+export interface PatchAnalysis {
+  /** The post-images of the .c/.h files the patch touches. */
+  images: PostImage[];
+  /** Findings on added lines, at their post-image paths and lines, sorted. */
+  findings: Finding[];
+  /** Hunks that did not apply to the tree (the hunk alone was analysed). */
+  warnings: string[];
+}
+
+/**
+ * A patch, a series or a mailbox (decoded as git am would), analysed: with a
+ * tree, the hunks are applied to its files and the driver's other files are
+ * read too, so a helper in its header is understood. Throws DiffError when
+ * the text is not a diff.
+ */
+export function analysePatch(text: string, tree: string | undefined, config: Config, parser: CParser): PatchAnalysis {
+  // A message saved or piped from a mailbox may be quoted-printable, base64 or a MIME attachment.
+  const diffs = parseDiff(decodeMail(text));
+  const readTree = (p: string): string | undefined => {
+    if (!tree) return undefined;
+    const r = readSource(join(tree, p));
+    return 'text' in r ? r.text : undefined;
+  };
+  const images = postImages(diffs, readTree).filter((i) => /\.[ch]$/.test(i.path));
+  const checker = new Checker(parser, config);
+  try {
+    for (const img of images) checker.setFile(img.path, img.text);
+    if (tree) {
+      // The driver's other files: its helpers and struct declarations.
+      for (const dir of new Set(images.map((i) => dirOf(i.path)))) {
+        let names: string[] = [];
+        try {
+          names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));
+        } catch {
+          continue;
+        }
+        for (const n of names) {
+          const key = dir ? `${dir}/${n}` : n;
+          if (checker.hasFile(key)) continue;
+          const r = readSource(join(tree, key));
+          if ('text' in r && mayMatter(r.text)) checker.setFile(key, r.text);
+        }
+      }
+    }
+    const byPath = new Map(images.map((i) => [i.path, i.added]));
+    const findings = checker
+      .check(images.map((i) => i.path))
+      .filter((f) => byPath.get(f.path)?.has(f.line))
+      .sort(compareFindings);
+    return { images, findings, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
+  } finally {
+    checker.project.dispose();
+  }
 }

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: MIT
 // `iova-lens scan`: discover, prefilter, parse what can matter, learn helper
 // summaries across files, run the rules, print in the chosen format.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareFindings } from '../core/engine';
 import { BaselineError, newFindings, parseBaseline } from '../core/baseline';
-import { parseConfig, DEFAULT_CONFIG, ConfigError, isIncluded, ownsTranslation, type Config } from '../core/config';
-import { RULE_IDS } from '../core/rules/index';
+import { isIncluded, ownsTranslation, type Config } from '../core/config';
 import { formatJson } from '../core/formats/json';
 import { formatGcc } from '../core/formats/gcc';
 import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
 import type { FileError, Finding, Severity } from '../core/types';
-import { discover, findUp, relPath } from './files';
+import { discover, findUp, readSource, relPath } from './files';
+import { loadConfigFor, UsageError } from './usage';
+import { analysePatch } from './patch';
+import { DiffError, inPatchText } from '../core/patch';
 import { ripgrepCounts } from './ripgrep';
 import { loadParser } from '../server/wasm';
 import { availableParallelism } from 'node:os';
@@ -30,23 +32,6 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 const EARLY_WORKERS = 2;
 /** About one worker per this much code that can matter (bytes of the files the prefilter kept). */
 const BYTES_PER_WORKER = 4 * 1024 * 1024;
-
-export class UsageError extends Error {}
-
-export function loadConfigFor(start: string, explicit?: string): { config: Config; treeRoot?: string } {
-  const file = explicit ? resolve(explicit) : (() => {
-    const dir = findUp(start, '.iova-lens.json');
-    return dir ? join(dir, '.iova-lens.json') : undefined;
-  })();
-  if (!file) return { config: DEFAULT_CONFIG };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${file}: cannot read config (${(e as NodeJS.ErrnoException).code})`);
-  }
-  return { config: parseConfig(text, file, RULE_IDS), treeRoot: dirname(file) };
-}
 
 export async function runScan(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -70,9 +55,34 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   if (!(failOn in RANK)) throw new UsageError(`unknown --fail-on ${failOn} (error, warning, info)`);
   const started = Date.now();
   const outRoot = resolve(values.root ?? '.');
-  const paths = positionals.length ? positionals : ['.'];
-  const { config, treeRoot: cfgRoot } = loadConfigFor(resolve(paths[0]), values.config);
-  const treeRoot = cfgRoot ?? findUp(resolve(paths[0]), 'MAINTAINERS') ?? outRoot;
+  const args = positionals.length ? positionals : ['.'];
+  // SPEC §1.4: .patch/.diff files given explicitly are scanned as patches (findings on their added lines).
+  const patchArgs = args.filter(isPatchFile);
+  const paths = args.filter((p) => !patchArgs.includes(p));
+  const { config, treeRoot: cfgRoot } = loadConfigFor(resolve(args[0]), values.config);
+  const treeRoot = cfgRoot ?? findUp(resolve(args[0]), 'MAINTAINERS') ?? outRoot;
+  const patched = patchArgs.length ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
+
+  /** Baseline, output and exit status for what was found; `nothing`: no file could be scanned (exit 2). */
+  const emit = (found: Finding[], errors: FileError[], scanned: number, nothing: boolean): number => {
+    let findings = [...found, ...patched.findings].sort(compareFindings);
+    errors = [...errors, ...patched.errors].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    scanned += patched.scanned;
+    if (values.baseline) findings = applyBaseline(findings, values.baseline);
+    for (const e of errors) io.err(`iova-lens: ${e.path}: ${e.message}`);
+    const durationMs = Date.now() - started;
+    const report = { tool: 'iova-lens' as const, version: VERSION, root: outRoot, filesScanned: scanned, durationMs, findings, errors };
+    if (format === 'json') io.out(formatJson(report) + '\n');
+    else if (format === 'sarif') io.out(formatSarif(report) + '\n');
+    else if (format === 'gcc') io.out(formatGcc(findings));
+    else io.out(formatText(findings, errors, { color: io.isTTY, filesScanned: scanned, durationMs }));
+    if (nothing && scanned === 0 && errors.length > 0) {
+      io.err(`iova-lens: ${args.join(' ')}: nothing could be scanned (${errors.length === 1 ? 'the one file' : `all ${errors.length} files`} failed; see above)`);
+      return 2;
+    }
+    return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
+  };
+  if (paths.length === 0) return emit([], [], 0, true);
 
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
@@ -224,30 +234,59 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     io.err(`iova-lens stats: ${marks.slice(1).map(([k, t, c], i) => `${k} ${t - marks[i][1]} ms (cpu ${Math.round(c - marks[i][2])} ms)`).join(', ')}`);
     io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}, workers ${workersUsed}`);
   }
-  let findings: Finding[] = results.flatMap((r) =>
+  const findings: Finding[] = results.flatMap((r) =>
     r.findings.map((f) => ({
       ...f,
       path: outPath.get(f.path) ?? f.path,
       related: f.related.map((x) => ({ ...x, path: outPath.get(x.path) ?? x.path })),
     })),
   );
-  findings.sort(compareFindings);
-  if (values.baseline) findings = applyBaseline(findings, values.baseline);
-  for (const e of errors) io.err(`iova-lens: ${e.path}: ${e.message}`);
-  const durationMs = Date.now() - started;
-  const report = { tool: 'iova-lens' as const, version: VERSION, root: outRoot, filesScanned: scanned, durationMs, findings, errors };
-  if (format === 'json') io.out(formatJson(report) + '\n');
-  else if (format === 'sarif') io.out(formatSarif(report) + '\n');
-  else if (format === 'gcc') io.out(formatGcc(findings));
-  else io.out(formatText(findings, errors, { color: io.isTTY, filesScanned: scanned, durationMs }));
   // Every file this run had to scan could not be read (binary, unreadable, too large, loops): nothing
   // was scanned. (A shard or an exclude that leaves nothing to scan is not that.)
   const attempted = ownerFiles + [...groups.values()].reduce((n, g) => n + g.length, 0);
-  if (scanned === 0 && errors.length > 0 && (attempted > 0 || found.files.length === 0)) {
-    io.err(`iova-lens: ${paths.join(' ')}: nothing could be scanned (${errors.length === 1 ? 'the one file' : `all ${errors.length} files`} failed; see above)`);
-    return 2;
+  return emit(findings, errors, scanned, attempted > 0 || found.files.length === 0);
+}
+
+/** Whether a path given on the command line is a patch file (a directory named x.patch is scanned as a folder). */
+function isPatchFile(p: string): boolean {
+  if (!/\.(?:patch|diff)$/i.test(p)) return false;
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
   }
-  return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
+}
+
+/**
+ * .patch/.diff files given to `scan`: each analysed as `iova-lens patch --tree
+ * <tree root>` would, its findings placed on the patch's own added lines (path
+ * = the patch file), as the editor shows them. A file that cannot be read or
+ * is not a diff is one error line; the run goes on.
+ */
+async function scanPatches(files: string[], treeRoot: string, outRoot: string, config: Config): Promise<{ findings: Finding[]; errors: FileError[]; scanned: number }> {
+  const parser = await loadParser();
+  const findings: Finding[] = [];
+  const errors: FileError[] = [];
+  let scanned = 0;
+  for (const file of files) {
+    const abs = resolve(file);
+    const path = relPath(outRoot, abs);
+    const r = readSource(abs);
+    if ('error' in r) {
+      errors.push({ path, message: r.error });
+      continue;
+    }
+    try {
+      const { images, findings: found, warnings } = analysePatch(r.text, treeRoot, config, parser);
+      findings.push(...inPatchText(found, images, path));
+      for (const w of warnings) errors.push({ path, message: w });
+      scanned++;
+    } catch (e) {
+      if (!(e instanceof DiffError)) throw e;
+      errors.push({ path, message: e.message });
+    }
+  }
+  return { findings, errors, scanned };
 }
 
 /** Keep only findings not in a previous JSON report (rule + path + function + line text). */

@@ -210,3 +210,21 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
   }
   return out;
 }
+
+/**
+ * Findings of the post-images, kept on the lines the patch adds and moved to
+ * where those lines are in the patch text itself — how the editor shows a
+ * .patch file and `iova-lens scan x.patch` reports it (with `patchPath`; the
+ * editor puts them on the patch document and keeps the post-image path). The
+ * message starts with the post-image path:line; the column moves right by one for the `+`.
+ */
+export function inPatchText<F extends { path: string; line: number; column: number; endLine: number; endColumn: number; message: string }>(findings: F[], images: PostImage[], patchPath?: string): F[] {
+  const byPath = new Map(images.map((i) => [i.path, i]));
+  const out: F[] = [];
+  for (const f of findings) {
+    const src = byPath.get(f.path)?.sources.get(f.line);
+    if (src === undefined) continue;
+    out.push({ ...f, path: patchPath ?? f.path, line: src + 1, endLine: src + 1, column: f.column + 1, endColumn: f.endLine === f.line ? f.endColumn + 1 : f.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
+  }
+  return out;
+}

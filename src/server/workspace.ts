@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG, parseConfig, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import type { CParser } from '../core/parse/parser';
 import type { Finding, RuleId, RuleSetting } from '../core/types';
-import { parseDiff, postImages } from '../core/patch';
+import { inPatchText, parseDiff, postImages } from '../core/patch';
 import { dirOf } from '../core/analysis/project';
 import { discover, readSource, findUp, toPosix } from '../cli/files';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
@@ -164,14 +164,7 @@ export class Workspace {
       for (const f of this.checker.project.files.values()) {
         if (dirs.has(f.dir) && !checker.hasFile(f.path)) checker.setFile(f.path, f.text);
       }
-      const byPath = new Map(images.map((i) => [i.path, i]));
-      const out: Finding[] = [];
-      for (const f of checker.check(images.map((i) => i.path))) {
-        const src = byPath.get(f.path)?.sources.get(f.line);
-        if (src === undefined) continue;
-        // In the patch the line carries a leading '+': one column to the right.
-        out.push({ ...f, line: src + 1, endLine: src + 1, column: f.column + 1, endColumn: f.endLine === f.line ? f.endColumn + 1 : f.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
-      }
+      const out = inPatchText(checker.check(images.map((i) => i.path)), images);
       return { findings: out, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
     } finally {
       checker.project.dispose();

@@ -154,3 +154,32 @@ test('patch mode reads mail as it arrives: quoted-printable, base64 and an attac
     assert.deepEqual([r.code, r.out, r.err], [plain.code, plain.out, plain.err], how);
   }
 });
+
+test('scan given a .patch file reports on the lines the patch itself adds, as the editor shows it; a .diff that is no diff is one error line', () => {
+  const { repo, mbox } = series();
+  writeFileSync(join(repo, 'series.patch'), mbox);
+  const byPatchMode = patch([join(repo, 'series.patch'), '--tree', repo, '--format', 'json']);
+  const want = JSON.parse(byPatchMode.out).findings as { path: string; line: number; rule: string }[];
+  assert.equal(want.length, 2);
+  const r = spawnSync(process.execPath, [CLI, 'scan', 'series.patch', '--format', 'json', '--no-cache'], { cwd: repo, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.filesScanned, 1);
+  const patchLines = mbox.split('\n');
+  assert.deepEqual(
+    j.findings.map((f: { path: string; rule: string; message: string }) => [f.path, f.rule, f.message.split(': ')[0]]),
+    want.map((w) => ['series.patch', w.rule, `${w.path}:${w.line}`]),
+  );
+  for (const f of j.findings as { line: number; column: number }[]) {
+    const text = patchLines[f.line - 1];
+    assert.equal(text[0], '+', `line ${f.line} of the patch is an added line: ${text}`);
+    assert.match(text.slice(f.column - 1), /^phys_to_virt\(/, `the column points at the call in the patch: ${text}`);
+  }
+  // With the tree's own files: both reports, and a .diff that is not a diff is one error line (the run goes on).
+  writeFileSync(join(repo, 'notes.diff'), 'just notes\n');
+  const both = spawnSync(process.execPath, [CLI, 'scan', 'series.patch', 'notes.diff', 'drivers', '--format', 'gcc', '--no-cache'], { cwd: repo, encoding: 'utf8' });
+  assert.equal(both.status, 1, both.stderr);
+  const out = both.stdout.trim().split('\n');
+  assert.ok(out.some((l) => l.startsWith('series.patch:')) && out.some((l) => l.startsWith('drivers/')), both.stdout);
+  assert.deepEqual(both.stderr.trim().split('\n'), ['iova-lens: notes.diff: no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)']);
+});
