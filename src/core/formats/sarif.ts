@@ -2,6 +2,7 @@
 // SARIF 2.1.0: rule metadata with help URIs, related locations, the chain as a
 // code flow, and partialFingerprints that survive line shifts (rule + path +
 // function + message, and the ordinal among results that share those).
+import type { Log } from 'sarif';
 import type { ScanReport } from './json';
 import { RULES } from '../rules/index';
 import { docUrl } from '../engine';
@@ -38,7 +39,8 @@ export function formatSarif(r: ScanReport): string {
       region: { startLine: line, startColumn: column, ...(endLine ? { endLine, endColumn } : {}) },
     },
   });
-  const sarif = {
+  // Typed against @types/sarif (the SARIF 2.1.0 object model): a misnamed or mistyped property does not compile.
+  const sarif: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [
