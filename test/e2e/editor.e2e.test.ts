@@ -88,20 +88,10 @@ async function openQuickFix(page: Page, line: number): Promise<Locator> {
   const rows = page.locator('.action-widget .monaco-list-row');
   // A Ctrl+. that lands while the workbench is still moving focus (right after
   // a preview tab opened) is dropped — the lightbulb is there, the menu is not
-  // (seen once, in the 7th full test run of a session): press again, up to three times, before failing.
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+.');
-    try {
-      await rows.first().waitFor({ state: 'visible', timeout: attempt < 3 ? 8_000 : 30_000 });
-      return rows;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-      h.log(`Quick Fix menu on line ${line} did not open (attempt ${attempt}); pressing Ctrl+. again`);
-      await page.mouse.click(p.x, p.y);
-      await page.mouse.move(1400, 880);
-    }
-  }
+  // (seen once, in the 7th full test run of a session): h.pressUntilVisible presses again.
+  await page.keyboard.press('Escape');
+  await h.pressUntilVisible(page, 'Control+.', rows.first());
+  return rows;
 }
 
 async function pickAction(page: Page, line: number, title: string): Promise<string[]> {

@@ -307,12 +307,29 @@ export async function openWorkbench(page: Page, url: string): Promise<void> {
 function escapeRe(s: string): string { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
 
 const quickInput = (page: Page) => page.locator('.quick-input-widget input');
+
+/**
+ * Presses `key` until `target` shows (three tries). A keypress that lands
+ * while the workbench is moving focus is dropped now and then — seen with
+ * Ctrl+. in the editor tests — and a single press would then wait for nothing.
+ */
+export async function pressUntilVisible(page: Page, key: string, target: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(key);
+    try {
+      await target.waitFor({ state: 'visible', timeout: attempt < 3 ? 8_000 : 30_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      log(`${key} showed nothing (attempt ${attempt}); pressing it again`);
+    }
+  }
+}
 const quickRows = (page: Page) => page.locator('.quick-input-list .monaco-list-row');
 
 /** Quick Open (Ctrl+P) `name`, pick the row whose file name is exactly `name`, wait until its tab is active. */
 export async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await quickInput(page).waitFor({ state: 'visible' });
+  await pressUntilVisible(page, 'Control+P', quickInput(page));
   await quickInput(page).fill(name);
   const row = quickRows(page).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(name)}$`) }) }).first();
   await row.waitFor({ state: 'visible', timeout: 30_000 });
@@ -332,8 +349,7 @@ export function activeEditor(page: Page): Locator {
 
 /** Runs a command from the palette by its title as shown ("IOVA Lens: Open Emulator"). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await quickInput(page).waitFor({ state: 'visible' });
+  await pressUntilVisible(page, 'F1', quickInput(page));
   await quickInput(page).fill(`>${title}`);
   const row = quickRows(page).filter({ hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: 30_000 });
@@ -460,8 +476,7 @@ export async function goToLine(page: Page, line: number): Promise<void> {
   // box never scrolls (clicking .view-lines at (5,5) after the editor has
   // scrolled makes Playwright scroll the virtualised view away and miss).
   await activeEditor(page).click({ position: { x: 120, y: 8 } });
-  await page.keyboard.press('Control+G');
-  await quickInput(page).waitFor({ state: 'visible' });
+  await pressUntilVisible(page, 'Control+G', quickInput(page));
   await quickInput(page).fill(`:${line}`);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });

@@ -80,9 +80,8 @@ export async function matrix(view: View): Promise<Record<string, string>> {
 /** Ctrl+G to line:column (the cursor must be inside a diagnostic for its quick fixes). */
 export async function goToLineColumn(page: Page, line: number, column: number): Promise<void> {
   await h.activeEditor(page).locator('.view-lines').click({ position: { x: 5, y: 5 } });
-  await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  await h.pressUntilVisible(page, 'Control+G', input);
   await input.fill(`:${line}:${column}`);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
@@ -96,8 +95,7 @@ export async function runCommandWhenListed(page: Page, title: string, timeoutMs 
   const input = page.locator('.quick-input-widget input');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
+    await h.pressUntilVisible(page, 'F1', input);
     await input.fill(`>${title}`);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
