@@ -87,33 +87,50 @@ export function analysePatch(text: string, tree: string | undefined, config: Con
     return 'text' in r ? r.text : undefined;
   };
   const images = postImages(diffs, readTree).filter((i) => /\.[ch]$/.test(i.path));
-  const checker = new Checker(parser, config);
-  try {
-    for (const img of images) checker.setFile(img.path, img.text);
+  // One driver folder at a time (the analysis is folder-local), and within it
+  // only what can matter, as a whole-tree scan does: the files that name a
+  // translation API, then those that call one of the folder's translating
+  // helpers. A diff of a whole subsystem (2,811 files, 76 MB) is not parsed
+  // file by file into memory all at once.
+  const byDir = new Map<string, PostImage[]>();
+  for (const img of images) {
+    const dir = dirOf(img.path);
+    const list = byDir.get(dir);
+    if (list) list.push(img);
+    else byDir.set(dir, [img]);
+  }
+  const findings: Finding[] = [];
+  for (const [dir, imgs] of byDir) {
+    const files = imgs.map((i) => ({ key: i.path, text: i.text }));
     if (tree) {
       // The driver's other files: its helpers and struct declarations.
-      for (const dir of new Set(images.map((i) => dirOf(i.path)))) {
-        let names: string[] = [];
-        try {
-          names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));
-        } catch {
-          continue;
-        }
-        for (const n of names) {
-          const key = dir ? `${dir}/${n}` : n;
-          if (checker.hasFile(key)) continue;
-          const r = readSource(join(tree, key));
-          if ('text' in r && mayMatter(r.text)) checker.setFile(key, r.text);
-        }
+      const own = new Set(files.map((f) => f.key));
+      let names: string[] = [];
+      try {
+        names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));
+      } catch {
+        names = [];
+      }
+      for (const n of names) {
+        const key = dir ? `${dir}/${n}` : n;
+        if (own.has(key)) continue;
+        const r = readSource(join(tree, key));
+        if ('text' in r) files.push({ key, text: r.text });
       }
     }
-    const byPath = new Map(images.map((i) => [i.path, i.added]));
-    const findings = checker
-      .check(images.map((i) => i.path))
-      .filter((f) => byPath.get(f.path)?.has(f.line))
-      .sort(compareFindings);
-    return { images, findings, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
-  } finally {
-    checker.project.dispose();
+    const candidates = files.filter((f) => mayMatter(f.text));
+    if (candidates.length === 0) continue;
+    const checker = new Checker(parser, config);
+    try {
+      const helpers = checker.setWhole(candidates);
+      // Images that name no API but call a helper that translates.
+      if (helpers.size) for (const img of imgs) if (!checker.hasFile(img.path) && mayMatter(img.text, helpers)) checker.setFile(img.path, img.text);
+      const added = new Map(imgs.map((i) => [i.path, i.added]));
+      findings.push(...checker.check(imgs.filter((i) => checker.hasFile(i.path)).map((i) => i.path)).filter((f) => added.get(f.path)?.has(f.line)));
+    } finally {
+      checker.project.dispose();
+    }
   }
+  findings.sort(compareFindings);
+  return { images, findings, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, SAMPLE } from '../helpers';
@@ -182,4 +182,25 @@ test('scan given a .patch file reports on the lines the patch itself adds, as th
   const out = both.stdout.trim().split('\n');
   assert.ok(out.some((l) => l.startsWith('series.patch:')) && out.some((l) => l.startsWith('drivers/')), both.stdout);
   assert.deepEqual(both.stderr.trim().split('\n'), ['iova-lens: notes.diff: no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)']);
+});
+
+test('a patch that adds a whole tree reports exactly what scan reports on that tree (the per-folder prefilter loses nothing)', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'iova-patch-all-'));
+  git(repo, 'init', '-q');
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'empty');
+  cpSync(join(SAMPLE, 'drivers'), join(repo, 'drivers'), { recursive: true });
+  cpSync(join(SAMPLE, '..', 'tree', 'drivers'), join(repo, 'drivers'), { recursive: true });
+  // A file that names no translation API and is flagged only through its driver's helper.
+  mkdirSync(join(repo, 'drivers', 'net', 'hc'), { recursive: true });
+  writeFileSync(join(repo, 'drivers', 'net', 'hc', 'hc.h'), 'static inline u64 hc_iova_to_phys(struct hc *hc, dma_addr_t iova)\n{\n\treturn iommu_iova_to_phys(hc->domain, iova);\n}\n');
+  writeFileSync(join(repo, 'drivers', 'net', 'hc', 'hc_rx.c'), '#include "hc.h"\n\nstatic void hc_rx_one(struct hc *hc, dma_addr_t iova)\n{\n\tu64 pa = hc_iova_to_phys(hc, iova);\n\n\twriteq(pa, hc->reg + HC_RX_ADDR);\n}\n');
+  git(repo, 'add', '.');
+  const diff = git(repo, 'diff', '--cached');
+  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; column: number; rule: string; message: string }[]).map((f) => `${f.path}:${f.line}:${f.column} ${f.rule} ${f.message}`);
+  const scanned = spawnSync(process.execPath, [CLI, 'scan', 'drivers', '--format', 'json', '--no-cache'], { cwd: repo, encoding: 'utf8' });
+  const patched = patch(['-', '--format', 'json'], diff);
+  assert.equal(patched.code, 1, patched.err);
+  assert.ok(brief(scanned.stdout).length >= 8, scanned.stdout);
+  assert.ok(brief(scanned.stdout).some((f) => f.startsWith('drivers/net/hc/hc_rx.c:5:')), 'the helper caller is flagged');
+  assert.deepEqual(brief(patched.out), brief(scanned.stdout));
 });
