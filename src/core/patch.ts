@@ -139,12 +139,46 @@ function locate(file: Line[], h: Hunk, offset: number): number {
   return -1;
 }
 
+/** Finds where a hunk's post-image lines (context and added) sit in `file`, at its new line number or within ±200 lines. */
+function locateNew(file: Line[], h: Hunk, offset: number): number {
+  const now = h.lines.filter((l) => l[0] !== '-').map((l) => l.slice(1));
+  const want = Math.max(0, h.newStart - 1 + offset - (h.newCount === 0 ? -1 : 0));
+  const fits = (at: number) => at >= 0 && at + now.length <= file.length && now.every((t, k) => file[at + k].text === t);
+  for (let d = 0; d <= 200; d++) {
+    if (fits(want + d)) return want + d;
+    if (d > 0 && fits(want - d)) return want - d;
+  }
+  return -1;
+}
+
+/**
+ * The tree's file already holds the patch (`git format-patch -3 | iova-lens
+ * patch - --tree .` at the branch's head, `git diff | …` on a working tree):
+ * marks the lines each hunk added where its post-image lines are found, or
+ * returns false when some hunk's are not there.
+ */
+function markApplied(lines: Line[], d: FileDiff): boolean {
+  const marks: [number, number][] = [];
+  for (const h of d.hunks) {
+    const at = locateNew(lines, h, 0);
+    if (at < 0) return false;
+    let k = at;
+    for (const [j, l] of h.lines.entries()) {
+      if (l[0] === '-') continue;
+      if (l[0] === '+') marks.push([k, h.at[j]]);
+      k++;
+    }
+  }
+  for (const [k, src] of marks) lines[k] = { ...lines[k], added: true, src };
+  return true;
+}
+
 /**
  * Post-images of every file the diff touches. `readTree(path)` gives the
  * pre-image from the tree (or undefined without --tree / when absent).
  */
 export function postImages(diffs: FileDiff[], readTree: (path: string) => string | undefined): PostImage[] {
-  const images = new Map<string, { lines: Line[]; exact: boolean; warning?: string }>();
+  const images = new Map<string, { lines: Line[]; exact: boolean; applied?: boolean; warning?: string }>();
   for (const d of diffs) {
     if (!d.path) continue;
     const src = d.oldPath ?? d.path;
@@ -152,6 +186,12 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
     if (!img) {
       const base = d.oldPath === null ? '' : readTree(src);
       img = base !== undefined ? { lines: base === '' ? [] : base.split('\n').map((t) => ({ text: t, added: false })), exact: true } : { lines: [], exact: false };
+    }
+    // The tree already holds this file's patches: only mark what each one added.
+    if (img.applied) {
+      if (!markApplied(img.lines, d)) img.warning ??= `${d.path}: the tree's file holds neither the pre- nor the post-image of every hunk; some added lines are not analysed`;
+      images.set(d.path, img);
+      continue;
     }
     if (img.exact) {
       let offset = 0;
@@ -181,6 +221,13 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
         img.lines = lines;
         images.set(d.path, img);
         if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
+        continue;
+      }
+      // Not the pre-image: perhaps the post-image (the patch is applied already), when this is the file's first patch.
+      const tree = !images.has(d.path) && d.path === src ? readTree(d.path) : undefined;
+      const treeLines = tree?.split('\n').map((t): Line => ({ text: t, added: false }));
+      if (treeLines && markApplied(treeLines, d)) {
+        images.set(d.path, { lines: treeLines, exact: false, applied: true });
         continue;
       }
       img = { lines: [], exact: false, warning: `${d.path}: a hunk does not apply to the tree's file; analysed the hunks' own lines` };

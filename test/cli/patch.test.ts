@@ -204,3 +204,24 @@ test('a patch that adds a whole tree reports exactly what scan reports on that t
   assert.ok(brief(scanned.stdout).some((f) => f.startsWith('drivers/net/hc/hc_rx.c:5:')), 'the helper caller is flagged');
   assert.deepEqual(brief(patched.out), brief(scanned.stdout));
 });
+
+test('patch --tree on a tree that already holds the series (format-patch at the branch head, git diff of a working tree) reports the same as on its base', () => {
+  const { repo, mbox } = series();
+  const onBase = patch(['-', '--tree', repo], mbox);
+  assert.equal(onBase.code, 1, onBase.err);
+  git(repo, 'checkout', '-q', '-'); // back to the branch head: the tree is the series' post-image
+  const onHead = patch(['-', '--tree', repo], mbox);
+  assert.deepEqual([onHead.code, onHead.out, onHead.err], [onBase.code, onBase.out, ''], 'README: git format-patch -3 --stdout | iova-lens patch - --tree .');
+  // `git diff | iova-lens patch - --tree .` on uncommitted work (zero context too): the working tree is the post-image.
+  git(repo, 'reset', '-q', '--soft', 'HEAD~2');
+  git(repo, 'reset', '-q');
+  for (const context of ['-U3', '-U0']) {
+    const d = git(repo, 'diff', context);
+    const r = patch(['-', '--tree', repo], d);
+    assert.deepEqual([r.code, r.out, r.err], [onBase.code, onBase.out, ''], context);
+  }
+  // A file that holds neither image still says so, and the hunks alone are analysed.
+  writeFileSync(join(repo, NICVF), 'int unrelated;\n');
+  const neither = patch(['-', '--tree', repo], mbox);
+  assert.match(neither.err, /a hunk does not apply to the tree's file; analysed the hunks' own lines/);
+});
