@@ -223,14 +223,17 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
         if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
         continue;
       }
-      // Not the pre-image: perhaps the post-image (the patch is applied already), when this is the file's first patch.
-      const tree = !images.has(d.path) && d.path === src ? readTree(d.path) : undefined;
-      const treeLines = tree?.split('\n').map((t): Line => ({ text: t, added: false }));
+      img = { lines: [], exact: false, warning: `${d.path}: a hunk does not apply to the tree's file; analysed the hunks' own lines` };
+    }
+    // Not the pre-image (or, for a renamed file, no file by the old name): perhaps the tree's file is the
+    // post-image — the patch is applied already — when this is the file's first patch.
+    if (!images.has(d.path)) {
+      const treeLines = readTree(d.path)?.split('\n').map((t): Line => ({ text: t, added: false }));
       if (treeLines && markApplied(treeLines, d)) {
         images.set(d.path, { lines: treeLines, exact: false, applied: true });
+        if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
         continue;
       }
-      img = { lines: [], exact: false, warning: `${d.path}: a hunk does not apply to the tree's file; analysed the hunks' own lines` };
     }
     // No tree: place each hunk's post-image lines at their post-image numbers.
     for (const h of d.hunks) {

@@ -225,3 +225,25 @@ test('patch --tree on a tree that already holds the series (format-patch at the 
   const neither = patch(['-', '--tree', repo], mbox);
   assert.match(neither.err, /a hunk does not apply to the tree's file; analysed the hunks' own lines/);
 });
+
+test('patch --tree: a renamed and changed file is found at its new name, on the base and on the head', () => {
+  const { repo } = series();
+  git(repo, 'checkout', '-q', '-');
+  const renamed = NICVF.replace('nicvf_queues.c', 'nicvf_rx.c');
+  git(repo, 'mv', NICVF, renamed);
+  const before = readFileSync(join(repo, renamed), 'utf8');
+  const after = before.replace('\tdata = phys_to_virt(phys_addr);\n', '\tdata = phys_to_virt(phys_addr); /* the rx buffer */\n');
+  assert.notEqual(after, before);
+  writeFileSync(join(repo, renamed), after);
+  git(repo, 'commit', '-qam', 'net: thunderx: rename the rx code');
+  const one = git(repo, 'format-patch', '-1', '--stdout', '-M');
+  assert.match(one, /rename from .*nicvf_queues\.c/);
+  assert.match(one, /^\+\tdata = phys_to_virt\(phys_addr\); \/\* the rx buffer \*\//m);
+  const onHead = patch(['-', '--tree', repo, '--format', 'json'], one);
+  git(repo, 'checkout', '-q', 'HEAD~1');
+  const onBase = patch(['-', '--tree', repo, '--format', 'json'], one);
+  assert.equal(onHead.err, '');
+  assert.equal(onBase.err, '');
+  assert.equal(JSON.parse(onBase.out).findings.length, 1, onBase.out);
+  assert.deepEqual(JSON.parse(onHead.out).findings, JSON.parse(onBase.out).findings);
+});
