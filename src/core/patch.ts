@@ -139,6 +139,8 @@ function locate(file: Line[], h: Hunk, offset: number): number {
   return -1;
 }
 
+const PARTLY_APPLIED = (path: string) => `${path}: the tree's file holds this patch, but not every hunk's lines as the patch has them (a later patch changed them?); lines only those hunks added are not analysed`;
+
 /** Finds where a hunk's post-image lines (context and added) sit in `file`, at its new line number or within ±200 lines. */
 function locateNew(file: Line[], h: Hunk, offset: number): number {
   const now = h.lines.filter((l) => l[0] !== '-').map((l) => l.slice(1));
@@ -154,23 +156,28 @@ function locateNew(file: Line[], h: Hunk, offset: number): number {
 /**
  * The tree's file already holds the patch (`git format-patch -3 | iova-lens
  * patch - --tree .` at the branch's head, `git diff | …` on a working tree):
- * marks the lines each hunk added where its post-image lines are found, or
- * returns false when some hunk's are not there.
+ * marks the lines each hunk added where its post-image lines are found.
+ * Returns how many hunks were not found (a later patch of the series may have
+ * changed their lines; what they added then shows in that patch's hunks).
  */
-function markApplied(lines: Line[], d: FileDiff): boolean {
-  const marks: [number, number][] = [];
+function markApplied(lines: Line[], d: FileDiff): { found: number; missing: number } {
+  let found = 0;
+  let missing = 0;
   for (const h of d.hunks) {
     const at = locateNew(lines, h, 0);
-    if (at < 0) return false;
+    if (at < 0) {
+      missing++;
+      continue;
+    }
+    found++;
     let k = at;
     for (const [j, l] of h.lines.entries()) {
       if (l[0] === '-') continue;
-      if (l[0] === '+') marks.push([k, h.at[j]]);
+      if (l[0] === '+') lines[k] = { ...lines[k], added: true, src: h.at[j] };
       k++;
     }
   }
-  for (const [k, src] of marks) lines[k] = { ...lines[k], added: true, src };
-  return true;
+  return { found, missing };
 }
 
 /**
@@ -179,6 +186,8 @@ function markApplied(lines: Line[], d: FileDiff): boolean {
  */
 export function postImages(diffs: FileDiff[], readTree: (path: string) => string | undefined): PostImage[] {
   const images = new Map<string, { lines: Line[]; exact: boolean; applied?: boolean; warning?: string }>();
+  const lastPatchOf = new Map<string, FileDiff>();
+  for (const d of diffs) if (d.path) lastPatchOf.set(d.path, d);
   for (const d of diffs) {
     if (!d.path) continue;
     const src = d.oldPath ?? d.path;
@@ -189,7 +198,7 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
     }
     // The tree already holds this file's patches: only mark what each one added.
     if (img.applied) {
-      if (!markApplied(img.lines, d)) img.warning ??= `${d.path}: the tree's file holds neither the pre- nor the post-image of every hunk; some added lines are not analysed`;
+      if (markApplied(img.lines, d).missing) img.warning ??= PARTLY_APPLIED(d.path);
       images.set(d.path, img);
       continue;
     }
@@ -229,8 +238,13 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
     // post-image — the patch is applied already — when this is the file's first patch.
     if (!images.has(d.path)) {
       const treeLines = readTree(d.path)?.split('\n').map((t): Line => ({ text: t, added: false }));
-      if (treeLines && markApplied(treeLines, d)) {
-        images.set(d.path, { lines: treeLines, exact: false, applied: true });
+      const marked = treeLines ? markApplied(treeLines, d) : undefined;
+      // The series' last patch of this file decides when none of this one's hunks is found as it is
+      // (a later patch changed every line this one touched).
+      const last = lastPatchOf.get(d.path);
+      const headHolds = () => !!treeLines && !!last && last !== d && last.hunks.length > 0 && markApplied(treeLines.map((l) => ({ ...l })), last).missing === 0;
+      if (treeLines && marked && (marked.found > 0 || headHolds())) {
+        images.set(d.path, { lines: treeLines, exact: false, applied: true, warning: marked.missing ? PARTLY_APPLIED(d.path) : undefined });
         if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
         continue;
       }

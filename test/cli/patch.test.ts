@@ -247,3 +247,22 @@ test('patch --tree: a renamed and changed file is found at its new name, on the 
   assert.equal(JSON.parse(onBase.out).findings.length, 1, onBase.out);
   assert.deepEqual(JSON.parse(onHead.out).findings, JSON.parse(onBase.out).findings);
 });
+
+test('patch --tree at the head of a series whose later patch changes an earlier patch\'s line: the same findings as on the base, and a note', () => {
+  const { repo } = series();
+  git(repo, 'checkout', '-q', '-');
+  const file = join(repo, NICVF);
+  const text = readFileSync(file, 'utf8');
+  const changed = text.replace('\t\tput_page(virt_to_page(phys_to_virt(phys_addr)));\n', '\t\tput_page(virt_to_page(phys_to_virt(phys_addr))); /* rx page */\n');
+  assert.notEqual(changed, text);
+  writeFileSync(file, changed);
+  git(repo, 'commit', '-qam', 'net: thunderx: comment');
+  const mbox = git(repo, 'format-patch', '--stdout', 'HEAD~3');
+  const onHead = patch(['-', '--tree', repo], mbox);
+  git(repo, 'checkout', '-q', 'HEAD~3');
+  const onBase = patch(['-', '--tree', repo], mbox);
+  assert.equal(onBase.err, '');
+  assert.equal(onBase.out.trim().split('\n').length, 2, onBase.out);
+  assert.equal(onHead.out, onBase.out);
+  assert.match(onHead.err, /holds this patch, but not every hunk's lines as the patch has them/);
+});
