@@ -61,7 +61,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const paths = args.filter((p) => !patchArgs.includes(p));
   const { config, treeRoot: cfgRoot } = loadConfigFor(resolve(args[0]), values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(args[0]), 'MAINTAINERS') ?? outRoot;
-  const patched = patchArgs.length ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
+  // (In a sharded run the patches are the first shard's, so the union of the shards reports them once.)
+  const patched = patchArgs.length && (parseShard(values.shard)?.i ?? 1) === 1 ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
 
   /** Baseline, output and exit status for what was found; `nothing`: no file could be scanned (exit 2). */
   const emit = (found: Finding[], errors: FileError[], scanned: number, nothing: boolean): number => {
@@ -289,7 +290,7 @@ async function scanPatches(files: string[], treeRoot: string, outRoot: string, c
   return { findings, errors, scanned };
 }
 
-/** Keep only findings not in a previous JSON report (rule + path + function + line text). */
+/** Keep only findings not in a previous JSON report (core/baseline.ts: rule + path + function + message, counted). */
 function applyBaseline(findings: Finding[], file: string): Finding[] {
   let text: string;
   try {

@@ -182,6 +182,10 @@ test('scan given a .patch file reports on the lines the patch itself adds, as th
   const out = both.stdout.trim().split('\n');
   assert.ok(out.some((l) => l.startsWith('series.patch:')) && out.some((l) => l.startsWith('drivers/')), both.stdout);
   assert.deepEqual(both.stderr.trim().split('\n'), ['iova-lens: notes.diff: no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)']);
+  // Sharded: the patch is reported by one shard, so the union of the shards is the whole run.
+  const shards = ['1/2', '2/2'].flatMap((sh) => spawnSync(process.execPath, [CLI, 'scan', 'series.patch', 'drivers', '--format', 'gcc', '--no-cache', '--shard', sh], { cwd: repo, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean));
+  const whole = spawnSync(process.execPath, [CLI, 'scan', 'series.patch', 'drivers', '--format', 'gcc', '--no-cache'], { cwd: repo, encoding: 'utf8' }).stdout.trim().split('\n');
+  assert.deepEqual(shards.sort(), whole.sort());
 });
 
 test('a patch that adds a whole tree reports exactly what scan reports on that tree (the per-folder prefilter loses nothing)', () => {
