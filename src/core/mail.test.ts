@@ -89,3 +89,22 @@ test('an mbox of two messages: only the encoded one is decoded', () => {
   const two = `${HEAD}Content-Transfer-Encoding: quoted-printable\n\n+\tc =3D d;\n`;
   assert.equal(decodeMail(`${one}\n${two}`), `${one}\n${HEAD}Content-Transfer-Encoding: quoted-printable\n\n+\tc = d;\n`);
 });
+
+test('property: a damaged message (any body under any of the encodings) is decoded leniently, never an exception', () => {
+  const body = fc.string({ unit: fc.constantFrom('a', 'Zm9v', '=', '==', '=3D', '=\n', '\n', '--b', '--b--', 'Content-Type: text/plain\n', '\u00e9', ' ', '=Z') });
+  const head = fc.constantFrom(
+    'Content-Transfer-Encoding: base64\n',
+    'Content-Transfer-Encoding: quoted-printable\n',
+    'Content-Type: multipart/mixed; boundary=b\n',
+    'Content-Type: multipart/mixed\n',
+    'Content-Type: text/plain; charset=nonsense\nContent-Transfer-Encoding: base64\n',
+  );
+  fc.assert(
+    fc.property(head, body, (h, b) => {
+      assert.equal(typeof decodeMail(`${HEAD}${h}\n${b}\n`), 'string');
+    }),
+    { numRuns: 1000 },
+  );
+  // What used to throw: an `=` inside base64 text.
+  assert.equal(decodeMail(`${HEAD}Content-Transfer-Encoding: base64\n\nZm9v=YmFy\n`).split('\n\n')[1], 'foobar');
+});

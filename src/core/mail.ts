@@ -62,8 +62,11 @@ function decodeQuotedPrintable(body: string): Uint8Array {
 }
 
 function decodeBase64(body: string): Uint8Array {
-  const clean = body.replace(/[^A-Za-z0-9+/=]/g, '');
-  const bin = atob(clean.slice(0, clean.length - (clean.length % 4)));
+  // Leniently, as mail readers do: anything outside the alphabet (line breaks, a stray or early `=`) is
+  // skipped and a dangling character dropped, so atob() never throws on a damaged message.
+  let clean = body.replace(/[^A-Za-z0-9+/]/g, '');
+  if (clean.length % 4 === 1) clean = clean.slice(0, -1);
+  const bin = atob(clean + '='.repeat((4 - (clean.length % 4)) % 4));
   return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
 }
 
