@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// The diff reader on damaged and odd input: whatever the text, it either
+// reads it or says in one DiffError why not, and applying what it read to a
+// tree never throws (the CLI turns a DiffError into one line and exit 2; any
+// other exception would be an internal error with a stack trace).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DiffError, parseDiff, postImages } from './patch';
+import { decodeMail } from './mail';
+
+const piece = fc.constantFrom(
+  'diff --git a/x.c b/x.c\n', '--- a/x.c\n', '+++ b/x.c\n', '--- /dev/null\n', '+++ /dev/null\n', '--- a/y.c\n', '+++ b/z.c\n',
+  '@@ -1,2 +1,3 @@\n', '@@ -0,0 +1 @@\n', '@@ -5 +5,0 @@\n', '@@ -2,1 +2,1 @@ fn\n', ' ctx\n', '+add\n', '-del\n', '\n', '\r\n',
+  '\\ No newline at end of file\n', 'From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\n', 'rename from a.c\n', 'rename to b.c\n',
+  'Content-Transfer-Encoding: quoted-printable\n', '=3D', '=\n', 'x',
+);
+
+test('property: any text is read or refused with a DiffError, and its post-images are built without an exception', () => {
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }), fc.constantFrom(undefined, '', 'ctx\nctx\nadd\n', 'ctx\n'.repeat(300)), (parts, tree) => {
+      let diffs;
+      try {
+        diffs = parseDiff(decodeMail(parts.join('')));
+      } catch (e) {
+        assert.ok(e instanceof DiffError, String(e));
+        assert.ok(!(e as Error).message.includes('\n'), 'one line');
+        return;
+      }
+      for (const img of postImages(diffs, () => tree)) {
+        for (const n of img.added) assert.ok(n >= 1 && n <= img.text.split('\n').length, `added line ${n} is in the post-image`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
