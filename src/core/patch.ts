@@ -127,31 +127,29 @@ interface Line {
   src?: number;
 }
 
-/** Finds where a hunk's old lines sit in `file`, at its stated line or within ±200 lines of it. */
-function locate(file: Line[], h: Hunk, offset: number): number {
-  const old = h.lines.filter((l) => l[0] !== '+').map((l) => l.slice(1));
-  const want = Math.max(0, h.oldStart - 1 + offset - (h.oldCount === 0 ? -1 : 0));
-  const fits = (at: number) => at >= 0 && at + old.length <= file.length && old.every((t, k) => file[at + k].text === t);
+/** Where `lines` sit in `file`: at index `want` or within ±200 lines of it, nearest first; -1 when not there. */
+function findLines(file: Line[], lines: string[], want: number): number {
+  const fits = (at: number) => at >= 0 && at + lines.length <= file.length && lines.every((t, k) => file[at + k].text === t);
   for (let d = 0; d <= 200; d++) {
     if (fits(want + d)) return want + d;
     if (d > 0 && fits(want - d)) return want - d;
   }
   return -1;
+}
+
+/** Where a hunk's old lines (context and removed) sit in `file`, near its stated old line. */
+function locate(file: Line[], h: Hunk, offset: number): number {
+  const old = h.lines.filter((l) => l[0] !== '+').map((l) => l.slice(1));
+  return findLines(file, old, Math.max(0, h.oldStart - 1 + offset - (h.oldCount === 0 ? -1 : 0)));
+}
+
+/** Where a hunk's post-image lines (context and added) sit in `file`, near its stated new line. */
+function locateNew(file: Line[], h: Hunk, offset: number): number {
+  const now = h.lines.filter((l) => l[0] !== '-').map((l) => l.slice(1));
+  return findLines(file, now, Math.max(0, h.newStart - 1 + offset - (h.newCount === 0 ? -1 : 0)));
 }
 
 const PARTLY_APPLIED = (path: string) => `${path}: the tree's file holds this patch, but not every hunk's lines as the patch has them (a later patch changed them?); lines only those hunks added are not analysed`;
-
-/** Finds where a hunk's post-image lines (context and added) sit in `file`, at its new line number or within ±200 lines. */
-function locateNew(file: Line[], h: Hunk, offset: number): number {
-  const now = h.lines.filter((l) => l[0] !== '-').map((l) => l.slice(1));
-  const want = Math.max(0, h.newStart - 1 + offset - (h.newCount === 0 ? -1 : 0));
-  const fits = (at: number) => at >= 0 && at + now.length <= file.length && now.every((t, k) => file[at + k].text === t);
-  for (let d = 0; d <= 200; d++) {
-    if (fits(want + d)) return want + d;
-    if (d > 0 && fits(want - d)) return want - d;
-  }
-  return -1;
-}
 
 /**
  * The tree's file already holds the patch (`git format-patch -3 | iova-lens
