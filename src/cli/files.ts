@@ -87,7 +87,8 @@ export function discover(paths: string[]): Discovered {
         st = statSync(p);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (SOURCE_RE.test(name) || code === 'ELOOP' || (code === 'ENOENT' && name.includes(LOST))) errors.push({ path: p, message: code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' && name.includes(LOST) ? NOT_UTF8 : `cannot stat (${code})` });
+        const lost = code === 'ENOENT' && name.includes(LOST);
+        if (SOURCE_RE.test(name) || code === 'ELOOP' || lost) errors.push({ path: p, message: code === 'ELOOP' ? 'symlink loop' : lost ? NOT_UTF8 : `cannot stat (${code})` });
         continue;
       }
       if (st.isDirectory()) walk(p);

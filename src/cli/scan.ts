@@ -62,7 +62,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const { config, treeRoot: cfgRoot } = loadConfigFor(resolve(args[0]), values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(args[0]), 'MAINTAINERS') ?? outRoot;
   // (In a sharded run the patches are the first shard's, so the union of the shards reports them once.)
-  const patched = patchArgs.length && (parseShard(values.shard)?.i ?? 1) === 1 ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
+  const shard = parseShard(values.shard);
+  const patched = patchArgs.length && (shard?.i ?? 1) === 1 ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
 
   /** Baseline, output and exit status for what was found; `nothing`: no file could be scanned (exit 2). */
   const emit = (found: Finding[], errors: FileError[], scanned: number, nothing: boolean): number => {
@@ -87,7 +88,6 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
 
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
-  const shard = parseShard(values.shard);
   const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, buildId(), config);
   const cache = cachePath ? loadCache(cachePath, buildId()) : undefined;
 

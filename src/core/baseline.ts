@@ -8,7 +8,7 @@
 // tree: dpaa_eth.c's sg_fd_to_skb() has three). Which of them is new is
 // decided by line: each known finding takes the nearest current one.
 
-/** What a finding is known by, whatever its line (also the SARIF fingerprint's input). */
+/** What a finding is known by, whatever its line (SARIF's fingerprints hash the same four fields). */
 export interface Keyed {
   rule: string;
   path: string;

@@ -240,7 +240,7 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
       // The series' last patch of this file decides when none of this one's hunks is found as it is
       // (a later patch changed every line this one touched).
       const last = lastPatchOf.get(d.path);
-      const headHolds = () => !!treeLines && !!last && last !== d && last.hunks.length > 0 && markApplied(treeLines.map((l) => ({ ...l })), last).missing === 0;
+      const headHolds = () => !!treeLines && !!last && last !== d && last.hunks.length > 0 && markApplied([...treeLines], last).missing === 0;
       if (treeLines && marked && (marked.found > 0 || headHolds())) {
         images.set(d.path, { lines: treeLines, exact: false, applied: true, warning: marked.missing ? PARTLY_APPLIED(d.path) : undefined });
         if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
