@@ -134,15 +134,17 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
   }));
 
   test('switching platforms re-runs the program', { timeout: 120_000 }, () => step('platform-switch', async (_page, view) => {
+    // The platform line is awaited, not read once: the outcome before and after a switch can be the
+    // same (smmuv3 dma and identity are both "correct"), so waitOutcome may return before the re-run.
     await view.locator('#pf-preset').selectOption('arm64-64k-smmuv3');
     await w.waitOutcome(view, /^correct$/);
-    assert.match(await w.text(view, '#platform'), /platform: arm64-64k-smmuv3 /);
+    await h.eventually(async () => assert.match(await w.text(view, '#platform'), /platform: arm64-64k-smmuv3 /));
     await view.locator('#pf-domain').selectOption('identity');
     await w.waitOutcome(view, /^correct$/);
-    assert.match(await w.text(view, '#platform'), /platform: arm64-64k-smmuv3,domain=identity /);
+    await h.eventually(async () => assert.match(await w.text(view, '#platform'), /platform: arm64-64k-smmuv3,domain=identity /));
     await view.locator('#pf-era').selectOption('2017');
     await w.waitOutcome(view, /null/);
-    assert.match(await w.text(view, '#platform'), /domain=identity,era=2017/);
+    await h.eventually(async () => assert.match(await w.text(view, '#platform'), /domain=identity,era=2017/));
     await w.playToEnd(view);
     const rows = await w.rows(view);
     assert.equal(rows.length, 1);
