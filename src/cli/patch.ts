@@ -43,6 +43,9 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string): Pro
   } catch (e) {
     throw new UsageError(`${src}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  // (Not an error: `git format-patch` of an empty commit writes nothing. But
+  // say so, in case the pipe was meant to carry something.)
+  if (text.trim() === '') io.err(`iova-lens: ${src === '-' ? 'stdin' : src}: empty, no patch to check`);
   const tree = values.tree ? resolve(values.tree) : undefined;
   if (tree && !existsSync(tree)) throw new UsageError(`--tree ${values.tree}: no such directory`);
   const { config } = loadConfigFor(tree ?? process.cwd(), values.config);

@@ -34,3 +34,17 @@ test('property: any text is read or refused with a DiffError, and its post-image
     { numRuns: 3000 },
   );
 });
+
+test('empty input and a cover letter alone are no diff and no error; a message that only mentions a patch is refused', () => {
+  const cover = (subject: string) => `From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: ${subject}\n\n*** BLURB HERE ***\n\nA (1):\n  x: y\n\n x.c | 2 +-\n 1 file changed\n`;
+  for (const text of ['', '\n', ' \r\n\t\n', cover('[PATCH 0/3] *** SUBJECT HERE ***'), cover('[PATCH v2 00/12] net: fix it'), cover('[RFC PATCH net-next 0/5] x'), cover('Re: [PATCH 0/2] x').replace('Subject', 'subject')]) {
+    assert.deepEqual(parseDiff(text), [], JSON.stringify(text.slice(0, 60)));
+  }
+  // Patch 1 of 3, or a reply about patches, changes no file either, but is not a cover letter: no diff found.
+  for (const subject of ['[PATCH 1/3] x: y', '[PATCH 10/12] x', 'about [PATCH] x', 'PATCH 0/3 without brackets']) {
+    assert.throws(() => parseDiff(cover(subject)), DiffError, subject);
+  }
+  // A cover letter in front of the patches it announces changes nothing of them.
+  const series = cover('[PATCH 0/1] x') + '\nFrom 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\nSubject: [PATCH 1/1] x\n\n---\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n';
+  assert.deepEqual(parseDiff(series).map((d) => [d.path, d.hunks.length]), [['x.c', 1]]);
+});

@@ -35,7 +35,21 @@ function stripPrefix(p: string): string | null {
   return t.replace(/^[ab]\//, '');
 }
 
-/** Parses one or more patches (mbox, format-patch, git diff). Throws DiffError when nothing looks like a diff (no hunk and no `diff --git` header). */
+/**
+ * The subject of a series' cover letter, `[PATCH 0/3]`, `[PATCH v2 00/12]`,
+ * `[RFC PATCH net-next 0/5]`: a message that introduces the patches and
+ * changes no file (git format-patch --cover-letter, b4, a mail client).
+ */
+const COVER_RE = /^Subject:.*\[[^\]]*\b0+\/\d+\]/i;
+
+/**
+ * Parses one or more patches (mbox, format-patch, git diff). Throws DiffError
+ * when nothing looks like a diff (no hunk and no `diff --git` header). Empty
+ * input and a series' cover letter alone are not errors: they are what `git
+ * format-patch` writes for an empty commit and for `--cover-letter`, and a CI
+ * job that checks every file of a series must not fail on them (checkpatch.pl
+ * accepts a cover letter too). They change nothing, so there is nothing to check.
+ */
 export function parseDiff(text: string): FileDiff[] {
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop(); // the final newline is not a blank context line
@@ -51,6 +65,7 @@ export function parseDiff(text: string): FileDiff[] {
    * so nothing to report (exit 0, as checkpatch.pl), not "no diff found".
    */
   let gitFiles = 0;
+  let covers = 0;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (hunk && (oldLeft > 0 || newLeft > 0)) {
@@ -83,6 +98,10 @@ export function parseDiff(text: string): FileDiff[] {
       cur = undefined;
       continue;
     }
+    if ((l.charCodeAt(0) | 32) === 115 /* S or s */ && COVER_RE.test(l)) {
+      covers++;
+      continue;
+    }
     if (l.startsWith('diff --git ')) {
       gitFiles++;
       cur = undefined;
@@ -105,7 +124,7 @@ export function parseDiff(text: string): FileDiff[] {
   if (hunk && (oldLeft > 0 || newLeft > 0)) {
     throw new DiffError(`hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${Math.max(0, oldLeft)} old and ${Math.max(0, newLeft)} new lines more)`);
   }
-  if (out.length === 0 && gitFiles === 0) throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
+  if (out.length === 0 && gitFiles === 0 && covers === 0 && text.trim() !== '') throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
   return out;
 }
 

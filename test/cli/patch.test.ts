@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, SAMPLE } from '../helpers';
@@ -102,6 +102,33 @@ test('a patch with no text hunks (rename, mode change, binary file) reports noth
   }
   // Each patch alone, too (a CI job checks one commit at a time).
   for (const one of mbox.split(/^(?=From [0-9a-f]{40} )/m).filter(Boolean)) assert.equal(patch(['-'], one).code, 0, one.slice(0, 300));
+});
+
+test('a series checked file by file: the cover letter and an empty commit report nothing and exit 0', () => {
+  // `git format-patch --cover-letter -o out/` then `for p in out/*.patch; do iova-lens patch $p; done`, or
+  // one commit at a time with `git format-patch -1 --stdout`, which writes nothing for an empty commit.
+  const { repo } = series();
+  git(repo, 'checkout', '-q', '-');
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'empty: a merge note');
+  const out = join(repo, 'out');
+  git(repo, 'format-patch', '-q', '--cover-letter', '-o', out, 'HEAD~3');
+  const files = readdirSync(out).sort();
+  assert.equal(files[0], '0000-cover-letter.patch');
+  const codes = files.map((f) => [f, patch([join(out, f), '--tree', repo]).code]);
+  // The cover letter, the two patches (with findings) and the empty commit, which format-patch writes as an empty file.
+  assert.deepEqual(codes, [['0000-cover-letter.patch', 0], [files[1], 1], [files[2], 1], ['0003-empty-a-merge-note.patch', 0]]);
+  assert.equal(readFileSync(join(out, files[3]), 'utf8'), '');
+  const cover = patch([join(out, files[0]), '--format', 'json']);
+  assert.equal(cover.err, '');
+  assert.deepEqual(JSON.parse(cover.out).findings, []);
+  const empty = git(repo, 'format-patch', '-1', '--stdout', 'HEAD');
+  assert.equal(empty, '', 'format-patch writes nothing for an empty commit');
+  const r = patch(['-', '--tree', repo], empty);
+  assert.equal(r.code, 0);
+  assert.equal(r.out, '');
+  assert.equal(r.err, 'iova-lens: stdin: empty, no patch to check\n');
+  // The same cover letter mailed and piped from mutt: known by its subject, not its file name.
+  assert.equal(patch(['-'], readFileSync(join(out, files[0]), 'utf8')).code, 0);
 });
 
 /** Quoted-printable as a mail server writes it: `=` and bytes ≥ 0x80 as =XX, lines wrapped at 76 with a soft break. */

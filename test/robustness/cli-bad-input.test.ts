@@ -125,7 +125,6 @@ const BAD_DIFFS: [string, string, RegExp][] = [
   ['not a diff', 'hello\nthis is not a patch\n', /no unified diff found/],
   ['hunk cut short', '--- a/drivers/acme/x.c\n+++ b/drivers/acme/x.c\n@@ -1,3 +1,4 @@\n int a;\n+int b;\n', /hunk of drivers\/acme\/x\.c ends early/],
   ['binary garbage', '\u0000\u0001\u0002PK\u0003\u0004', /no unified diff found/],
-  ['empty input', '', /no unified diff found/],
 ];
 
 for (const [what, text, re] of BAD_DIFFS) {
@@ -142,6 +141,20 @@ for (const [what, text, re] of BAD_DIFFS) {
     }
   });
 }
+
+test('patch: empty input (what git format-patch writes for an empty commit) is one note, no finding, exit 0', () => {
+  const d = tree();
+  try {
+    for (const text of ['', '\n\n']) {
+      const r = cli(['patch', '-', '--format', 'json'], d, text);
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(r.errLines, ['iova-lens: stdin: empty, no patch to check']);
+      assert.deepEqual(JSON.parse(r.out).findings, []);
+    }
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
 
 test('patch: a missing patch file is one line, exit 2', () => {
   const d = tree();
