@@ -13,7 +13,7 @@ const piece = fc.constantFrom(
   'diff --git a/x.c b/x.c\n', '--- a/x.c\n', '+++ b/x.c\n', '--- /dev/null\n', '+++ /dev/null\n', '--- a/y.c\n', '+++ b/z.c\n',
   '@@ -1,2 +1,3 @@\n', '@@ -0,0 +1 @@\n', '@@ -5 +5,0 @@\n', '@@ -2,1 +2,1 @@ fn\n', ' ctx\n', '+add\n', '-del\n', '\n', '\r\n',
   '\\ No newline at end of file\n', 'From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\n', 'rename from a.c\n', 'rename to b.c\n',
-  'Content-Transfer-Encoding: quoted-printable\n', '=3D', '=\n', 'x',
+  'Content-Transfer-Encoding: quoted-printable\n', '=3D', '=\n', 'x', `commit ${'a'.repeat(40)}\n`, 'Subject: [PATCH 0/2] x\n',
 );
 
 test('property: any text is read or refused with a DiffError, and its post-images are built without an exception', () => {
@@ -47,4 +47,17 @@ test('empty input and a cover letter alone are no diff and no error; a message t
   // A cover letter in front of the patches it announces changes nothing of them.
   const series = cover('[PATCH 0/1] x') + '\nFrom 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\nSubject: [PATCH 1/1] x\n\n---\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n';
   assert.deepEqual(parseDiff(series).map((d) => [d.path, d.hunks.length]), [['x.c', 1]]);
+});
+
+test('git log -p output: each `commit <sha>` starts a patch of its own, marked as from a log', () => {
+  const commit = (sha: string, from: string, to: string) =>
+    `commit ${sha.repeat(40)} (HEAD -> main)\nAuthor: A <a@b>\nDate:   Thu Nov 26 02:00:00 2026 +0000\n\n    change\n\ndiff --git a/x.c b/x.c\nindex 1..2 100644\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
+  // Newest first, as git log prints it: b → c after a → b.
+  const diffs = parseDiff(commit('2', 'b', 'c') + '\n' + commit('1', 'a', 'b'));
+  assert.deepEqual(diffs.map((d) => [d.patch, d.log, d.hunks[0].lines]), [[0, true, ['-b', '+c']], [1, true, ['-a', '+b']]]);
+  const [img] = postImages(diffs, () => 'a\n');
+  assert.equal(img.text, 'c\n');
+  assert.equal(img.warning, undefined);
+  // A format-patch mbox keeps its order (its patches are never newest first).
+  assert.equal(parseDiff('From ' + '1'.repeat(40) + ' Mon Sep 17 00:00:00 2001\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n')[0].log, undefined);
 });

@@ -23,6 +23,8 @@ export interface FileDiff {
   hunks: Hunk[];
   /** Which patch of the series (0-based) it came from. */
   patch: number;
+  /** The patch began with a `commit <sha>` line: `git log -p` or `git show` output, newest first unless `--reverse`. */
+  log?: boolean;
 }
 
 export class DiffError extends Error {}
@@ -66,6 +68,7 @@ export function parseDiff(text: string): FileDiff[] {
    */
   let gitFiles = 0;
   let covers = 0;
+  let log = false;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (hunk && (oldLeft > 0 || newLeft > 0)) {
@@ -96,6 +99,13 @@ export function parseDiff(text: string): FileDiff[] {
     if (/^From [0-9a-f]{40} /.test(l) || (l.startsWith('From ') && i > 0 && lines[i - 1] === '')) {
       if (out.length) patch++;
       cur = undefined;
+      log = false;
+      continue;
+    }
+    if (/^commit [0-9a-f]{40}\b/.test(l)) {
+      if (out.length) patch++;
+      cur = undefined;
+      log = true;
       continue;
     }
     if ((l.charCodeAt(0) | 32) === 115 /* S or s */ && COVER_RE.test(l)) {
@@ -108,7 +118,7 @@ export function parseDiff(text: string): FileDiff[] {
       continue;
     }
     if (l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ')) {
-      cur = { oldPath: stripPrefix(l.slice(4)), path: stripPrefix(lines[i + 1].slice(4)), hunks: [], patch };
+      cur = { oldPath: stripPrefix(l.slice(4)), path: stripPrefix(lines[i + 1].slice(4)), hunks: [], patch, ...(log ? { log } : {}) };
       out.push(cur);
       i++;
       continue;
@@ -200,8 +210,20 @@ function markApplied(lines: Line[], d: FileDiff): { found: number; missing: numb
 /**
  * Post-images of every file the diff touches. `readTree(path)` gives the
  * pre-image from the tree (or undefined without --tree / when absent).
+ * Patches apply in the order given, except `git log -p` output, which lists
+ * the newest commit first (unless `--reverse`): there the other order is
+ * taken when it applies where the given one does not.
  */
 export function postImages(diffs: FileDiff[], readTree: (path: string) => string | undefined): PostImage[] {
+  const given = buildImages(diffs, readTree);
+  if (!diffs.some((d) => d.log) || new Set(diffs.map((d) => d.patch)).size < 2) return given;
+  const warned = (images: PostImage[]) => images.filter((i) => i.warning).length;
+  if (warned(given) === 0) return given;
+  const reversed = buildImages([...diffs].sort((a, b) => b.patch - a.patch), readTree);
+  return warned(reversed) < warned(given) ? reversed : given;
+}
+
+function buildImages(diffs: FileDiff[], readTree: (path: string) => string | undefined): PostImage[] {
   const images = new Map<string, { lines: Line[]; exact: boolean; applied?: boolean; warning?: string }>();
   const lastPatchOf = new Map<string, FileDiff>();
   for (const d of diffs) if (d.path) lastPatchOf.set(d.path, d);

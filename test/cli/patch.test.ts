@@ -297,3 +297,36 @@ test('patch --tree at the head of a series whose later patch changes an earlier 
   assert.equal(onHead.out, onBase.out);
   assert.match(onHead.err, /holds this patch, but not every hunk's lines as the patch has them/);
 });
+
+test('git log -p and git show output: commits are patches of their own, newest first or --reverse, on the base and on the head', () => {
+  // A reviewer's `git log -p origin/master.. | iova-lens patch - --tree .`: the third commit changes a line the
+  // second added, so the commits only apply one after the other, in the right order. It was read as one patch:
+  // "a hunk does not apply", and the findings were lost.
+  const { repo } = series();
+  git(repo, 'checkout', '-q', '-');
+  const file = join(repo, NICVF);
+  const text = readFileSync(file, 'utf8');
+  const changed = text.replace('\tdata = phys_to_virt(phys_addr);\n', '\tdata = phys_to_virt(phys_addr); /* rx */\n');
+  assert.notEqual(changed, text);
+  writeFileSync(file, changed);
+  git(repo, 'commit', '-qam', 'net: thunderx: comment');
+  const mbox = git(repo, 'format-patch', '--stdout', 'HEAD~3');
+  const newestFirst = git(repo, 'log', '-p', 'HEAD~3..HEAD');
+  const oldestFirst = git(repo, 'log', '-p', '--reverse', 'HEAD~3..HEAD');
+  assert.match(newestFirst, /^commit [0-9a-f]{40}/);
+  const findings = (input: string) => {
+    const r = patch(['-', '--tree', repo, '--format', 'json'], input);
+    assert.equal(r.code, 1, r.err);
+    return { findings: JSON.parse(r.out).findings, err: r.err };
+  };
+  const onHead = [findings(newestFirst), findings(oldestFirst), findings(mbox)];
+  git(repo, 'checkout', '-q', 'HEAD~3');
+  const onBase = [findings(newestFirst), findings(oldestFirst), findings(mbox)];
+  assert.equal(onBase[2].findings.length, 2);
+  for (const r of [...onBase, ...onHead]) assert.deepEqual(r.findings, onBase[2].findings);
+  for (const r of onBase) assert.equal(r.err, '');
+  // `git show` of one commit is one patch (the last: its added line is the tree's line 64).
+  git(repo, 'checkout', '-q', '-');
+  const show = patch(['-', '--tree', repo, '--format', 'json'], git(repo, 'show', 'HEAD'));
+  assert.deepEqual(JSON.parse(show.out).findings.map((f: { line: number }) => f.line), [64]);
+});
