@@ -89,7 +89,7 @@ export function analysePatch(text: string, tree: string | undefined, config: Con
     const r = readSource(join(tree, p));
     return 'text' in r ? r.text : undefined;
   };
-  const images = postImages(diffs, readTree).filter((i) => /\.[ch]$/.test(i.path));
+  const images = postImages(diffs, readTree, tree !== undefined).filter((i) => /\.[ch]$/.test(i.path));
   // One driver folder at a time (the analysis is folder-local), and within it
   // only what can matter, as a whole-tree scan does: the files that name a
   // translation API, then those that call one of the folder's translating

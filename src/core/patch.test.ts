@@ -61,3 +61,27 @@ test('git log -p output: each `commit <sha>` starts a patch of its own, marked a
   // A format-patch mbox keeps its order (its patches are never newest first).
   assert.equal(parseDiff('From ' + '1'.repeat(40) + ' Mon Sep 17 00:00:00 2001\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n')[0].log, undefined);
 });
+
+test('paths are read as patch -p1 reads them: a/ b/, the two directory names of diff -u old/ new/ and quilt; --no-prefix kept', () => {
+  const pair = (o: string, n: string, body = '@@ -1 +1 @@\n-a\n+b\n') => `--- ${o}\t2026-11-26 02:47:58.050607151 +0000\n+++ ${n}\t2026-11-26 02:47:58.054607151 +0000\n${body}`;
+  const paths = (text: string) => parseDiff(text).map((d) => [d.oldPath, d.path]);
+  assert.deepEqual(paths(pair('a/drivers/x.c', 'b/drivers/x.c')), [['drivers/x.c', 'drivers/x.c']]);
+  assert.deepEqual(paths(pair('linux-6.12.orig/drivers/x.c', 'linux-6.12/drivers/x.c')), [['drivers/x.c', 'drivers/x.c']]);
+  // `diff -ruN old new`: the new file's /dev/null side gives no pair; the patch's other files do.
+  assert.deepEqual(paths(pair('old/drivers/x.c', 'new/drivers/x.c') + pair('/dev/null', 'new/drivers/y.c', '@@ -0,0 +1 @@\n+b\n') + pair('old/drivers/z.c', '/dev/null', '@@ -1 +0,0 @@\n-a\n')), [
+    ['drivers/x.c', 'drivers/x.c'],
+    [null, 'drivers/y.c'],
+    ['drivers/z.c', null],
+  ]);
+  // git diff --no-prefix, and there a file moved to another top-level folder: nothing to strip.
+  assert.deepEqual(paths(pair('drivers/x.c', 'drivers/x.c')), [['drivers/x.c', 'drivers/x.c']]);
+  assert.deepEqual(paths('diff --git drivers/x.c sound/x.c\n' + pair('drivers/x.c', 'sound/x.c')), [['drivers/x.c', 'sound/x.c']]);
+  assert.deepEqual(paths('diff --git drivers/x.c drivers/x.c\n' + pair('drivers/x.c', 'drivers/x.c') + 'diff --git a/y.c b/y.c\n' + pair('a/y.c', 'b/y.c')), [['drivers/x.c', 'drivers/x.c'], ['y.c', 'y.c']]);
+});
+
+test('with a tree named, a changed file that is not in it is a note (the hunks alone are analysed)', () => {
+  const diffs = parseDiff('--- a/drivers/x.c\n+++ b/drivers/x.c\n@@ -1 +1 @@\n-a\n+b\n');
+  assert.equal(postImages(diffs, () => undefined)[0].warning, undefined);
+  assert.equal(postImages(diffs, () => undefined, true)[0].warning, "drivers/x.c: not in the tree; analysed the hunks' own lines");
+  assert.equal(postImages(diffs, () => 'a\n', true)[0].warning, undefined);
+});

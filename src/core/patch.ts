@@ -31,10 +31,37 @@ export class DiffError extends Error {}
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
-function stripPrefix(p: string): string | null {
+/** A `---`/`+++` path without its timestamp; null for /dev/null. */
+function headerPath(p: string): string | null {
   const t = p.replace(/\t.*$/, '').trim();
-  if (t === '/dev/null') return null;
-  return t.replace(/^[ab]\//, '');
+  return t === '/dev/null' ? null : t;
+}
+
+/**
+ * The tree paths of a `--- old` / `+++ new` pair, read as `patch -p1` reads
+ * them (the kernel takes every patch with -p1): git's `a/` and `b/`, and the
+ * two directory names of `diff -u linux.orig/… linux/…` or of quilt
+ * (`linux-6.12.orig/drivers/…`), which differ in their first component only.
+ * `prefix` carries the pair's first components to the new and deleted files
+ * of the same patch, which have /dev/null on one side. `git diff
+ * --no-prefix` paths, which have no such component, are kept as they are.
+ */
+function treePaths(oldRaw: string, newRaw: string, prefix: { old?: string; new?: string }, git: boolean): { oldPath: string | null; path: string | null } {
+  const o = headerPath(oldRaw);
+  const n = headerPath(newRaw);
+  const first = (x: string) => x.slice(0, x.indexOf('/'));
+  // (Under a `diff --git` header the prefixes are git's: `--- drivers/x.c` / `+++ sound/x.c` there is a move.)
+  if (!git && o !== null && n !== null && o.includes('/') && n.includes('/') && first(o) !== first(n) && o.slice(first(o).length) === n.slice(first(n).length)) {
+    prefix.old = first(o);
+    prefix.new = first(n);
+  }
+  const strip = (x: string | null, side: 'old' | 'new') => {
+    if (x === null) return null;
+    if (/^[ab]\//.test(x)) return x.slice(2);
+    const p = prefix[side];
+    return p !== undefined && x.startsWith(`${p}/`) ? x.slice(p.length + 1) : x;
+  };
+  return { oldPath: strip(o, 'old'), path: strip(n, 'new') };
 }
 
 /**
@@ -69,6 +96,11 @@ export function parseDiff(text: string): FileDiff[] {
   let gitFiles = 0;
   let covers = 0;
   let log = false;
+  /** The directory names of this patch's `diff -u old/ new/` pairs (treePaths). */
+  let prefix: { old?: string; new?: string } = {};
+  /** Lines of the last `diff --git` header and of the last `---`/`+++` pair: the pair is git's when the header came after the previous pair. */
+  let lastGit = -1;
+  let lastPair = -1;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (hunk && (oldLeft > 0 || newLeft > 0)) {
@@ -100,12 +132,14 @@ export function parseDiff(text: string): FileDiff[] {
       if (out.length) patch++;
       cur = undefined;
       log = false;
+      prefix = {};
       continue;
     }
     if (/^commit [0-9a-f]{40}\b/.test(l)) {
       if (out.length) patch++;
       cur = undefined;
       log = true;
+      prefix = {};
       continue;
     }
     if ((l.charCodeAt(0) | 32) === 115 /* S or s */ && COVER_RE.test(l)) {
@@ -114,11 +148,13 @@ export function parseDiff(text: string): FileDiff[] {
     }
     if (l.startsWith('diff --git ')) {
       gitFiles++;
+      lastGit = i;
       cur = undefined;
       continue;
     }
     if (l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ')) {
-      cur = { oldPath: stripPrefix(l.slice(4)), path: stripPrefix(lines[i + 1].slice(4)), hunks: [], patch, ...(log ? { log } : {}) };
+      cur = { ...treePaths(l.slice(4), lines[i + 1].slice(4), prefix, lastGit > lastPair), hunks: [], patch, ...(log ? { log } : {}) };
+      lastPair = i;
       out.push(cur);
       i++;
       continue;
@@ -214,16 +250,17 @@ function markApplied(lines: Line[], d: FileDiff): { found: number; missing: numb
  * the newest commit first (unless `--reverse`): there the other order is
  * taken when it applies where the given one does not.
  */
-export function postImages(diffs: FileDiff[], readTree: (path: string) => string | undefined): PostImage[] {
-  const given = buildImages(diffs, readTree);
+export function postImages(diffs: FileDiff[], readTree: (path: string) => string | undefined, treeGiven = false): PostImage[] {
+  const given = buildImages(diffs, readTree, treeGiven);
   if (!diffs.some((d) => d.log) || new Set(diffs.map((d) => d.patch)).size < 2) return given;
   const warned = (images: PostImage[]) => images.filter((i) => i.warning).length;
   if (warned(given) === 0) return given;
-  const reversed = buildImages([...diffs].sort((a, b) => b.patch - a.patch), readTree);
+  const reversed = buildImages([...diffs].sort((a, b) => b.patch - a.patch), readTree, treeGiven);
   return warned(reversed) < warned(given) ? reversed : given;
 }
 
-function buildImages(diffs: FileDiff[], readTree: (path: string) => string | undefined): PostImage[] {
+/** `treeGiven`: the caller named a tree (`--tree`), so a changed file that is not in it is worth a note. */
+function buildImages(diffs: FileDiff[], readTree: (path: string) => string | undefined, treeGiven: boolean): PostImage[] {
   const images = new Map<string, { lines: Line[]; exact: boolean; applied?: boolean; warning?: string }>();
   const lastPatchOf = new Map<string, FileDiff>();
   for (const d of diffs) if (d.path) lastPatchOf.set(d.path, d);
@@ -233,7 +270,10 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     let img = images.get(d.path) ?? (d.oldPath && d.oldPath !== d.path ? images.get(d.oldPath) : undefined);
     if (!img) {
       const base = d.oldPath === null ? '' : readTree(src);
-      img = base !== undefined ? { lines: base === '' ? [] : base.split('\n').map((t) => ({ text: t, added: false })), exact: true } : { lines: [], exact: false };
+      img =
+        base !== undefined
+          ? { lines: base === '' ? [] : base.split('\n').map((t) => ({ text: t, added: false })), exact: true }
+          : { lines: [], exact: false, warning: treeGiven ? `${src}: not in the tree; analysed the hunks' own lines` : undefined };
     }
     // The tree already holds this file's patches: only mark what each one added.
     if (img.applied) {

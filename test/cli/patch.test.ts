@@ -330,3 +330,22 @@ test('git log -p and git show output: commits are patches of their own, newest f
   const show = patch(['-', '--tree', repo, '--format', 'json'], git(repo, 'show', 'HEAD'));
   assert.deepEqual(JSON.parse(show.out).findings.map((f: { line: number }) => f.line), [64]);
 });
+
+test('a quilt or `diff -u linux.orig/ linux/` patch applies to the tree like a git one; a file the tree lacks is a note', () => {
+  const { repo, mbox } = series();
+  const git1 = patch(['-', '--tree', repo, '--format', 'json'], mbox);
+  // The same two patches as quilt writes them (directory names instead of a/ and b/, timestamps).
+  const quilt = mbox
+    .replace(/^diff --git .*\n(?:index .*\n)?/gm, '')
+    .replace(/^--- a\/(.*)$/gm, '--- linux-6.12.orig/$1\t2026-11-26 02:00:00.000000000 +0000')
+    .replace(/^\+\+\+ b\/(.*)$/gm, '+++ linux-6.12/$1\t2026-11-26 02:00:01.000000000 +0000');
+  assert.match(quilt, /^\+\+\+ linux-6\.12\/drivers\//m);
+  const r = patch(['-', '--tree', repo, '--format', 'json'], quilt);
+  assert.equal(r.err, '');
+  assert.equal(JSON.parse(git1.out).findings.length, 2);
+  assert.deepEqual(JSON.parse(r.out).findings, JSON.parse(git1.out).findings);
+  // A tree without the file: the hunks alone, and a note saying so (it was silent).
+  const other = mkdtempSync(join(tmpdir(), 'iova-patch-other-'));
+  const elsewhere = patch(['-', '--tree', other], mbox);
+  assert.match(elsewhere.err, /^iova-lens: drivers\/net\/ethernet\/cavium\/thunder\/nicvf_queues\.c: not in the tree; analysed the hunks' own lines$/m);
+});
