@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Checker, compareFindings, mayMatter } from '../core/engine';
-import { parseDiff, postImages, DiffError, type PostImage } from '../core/patch';
+import { parseDiff, postImages, withoutColor, DiffError, type PostImage } from '../core/patch';
 import { decodeMail } from '../core/mail';
 import { dirOf } from '../core/analysis/project';
 import { formatGcc } from '../core/formats/gcc';
@@ -82,8 +82,9 @@ export interface PatchAnalysis {
  * the text is not a diff.
  */
 export function analysePatch(text: string, tree: string | undefined, config: Config, parser: CParser): PatchAnalysis {
-  // A message saved or piped from a mailbox may be quoted-printable, base64 or a MIME attachment.
-  const diffs = parseDiff(decodeMail(text));
+  // A message saved or piped from a mailbox may be quoted-printable, base64 or a MIME attachment;
+  // git's output may be coloured (color.ui = always).
+  const diffs = parseDiff(decodeMail(withoutColor(text)));
   const readTree = (p: string): string | undefined => {
     if (!tree) return undefined;
     const r = readSource(join(tree, p));

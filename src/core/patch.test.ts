@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DiffError, parseDiff, postImages } from './patch';
+import { DiffError, parseDiff, postImages, withoutColor } from './patch';
 import { decodeMail } from './mail';
 
 const piece = fc.constantFrom(
@@ -84,4 +84,10 @@ test('with a tree named, a changed file that is not in it is a note (the hunks a
   assert.equal(postImages(diffs, () => undefined)[0].warning, undefined);
   assert.equal(postImages(diffs, () => undefined, true)[0].warning, "drivers/x.c: not in the tree; analysed the hunks' own lines");
   assert.equal(postImages(diffs, () => 'a\n', true)[0].warning, undefined);
+});
+
+test('withoutColor removes the SGR escapes git writes with color.ui = always, and nothing else', () => {
+  assert.equal(withoutColor('\x1b[1mdiff --git a/x.c b/x.c\x1b[m\n\x1b[32m+\x1b[m\x1b[32mint a;\x1b[m\x1b[41m \x1b[m\n'), 'diff --git a/x.c b/x.c\n+int a; \n');
+  const plain = '--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b [1m\n';
+  assert.equal(withoutColor(plain), plain);
 });

@@ -29,6 +29,15 @@ export interface FileDiff {
 
 export class DiffError extends Error {}
 
+/**
+ * The diff without terminal colours: with `color.ui = always` in a gitconfig,
+ * `git diff | iova-lens patch -` carries SGR escapes (`ESC[32m+…ESC[m`) on
+ * every header and line, and no line would start as a diff line does.
+ */
+export function withoutColor(text: string): string {
+  return text.includes('\x1b[') ? text.replace(/\x1b\[[0-9;]*m/g, '') : text;
+}
+
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
 /** A `---`/`+++` path without its timestamp; null for /dev/null. */

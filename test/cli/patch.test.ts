@@ -349,3 +349,16 @@ test('a quilt or `diff -u linux.orig/ linux/` patch applies to the tree like a g
   const elsewhere = patch(['-', '--tree', other], mbox);
   assert.match(elsewhere.err, /^iova-lens: drivers\/net\/ethernet\/cavium\/thunder\/nicvf_queues\.c: not in the tree; analysed the hunks' own lines$/m);
 });
+
+test('coloured git output (color.ui = always) gives the same findings as plain output', () => {
+  const { repo, mbox } = series();
+  git(repo, 'checkout', '-q', '-');
+  const coloured = git(repo, '-c', 'color.ui=always', 'log', '-p', '--reverse', 'HEAD~2..HEAD');
+  assert.match(coloured, /\x1b\[/);
+  git(repo, 'checkout', '-q', 'HEAD~2');
+  const plain = patch(['-', '--tree', repo, '--format', 'json'], mbox);
+  const r = patch(['-', '--tree', repo, '--format', 'json'], coloured);
+  assert.equal(r.err, '');
+  assert.equal(JSON.parse(plain.out).findings.length, 2);
+  assert.deepEqual(JSON.parse(r.out).findings, JSON.parse(plain.out).findings);
+});
