@@ -279,15 +279,21 @@ test('patch --tree: a renamed and changed file is found at its new name, on the 
   assert.deepEqual(JSON.parse(onHead.out).findings, JSON.parse(onBase.out).findings);
 });
 
-test('patch --tree at the head of a series whose later patch changes an earlier patch\'s line: the same findings as on the base, and a note', () => {
+/** series() at its head, plus a third commit that appends `comment` to `line` (a line one of the two patches added). */
+function seriesAndComment(line: string, comment: string): string {
   const { repo } = series();
   git(repo, 'checkout', '-q', '-');
   const file = join(repo, NICVF);
   const text = readFileSync(file, 'utf8');
-  const changed = text.replace('\t\tput_page(virt_to_page(phys_to_virt(phys_addr)));\n', '\t\tput_page(virt_to_page(phys_to_virt(phys_addr))); /* rx page */\n');
+  const changed = text.replace(`${line}\n`, `${line} ${comment}\n`);
   assert.notEqual(changed, text);
   writeFileSync(file, changed);
   git(repo, 'commit', '-qam', 'net: thunderx: comment');
+  return repo;
+}
+
+test('patch --tree at the head of a series whose later patch changes an earlier patch\'s line: the same findings as on the base, and a note', () => {
+  const repo = seriesAndComment('\t\tput_page(virt_to_page(phys_to_virt(phys_addr)));', '/* rx page */');
   const mbox = git(repo, 'format-patch', '--stdout', 'HEAD~3');
   const onHead = patch(['-', '--tree', repo], mbox);
   git(repo, 'checkout', '-q', 'HEAD~3');
@@ -302,14 +308,7 @@ test('git log -p and git show output: commits are patches of their own, newest f
   // A reviewer's `git log -p origin/master.. | iova-lens patch - --tree .`: the third commit changes a line the
   // second added, so the commits only apply one after the other, in the right order. It was read as one patch:
   // "a hunk does not apply", and the findings were lost.
-  const { repo } = series();
-  git(repo, 'checkout', '-q', '-');
-  const file = join(repo, NICVF);
-  const text = readFileSync(file, 'utf8');
-  const changed = text.replace('\tdata = phys_to_virt(phys_addr);\n', '\tdata = phys_to_virt(phys_addr); /* rx */\n');
-  assert.notEqual(changed, text);
-  writeFileSync(file, changed);
-  git(repo, 'commit', '-qam', 'net: thunderx: comment');
+  const repo = seriesAndComment('\tdata = phys_to_virt(phys_addr);', '/* rx */');
   const mbox = git(repo, 'format-patch', '--stdout', 'HEAD~3');
   const newestFirst = git(repo, 'log', '-p', 'HEAD~3..HEAD');
   const oldestFirst = git(repo, 'log', '-p', '--reverse', 'HEAD~3..HEAD');
