@@ -91,3 +91,11 @@ test('withoutColor removes the SGR escapes git writes with color.ui = always, an
   const plain = '--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b [1m\n';
   assert.equal(withoutColor(plain), plain);
 });
+
+test('paths git quotes (non-ASCII bytes, quotes, backslashes) are unquoted', () => {
+  const paths = (o: string, n: string) => parseDiff(`--- ${o}\t\n+++ ${n}\t\n@@ -1 +1 @@\n-a\n+b\n`).map((d) => [d.oldPath, d.path]);
+  assert.deepEqual(paths('"a/drivers/dir \\303\\251/x y.c"', '"b/drivers/dir \\303\\251/x y.c"'), [['drivers/dir é/x y.c', 'drivers/dir é/x y.c']]);
+  assert.deepEqual(paths('"a/q\\"t\\\\b\\t.c"', '"b/q\\"t\\\\b\\t.c"'), [['q"t\\b\t.c', 'q"t\\b\t.c']]);
+  // Not git's quoting (a character git would have escaped): the quotes go, the rest is taken as written.
+  assert.deepEqual(paths('"é\\303.c"', '"é\\303.c"'), [['é\\303.c', 'é\\303.c']]);
+});

@@ -40,10 +40,25 @@ export function withoutColor(text: string): string {
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
-/** A `---`/`+++` path without its timestamp; null for /dev/null. */
+/** A `---`/`+++` path without its timestamp, unquoted; null for /dev/null. */
 function headerPath(p: string): string | null {
   const t = p.replace(/\t.*$/, '').trim();
-  return t === '/dev/null' ? null : t;
+  if (t === '/dev/null') return null;
+  return t.length > 1 && t[0] === '"' && t[t.length - 1] === '"' ? unquote(t.slice(1, -1)) : t;
+}
+
+const ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
+
+/**
+ * git's quoting of a path with bytes outside printable ASCII, a quote or a
+ * backslash (core.quotePath): `"a/dir \303\251/x.c"` — C escapes, octal for
+ * each byte of the UTF-8 name.
+ */
+function unquote(q: string): string {
+  // git quotes to printable ASCII; anything else was not written by git: taken as it is, without the quotes.
+  if (/[^\x20-\x7e]/.test(q)) return q;
+  const bytes = q.replace(/\\([0-7]{3}|.)/g, (_, e: string) => String.fromCharCode(e.length === 3 ? parseInt(e, 8) & 0xff : (ESCAPES[e] ?? e.charCodeAt(0))));
+  return new TextDecoder().decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
 }
 
 /**

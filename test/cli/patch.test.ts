@@ -361,3 +361,22 @@ test('coloured git output (color.ui = always) gives the same findings as plain o
   assert.equal(JSON.parse(plain.out).findings.length, 2);
   assert.deepEqual(JSON.parse(r.out).findings, JSON.parse(plain.out).findings);
 });
+
+test('a file whose name git quotes (non-ASCII) is found in the tree and reported by its name', () => {
+  // It was read as `"b/drivers/dir \303\251/x y.c"`, not a .c file: nothing analysed, exit 0, silently.
+  const repo = mkdtempSync(join(tmpdir(), 'iova-patch-quoted-'));
+  const dir = join(repo, 'drivers', 'dir é');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'x y.c'), 'void *f(u64 a)\n{\n\treturn NULL;\n}\n');
+  git(repo, 'init', '-q');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'base');
+  writeFileSync(join(dir, 'x y.c'), 'void *f(struct iommu_domain *d, u64 a)\n{\n\treturn phys_to_virt(iommu_iova_to_phys(d, a));\n}\n');
+  const diff = git(repo, 'diff');
+  assert.match(diff, /^\+\+\+ "b\/drivers\/dir \\303\\251\/x y\.c"/m);
+  const r = patch(['-', '--tree', repo, '--format', 'json'], diff);
+  assert.equal(r.code, 1, r.err);
+  assert.equal(r.err, '');
+  const found = JSON.parse(r.out).findings as { path: string; line: number }[];
+  assert.deepEqual([...new Set(found.map((f) => `${f.path}:${f.line}`))], ['drivers/dir é/x y.c:3']);
+});
