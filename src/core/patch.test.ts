@@ -75,7 +75,10 @@ test('paths are read as patch -p1 reads them: a/ b/, the two directory names of 
   ]);
   // git diff --no-prefix, and there a file moved to another top-level folder: nothing to strip.
   assert.deepEqual(paths(pair('drivers/x.c', 'drivers/x.c')), [['drivers/x.c', 'drivers/x.c']]);
-  assert.deepEqual(paths('diff --git drivers/x.c sound/x.c\n' + pair('drivers/x.c', 'sound/x.c')), [['drivers/x.c', 'sound/x.c']]);
+  const move = 'diff --git drivers/x.c sound/x.c\nsimilarity index 90%\nrename from drivers/x.c\nrename to sound/x.c\nindex 1..2 100644\n';
+  assert.deepEqual(paths(move + pair('drivers/x.c', 'sound/x.c')), [['drivers/x.c', 'sound/x.c']]);
+  // diff.mnemonicPrefix: i/ (index), w/ (work tree), c/ (commit).
+  assert.deepEqual(paths('diff --git i/drivers/x.c w/drivers/x.c\n' + pair('i/drivers/x.c', 'w/drivers/x.c')), [['drivers/x.c', 'drivers/x.c']]);
   assert.deepEqual(paths('diff --git drivers/x.c drivers/x.c\n' + pair('drivers/x.c', 'drivers/x.c') + 'diff --git a/y.c b/y.c\n' + pair('a/y.c', 'b/y.c')), [['drivers/x.c', 'drivers/x.c'], ['y.c', 'y.c']]);
 });
 

@@ -70,12 +70,13 @@ function unquote(q: string): string {
  * of the same patch, which have /dev/null on one side. `git diff
  * --no-prefix` paths, which have no such component, are kept as they are.
  */
-function treePaths(oldRaw: string, newRaw: string, prefix: { old?: string; new?: string }, git: boolean): { oldPath: string | null; path: string | null } {
+function treePaths(oldRaw: string, newRaw: string, prefix: { old?: string; new?: string }, moved: boolean): { oldPath: string | null; path: string | null } {
   const o = headerPath(oldRaw);
   const n = headerPath(newRaw);
   const first = (x: string) => x.slice(0, x.indexOf('/'));
-  // (Under a `diff --git` header the prefixes are git's: `--- drivers/x.c` / `+++ sound/x.c` there is a move.)
-  if (!git && o !== null && n !== null && o.includes('/') && n.includes('/') && first(o) !== first(n) && o.slice(first(o).length) === n.slice(first(n).length)) {
+  // (A file git says it renamed or copied is not such a pair: `--- drivers/x.c` / `+++ sound/x.c` of `git diff
+  // --no-prefix` is a move. git's own other prefixes — diff.mnemonicPrefix's `i/` `w/` `c/` — are such pairs.)
+  if (!moved && o !== null && n !== null && o.includes('/') && n.includes('/') && first(o) !== first(n) && o.slice(first(o).length) === n.slice(first(n).length)) {
     prefix.old = first(o);
     prefix.new = first(n);
   }
@@ -122,8 +123,9 @@ export function parseDiff(text: string): FileDiff[] {
   let log = false;
   /** The directory names of this patch's `diff -u old/ new/` pairs (treePaths). */
   let prefix: { old?: string; new?: string } = {};
-  /** Lines of the last `diff --git` header and of the last `---`/`+++` pair: the pair is git's when the header came after the previous pair. */
+  /** Lines of the last `diff --git` header, `rename from`/`copy from` line and `---`/`+++` pair (a pair is a move when the last two came after the previous pair). */
   let lastGit = -1;
+  let lastMove = -1;
   let lastPair = -1;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
@@ -176,8 +178,12 @@ export function parseDiff(text: string): FileDiff[] {
       cur = undefined;
       continue;
     }
+    if (l.startsWith('rename from ') || l.startsWith('copy from ')) {
+      lastMove = i;
+      continue;
+    }
     if (l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ')) {
-      cur = { ...treePaths(l.slice(4), lines[i + 1].slice(4), prefix, lastGit > lastPair), hunks: [], patch, ...(log ? { log } : {}) };
+      cur = { ...treePaths(l.slice(4), lines[i + 1].slice(4), prefix, lastGit > lastPair && lastMove > lastGit), hunks: [], patch, ...(log ? { log } : {}) };
       lastPair = i;
       out.push(cur);
       i++;

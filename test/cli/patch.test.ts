@@ -379,4 +379,10 @@ test('a file whose name git quotes (non-ASCII) is found in the tree and reported
   assert.equal(r.err, '');
   const found = JSON.parse(r.out).findings as { path: string; line: number }[];
   assert.deepEqual([...new Set(found.map((f) => `${f.path}:${f.line}`))], ['drivers/dir é/x y.c:3']);
+  // The same with git's mnemonic prefixes (i/ and w/ for `git diff`) and with none.
+  for (const opt of ['diff.mnemonicPrefix=true', 'diff.noprefix=true']) {
+    const other = git(repo, '-c', opt, 'diff');
+    assert.doesNotMatch(other, /^\+\+\+ "b\//m);
+    assert.deepEqual(JSON.parse(patch(['-', '--tree', repo, '--format', 'json'], other).out).findings, found, opt);
+  }
 });
