@@ -102,3 +102,14 @@ test('paths git quotes (non-ASCII bytes, quotes, backslashes) are unquoted', () 
   // Not git's quoting (a character git would have escaped): the quotes go, the rest is taken as written.
   assert.deepEqual(paths('"é\\303.c"', '"é\\303.c"'), [['é\\303.c', 'é\\303.c']]);
 });
+
+test('diff -ruN: a new file named by the path it would have had is new, not missing from the tree', () => {
+  const text = '--- old/drivers/x.c\t1970-01-01 00:00:00.000000000 +0000\n+++ new/drivers/x.c\t2026-11-26 03:00:00.000000000 +0000\n@@ -0,0 +1,2 @@\n+int a;\n+int b;\n';
+  const [img] = postImages(parseDiff(text), () => undefined, true);
+  assert.equal(img.path, 'drivers/x.c');
+  assert.equal(img.warning, undefined);
+  assert.deepEqual([...img.added], [1, 2]);
+  // A changed file (hunks from a line of an old file) that the tree lacks is still a note.
+  const changed = postImages(parseDiff(text.replace('@@ -0,0 +1,2 @@\n+int a;', '@@ -1 +1,2 @@\n-int z;\n+int a;')), () => undefined, true);
+  assert.match(changed[0].warning ?? '', /not in the tree/);
+});

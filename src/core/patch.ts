@@ -299,7 +299,10 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     const src = d.oldPath ?? d.path;
     let img = images.get(d.path) ?? (d.oldPath && d.oldPath !== d.path ? images.get(d.oldPath) : undefined);
     if (!img) {
-      const base = d.oldPath === null ? '' : readTree(src);
+      // `diff -N` (diff -ruN old/ new/) names a new file by the path it would have had, with hunks from
+      // line 0 of an empty file: it is new, not missing from the tree.
+      const created = d.hunks.length > 0 && d.hunks.every((h) => h.oldStart === 0 && h.oldCount === 0);
+      const base = d.oldPath === null ? '' : (readTree(src) ?? (created ? '' : undefined));
       img =
         base !== undefined
           ? { lines: base === '' ? [] : base.split('\n').map((t) => ({ text: t, added: false })), exact: true }
