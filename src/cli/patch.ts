@@ -6,10 +6,9 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Checker, compareFindings, mayMatter } from '../core/engine';
 import { parseDiff, postImages, withoutColor, DiffError, type PostImage } from '../core/patch';
+import { checkPostImages, type FolderFile } from '../core/patch-check';
 import { decodeMail } from '../core/mail';
-import { dirOf } from '../core/analysis/project';
 import { formatGcc } from '../core/formats/gcc';
 import { formatJson } from '../core/formats/json';
 import { formatSarif } from '../core/formats/sarif';
@@ -91,50 +90,24 @@ export function analysePatch(text: string, tree: string | undefined, config: Con
     return 'text' in r ? r.text : undefined;
   };
   const images = postImages(diffs, readTree, tree !== undefined).filter((i) => /\.[ch]$/.test(i.path));
-  // One driver folder at a time (the analysis is folder-local), and within it
-  // only what can matter, as a whole-tree scan does: the files that name a
-  // translation API, then those that call one of the folder's translating
-  // helpers. A diff of a whole subsystem (2,811 files, 76 MB) is not parsed
-  // file by file into memory all at once.
-  const byDir = new Map<string, PostImage[]>();
-  for (const img of images) {
-    const dir = dirOf(img.path);
-    const list = byDir.get(dir);
-    if (list) list.push(img);
-    else byDir.set(dir, [img]);
-  }
-  const findings: Finding[] = [];
-  for (const [dir, imgs] of byDir) {
-    const files = imgs.map((i) => ({ key: i.path, text: i.text }));
-    if (tree) {
-      // The driver's other files: its helpers and struct declarations.
-      const own = new Set(files.map((f) => f.key));
-      let names: string[] = [];
-      try {
-        names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));
-      } catch {
-        names = [];
-      }
-      for (const n of names) {
-        const key = dir ? `${dir}/${n}` : n;
-        if (own.has(key)) continue;
-        const r = readSource(join(tree, key));
-        if ('text' in r) files.push({ key, text: r.text });
-      }
-    }
-    const candidates = files.filter((f) => mayMatter(f.text));
-    if (candidates.length === 0) continue;
-    const checker = new Checker(parser, config);
+  // The driver's other files, from the tree: its helpers and struct declarations.
+  const others = (dir: string, touched: ReadonlySet<string>): FolderFile[] => {
+    if (!tree) return [];
+    let names: string[];
     try {
-      const helpers = checker.setWhole(candidates);
-      // Images that name no API but call a helper that translates.
-      if (helpers.size) for (const img of imgs) if (!checker.hasFile(img.path) && mayMatter(img.text, helpers)) checker.setFile(img.path, img.text);
-      const added = new Map(imgs.map((i) => [i.path, i.added]));
-      findings.push(...checker.check(imgs.filter((i) => checker.hasFile(i.path)).map((i) => i.path)).filter((f) => added.get(f.path)?.has(f.line)));
-    } finally {
-      checker.project.dispose();
+      names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));
+    } catch {
+      return [];
     }
-  }
-  findings.sort(compareFindings);
+    const out: FolderFile[] = [];
+    for (const n of names) {
+      const key = dir ? `${dir}/${n}` : n;
+      if (touched.has(key)) continue;
+      const r = readSource(join(tree, key));
+      if ('text' in r) out.push({ key, text: r.text });
+    }
+    return out;
+  };
+  const findings = checkPostImages(images, others, parser, config);
   return { images, findings, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
 }

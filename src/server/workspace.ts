@@ -10,6 +10,7 @@ import { RULE_IDS } from '../core/rules/index';
 import type { CParser } from '../core/parse/parser';
 import type { Finding, RuleId, RuleSetting } from '../core/types';
 import { inPatchText, parseDiff, postImages } from '../core/patch';
+import { checkPostImages } from '../core/patch-check';
 import { dirOf } from '../core/analysis/project';
 import { discover, readSource, findUp, toPosix } from '../cli/files';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
@@ -157,18 +158,13 @@ export class Workspace {
       const r = readSource(join(this.root, p));
       return 'text' in r ? r.text : undefined;
     }).filter((i) => /\.[ch]$/.test(i.path));
-    const checker = new Checker(this.parser, this.checker.config);
-    try {
-      for (const img of images) checker.setFile(img.path, img.text);
-      const dirs = new Set(images.map((i) => dirOf(i.path)));
-      for (const f of this.checker.project.files.values()) {
-        if (dirs.has(f.dir) && !checker.hasFile(f.path)) checker.setFile(f.path, f.text);
-      }
-      const out = inPatchText(checker.check(images.map((i) => i.path)), images);
-      return { findings: out, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
-    } finally {
-      checker.project.dispose();
-    }
+    // The driver's other indexed files give the helpers; each folder is analysed as `iova-lens patch` does.
+    const indexed = this.checker.project;
+    const others = (dir: string, touched: ReadonlySet<string>) => [...indexed.files.values()].filter((f) => f.dir === dir && !touched.has(f.path)).map((f) => ({ key: f.path, text: f.text }));
+    const errors: string[] = [];
+    const findings = checkPostImages(images, others, this.parser, this.checker.config, errors);
+    for (const e of errors) this.log(`IOVA Lens: ${e}`);
+    return { findings: inPatchText(findings, images), warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
   }
 
   /** A file changed on disk (not open in the editor): keep the index fresh. */

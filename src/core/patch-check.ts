@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// The checker run over a patch's post-images, shared by `iova-lens patch`
+// (the driver's other files read from --tree) and the editor's .patch
+// documents (from the server's index). One driver folder at a time — the
+// analysis is folder-local — and within it only what can matter, as a
+// whole-tree scan does: the files that name a translation API, then the
+// post-images that call one of the folder's translating helpers. A diff of a
+// whole subsystem (2,811 files, 76 MB) is not parsed file by file into
+// memory all at once, and an editor re-analysing a 4 MB patch on each edit
+// does not parse every file of it whole.
+import { Checker, compareFindings, mayMatter } from './engine';
+import { dirOf } from './analysis/project';
+import type { Config } from './config';
+import type { CParser } from './parse/parser';
+import type { PostImage } from './patch';
+import type { Finding } from './types';
+
+/** A file of the driver folder that the patch does not touch. */
+export interface FolderFile {
+  key: string;
+  text: string;
+}
+
+/**
+ * Findings on the lines the patch adds, at their post-image paths and lines,
+ * sorted. `others(dir, touched)` gives the folder's other files (not those in
+ * `touched`, the patch's own post-images there): its helpers and struct
+ * declarations. `errors` collects a rule's internal error, as Checker.errors.
+ */
+export function checkPostImages(images: PostImage[], others: (dir: string, touched: ReadonlySet<string>) => FolderFile[], parser: CParser, config: Config, errors: string[] = []): Finding[] {
+  const byDir = new Map<string, PostImage[]>();
+  for (const img of images) {
+    const dir = dirOf(img.path);
+    const list = byDir.get(dir);
+    if (list) list.push(img);
+    else byDir.set(dir, [img]);
+  }
+  const findings: Finding[] = [];
+  for (const [dir, imgs] of byDir) {
+    const own = new Set(imgs.map((i) => i.path));
+    const files: FolderFile[] = [...imgs.map((i) => ({ key: i.path, text: i.text })), ...others(dir, own)];
+    const candidates = files.filter((f) => mayMatter(f.text));
+    if (candidates.length === 0) continue;
+    const checker = new Checker(parser, config);
+    try {
+      const helpers = checker.setWhole(candidates);
+      // Images that name no API but call a helper that translates.
+      if (helpers.size) for (const img of imgs) if (!checker.hasFile(img.path) && mayMatter(img.text, helpers)) checker.setFile(img.path, img.text);
+      const added = new Map(imgs.map((i) => [i.path, i.added]));
+      findings.push(...checker.check(imgs.filter((i) => checker.hasFile(i.path)).map((i) => i.path)).filter((f) => added.get(f.path)?.has(f.line)));
+      errors.push(...checker.errors);
+    } finally {
+      checker.project.dispose();
+    }
+  }
+  return findings.sort(compareFindings);
+}
