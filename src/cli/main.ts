@@ -43,7 +43,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'scan':
         return await runScan(rest, io);
       case 'patch':
-        return await runPatch(rest, io, () => readFileSync(0, 'utf8'));
+        return await runPatch(rest, io, () => readFileSync(0, 'utf8'), !!process.stdin.isTTY);
       case 'rules':
         for (const r of RULES) io.out(`${r.meta.id.padEnd(24)} ${r.meta.defaultSeverity.padEnd(8)} [${r.meta.concerns.join(', ')}]  ${r.meta.short}\n`);
         return 0;

@@ -24,7 +24,8 @@ import type { Io } from './io';
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
-export async function runPatch(argv: string[], io: Io, stdin: () => string): Promise<number> {
+/** `stdinIsTTY`: nothing is piped in — `iova-lens patch` typed alone would wait for a patch to be typed. */
+export async function runPatch(argv: string[], io: Io, stdin: () => string, stdinIsTTY = false): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -35,6 +36,7 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string): Pro
   if (!['text', 'gcc', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown --format ${format} (text, gcc, json, sarif)`);
   const failOn = (values['fail-on'] ?? 'warning') as Severity;
   if (!(failOn in RANK)) throw new UsageError(`unknown --fail-on ${failOn} (error, warning, info)`);
+  if (positionals.length === 0 && stdinIsTTY) throw new UsageError('patch: no patch given: name a file, or pipe one (git format-patch -1 --stdout | iova-lens patch -)');
   const src = positionals[0] ?? '-';
   let text: string;
   try {

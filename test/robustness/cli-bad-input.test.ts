@@ -156,6 +156,13 @@ test('patch: empty input (what git format-patch writes for an empty commit) is o
   }
 });
 
+test('patch typed alone in a terminal (no file, nothing piped in) is a usage error, not a silent wait for input', () => {
+  // A real terminal: `script` (util-linux, in every Debian) runs the CLI on a pseudo-terminal.
+  const r = spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} patch`, '/dev/null'], { encoding: 'utf8', input: '', timeout: 20_000 });
+  assert.equal(r.status, 2, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /iova-lens: patch: no patch given: name a file, or pipe one/);
+});
+
 test('patch: a missing patch file is one line, exit 2', () => {
   const d = tree();
   try {
