@@ -58,6 +58,9 @@ test('git log -p output: each `commit <sha>` starts a patch of its own, marked a
   const [img] = postImages(diffs, () => 'a\n');
   assert.equal(img.text, 'c\n');
   assert.equal(img.warning, undefined);
+  // A stable backport's body starts with "commit <sha> upstream.": not a git log header.
+  const stable = `From ${'1'.repeat(40)} Mon Sep 17 00:00:00 2001\nSubject: [PATCH 5.15] x\n\ncommit ${'2'.repeat(40)} upstream.\n\nfix\n---\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n`;
+  assert.deepEqual(parseDiff(stable).map((d) => [d.patch, d.log]), [[0, undefined]]);
   // A format-patch mbox keeps its order (its patches are never newest first).
   assert.equal(parseDiff('From ' + '1'.repeat(40) + ' Mon Sep 17 00:00:00 2001\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n')[0].log, undefined);
 });

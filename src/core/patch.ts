@@ -161,7 +161,9 @@ export function parseDiff(text: string): FileDiff[] {
       prefix = {};
       continue;
     }
-    if (/^commit [0-9a-f]{40}\b/.test(l)) {
+    // git log's header (the next line names the author, or the parents of a merge) — not a stable backport's
+    // "commit <sha> upstream." line in a format-patch body.
+    if (/^commit [0-9a-f]{40}\b/.test(l) && /^(?:Author|Merge):/.test(lines[i + 1] ?? '')) {
       if (out.length) patch++;
       cur = undefined;
       log = true;
