@@ -160,7 +160,11 @@ export class Workspace {
     }).filter((i) => /\.[ch]$/.test(i.path));
     // The driver's other indexed files give the helpers; each folder is analysed as `iova-lens patch` does.
     const indexed = this.checker.project;
-    const others = (dir: string, touched: ReadonlySet<string>) => [...indexed.files.values()].filter((f) => f.dir === dir && !touched.has(f.path)).map((f) => ({ key: f.path, text: f.text }));
+    const others = (dir: string, touched: ReadonlySet<string>) =>
+      indexed
+        .filesIn(new Set([dir]))
+        .filter((p) => !touched.has(p))
+        .map((p) => ({ key: p, text: indexed.files.get(p)!.text }));
     const errors: string[] = [];
     const findings = checkPostImages(images, others, this.parser, this.checker.config, errors);
     for (const e of errors) this.log(`IOVA Lens: ${e}`);
