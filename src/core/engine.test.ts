@@ -234,6 +234,37 @@ static void half(void) {
     assert.ok(fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 11), show(fs));
   });
 
+  test('lines that end in a lone CR, LF or CRLF give the same lines, columns and suppressions, parsed whole or skimmed', async () => {
+    const parser = await testParser();
+    const src = `/* vendor drop */
+#include <linux/dma-mapping.h>
+
+static void *acme_va(struct iommu_domain *d, dma_addr_t a)
+{
+	/* iova-lens-ignore iova-phys-unchecked: the domain is never an identity one here */
+	return phys_to_virt(iommu_iova_to_phys(d, a));
+}
+`;
+    const view = (fs: { line: number; column: number; endLine: number; endColumn: number; rule: string }[]) => fs.map((f) => `${f.rule} ${f.line}:${f.column}-${f.endLine}:${f.endColumn}`).join('\n');
+    const run = (text: string, skim: boolean) => {
+      const checker = new Checker(parser, DEFAULT_CONFIG);
+      try {
+        const files = [{ key: 'drivers/acme/acme.c', text }];
+        if (skim) checker.setSkimmed(files);
+        else checker.setWhole(files);
+        return view(checker.check());
+      } finally {
+        checker.project.dispose();
+      }
+    };
+    const lf = run(src, false);
+    assert.match(lf, /iova-reverse-lookup 7:22-7:46/, lf);
+    assert.doesNotMatch(lf, /iova-phys-unchecked|unused-suppression/, lf);
+    for (const [name, text] of [['CR', src.replace(/\n/g, '\r')], ['CRLF', src.replace(/\n/g, '\r\n')]]) {
+      for (const skim of [false, true]) assert.equal(run(text, skim), lf, `${name}${skim ? ' skimmed' : ''}`);
+    }
+  });
+
   test('mayMatter: API names and learned helper names, not other text', () => {
     assert.ok(mayMatter('x = phys_to_virt(a);'));
     assert.ok(!mayMatter('int main(void) { return 0; }'));

@@ -11,6 +11,7 @@ import { RULES } from './rules/index';
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
 import { capPerFile, limitNotice, MAX_FINDINGS_PER_FILE } from './limits';
+import { lfForLoneCr } from './lines';
 import type { Finding, Related, RuleId, Severity } from './types';
 
 const DOCS_BASE = 'https://github.com/iova-lens/iova-lens/blob/main/src/core/rules/';
@@ -68,7 +69,8 @@ export class Checker {
   ) {}
 
   /** Adds or replaces a file; a replaced file is reparsed incrementally from its previous tree. */
-  setFile(path: string, text: string, opts?: ExtractOptions): void {
+  setFile(path: string, raw: string, opts?: ExtractOptions): void {
+    const text = lfForLoneCr(raw);
     const prev = this.project.files.get(path);
     if (prev && prev.text === text && !opts) return;
     this.project.add(extractFacts(this.parser, path, text, prev, opts));
@@ -83,8 +85,9 @@ export class Checker {
    */
   setSkimmed(files: { key: string; text: string }[]): Set<string> {
     const plans = files.map((c) => {
-      const text = blankAnnotations(c.text);
-      return { ...c, blanked: { text, units: topLevel(text) } };
+      const whole = lfForLoneCr(c.text);
+      const text = blankAnnotations(whole);
+      return { key: c.key, text: whole, blanked: { text, units: topLevel(text) } };
     });
     const plan = new KeepPlan(plans.map((c) => c.blanked));
     for (const c of plans) this.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });

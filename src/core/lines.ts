@@ -17,3 +17,20 @@ export function lineIndex(text: string): (index: number) => { row: number; colum
     return { row: lo, column: index - starts[lo] };
   };
 }
+
+/**
+ * Text whose lines end in a lone CR (old Mac files, some vendor drops) with
+ * each such CR turned into LF. tree-sitter counts rows at LF only, so such a
+ * file was one long row: findings at 1:744 where an editor, LSP (which ends
+ * lines at CR, LF or CRLF) and gcc (whose preprocessor does too) say line 32.
+ * One character for one keeps every offset, so byte ranges, suppressions and
+ * edits stay the same; CRLF is left alone (its rows are already right).
+ */
+export function lfForLoneCr(text: string): string {
+  const cr = text.indexOf('\r');
+  if (cr < 0 || !LONE_CR.test(text)) return text;
+  return text.replace(LONE_CR_G, '\n');
+}
+
+const LONE_CR = /\r(?!\n)/;
+const LONE_CR_G = /\r(?!\n)/g;
