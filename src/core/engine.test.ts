@@ -3,6 +3,7 @@
 // cross-file helpers, broken C, the fixture contract and the wasm loader.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, show, testParser } from './testing/check';
@@ -263,6 +264,40 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t a)
     for (const [name, text] of [['CR', src.replace(/\n/g, '\r')], ['CRLF', src.replace(/\n/g, '\r\n')]]) {
       for (const skim of [false, true]) assert.equal(run(text, skim), lf, `${name}${skim ? ' skimmed' : ''}`);
     }
+  });
+
+  test('a whole-tree scan (skimmed parse) finds what the editor (whole parse) finds: random files of macros, helpers and callers', async () => {
+    const parser = await testParser();
+    const findings = (text: string, skim: boolean) => {
+      const checker = new Checker(parser, DEFAULT_CONFIG);
+      try {
+        const files = [{ key: 'drivers/acme/acme.c', text }];
+        if (skim) checker.setSkimmed(files);
+        else checker.setWhole(files);
+        return show(checker.check());
+      } finally {
+        checker.project.dispose();
+      }
+    };
+    // Top-level pieces of a driver file; k numbers them, j names an earlier or later macro.
+    const piece = fc.oneof(
+      fc.constant('#include <linux/dma-mapping.h>'),
+      fc.constant('/* a comment */'),
+      fc.nat(3).map((k) => `#define ACME_VA${k}(d, a) phys_to_virt(iommu_iova_to_phys((d), (a)))`),
+      fc.nat(3).map((k) => `#define acme_pa${k}(p, a) \\\n\t((p)->domain ? iommu_iova_to_phys((p)->domain, (a)) : (a))`),
+      fc.nat(3).map((k) => `static int acme_open${k}(struct acme_priv *p)\n{\n\treturn 0;\n}`),
+      fc.nat(3).map((k) => `static void acme_rx${k}(struct acme_priv *p, dma_addr_t dma)\n{\n\tacme_consume(p, phys_to_virt(dma));\n}`),
+      fc.tuple(fc.nat(3), fc.nat(3)).map(([k, j]) => `static void acme_free${k}(struct acme_priv *p, dma_addr_t iova)\n{\n\tu64 pa = acme_pa${j}(p, iova);\n\n\tput_page(virt_to_page(phys_to_virt(pa)));\n}`),
+      fc.tuple(fc.nat(3), fc.nat(3)).map(([k, j]) => `static struct page *acme_pg${k}(struct acme_priv *p, dma_addr_t a)\n{\n\treturn virt_to_page(ACME_VA${j}(p->domain, a));\n}`),
+      fc.constant('struct acme_buf {\n\tdma_addr_t dma;\n\tvoid *va;\n};'),
+    );
+    const file = fc.tuple(fc.array(fc.tuple(piece, fc.constantFrom('\n', '\n\n', '')), { minLength: 1, maxLength: 8 }), fc.constantFrom('\n', '\r\n')).map(([ps, eol]) => ps.map(([p, sep]) => p + '\n' + sep).join('').replace(/\n/g, eol));
+    fc.assert(
+      fc.property(file, (text) => {
+        assert.equal(findings(text, true), findings(text, false), text);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('mayMatter: API names and learned helper names, not other text', () => {

@@ -154,7 +154,9 @@ function directiveEnd(text: string, i: number): number {
   for (;;) {
     const nl = text.indexOf('\n', i);
     if (nl < 0) return text.length;
-    if (text.charCodeAt(nl - 1) !== 92 /* \\ */) return nl;
+    // A backslash before the newline (before CRLF's CR too) continues the line.
+    const last = text.charCodeAt(nl - 1) === 13 ? nl - 2 : nl - 1;
+    if (text.charCodeAt(last) !== 92 /* \\ */) return nl;
     i = nl + 1;
   }
 }
@@ -294,9 +296,13 @@ export function skim(text: string, keep: (name: string | null, body: string) => 
     }
     else kept = u.kind === 'open';
     if (!kept) continue;
+    // A macro's range takes its newline: the directive ends there. Without
+    // it the lexer went on from the macro's last character into the next
+    // kept range, and read that function's first line as the macro's body.
+    const end = u.kind === 'define' && text.charCodeAt(u.end) === 10 ? u.end + 1 : u.end;
     const last = ranges[ranges.length - 1];
-    if (last && last[1] === u.start) last[1] = u.end;
-    else ranges.push([u.start, u.end]);
+    if (last && last[1] === u.start) last[1] = end;
+    else ranges.push([u.start, end]);
   }
   return { ranges, fields };
 }
