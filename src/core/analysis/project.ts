@@ -14,6 +14,7 @@ import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
+import { matchesInCode } from './code-text';
 
 export interface FileFacts {
   /** The text as parsed (annotations blanked); kept for incremental reparses. */
@@ -62,6 +63,10 @@ const ANNOTATIONS = /\b(?:__iomem|__user|__rcu|__force|__percpu|__kernel|__bitwi
 export function blankAnnotations(text: string): string {
   return text.replace(ANNOTATIONS, (m) => ' '.repeat(m.length));
 }
+
+// What makes a driver own its IOMMU domain, and use the DMA API (in code, not in comments).
+const OWNS_DOMAIN_RE = /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/g;
+const USES_DMA_API_RE = /\bdma_addr_t\b|\bdma_(?:map|alloc|pool)_\w+\s*\(|\bdma_set_(?:mask|coherent_mask|mask_and_coherent)\s*\(/g;
 
 /** Longest macro body parsed as a helper (see extractFacts). */
 export const MAX_MACRO_CHARS = 64 * 1024;
@@ -125,8 +130,8 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
     fns: findFunctions(tree.rootNode),
     fieldSources: [],
     dmaFields: new Set(),
-    ownsDomain: /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/.test(text),
-    usesDmaApi: /\bdma_addr_t\b|\bdma_(?:map|alloc|pool)_\w+\s*\(|\bdma_set_(?:mask|coherent_mask|mask_and_coherent)\s*\(/.test(text),
+    ownsDomain: matchesInCode(OWNS_DOMAIN_RE, text),
+    usesDmaApi: matchesInCode(USES_DMA_API_RE, text),
   };
   const macros = findMacros(tree.rootNode).filter((m) => /\w\s*\(/.test(m.body));
   // Only macros that name a translation API — or call a macro or function of

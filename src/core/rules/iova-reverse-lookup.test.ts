@@ -132,6 +132,26 @@ static void *acme_rx_va(struct device *dev, dma_addr_t iova)
       concerns: ['a', 'b', 'c'],
     },
     {
+      name: 'a comment or string that names iommu_domain_alloc() does not make the driver own its domain',
+      code: {
+        'drivers/net/ethernet/acme/acme_main.c': `
+/*
+ * Unlike vfio we never call iommu_domain_alloc(): the DMA API owns the
+ * domain, and iommu_paging_domain_alloc( is not for us either.
+ */
+static const char acme_note[] = "no iommu_domain_alloc(dev) here";
+`,
+        'drivers/net/ethernet/acme/acme_rx.c': `
+static void *acme_rx_va(struct acme_priv *priv, dma_addr_t iova)
+{
+	// iommu_domain_alloc() is vfio's business
+	return phys_to_virt(iommu_iova_to_phys(priv->domain, iova)); /*!*/
+}
+`,
+      },
+      concerns: ['a', 'c'],
+    },
+    {
       name: 'through a local variable and a struct field set in the probe function',
       code: `
 struct acme_priv { struct iommu_domain *domain; struct device *dev; };

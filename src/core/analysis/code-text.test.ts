@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// matchesInCode(): a whole-file text test answered by code only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { matchesInCode } from './code-text';
+
+const RE = /\biommu_domain_alloc\s*\(/g;
+
+test('matchesInCode: code matches; comments, strings and character literals do not', () => {
+  const rows: [string, boolean][] = [
+    ['d = iommu_domain_alloc(bus);', true],
+    ['/* iommu_domain_alloc() */', false],
+    ['// iommu_domain_alloc()\n', false],
+    ['// a comment that goes on \\\n iommu_domain_alloc(bus)\nx;', false],
+    ['// a comment\r\nd = iommu_domain_alloc(bus);', true],
+    ['pr_info("iommu_domain_alloc(%d)", x);', false],
+    ['pr_info("\\"iommu_domain_alloc(");', false],
+    ["c = '\"'; d = iommu_domain_alloc(bus);", true],
+    ['/* one */ x = "two"; /* iommu_domain_alloc( */ d = iommu_domain_alloc(b);', true],
+    ['s = "unclosed\nd = iommu_domain_alloc(bus);', true],
+    ['/* never closed iommu_domain_alloc(', false],
+    ['', false],
+  ];
+  for (const [text, want] of rows) assert.equal(matchesInCode(RE, text), want, JSON.stringify(text));
+});
+
+test('matchesInCode agrees with a test of the text with its comments and literals removed (random C-ish text)', () => {
+  // Pieces whose kind is known: the answer is whether a code piece holds the name.
+  const code = fc.constantFrom('x = 1;', 'd = iommu_domain_alloc(bus);', 'a / b * c;', 'p->q', '\n', ' ', 'iommu_domain_alloc (dev)', 'y = a/ *b;');
+  const comment = fc.constantFrom('/* iommu_domain_alloc( */', '/* "quote\' */', '// iommu_domain_alloc(\n', '/***/', '/* a\nb */');
+  const literal = fc.constantFrom('"iommu_domain_alloc("', '"/* not a comment"', "'\\''", '"a\\"iommu_domain_alloc(\\""', "'x'", '"//"');
+  const piece = fc.oneof(code.map((t) => ({ t, code: true })), comment.map((t) => ({ t, code: false })), literal.map((t) => ({ t, code: false })));
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (ps) => {
+      // Joined with spaces so that no two pieces make a new token (`/` then `*`).
+      const text = ps.map((p) => p.t).join(' ');
+      const want = ps.some((p) => p.code && /\biommu_domain_alloc\s*\(/.test(p.t));
+      assert.equal(matchesInCode(RE, text), want, JSON.stringify(text));
+    }),
+    { numRuns: 2000 },
+  );
+});
