@@ -92,9 +92,11 @@ export function discover(paths: string[]): Discovered {
         continue;
       }
       if (st.isDirectory()) walk(p);
-      else if (st.isFile() && SOURCE_RE.test(name)) {
-        files.push(p);
-        stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+      else if (SOURCE_RE.test(name)) {
+        if (st.isFile()) {
+          files.push(p);
+          stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+        } else errors.push({ path: p, message: NOT_REGULAR });
       }
     }
   };
@@ -111,6 +113,8 @@ export function discover(paths: string[]): Discovered {
       continue;
     }
     if (st.isDirectory()) walk(p);
+    // (A FIFO or device is never opened: reading one blocks, or never ends.)
+    else if (!st.isFile()) errors.push({ path: p, message: NOT_REGULAR });
     else {
       files.push(p);
       stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
@@ -140,6 +144,7 @@ export function readRaw(abs: string): { buf: Buffer } | { error: string } {
   let buf: Buffer;
   try {
     const st = statSync(abs);
+    if (!st.isFile()) return { error: NOT_REGULAR };
     if (st.size > MAX_BYTES) return { error: tooLarge(st.size) };
     buf = readFileSync(abs);
   } catch (e) {
@@ -151,6 +156,8 @@ export function readRaw(abs: string): { buf: Buffer } | { error: string } {
   if (probe.includes(0)) return { error: 'binary file (contains NUL bytes)' };
   return { buf };
 }
+
+const NOT_REGULAR = 'not a regular file (a FIFO, socket or device is not read)';
 
 function tooLarge(size: number): string {
   return `file too large (${(size / 1048576).toFixed(1)} MB > 8 MB)`;
