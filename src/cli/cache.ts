@@ -33,7 +33,8 @@ export function cacheFile(dir: string, treeRoot: string, version: string, config
 
 export function fingerprint(files: GroupFile[]): string {
   return createHash('sha1')
-    .update(files.map((f) => `${f.key}\0${f.size}\0${f.mtimeMs}\n`).join(''))
+    // (A context file — read for helpers, not reported — makes another result than the same file reported.)
+    .update(files.map((f) => `${f.context ? '~' : ''}${f.key}\0${f.size}\0${f.mtimeMs}\n`).join(''))
     .digest('hex');
 }
 

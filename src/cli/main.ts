@@ -8,7 +8,7 @@ import { runScan } from './scan';
 import { UsageError } from './usage';
 import { runPatch } from './patch';
 import { ConfigError } from '../core/config';
-import { RULES, ruleById } from '../core/rules/index';
+import { RULES, RULE_IDS, NOTICES } from '../core/rules/index';
 import { runEmulate } from './emulate';
 import { WasmMissingError } from '../server/wasm';
 import { VERSION } from './version';
@@ -20,7 +20,7 @@ Usage:
   iova-lens scan [PATH...] [--format text|gcc|json|sarif] [--root DIR] [--config FILE]
                  [--fail-on error|warning|info] [--baseline FILE] [--jobs N] [--shard I/N]
                  [--no-cache] [--cache-dir DIR]
-  iova-lens patch [FILE|-] [--tree DIR] [--format gcc|text|json|sarif]
+  iova-lens patch [FILE...|-] [--tree DIR] [--format gcc|text|json|sarif]
                                   findings on the lines a patch or mbox series adds
   iova-lens rules                 list the rules
   iova-lens explain RULE          print a rule's documentation
@@ -46,10 +46,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runPatch(rest, io, () => readFileSync(0, 'utf8'), !!process.stdin.isTTY);
       case 'rules':
         for (const r of RULES) io.out(`${r.meta.id.padEnd(24)} ${r.meta.defaultSeverity.padEnd(8)} [${r.meta.concerns.join(', ')}]  ${r.meta.short}\n`);
+        for (const n of NOTICES) io.out(`${n.id.padEnd(24)} ${n.defaultSeverity.padEnd(8)} (notice)  ${n.short}\n`);
         return 0;
       case 'explain': {
         const id = rest[0];
-        if (!id || !ruleById(id)) throw new UsageError(`explain: unknown rule ${id ?? '(none)'}; \`iova-lens rules\` lists them`);
+        // (The two notices — unused-suppression, analysis-limit — have pages too: findings link to them.)
+        if (!id || !RULE_IDS.includes(id)) throw new UsageError(`explain: unknown rule ${id ?? '(none)'}; \`iova-lens rules\` lists them`);
         io.out(readFileSync(join(docsDir(), `${id}.md`), 'utf8'));
         return 0;
       }
@@ -78,6 +80,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  // `iova-lens rules | head -1`: the reader went away. Stop quietly, as cat
+  // and grep do, instead of a stack trace for the unhandled EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   main(process.argv.slice(2), processIo()).then(
     (code) => {
       process.exitCode = code;

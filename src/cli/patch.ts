@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// `iova-lens patch [FILE|-] [--tree DIR]`: findings on the lines a patch (or
+// `iova-lens patch [FILE...|-] [--tree DIR]`: findings on the lines a patch (or
 // a series) adds, like checkpatch.pl prints them. With --tree the hunks are
 // applied to the tree's files and the driver's other files are analysed too,
 // so a helper in its header is understood.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDiff, postImages, withoutColor, DiffError, type PostImage } from '../core/patch';
@@ -37,18 +37,28 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string, stdi
   const failOn = (values['fail-on'] ?? 'warning') as Severity;
   if (!(failOn in RANK)) throw new UsageError(`unknown --fail-on ${failOn} (error, warning, info)`);
   if (positionals.length === 0 && stdinIsTTY) throw new UsageError('patch: no patch given: name a file, or pipe one (git format-patch -1 --stdout | iova-lens patch -)');
-  const src = positionals[0] ?? '-';
-  let text: string;
-  try {
-    text = src === '-' ? stdin() : readFileSync(src, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${src}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  if (positionals.length > 1 && positionals.includes('-')) throw new UsageError('patch: `-` (stdin) cannot be given with patch files');
+  // Several files are one series in the order given, as `git am 00*.patch` takes them.
+  const sources = positionals.length ? positionals : ['-'];
+  const src = sources.length === 1 ? sources[0] : `${sources.length} patch files`;
+  const texts: string[] = [];
+  for (const s of sources) {
+    let t: string;
+    try {
+      t = s === '-' ? stdin() : readFileSync(s, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${s}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    // (Not an error: `git format-patch` of an empty commit writes nothing. But
+    // say so, in case the pipe was meant to carry something.)
+    if (t.trim() === '') io.err(`iova-lens: ${s === '-' ? 'stdin' : s}: empty, no patch to check`);
+    texts.push(t);
   }
-  // (Not an error: `git format-patch` of an empty commit writes nothing. But
-  // say so, in case the pipe was meant to carry something.)
-  if (text.trim() === '') io.err(`iova-lens: ${src === '-' ? 'stdin' : src}: empty, no patch to check`);
+  // (A file that does not end in a newline must not run into the next one's first line.)
+  const text = texts.map((t) => (t === '' || t.endsWith('\n') ? t : t + '\n')).join('');
   const tree = values.tree ? resolve(values.tree) : undefined;
   if (tree && !existsSync(tree)) throw new UsageError(`--tree ${values.tree}: no such directory`);
+  if (tree && !statSync(tree).isDirectory()) throw new UsageError(`--tree ${values.tree}: not a directory (give the kernel tree the patch applies to)`);
   const { config } = loadConfigFor(tree ?? process.cwd(), values.config);
   let analysed: PatchAnalysis;
   try {

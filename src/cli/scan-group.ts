@@ -25,6 +25,13 @@ export interface GroupFile {
    * read whole, with every check).
    */
   maybe?: boolean;
+  /**
+   * Read for the folder's helpers only: a file named alone on the command
+   * line is analysed with its folder's other files (nicvf_queues.c needs the
+   * helper in nicvf_queues.h), and only it is reported — no findings, errors
+   * or count for these.
+   */
+  context?: boolean;
 }
 
 /** What the cache remembers per file, so an unchanged file that cannot matter is not even read again. */
@@ -49,6 +56,8 @@ export interface GroupResult {
   dir: string;
   /** The folder's translating helpers: a file that starts calling one must be analysed (see revalidate()). */
   helpers?: string[];
+  /** Keys of the files read as context only (GroupFile.context): a result for another report set is another result. */
+  context?: string[];
   findings: Finding[];
   /** Errors with tree-relative paths. */
   errors: FileError[];
@@ -81,35 +90,35 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       const prev = task.known?.[f.key];
       if (prev && !prev.candidate && !prev.error && prev.size === f.size && prev.mtimeMs === f.mtimeMs) {
         meta[f.key] = prev;
-        scanned++;
+        if (!f.context) scanned++;
         others.push(f);
         continue;
       }
       if (f.maybe === false) {
         const err = sizeError(f.size);
         if (err) {
-          errors.push({ path: f.key, message: err });
+          if (!f.context) errors.push({ path: f.key, message: err });
           meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false, error: err };
           continue;
         }
-        scanned++;
+        if (!f.context) scanned++;
         meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false };
         others.push(f);
         continue;
       }
       const r = readRaw(f.abs);
       if ('error' in r) {
-        errors.push({ path: f.key, message: r.error });
+        if (!f.context) errors.push({ path: f.key, message: r.error });
         meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false, error: r.error };
         continue;
       }
-      scanned++;
+      if (!f.context) scanned++;
       const candidate = mayMatter(r.buf.toString('latin1'));
       meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate, hash: sha1(r.buf) };
       if (candidate) candidates.push({ key: f.key, text: decodeUtf8(r.buf) });
       else others.push(f);
     }
-    if (candidates.length === 0) return { dir: task.dir, findings: [], errors, scanned, parsed: 0, meta };
+    if (candidates.length === 0) return { dir: task.dir, ...contextOf(task), findings: [], errors, scanned, parsed: 0, meta };
     if (!checker) throw new Error(`${task.dir}: a file may matter but no parser was given`);
     // Parse only what can matter (Checker.setSkimmed); IOVA_LENS_NO_SKIM=1 parses every file whole (to compare).
     const helpers = process.env.IOVA_LENS_NO_SKIM ? checker.setWhole(candidates) : checker.setSkimmed(candidates);
@@ -130,10 +139,16 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       }
     }
     const parsed = checker.project.files.size;
-    return { dir: task.dir, findings: checker.check(), errors, scanned, parsed, meta, helpers: [...helpers].sort() };
+    const report = task.files.some((f) => f.context) ? task.files.filter((f) => !f.context).map((f) => f.key) : undefined;
+    return { dir: task.dir, ...contextOf(task), findings: checker.check(report), errors, scanned, parsed, meta, helpers: [...helpers].sort() };
   } finally {
     checker?.project.dispose();
   }
+}
+
+function contextOf(task: GroupTask): { context?: string[] } {
+  const keys = task.files.filter((f) => f.context).map((f) => f.key);
+  return keys.length ? { context: keys } : {};
 }
 
 /** readRaw()'s error for a file, or undefined when it reads. */
@@ -159,6 +174,7 @@ function sha1(bytes: Buffer): string {
 export function revalidate(task: GroupTask, previous: GroupResult): GroupResult | undefined {
   const known = previous.meta;
   if (Object.keys(known).length !== task.files.length) return undefined;
+  if ((previous.context ?? []).join('\0') !== (contextOf(task).context ?? []).join('\0')) return undefined;
   const helpers = previous.helpers?.length ? new Set(previous.helpers) : undefined;
   const meta: Record<string, FileMeta> = {};
   for (const f of task.files) {

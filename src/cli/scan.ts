@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `iova-lens scan`: discover, prefilter, parse what can matter, learn helper
 // summaries across files, run the rules, print in the chosen format.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareFindings } from '../core/engine';
@@ -12,7 +12,7 @@ import { formatGcc } from '../core/formats/gcc';
 import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
 import type { FileError, Finding, Severity } from '../core/types';
-import { discover, findUp, readSource, relPath } from './files';
+import { discover, findUp, readSource, relPath, type Discovered } from './files';
 import { loadConfigFor, UsageError } from './usage';
 import { analysePatch } from './patch';
 import { DiffError, inPatchText } from '../core/patch';
@@ -55,6 +55,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   if (!(failOn in RANK)) throw new UsageError(`unknown --fail-on ${failOn} (error, warning, info)`);
   const started = Date.now();
   const outRoot = resolve(values.root ?? '.');
+  if (values.root !== undefined && !statSync(outRoot, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--root ${values.root}: ${existsSync(outRoot) ? 'not a directory' : 'no such directory'} (output paths are relative to it)`);
+  }
   const args = positionals.length ? positionals : ['.'];
   // SPEC §1.4: .patch/.diff files given explicitly are scanned as patches (findings on their added lines).
   const patchArgs = args.filter(isPatchFile);
@@ -119,7 +122,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const groups = new Map<string, GroupFile[]>();
   let ownerFiles = 0;
   const outPath = new Map<string, string>();
-  for (const abs of found.files) {
+  const context = contextFiles(paths, found);
+  for (const abs of [...found.files, ...context.keys()]) {
+    const inContext = context.has(abs);
     const key = relPath(treeRoot, abs);
     if (!isIncluded(config, key)) continue;
     // Code that owns the translation is never reported, and no other driver's
@@ -128,12 +133,12 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
       ownerFiles++;
       continue;
     }
-    const st = found.stats.get(abs)!;
+    const st = found.stats.get(abs) ?? context.get(abs)!;
     const dir = dirOf(key);
     if (shard && shardOf(dir, shard.n) !== shard.i) continue;
     outPath.set(key, outRoot === treeRoot ? key : relPath(outRoot, abs));
     const list = groups.get(dir) ?? [];
-    list.push({ abs, key, size: st.size, mtimeMs: st.mtimeMs });
+    list.push(inContext ? { abs, key, size: st.size, mtimeMs: st.mtimeMs, context: true } : { abs, key, size: st.size, mtimeMs: st.mtimeMs });
     groups.set(dir, list);
   }
   const results: GroupResult[] = [];
@@ -328,5 +333,42 @@ async function runHere(tasks: GroupTask[], config: Config, tick: () => void): Pr
     return r;
   });
   if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: slowest folders ${slow.sort((a, b) => b[0] - a[0]).slice(0, 6).map(([ms, d]) => `${d} ${ms} ms`).join(', ')}\n`);
+  return out;
+}
+
+/**
+ * The other .c/.h files of the folders of files named alone on the command
+ * line (`iova-lens scan drivers/…/nicvf_queues.c`): read for their helpers —
+ * SPEC §1.2, a helper in a local header — but not reported. Files a named
+ * folder already brings are not repeated; unreadable ones are left out
+ * silently (they were not asked for). By absolute path, with size and mtime.
+ */
+function contextFiles(paths: string[], found: Discovered): Map<string, { size: number; mtimeMs: number }> {
+  const out = new Map<string, { size: number; mtimeMs: number }>();
+  const have = new Set(found.files);
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    const abs = resolve(p);
+    if (found.stats.has(abs) && have.has(abs)) dirs.add(dirname(abs));
+  }
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!/\.[ch]$/.test(name)) continue;
+      const abs = join(dir, name);
+      if (have.has(abs) || out.has(abs)) continue;
+      try {
+        const st = statSync(abs);
+        if (st.isFile()) out.set(abs, { size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // (a dangling link, a loop: not asked for, not reported)
+      }
+    }
+  }
   return out;
 }

@@ -2,7 +2,7 @@
 // What `scan` and `patch` share before any analysis: the error that means
 // exit 2 (bad usage, bad input), and finding and reading .iova-lens.json.
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { parseConfig, DEFAULT_CONFIG, ConfigError, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import { findUp } from './files';
@@ -10,12 +10,18 @@ import { findUp } from './files';
 /** Bad usage or bad input: one line on stderr, exit 2. */
 export class UsageError extends Error {}
 
-/** The config for a scan starting at `start`: --config FILE, else .iova-lens.json found upward (its folder is the tree root). */
+/**
+ * The config for a scan starting at `start`: --config FILE, else
+ * .iova-lens.json found upward. The folder of the file is the tree root (its
+ * globs are relative to it) — except for a --config file that does not hold
+ * `start` (`--config ci/lens.json` run from the tree): that file gives the
+ * settings, and the tree root is found as without it (a .iova-lens.json
+ * upward, else the caller's MAINTAINERS search), or its globs would match
+ * no path of the tree and the default silence of drivers/iommu/** would not hold.
+ */
 export function loadConfigFor(start: string, explicit?: string): { config: Config; treeRoot?: string } {
-  const file = explicit ? resolve(explicit) : (() => {
-    const dir = findUp(start, '.iova-lens.json');
-    return dir ? join(dir, '.iova-lens.json') : undefined;
-  })();
+  const found = findUp(start, '.iova-lens.json');
+  const file = explicit ? resolve(explicit) : found ? join(found, '.iova-lens.json') : undefined;
   if (!file) return { config: DEFAULT_CONFIG };
   let text: string;
   try {
@@ -23,5 +29,7 @@ export function loadConfigFor(start: string, explicit?: string): { config: Confi
   } catch (e) {
     throw new ConfigError(`${file}: cannot read config (${(e as NodeJS.ErrnoException).code})`);
   }
-  return { config: parseConfig(text, file, RULE_IDS), treeRoot: dirname(file) };
+  const dir = dirname(file);
+  const holdsStart = start === dir || start.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+  return { config: parseConfig(text, file, RULE_IDS), treeRoot: !explicit || holdsStart ? dir : found };
 }

@@ -5,7 +5,7 @@
 import type { CParser } from './parse/parser';
 import { Project, blankAnnotations, extractFacts, type ExtractOptions } from './analysis/project';
 import { KeepPlan } from './analysis/keep';
-import { topLevel } from './analysis/skim';
+import { topLevel, type Unit } from './analysis/skim';
 import { callsTo } from './analysis/calls';
 import { RULES } from './rules/index';
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
@@ -36,9 +36,13 @@ const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|virt_to_phys|__pa|virt_ad
 // (`ioremap`, `memremap\b`, `write[lq]`: any identifier containing them; outside \b…\b for speed.)
 const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci_(?:z?alloc_consistent|iomap)|pcim_iomap|dma_pool_z?alloc|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|cpu_to_[lb]e(?:32|64)|iowrite(?:32|64))\b|ioremap|memremap\b|write[lq]/;
 
-/** Cheap text test: can this file matter at all? (API names, or the name of a helper learned elsewhere). */
+/**
+ * Cheap text test: can this file matter at all? (API names, or the name of a
+ * helper learned elsewhere — or a suppression comment: one whose finding went
+ * away with the code around it must still be reported, so it does not rot.)
+ */
 export function mayMatter(text: string, helperNames?: ReadonlySet<string>): boolean {
-  if (REVERSE_RE.test(text)) return true;
+  if (REVERSE_RE.test(text) || text.includes('iova-lens-ignore')) return true;
   if (LINEAR_RE.test(text) && NON_LINEAR_RE.test(text)) return true;
   if (helperNames && helperNames.size) return callsRe(helperNames).test(text);
   return false;
@@ -199,9 +203,14 @@ export class Checker {
         else out.push(f);
       }
       if (unusedSev === 'off' || ownsTranslation(this.config, path)) continue;
+      let units: Unit[] | undefined;
       sups.forEach((s, i) => {
         if (used.has(i)) return;
-        const why = !s.reason ? 'needs a reason after the rule id (iova-lens-ignore <rule>: <reason>)' : `no ${s.rule} finding on line ${s.target}`;
+        // The enclosing function as the lexer sees it (the same parsed whole or skimmed).
+        units ??= topLevel(file!.text);
+        const fn = units.find((u) => u.kind === 'fn' && u.open < s.index && s.index < u.close)?.name ?? null;
+        // (No line number in the message: a baseline and SARIF fingerprints key on it, and must survive moved code.)
+        const why = !s.reason ? 'needs a reason after the rule id (iova-lens-ignore <rule>: <reason>)' : `no ${s.rule} finding on ${s.target === s.line ? 'its line' : 'the line after it'}`;
         out.push({
           path,
           line: s.line,
@@ -211,7 +220,7 @@ export class Checker {
           rule: 'unused-suppression',
           severity: unusedSev,
           concerns: [],
-          function: null,
+          function: fn,
           message: `unused suppression: ${why}`,
           chain: [],
           related: [],

@@ -14,6 +14,8 @@ export interface Suppression {
   endColumn: number;
   /** The line whose findings it silences. */
   target: number;
+  /** Offset of the comment in the text. */
+  index: number;
 }
 
 const RE = /\/\*\s*iova-lens-ignore\s+([a-z-]+)\s*(?::\s*([^*]*?))?\s*\*\/|\/\/\s*iova-lens-ignore\s+([a-z-]+)\s*(?::\s*(.*?))?\s*$/gm;
@@ -36,6 +38,7 @@ export function findSuppressions(text: string): Suppression[] {
       column: column + 1,
       endColumn: column + 1 + m[0].length,
       target,
+      index: idx,
     });
   }
   return out;

@@ -129,6 +129,19 @@ test('a series checked file by file: the cover letter and an empty commit report
   assert.equal(r.err, 'iova-lens: stdin: empty, no patch to check\n');
   // The same cover letter mailed and piped from mutt: known by its subject, not its file name.
   assert.equal(patch(['-'], readFileSync(join(out, files[0]), 'utf8')).code, 0);
+  // All the files at once (`iova-lens patch out/*.patch`, as `git am out/*.patch`): one series, in the order given.
+  const all = patch([...files.map((f) => join(out, f)), '--tree', repo]);
+  assert.equal(all.code, 1, all.err);
+  assert.deepEqual(all.out.trim().split('\n').map((l) => l.replace(/: warning: .* \[/, ' [')), [`${NICVF}:50:25 [linear-map-assumption]`, `${NICVF}:64:9 [linear-map-assumption]`]);
+  assert.equal(all.err, `iova-lens: ${join(out, files[3])}: empty, no patch to check\n`);
+  // (It was: the first file checked, the others ignored without a word.)
+  assert.equal(patch([join(out, files[0]), join(out, files[1]), '--tree', repo]).code, 1, 'the second file is read');
+  const mixed = patch([join(out, files[1]), '-'], '');
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.err, /`-` \(stdin\) cannot be given with patch files/);
+  const notDir = patch([join(out, files[1]), '--tree', join(out, files[2])]);
+  assert.equal(notDir.code, 2);
+  assert.match(notDir.err, /--tree .*0002-.*: not a directory/);
 });
 
 /** Quoted-printable as a mail server writes it: `=` and bytes ≥ 0x80 as =XX, lines wrapped at 76 with a soft break. */

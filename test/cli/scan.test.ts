@@ -71,6 +71,12 @@ test('exit 0 on a clean tree, 2 on a missing path and on a bad config', () => {
   const bad = run(['scan', '.'], dir);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /rules\.iova-reverse-lookup/);
+  // A --root that is no directory would make every output path absolute.
+  for (const [root, why] of [['/no/such/root', 'no such directory'], ['drivers/net/ethernet/cavium/thunder/nicvf_queues.c', 'not a directory']]) {
+    const r = run(['scan', 'drivers', '--root', root]);
+    assert.equal(r.code, 2, root);
+    assert.equal(r.err, `iova-lens: --root ${root}: ${why} (output paths are relative to it)\n`);
+  }
 });
 
 test('exit 2 when nothing could be scanned: no .c/.h files, or every one failed (one line naming the path and why)', () => {
@@ -121,6 +127,71 @@ test('unreadable, binary and looping files are reported one line each and the ru
   assert.ok(j.findings.some((f: { path: string }) => f.path === 'd/latin1.c'));
   assert.equal(r.err.trim().split('\n').length, 2, r.err);
   chmodSync(join(dir, 'd'), 0o755);
+});
+
+test('a FIFO is one error line, never opened: in a folder and named on the command line (reading one waits forever)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-fifo-'));
+  mkdirSync(join(dir, 'd'));
+  writeFileSync(join(dir, 'd', 'ok.c'), 'void *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n');
+  assert.equal(spawnSync('mkfifo', [join(dir, 'd', 'pipe.c')]).status, 0);
+  for (const env of [{}, { IOVA_LENS_NO_RG: '1' }]) {
+    for (const args of [['d'], ['d/pipe.c', 'd/ok.c']]) {
+      const r = spawnSync(process.execPath, [CLI, 'scan', ...args, '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20000 });
+      assert.equal(r.error, undefined, `scan ${args.join(' ')} did not finish: ${r.error}`);
+      assert.equal(r.status, 1, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.deepEqual(j.errors, [{ path: 'd/pipe.c', message: 'not a regular file (a FIFO, socket or device is not read)' }], `scan ${args.join(' ')}`);
+      assert.ok(j.findings.some((f: { path: string }) => f.path === 'd/ok.c'));
+    }
+  }
+});
+
+test('a suppression left behind when its code changed is reported, though the file names no translation API any more', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-stale-'));
+  mkdirSync(join(dir, 'd'));
+  writeFileSync(join(dir, 'd', 'a.c'), 'void *f(struct device *dev)\n{\n\t/* iova-lens-ignore linear-map-assumption: the pool is kmalloc\'d */\n\treturn dev;\n}\n');
+  for (const env of [{}, { IOVA_LENS_NO_RG: '1' }]) {
+    const r = spawnSync(process.execPath, [CLI, 'scan', 'd', '--format', 'gcc', '--no-cache', '--fail-on', 'info'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.stdout, 'd/a.c:3:2: note: unused suppression: no linear-map-assumption finding on the line after it [unused-suppression]\n', JSON.stringify(env));
+    assert.equal(r.status, 1);
+  }
+});
+
+test('--config kept outside the scanned folder (ci/lens.json): its globs and the default silence match paths from the tree root', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-cfg-'));
+  const src = 'void *foo_rx(struct device *dev, dma_addr_t d)\n{\n\treturn phys_to_virt(d);\n}\n';
+  for (const d of ['drivers/foo', 'drivers/bar', 'drivers/iommu', 'ci']) mkdirSync(join(dir, d), { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  for (const f of ['drivers/foo/foo.c', 'drivers/bar/bar.c', 'drivers/iommu/own.c']) writeFileSync(join(dir, f), src);
+  writeFileSync(join(dir, 'ci', 'lens.json'), '{"exclude":["drivers/foo/**"]}');
+  const paths = (args: string[]) => {
+    const r = run(['scan', ...args, '--format', 'json', '--no-cache'], dir);
+    assert.equal(r.code, 1, r.err);
+    return [...new Set(JSON.parse(r.out).findings.map((f: { path: string }) => f.path))];
+  };
+  assert.deepEqual(paths(['--config', 'ci/lens.json', '.']), ['drivers/bar/bar.c']);
+  assert.deepEqual(paths(['--config', 'ci/lens.json', 'drivers']), ['drivers/bar/bar.c']);
+  // The same file as the tree's own .iova-lens.json gives the same.
+  writeFileSync(join(dir, '.iova-lens.json'), '{"exclude":["drivers/foo/**"]}');
+  assert.deepEqual(paths(['.']), ['drivers/bar/bar.c']);
+});
+
+test('a .c file named alone is analysed with its folder\'s helpers (nicvf_queues.h) and reported alone; the cache keeps the two runs apart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-one-'));
+  const thunder = 'drivers/net/ethernet/cavium/thunder';
+  const lines = (args: string[]) => {
+    const r = run(['scan', ...args, '--format', 'gcc', '--cache-dir', dir]);
+    return r.out.trim().split('\n').filter(Boolean).map((l) => l.replace(/: warning: .* \[/, ' ['));
+  };
+  const alone = [`${thunder}/nicvf_queues.c:50:25 [linear-map-assumption]`, `${thunder}/nicvf_queues.c:64:9 [linear-map-assumption]`];
+  // The rebuilt address comes from nicvf_iova_to_phys() in the header: without it the .c has no finding at all.
+  assert.deepEqual(lines([`${thunder}/nicvf_queues.c`]), alone);
+  const whole = lines([thunder]);
+  assert.equal(whole.length, 4, whole.join('\n'));
+  assert.deepEqual(whole.filter((l) => l.includes('.c:')), alone, 'the same findings on the .c as in a scan of its folder');
+  assert.deepEqual(lines([`${thunder}/nicvf_queues.c`]), alone, 'from the cache');
+  const json = JSON.parse(run(['scan', `${thunder}/nicvf_queues.c`, '--format', 'json', '--no-cache']).out);
+  assert.equal(json.filesScanned, 1);
 });
 
 test('a file or folder whose name is not UTF-8 is one line saying so, and the rest is scanned', () => {
@@ -187,9 +258,36 @@ test('binary files are found the same with ripgrep, without it and with an old o
 test('rules and explain', () => {
   const r = run(['rules']);
   assert.equal(r.code, 0);
-  assert.equal(r.out.trim().split('\n').length, 5);
+  const lines = r.out.trim().split('\n');
+  assert.equal(lines.length, 7, r.out);
+  assert.deepEqual(lines.slice(5).map((l) => l.split(/\s+/).slice(0, 3).join(' ')), ['unused-suppression info (notice)', 'analysis-limit info (notice)']);
   const e = run(['explain', 'dma-addr-as-phys']);
   assert.equal(e.code, 0);
   assert.match(e.out, /^# dma-addr-as-phys/);
+  // Every id a finding can carry has a page: its SARIF helpUri and the editor's link point there.
+  for (const id of ['unused-suppression', 'analysis-limit']) {
+    const n = run(['explain', id]);
+    assert.equal(n.code, 0, n.err);
+    assert.match(n.out, new RegExp(`^# ${id}\n[^]*## Wrong[^]*## Right`));
+  }
   assert.equal(run(['explain', 'nope']).code, 2);
+});
+
+test('output whose reader went away (`| head -1`) ends quietly, not with an EPIPE stack trace', () => {
+  // The reader closes its end at once: every write of the CLI meets a pipe nobody reads.
+  for (const args of [['rules'], ['emulate', '--platforms'], ['scan', '.', '--format', 'json', '--no-cache']]) {
+    const r = spawnSync('sh', ['-c', '"$0" "$@" | (exec 0<&-; sleep 0.5)', process.execPath, CLI, ...args], { cwd: SAMPLE, encoding: 'utf8' });
+    assert.equal(r.stderr, '', args.join(' '));
+    assert.equal(r.status, 0);
+  }
+});
+
+test('SARIF uris are URI references: a file named with #, % or a space is percent-encoded, kernel paths\' + and , are not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-uri-'));
+  const src = 'void *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n';
+  for (const n of ['a#b%20.c', 'with space.c', 'x+y,z.c', 'caf\u00e9.c']) writeFileSync(join(dir, n), src);
+  const s = JSON.parse(run(['scan', '.', '--format', 'sarif', '--no-cache'], dir).out);
+  const uris = [...new Set(s.runs[0].results.map((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0].physicalLocation.artifactLocation.uri))].sort();
+  assert.deepEqual(uris, ['a%23b%2520.c', 'caf%C3%A9.c', 'with%20space.c', 'x+y,z.c']);
+  for (const u of uris as string[]) assert.equal(new URL(u, 'file:///t/').pathname.split('/').pop(), u, 'a path, no fragment or query');
 });

@@ -80,7 +80,10 @@ test(`a file named ${EVIL}.c goes through text, gcc, json and sarif output as pl
     for (const f of json.findings) assert.equal(f.path, `drivers/acme/${name}`, 'the name is data, kept verbatim as a JSON string');
     const sarif = JSON.parse(run('sarif').stdout);
     for (const r of sarif.runs[0].results) {
-      assert.equal(r.locations[0].physicalLocation.artifactLocation.uri, `drivers/acme/${name}`);
+      // A URI reference, as SARIF requires: percent-encoded, and exactly the name once decoded.
+      const uri = r.locations[0].physicalLocation.artifactLocation.uri;
+      assert.equal(uri, 'drivers/acme/%3Cimg%20src=x%20onerror=alert(1)%3E.c');
+      assert.equal(decodeURIComponent(uri), `drivers/acme/${name}`);
       assert.doesNotMatch(r.message.text, /<img/, 'messages carry no file names');
     }
     // gcc and text: plain lines, the name verbatim at the start; nothing else is generated around it.

@@ -4,9 +4,8 @@
 // function + message, and the ordinal among results that share those).
 import type { Log } from 'sarif';
 import type { ScanReport } from './json';
-import { RULES } from '../rules/index';
+import { RULES, NOTICES } from '../rules/index';
 import { docUrl } from '../engine';
-import { LIMIT_META } from '../limits';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
@@ -32,10 +31,10 @@ export function formatSarif(r: ScanReport): string {
     seen.set(key, n);
     return n === 1 ? key : `${key}|#${n}`;
   };
-  const rules = [...RULES.map((x) => x.meta), { id: 'unused-suppression', concerns: [], defaultSeverity: 'info' as const, short: 'A suppression comment that no longer matches a finding.' }, LIMIT_META];
+  const rules = [...RULES.map((x) => x.meta), ...NOTICES];
   const loc = (path: string, line: number, column = 1, endLine?: number, endColumn?: number) => ({
     physicalLocation: {
-      artifactLocation: { uri: path, uriBaseId: '%SRCROOT%' },
+      artifactLocation: { uri: uriPath(path), uriBaseId: '%SRCROOT%' },
       region: { startLine: line, startColumn: column, ...(endLine ? { endLine, endColumn } : {}) },
     },
   });
@@ -59,7 +58,7 @@ export function formatSarif(r: ScanReport): string {
             })),
           },
         },
-        originalUriBaseIds: { '%SRCROOT%': { uri: `file://${r.root.endsWith('/') ? r.root : r.root + '/'}` } },
+        originalUriBaseIds: { '%SRCROOT%': { uri: `file://${uriPath(r.root.endsWith('/') ? r.root : r.root + '/')}` } },
         results: r.findings.map((f) => ({
           ruleId: f.rule,
           ruleIndex: rules.findIndex((m) => m.id === f.rule),
@@ -78,4 +77,20 @@ export function formatSarif(r: ScanReport): string {
     ],
   };
   return JSON.stringify(sarif, null, 2);
+}
+
+/**
+ * A path as a URI reference (SARIF's `uri` must be one): characters a path
+ * segment may not hold are percent-encoded as UTF-8 — a file `a#b.c` is not
+ * `a` with a fragment, `x%20.c` is not `x .c`; `/` and RFC 3986's segment
+ * characters (kernel paths' `+` `,`) stay as they are.
+ */
+export function uriPath(path: string): string {
+  return path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '%EF%BF%BD'; // a lone surrogate: U+FFFD, as the name's decoding would give
+    }
+  });
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RULES, RULE_IDS } from './index';
+import { RULES, RULE_IDS, NOTICES } from './index';
 
 /** src/core/rules in the repository (tests run from out/ or another build folder). */
 function rulesDir(): string {
@@ -27,6 +27,15 @@ test('five rules, registered in the SPEC order', () => {
   );
   assert.ok(RULE_IDS.includes('unused-suppression'));
 });
+
+for (const n of NOTICES) {
+  test(`${n.id}: a notice, with a doc page that shows the wrong and the right code`, () => {
+    const md = readFileSync(join(rulesDir(), `${n.id}.md`), 'utf8');
+    assert.equal(md.split('\n')[0], `# ${n.id}`);
+    assert.match(md, /\n## Why\n[^]*\n## Wrong\n[^]*```[^]*\n## Right\n[^]*```/);
+    assert.ok(RULE_IDS.includes(n.id));
+  });
+}
 
 for (const r of RULES) {
   test(`${r.meta.id}: module, table test and doc page`, () => {
