@@ -156,6 +156,8 @@ class Evaluator {
   private readonly guards: string[] = [];
   private readonly lookups: { ev: LookupEvent; vals: Val[] }[] = [];
   private depth = 0;
+  /** How many early-exit ifs the current statement sits after (see block()). */
+  private elseDepth = 0;
   private limited: Limit | undefined;
 
   constructor(private readonly env: EvalEnv) {}
@@ -227,6 +229,8 @@ class Evaluator {
   private stmtNode(n: Node, type: string): void {
     switch (type) {
       case 'compound_statement':
+        this.block(n.namedChildren, 0, n.namedChildren.length);
+        return;
       case 'translation_unit':
       case 'labeled_statement':
       case 'case_statement':
@@ -260,7 +264,8 @@ class Evaluator {
         const afterCons = this.vars;
         this.vars = this.clone(before);
         const alt = n.childForFieldName('alternative');
-        if (alt) this.inBranch(n.id, 1, text, () => this.stmt(alt));
+        // (The alternative's guard is the negated condition: rules/guards.ts reads which branch is which.)
+        if (alt) this.inBranch(n.id, 1, `!(${text})`, () => this.stmt(alt));
         const live: VarState[] = [];
         if (!exits(cons)) live.push(afterCons);
         if (!alt || !exits(alt)) live.push(this.vars);
@@ -318,8 +323,37 @@ class Evaluator {
     }
   }
 
-  private stmtOrExpr(n: Node): void {
-    const t = n.type;
+  /**
+   * The statements kids[from..to) of a block. After an `if` without else
+   * whose branch leaves (`if (is_vmalloc_addr(v)) return vmalloc_to_page(v);`,
+   * `if (h != DMA_MAPPING_ERROR) { dma_unmap_page(…); return; }`), what
+   * follows runs only when its condition is false: it is that if's else, for
+   * the guards and for the branch paths that tell exclusive code apart — up
+   * to the next label, where a goto may land from anywhere.
+   */
+  private block(kids: (Node | null)[], from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const c = kids[i];
+      if (!c) continue;
+      const t = c.type;
+      this.stmtOrExpr(c, t);
+      // (Each such if nests the rest one level deeper: a long run of `if (ret) return ret;` stops nesting at a bound.)
+      if (t !== 'if_statement' || i + 1 >= to || this.elseDepth >= MAX_DEPTH || c.childForFieldName('alternative') || !exits(c.childForFieldName('consequence'))) continue;
+      let end = i + 1;
+      while (end < to && kids[end]?.type !== 'labeled_statement') end++;
+      const cond = c.childForFieldName('condition')?.text ?? '';
+      this.elseDepth++;
+      try {
+        this.inBranch(c.id, 1, `!(${cond})`, () => this.block(kids, i + 1, end));
+      } finally {
+        this.elseDepth--;
+      }
+      i = end - 1;
+    }
+  }
+
+  private stmtOrExpr(n: Node, type?: string): void {
+    const t = type ?? n.type;
     if (t.endsWith('_statement') || t === 'declaration' || t.startsWith('preproc_') || t === 'ERROR' || t === 'else_clause') {
       this.stmt(n, t);
     } else if (t === 'comment') {

@@ -180,8 +180,57 @@ static int acme_dma_program(struct device *dev, dma_addr_t dma_addr, u32 len, in
 }
 `,
     },
+    {
+      name: 'the mapped branch of a DMA_MAPPING_ERROR test (!=, or the else of ==) is no page-allocator branch',
+      code: `
+struct acme_buf { dma_addr_t dma; };
+
+static void acme_free_buf(struct acme_buf *b)
+{
+	if (b->dma != DMA_MAPPING_ERROR)
+		free_page((unsigned long)phys_to_virt(b->dma)); /*!*/
+}
+
+static void acme_recycle_buf(struct acme_buf *b)
+{
+	if (b->dma == DMA_MAPPING_ERROR)
+		free_page((unsigned long)b->va);
+	else
+		put_page(virt_to_page(phys_to_virt(b->dma))); /*!*/
+}
+`,
+    },
   ],
   [
+    {
+      name: 'the page-allocator branch written as the else of != DMA_MAPPING_ERROR',
+      code: `
+struct acme_buf { dma_addr_t dma; };
+
+static void acme_free_buf(struct device *dev, struct acme_buf *b)
+{
+	if (b->dma != DMA_MAPPING_ERROR)
+		dma_unmap_page(dev, b->dma, PAGE_SIZE, DMA_FROM_DEVICE);
+	else
+		free_page((unsigned long)phys_to_virt(b->dma));
+}
+`,
+    },
+    {
+      name: 'the page-allocator path after an early return from the mapped branch',
+      code: `
+struct acme_buf { dma_addr_t dma; };
+
+static void acme_free_buf(struct device *dev, struct acme_buf *b)
+{
+	if (b->dma != DMA_MAPPING_ERROR) {
+		dma_unmap_page(dev, b->dma, PAGE_SIZE, DMA_FROM_DEVICE);
+		return;
+	}
+	free_page((unsigned long)phys_to_virt(b->dma));
+}
+`,
+    },
     {
       name: 'the DMA_MAPPING_ERROR branch: the buffer came from the page allocator',
       code: `

@@ -152,10 +152,49 @@ static int acme_create_genpool(struct acme_info *cfv, struct device *dev)
 }
 `,
     },
+    {
+      name: 'virt_to_page() right under is_vmalloc_addr(): the guard is the wrong way round',
+      code: `
+static struct page *acme_buf_page(struct acme_priv *p)
+{
+	void *buf = vmalloc(SZ_64K);
+
+	if (is_vmalloc_addr(buf))
+		return virt_to_page(buf); /*!*/
+	return NULL;
+}
+`,
+    },
   ],
   [
     {
       name: 'is_vmalloc_addr() guard picks the right conversion',
+      code: `
+static struct page *acme_buf_page(void *buf)
+{
+	void *v = kvmalloc(SZ_1M, GFP_KERNEL);
+
+	if (!is_vmalloc_addr(v))
+		return virt_to_page(v);
+	return vmalloc_to_page(v);
+}
+`,
+    },
+    {
+      name: 'is_vmalloc_addr() guard with an early return: what follows is the linear case',
+      code: `
+static struct page *acme_buf_page(void *buf)
+{
+	void *v = kvmalloc(SZ_1M, GFP_KERNEL);
+
+	if (is_vmalloc_addr(v))
+		return vmalloc_to_page(v);
+	return virt_to_page(v);
+}
+`,
+    },
+    {
+      name: 'is_vmalloc_addr() guard, the linear case in the else branch',
       code: `
 static struct page *acme_buf_page(void *buf)
 {

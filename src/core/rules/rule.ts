@@ -4,7 +4,7 @@
 // events of analysis/evaluate.ts, never the source text.
 import type { Concern, RuleId, Severity } from '../types';
 import type { FnResult } from '../analysis/evaluate';
-import { GUARD_RE } from '../analysis/api-tables';
+import { guardSilences } from './guards';
 import type { ApplyEvent, Loc, Val } from '../analysis/model';
 
 export interface RuleMeta {
@@ -45,9 +45,9 @@ export function applyEvents(ctx: RuleContext): ApplyEvent[] {
   return out;
 }
 
-/** The SPEC's silence list: uses under is_vmalloc_addr(), DMA_MAPPING_ERROR/DMA_NONE branches, … */
+/** The SPEC's silence list: uses in the linear branch of is_vmalloc_addr(), in DMA_MAPPING_ERROR/DMA_NONE branches, … (guards.ts) */
 export function guarded(e: ApplyEvent): boolean {
-  return e.guards.some((g) => GUARD_RE.test(g));
+  return e.guards.some(guardSilences);
 }
 
 /** Concerns a chain of values shows, in the fixed order of the vocabulary. */

@@ -129,6 +129,21 @@ static void acme_put(struct acme_priv *p, u64 buf_addr)
 `,
     },
     {
+      name: 'unmapped in a branch that jumps to a label, translated at the label',
+      code: `
+static void acme_rx(struct acme_priv *p, dma_addr_t h, int err)
+{
+	if (err) {
+		dma_unmap_single(p->dev, h, p->len, DMA_FROM_DEVICE);
+		goto out;
+	}
+	acme_count(p);
+out:
+	acme_dump(phys_to_virt(h)); /*!*/
+}
+`,
+    },
+    {
       name: 'unmap before an if, translation inside it',
       code: `
 static void acme_done(struct acme_priv *p, dma_addr_t h, bool rx)
@@ -248,6 +263,19 @@ static void acme_rx(struct acme_priv *p, dma_addr_t h, int err)
 		return;
 	}
 	dma_unmap_single(p->dev, h, p->len, DMA_FROM_DEVICE);
+}
+`,
+    },
+    {
+      name: 'unmapped in an early-return branch, translated on the path that did not unmap',
+      code: `
+static void acme_rx(struct acme_priv *p, dma_addr_t h, int err)
+{
+	if (err) {
+		dma_unmap_single(p->dev, h, p->len, DMA_FROM_DEVICE);
+		return;
+	}
+	acme_dump(phys_to_virt(h));
 }
 `,
     },

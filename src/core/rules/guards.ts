@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// SPEC §1.1's silence list: a use "guarded by is_vmalloc_addr(), or that sits
+// in the branch where the buffer came from the page allocator". The branch
+// matters: `if (h == DMA_MAPPING_ERROR)` is the page-allocator branch, its
+// else (or `if (h != DMA_MAPPING_ERROR)`) the mapped one; under
+// `if (is_vmalloc_addr(p))` the buffer is vmalloc memory, in its else it is
+// linear. (Silencing every use under any such `if` hid the mapped branch's
+// `phys_to_virt(b->dma)` and a `virt_to_page()` right under is_vmalloc_addr().)
+import { GUARD_RE } from '../analysis/api-tables';
+
+/** What a condition that holds says of the buffer: in the linear map (page allocator), not, or cannot tell. */
+type Sense = 'linear' | 'not-linear' | 'unknown';
+
+/**
+ * Whether an enclosing branch condition (as the evaluator records it: the
+ * `if`'s condition text for its consequence, `!(…)` for its alternative)
+ * silences a use. A condition too complex to read (`&&`, `||`, `?:`, an
+ * assignment, a switch) keeps the use silent, as before: silence where unsure.
+ */
+export function guardSilences(guard: string): boolean {
+  if (!GUARD_RE.test(guard)) return false;
+  return senseOf(guard) !== 'not-linear';
+}
+
+function senseOf(cond: string): Sense {
+  let s = cond.trim();
+  let negated = false;
+  for (;;) {
+    const inner = unwrap(s);
+    if (inner !== s) {
+      s = inner;
+      continue;
+    }
+    if (s.startsWith('!') && !s.startsWith('!=')) {
+      negated = !negated;
+      s = s.slice(1).trim();
+      continue;
+    }
+    break;
+  }
+  if (/&&|\|\||\?|[^=!<>]=[^=]/.test(s)) return 'unknown';
+  let sense: Sense = 'unknown';
+  const cmp = /^([^=!]*?)\s*(==|!=)\s*([^=]*)$/.exec(s);
+  if (cmp) {
+    // The unmapped branch (DMA_MAPPING_ERROR, DMA_NONE) is the page allocator's.
+    if (/\b(?:DMA_MAPPING_ERROR|DMA_NONE)\b/.test(cmp[1]) || /\b(?:DMA_MAPPING_ERROR|DMA_NONE)\b/.test(cmp[3])) sense = cmp[2] === '==' ? 'linear' : 'not-linear';
+  } else if (/^is_vmalloc_addr\s*\(/.test(s) || /^(?:PageHighMem|is_highmem)\s*\(/.test(s)) sense = 'not-linear';
+  else if (/^virt_addr_valid\s*\(/.test(s)) sense = 'linear';
+  if (sense === 'unknown' || !negated) return sense;
+  return sense === 'linear' ? 'not-linear' : 'linear';
+}
+
+/** `( x )` → `x` when the parentheses enclose all of it. */
+function unwrap(s: string): string {
+  if (!s.startsWith('(') || !s.endsWith(')')) return s;
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(') depth++;
+    else if (s[i] === ')' && --depth === 0 && i < s.length - 1) return s;
+  }
+  return s.slice(1, -1).trim();
+}
