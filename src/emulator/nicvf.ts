@@ -10,7 +10,7 @@ import { Machine, DMA_MAPPING_ERROR } from './machine';
 import { DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE } from './swiotlb';
 import { classifyPa } from './judge';
 import type { Outcome } from './types';
-import { hex } from './hex';
+import { hex, MASK64 } from './hex';
 
 export const RCV_FRAG_LEN = 1920; // SKB_DATA_ALIGN(1536 + NET_SKB_PAD) + SKB_DATA_ALIGN(sizeof(skb_shared_info)) = 1600 + 320
 const SHINFO = 320;
@@ -159,8 +159,10 @@ export class Nicvf {
         }
       }
       m.dmaUnmapPage(rbPtr - BigInt(pad), RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-      data = cpu.physToVirt(phys - BigInt(pad));
-      m.trace.emit({ op: 'translate', fn: 'phys_to_virt', in: phys - BigInt(pad), out: data, note: cpu.isLinear(data) ? undefined : 'not a linear-map address' });
+      // `phys_addr - align_pad` is u64 arithmetic in the driver: a 0 lookup gives 0xffff_ffff_ffff_fffe, not -2.
+      const start = (phys - BigInt(pad)) & MASK64;
+      data = cpu.physToVirt(start);
+      m.trace.emit({ op: 'translate', fn: 'phys_to_virt', in: start, out: data, note: cpu.isLinear(data) ? undefined : 'not a linear-map address' });
     }
     res.data = data;
     // build_skb(): writes skb_shared_info at the end of the buffer (CPU store).

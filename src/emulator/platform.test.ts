@@ -33,6 +33,9 @@ test('bad parts are named in a one-line message', () => {
     ['arm64-64k,iommu=smmuv9', /iommu=smmuv9/],
     ['arm64-64k,domain=dma', /domain=dma needs an IOMMU/],
     ['arm64-64k,dma-offset=zz', /dma-offset=zz/],
+    // dma_addr_t is u64: RAM cannot start below bus address 0 or end past 2^64.
+    ['arm64-64k,dma-offset=0x1000000000000', /dma-offset=0x1000000000000 is larger than the start of RAM/],
+    ['arm64-64k,dma-offset=-0xffffffff00000000', /past 64-bit bus addresses/],
     ['arm64-64k,page=8k', /page=8k/],
     ['arm64-64k-smmuv3,era=2017,domain=dma-fq', /dma-fq/],
     ['arm32-highmem,iommu=smmuv3', /smmuv3/],

@@ -5,7 +5,7 @@
 // features) are looked up from the preset name by machineDetails().
 
 import type { Arch, DomainType, Era, IommuKind, Platform, PlatformPreset, SwiotlbMode } from './types';
-import { hex, parseNumber } from './hex';
+import { hex, MASK64, parseNumber } from './hex';
 
 export interface RamBank { start: bigint; size: bigint }
 
@@ -188,6 +188,17 @@ export function validate(pl: Platform): void {
   if (pl.domain === 'dma-fq' && (pl.era === '2017' || pl.era === 'patched' || pl.era === '5.4')) throw new Error(`domain=dma-fq did not exist in era ${pl.era} (IOMMU_DOMAIN_DMA_FQ came with v5.15)`);
   if (pl.domain === 'blocked' && (pl.era === '2017' || pl.era === 'patched')) throw new Error(`domain=blocked was not allocatable in era ${pl.era}`);
   if (pl.arch !== 'arm64' && pl.dmaOffset !== 0n && pl.dmaOffset < 0n && -pl.dmaOffset > (1n << 40n)) throw new Error(`dma-offset=${hex(pl.dmaOffset)} is out of range`);
+  // The model's dma-ranges covers all of RAM (bus = CPU physical - offset):
+  // an offset past RAM's start, or one pushing its end past 64 bits, is no
+  // window a devicetree can describe (dma_addr_t is u64; the DMA addresses
+  // came out negative, and dma_capable() accepted them).
+  if (pl.dmaOffset !== 0n) {
+    const ram = machineDetails(pl).ram;
+    const first = ram[0].start;
+    const end = ram[ram.length - 1].start + ram[ram.length - 1].size;
+    if (first - pl.dmaOffset < 0n) throw new Error(`dma-offset=${hex(pl.dmaOffset)} is larger than the start of RAM (${hex(first)}): RAM would start below bus address 0`);
+    if (end - pl.dmaOffset > MASK64 + 1n) throw new Error(`dma-offset=${hex(pl.dmaOffset)} puts the end of RAM (${hex(end)}) past 64-bit bus addresses`);
+  }
   if (pl.untrusted && pl.iommu === 'none') throw new Error('untrusted needs an IOMMU (it only changes dma-iommu)');
 }
 

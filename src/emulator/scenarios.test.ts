@@ -48,6 +48,10 @@ test('S2: identity domain, 2017 arm-smmu → iova_to_phys 0: null, leak (drop) a
   assert.equal(translate(r, 'dma_map_page_attrs').find((e) => e.in === 0x9_1230_0780n)?.out, 0x9_1230_0780n, 'dma-direct: DMA = PA');
   assert.equal(translate(r, /nicvf_iova_to_phys/).find((e) => e.in === 0x9_1230_0782n)?.out, 0n);
   assert.ok(evs(r, 'fault').some((e) => e.event === 'Unable to handle kernel paging request'));
+  // The driver's `phys_addr - align_pad` is u64: 0 - 2 is 0xffff_ffff_ffff_fffe (it was -0x2 in the trace and JSON).
+  const rebuilt = translate(r, 'phys_to_virt');
+  assert.ok(rebuilt.length > 0 && rebuilt.every((e) => e.in >= 0n), rebuilt.map((e) => e.in).join(' '));
+  assert.ok(rebuilt.some((e) => e.in === 0xffff_ffff_ffff_fffen));
   // phys_to_virt(0) = (0 - PHYS_OFFSET) | PAGE_OFFSET: outside the linear map in the 2017 layout,
   // PAGE_OFFSET itself when DRAM starts at 0 (facts §8 S2).
   const old = new Arm64Space(65536, 0x8000_0000n, 'pre-5.4');
