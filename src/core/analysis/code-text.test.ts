@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { matchesInCode } from './code-text';
+import { blankMacroComments, matchesInCode } from './code-text';
 
 const RE = /\biommu_domain_alloc\s*\(/g;
 
@@ -40,4 +40,37 @@ test('matchesInCode agrees with a test of the text with its comments and literal
     }),
     { numRuns: 2000 },
   );
+});
+
+test('blankMacroComments: comments inside a #define (and its continuation lines) become spaces, offsets and lines kept; others stay', () => {
+  const src = [
+    '/* file comment */',
+    '#define M(p, a) do { \\',
+    '\tf(a); /* why */ \\',
+    '\t/* two \\',
+    '\t   lines */ g(a); \\',
+    '} while (0)',
+    'int x; /* code comment */',
+    '#define PAT "/*" /* real */',
+    '  # define N(a) (a) /* indented */',
+    '',
+  ].join('\n');
+  const out = blankMacroComments(src);
+  assert.equal(out.length, src.length);
+  assert.deepEqual(out.split('\n').map((l) => l.length), src.split('\n').map((l) => l.length), 'every line keeps its length');
+  assert.deepEqual(out.split('\n'), [
+    '/* file comment */',
+    '#define M(p, a) do { \\',
+    '\tf(a);           \\',
+    '\t       \\',
+    '             g(a); \\',
+    '} while (0)',
+    'int x; /* code comment */',
+    '#define PAT "/*" /* real */',
+    '  # define N(a) (a)               ',
+    '',
+  ]);
+  assert.equal(blankMacroComments('int x; /* no macro */\n'), 'int x; /* no macro */\n');
+  const crlf = '#define M(a) f(a); /* c */ \\\r\n\tg(a)\r\n';
+  assert.equal(blankMacroComments(crlf), '#define M(a) f(a);         \\\r\n\tg(a)\r\n');
 });

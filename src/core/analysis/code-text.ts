@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Whole-file text tests (does this driver allocate its own IOMMU domain, does
-// it use the DMA API) must not be answered by a comment or a string: a
-// comment saying "we never call iommu_domain_alloc()" switched
-// iova-reverse-lookup off for the whole driver folder.
+// Comments where the text, not the parser, meets them. Whole-file text tests
+// (does this driver allocate its own IOMMU domain, does it use the DMA API)
+// must not be answered by a comment or a string: a comment saying "we never
+// call iommu_domain_alloc()" switched iova-reverse-lookup off for the whole
+// driver folder. And comments inside a #define are blanked before parsing.
 
 /**
  * Whether `re` (global) matches `text` somewhere outside comments, string
@@ -71,4 +72,52 @@ function literalEnd(text: string, i: number, q: number): number {
     i += c === 92 ? 2 : 1;
   }
   return n;
+}
+
+/**
+ * `/* … *\/` comments inside a #define, blanked to spaces (newlines and the
+ * continuation backslashes kept, so offsets and lines stay). tree-sitter's C
+ * grammar ends a macro's body at a comment in its middle: `#define M(a) do {
+ * \ f(a); /* why *\/ \ g(a); \ } while (0)` had the body `do { f(a);` and
+ * the helper was lost. (The preprocessor removes comments before it reads
+ * the directive.)
+ */
+export function blankMacroComments(text: string): string {
+  let out = '';
+  let at = 0;
+  for (let i = text.indexOf('/*'); i >= 0; i = text.indexOf('/*', i)) {
+    const close = text.indexOf('*/', i + 2);
+    const end = close < 0 ? text.length : close + 2;
+    if (inDefine(text, i) && !inString(text, i)) {
+      out += text.slice(at, i) + text.slice(i, end).replace(/\\(?=\r?\n)|[^\r\n]/g, (c) => (c === '\\' ? c : ' '));
+      at = end;
+    }
+    i = end;
+  }
+  return at === 0 ? text : out + text.slice(at);
+}
+
+/** Whether offset `i` is on a #define line or one of its continuation lines. */
+function inDefine(text: string, i: number): boolean {
+  let start = text.lastIndexOf('\n', i - 1) + 1;
+  // Back over continuation lines to the directive's first line.
+  for (let n = 0; start > 1 && n < 1000; n++) {
+    const prevEnd = text.charCodeAt(start - 2) === 13 ? start - 3 : start - 2;
+    if (text.charCodeAt(prevEnd) !== 92 /* \\ */) break;
+    start = text.lastIndexOf('\n', prevEnd - 1) + 1;
+  }
+  return DEFINE_LINE.test(text.slice(start, start + 80));
+}
+
+const DEFINE_LINE = /^[ \t]*#[ \t]*define\b/;
+
+/** `#define PAT "/*"`: an odd count of quotes before `i` on its line. */
+function inString(text: string, i: number): boolean {
+  let quotes = 0;
+  for (let j = text.lastIndexOf('\n', i - 1) + 1; j < i; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 92) j++;
+    else if (c === 34) quotes++;
+  }
+  return quotes % 2 === 1;
 }

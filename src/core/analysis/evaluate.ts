@@ -101,6 +101,26 @@ function cloneState(s: VarState): VarState {
 export const MAX_BINDINGS = 32;
 
 /** The state after one of several paths ran: a variable holds what any path left in it. */
+/**
+ * The state key that says a variable may hold NULL (or 0) here: set by an
+ * assignment of a null constant, kept through joins (a key any path has is
+ * in the join), cleared by the next assignment. (No C expression's text
+ * starts with a NUL character.)
+ */
+const NULLABLE = '\0null:';
+
+/** `NULL`, `0`, `(void *)0`, `((void *)NULL)`. */
+function isNullConst(n: Node): boolean {
+  let e: Node | null = n;
+  for (let i = 0; e && i < 8; i++) {
+    if (e.type === 'parenthesized_expression') e = e.namedChildren[0] ?? null;
+    else if (e.type === 'cast_expression') e = e.childForFieldName('value');
+    else break;
+  }
+  if (!e) return false;
+  return e.type === 'null' || (e.type === 'number_literal' && /^0+[uUlL]*$/.test(e.text)) || (e.type === 'identifier' && e.text === 'NULL');
+}
+
 function joinStates(states: VarState[]): VarState {
   if (states.length === 1) return states[0];
   const out: VarState = new Map();
@@ -387,7 +407,7 @@ class Evaluator {
           const ptr = d.childForFieldName('declarator')?.type === 'pointer_declarator';
           if (ptr) this.types.set(name, type + ' *');
           const vals = this.expr(value);
-          this.assignName(name, vals, this.loc(d), d.startIndex);
+          this.assignName(name, vals, this.loc(d), d.startIndex, isNullConst(value));
         } else if (value) this.expr(value);
       } else if (t === 'identifier' || t === 'pointer_declarator' || t === 'array_declarator') {
         const name = nameOf(d);
@@ -443,6 +463,8 @@ class Evaluator {
       if (!callee || STEPS[callee]?.word !== 'phys-to-virt') return;
       vals = [{ src: 'linear-va', key: 'va', steps: [{ word: 'phys-to-virt', loc: this.loc(inner), fn: this.env.fn.name, callee }] }];
     } else {
+      // `void *va = NULL; if (pa) va = phys_to_virt(pa); if (!va) …`: on some path it is still NULL, and the test can fire.
+      if (this.vars.has(NULLABLE + inner.text)) return;
       vals = this.peek(inner);
     }
     if (vals.length > 0 && vals.every((v) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'phys-to-virt')) {
@@ -488,6 +510,16 @@ class Evaluator {
       case 'cast_expression': {
         const v = n.childForFieldName('value') ?? n.namedChildren[n.namedChildren.length - 1];
         return v ? this.expr(v) : [];
+      }
+      case 'compound_statement': {
+        // A GNU statement expression `({ u64 pa = …; pa; })` (kernel helper
+        // macros are written so): its statements run, and its value is that
+        // of its last expression statement.
+        const kids = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+        const last = kids[kids.length - 1];
+        const value = last?.type === 'expression_statement' ? last.namedChildren[0] : null;
+        for (const c of value ? kids.slice(0, -1) : kids) this.stmtOrExpr(c);
+        return value ? this.expr(value) : [];
       }
       case 'call_expression':
         return this.call(n);
@@ -547,9 +579,6 @@ class Evaluator {
       case 'null':
       case 'comment':
         return [];
-      case 'compound_statement':
-        this.stmt(n);
-        return [];
       default:
         this.exprChildren(n);
         return [];
@@ -593,10 +622,12 @@ class Evaluator {
     this.vars.set(name, list);
   }
 
-  private assignName(name: string, vals: Val[], loc: Loc, offset: number): void {
+  private assignName(name: string, vals: Val[], loc: Loc, offset: number, maybeNull = false): void {
     // Each branch arm has its own copy of the state, so an assignment replaces.
     this.vars.delete(name);
+    this.vars.delete(NULLABLE + name);
     this.tested.delete(name);
+    if (maybeNull) this.vars.set(NULLABLE + name, []);
     // A pointer variable holds a CPU address: a dma_addr_t known only by a field's name is not one.
     const type = this.types.get(name) ?? '';
     if (type.includes('*')) vals = vals.filter((v) => !v.weak);
@@ -616,7 +647,7 @@ class Evaluator {
     if (left.type !== 'identifier') this.exprChildren(left.childForFieldName('argument') ?? null);
     const key = left.type === 'pointer_expression' ? left.text : left.text;
     const merged = op === '=' ? vals : [...this.peek(left), ...vals];
-    this.assignName(key, merged, this.loc(n), n.startIndex);
+    this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key));
     // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a descriptor.
     if (left.type === 'field_expression' && right) {
       const r = strip(right);

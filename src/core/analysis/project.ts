@@ -14,7 +14,7 @@ import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
 import { SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
-import { matchesInCode } from './code-text';
+import { blankMacroComments, matchesInCode } from './code-text';
 
 export interface FileFacts {
   /** The text as parsed (annotations blanked); kept for incremental reparses. */
@@ -61,8 +61,9 @@ const FIELD_ASSIGN_SOURCES = new Set<Source>(['domain-borrowed', 'domain-owned',
 const ANNOTATIONS = /\b(?:__iomem|__user|__rcu|__force|__percpu|__kernel|__bitwise|__must_check|__maybe_unused|__always_unused|__always_inline|__init|__exit|__initdata|__initconst|__cold|__hot|__ro_after_init|__read_mostly|noinline|__noreturn|__visible|__weak)\b/g;
 
 export function blankAnnotations(text: string): string {
-  return text.replace(ANNOTATIONS, (m) => ' '.repeat(m.length));
+  return blankMacroComments(text.replace(ANNOTATIONS, (m) => ' '.repeat(m.length)));
 }
+
 
 // What makes a driver own its IOMMU domain, and use the DMA API (in code, not in comments).
 const OWNS_DOMAIN_RE = /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/g;

@@ -134,6 +134,21 @@ static void acme_track(struct acme_buf *b, struct iommu_domain *d)
 `,
     },
     {
+      name: 'a NULL test on a pointer that was NULL once but is always converted before the test',
+      code: `
+static int acme_rx(struct acme_priv *p, u64 pa)
+{
+	void *va = NULL;
+
+	acme_prepare(p);
+	va = phys_to_virt(pa);
+	if (!va) /*!*/
+		return -EINVAL;
+	return 0;
+}
+`,
+    },
+    {
       name: 'a NULL test written as == NULL',
       code: `
 static int acme_get(struct acme_dev *d, u64 pa)
@@ -263,6 +278,32 @@ static void *acme_va(struct acme_pool *pool, u32 phys)
 	if (!phys)
 		return NULL;
 	return phys_to_virt(phys);
+}
+`,
+    },
+    {
+      name: 'a NULL test on a pointer that stays NULL on the path that did not convert',
+      code: `
+static int acme_rx(struct acme_priv *p, u64 pa)
+{
+	void *va = NULL;
+
+	if (pa)
+		va = phys_to_virt(pa);
+	if (!va)
+		return -EINVAL;
+	acme_consume(p, va);
+	return 0;
+}
+
+static int acme_tx(struct acme_priv *p, u64 pa)
+{
+	void *va;
+
+	va = (void *)0;
+	if (pa)
+		va = phys_to_virt(pa);
+	return va == NULL ? -EINVAL : 0;
 }
 `,
     },

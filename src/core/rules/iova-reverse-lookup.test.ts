@@ -132,6 +132,32 @@ static void *acme_rx_va(struct device *dev, dma_addr_t iova)
       concerns: ['a', 'b', 'c'],
     },
     {
+      name: 'a helper macro written as a GNU statement expression, in a header; its caller in the .c',
+      code: {
+        'drivers/net/ethernet/acme/acme.h': `
+#define acme_iova_to_phys(p, a) ({ \\
+	u64 __pa = (p)->domain ? iommu_iova_to_phys((p)->domain, (a)) : (a); /*!*/ \\
+	__pa; })
+`,
+        'drivers/net/ethernet/acme/acme.c': `
+static void acme_free(struct acme_priv *p, u64 iova)
+{
+	u64 pa = acme_iova_to_phys(p, iova);
+
+	if (pa)
+		put_page(virt_to_page(phys_to_virt(pa)));
+}
+
+static void *acme_peek(struct acme_priv *p, u64 iova)
+{
+	u64 pa = ({ iommu_iova_to_phys(p->domain, iova); }); /*!*/
+
+	return pa ? phys_to_virt(pa) : NULL;
+}
+`,
+      },
+    },
+    {
       name: 'a comment or string that names iommu_domain_alloc() does not make the driver own its domain',
       code: {
         'drivers/net/ethernet/acme/acme_main.c': `
