@@ -21,8 +21,12 @@ export interface FieldFacts {
    * vmalloc() in one place and kmalloc() in another tells us nothing).
    */
   sources(field: string, base: string): { src: Source; loc: Loc }[];
-  /** The field is declared dma_addr_t in a struct of this driver. */
-  isDmaField(field: string): boolean;
+  /**
+   * The field is declared dma_addr_t in a struct of this driver — in `struct`
+   * itself when the base's struct type is known (a `phys_addr_t addr` of
+   * another struct is no DMA address because some descriptor's `addr` is).
+   */
+  isDmaField(field: string, struct?: string): boolean;
 }
 
 export interface EvalEnv {
@@ -290,6 +294,10 @@ class Evaluator {
         if (!exits(cons)) live.push(afterCons);
         if (!alt || !exits(alt)) live.push(this.vars);
         this.vars = live.length ? joinStates(live) : this.vars;
+        // `if (d) pa = iommu_iova_to_phys(d, iova); else pa = iova;` (or `pa = iova;
+        // if (d) pa = …`): where the arms meet, the variable holds the lookup or
+        // the DMA address itself — an identity fallback, at its assignment.
+        if (live.length > 1 && this.lookups.length) for (const b of this.vars.values()) if (b.length > 1) this.markIdentity(b);
         return;
       }
       case 'else_clause':
@@ -612,8 +620,16 @@ class Evaluator {
     const known = this.env.fields.sources(field, fieldBase(n));
     if (known.length) return known.map((k) => ({ src: k.src, key: `f:${field}`, steps: [], origin: k.loc }));
     // Declared dma_addr_t somewhere in the driver: a device address, but only by its name.
-    if (this.env.fields.isDmaField(field)) return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n), weak: true }];
+    if (this.env.fields.isDmaField(field) && this.env.fields.isDmaField(field, this.structOf(n.childForFieldName('argument')))) {
+      return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n), weak: true }];
+    }
     return [];
+  }
+
+  /** The struct a field's base is declared as (`struct acme_region *region` → acme_region), when it is a declared name. */
+  private structOf(base: Node | null): string | undefined {
+    if (base?.type !== 'identifier') return undefined;
+    return /\b(?:struct|union)\s+([A-Za-z_]\w*)/.exec(this.types.get(base.text) ?? '')?.[1];
   }
 
   private bind(name: string, val: Val, loc: Loc): void {

@@ -234,7 +234,14 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
     } else if (t === 'field_declaration') {
       const f = node;
       if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
-      for (const d of f.namedChildren) if (d?.type === 'field_identifier') facts.dmaFields.add(d.text);
+      // Each field by name, and as `struct.field` (`*.field` in an unnamed struct): a base of a known struct type is looked up by both.
+      const owner = f.parent?.parent;
+      const struct = owner && (owner.type === 'struct_specifier' || owner.type === 'union_specifier') ? owner.childForFieldName('name')?.text ?? '*' : '*';
+      for (const d of f.namedChildren) {
+        if (d?.type !== 'field_identifier') continue;
+        facts.dmaFields.add(d.text);
+        facts.dmaFields.add(`${struct}.${d.text}`);
+      }
     }
   }
 }
@@ -353,7 +360,7 @@ export class Project {
       if (list.length === 0 || kinds.size !== 1 || kinds.has(undefined)) return [];
       return list as { src: Source; loc: Loc }[];
     };
-    const facts: FieldFacts = { sources, isDmaField: (field) => dma.has(field) };
+    const facts: FieldFacts = { sources, isDmaField: (field, struct) => (struct ? dma.has(`${struct}.${field}`) || dma.has(`*.${field}`) : dma.has(field)) };
     this.fieldCache.set(dir, facts);
     return facts;
   }

@@ -20,6 +20,36 @@ static inline u64 otx2_iova_to_phys(void *iommu_domain, dma_addr_t dma_addr)
       chain: ['dma-handle', 'iova-to-phys|identity'],
     },
     {
+      name: 'identity fallback written as an if/else assignment: reported at the fallback',
+      code: `
+static void *acme_iova_to_virt(struct acme_priv *p, dma_addr_t iova)
+{
+	phys_addr_t pa;
+
+	if (p->domain)
+		pa = iommu_iova_to_phys(p->domain, iova);
+	else
+		pa = iova; /*!*/
+	return phys_to_virt(pa);
+}
+`,
+      concerns: ['b', 'c'],
+      chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt'],
+    },
+    {
+      name: 'identity fallback as the initial value, the lookup assigned over it',
+      code: `
+static phys_addr_t acme_dma_to_phys(struct acme_priv *p, dma_addr_t dma)
+{
+	phys_addr_t pa = dma; /*!*/
+
+	if (p->domain)
+		pa = iommu_iova_to_phys(p->domain, dma);
+	return pa;
+}
+`,
+    },
+    {
       name: 'identity fallback in a ternary (caam_iova_to_virt)',
       code: `
 static void *caam_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova_addr)
@@ -46,6 +76,18 @@ static void acme_rx(struct acme_ring *ring, struct acme_rxd *rxd, int len)
 `,
       concerns: ['b', 'c'],
       chain: ['dma-handle', 'phys-to-virt'],
+    },
+    {
+      name: 'a struct field declared dma_addr_t, read through a pointer to that struct',
+      code: `
+struct acme_desc { dma_addr_t addr; u32 len; };
+struct acme_region { phys_addr_t addr; size_t size; };
+
+static void *acme_desc_va(struct acme_desc *desc)
+{
+	return phys_to_virt(desc->addr); /*!*/
+}
+`,
     },
     {
       name: 'phys_to_virt(sg_dma_address())',
@@ -202,6 +244,18 @@ static void acme_recycle_buf(struct acme_buf *b)
     },
   ],
   [
+    {
+      name: 'a field named like a dma_addr_t field of another struct: its own struct declares it phys_addr_t',
+      code: `
+struct acme_desc { dma_addr_t addr; u32 len; };
+struct acme_region { phys_addr_t addr; size_t size; };
+
+static void *acme_region_va(struct acme_region *region)
+{
+	return phys_to_virt(region->addr);
+}
+`,
+    },
     {
       name: 'the page-allocator branch written as the else of != DMA_MAPPING_ERROR',
       code: `
