@@ -86,6 +86,42 @@ test('IOVA allocator: top-down 1-granule allocations, size alignment, rcache LIF
   assert.equal(d.allocIova(1, 0), 0, 'nothing below start_pfn 1: IOVA 0 is never handed out');
 });
 
+test('IOVA allocator walks down from its cached node, as iova.c does: alignment holes above it stay, a failure retries from the limit', () => {
+  const lim = 0xffff;
+  const d = new IovaDomain(65536);
+  // 1, 3 (→ 4, aligned) and 1 granules: the third goes below the second, not into the hole at 0xfffc..0xfffe.
+  assert.deepEqual([d.allocIova(1, lim), d.allocIova(4, lim), d.allocIova(1, lim)], [0xffff, 0xfff8, 0xfff7]);
+  // Freeing the lowest range moves the cached node up: the same IOVA comes back.
+  d.freeIova(0xfff7);
+  assert.equal(d.allocIova(1, lim), 0xfff7);
+  // Nothing left below the cached node (start_pfn 0xfff0): the retry walks from the limit down to just above it.
+  const r = new IovaDomain(65536, 0xfff0);
+  assert.deepEqual([r.allocIova(1, lim), r.allocIova(4, lim), r.allocIova(4, lim), r.allocIova(4, lim)], [0xffff, 0xfff8, 0xfff4, 0xfff0]);
+  assert.equal(r.allocIova(1, lim), 0xfffe, 'the hole above, found by the retry');
+  assert.equal(r.allocIova(2, lim), 0xfffc);
+  assert.equal(r.allocIova(2, lim), 0, 'full (and max32_alloc_size is 2 now)');
+  r.freeIova(0xfff4);
+  assert.equal(r.allocIova(2, lim), 0xfff6, 'a free below 4 GiB lifts max32_alloc_size; the walk from the cached node finds the freed range');
+});
+
+test('iommu_map unrolls a partial map on failure; iommu_unmap picks page sizes by alignment (iommu_pgsize), splitting a block or freeing a table', () => {
+  const io = new Machine(parsePlatform('arm64-64k-smmuv3,domain=unmanaged'), false).iommu!;
+  assert.equal(io.map(0x1001_0000n, 0x9_0001_0000n, 0x1_0000n, 3), 0);
+  assert.equal(io.map(0x1000_0000n, 0x9_0000_0000n, 0x2_0000n, 3), -17, 'the second granule exists: -EEXIST');
+  assert.equal(io.iovaToPhys(0x1000_0000n), 0n, 'the first granule it mapped was unmapped again (iommu.c:2501)');
+  assert.equal(io.iovaToPhys(0x1001_0000n), 0x9_0001_0000n, 'what was there before stays');
+  // A 512M block, then 128K out of its middle: the block is split, 128K come back.
+  assert.equal(io.map(0x2000_0000n, 0x9_0000_0000n, 0x2000_0000n, 3), 0);
+  assert.equal(io.unmap(0x2010_0000n, 0x2_0000n), 0x2_0000);
+  assert.equal(io.iovaToPhys(0x2010_0000n), 0n);
+  assert.equal(io.iovaToPhys(0x2012_0000n), 0x9_0012_0000n, 'the rest of the block is still mapped, as pages');
+  // 512M over a table holding a few pages: one 512M unmap frees the table.
+  const io2 = new Machine(parsePlatform('arm64-64k-smmuv3,domain=unmanaged'), false).iommu!;
+  for (const off of [0n, 0x1_0000n, 0x10_0000n]) io2.map(0x2000_0000n + off, 0x9_0000_0000n + off, 0x1_0000n, 3);
+  assert.equal(io2.unmap(0x2000_0000n, 0x2000_0000n), 0x2000_0000);
+  assert.equal(io2.iovaToPhys(0x2010_0000n), 0n);
+});
+
 test('dma-iommu: 64K granule, PCI 32-bit first, MSI window reserved, first maps at 0xFFFF_0000, 0xFFFE_0000', () => {
   const m = new Machine(parsePlatform('arm64-64k-smmuv3'), false);
   const p = m.mem.allocPage('x');
@@ -120,6 +156,43 @@ test('SWIOTLB: 2 KiB slots, next-fit, orig_addr, copy in at map, copy back only 
   assert.equal(big % 65536n, 0n, 'page-sized streaming maps are page aligned');
   const al = sw.mapSingle(0x9_0000_0780n, 1920, 0xffff, 0, DMA_FROM_DEVICE, 0)!;
   assert.equal(al % 65536n, 0n, 'alloc_align_mask 0xFFFF (dma-iommu, untrusted)');
+});
+
+test('SWIOTLB as swiotlb.c sizes and offsets it: an untrusted bounce takes its whole IOVA granule; min_align_mask keeps the low bits, pads whole slots and copies back to the right address', () => {
+  const t = new Trace(false);
+  const fresh = () => {
+    const mem = new Memory([{ start: 0x8000_0000n, size: 2n << 30n }, { start: 0x8_8000_0000n, size: 30n << 30n }], new Arm64Space(65536, 0x8000_0000n, '6.12'), t);
+    return { mem, sw: new Swiotlb(0xfbc0_0000n, 32768, mem, t, 65536) };
+  };
+  // dma-iommu bounces an untrusted device's 1920 bytes with alloc_align_mask = granule - 1: 64 KiB, 32 slots
+  // (swiotlb.c:1425), so that the granule the IOMMU maps holds no one else's data.
+  let { sw } = fresh();
+  const u = sw.mapSingle(0x9_1230_0780n, 1920, 0xffff, 0, DMA_FROM_DEVICE, 0)!;
+  assert.equal(u, 0xfbc0_0000n);
+  assert.equal(sw.usedSlots(), 32);
+  assert.equal(sw.mapSingle(0x9_1230_0000n, 1920, 0, 0, DMA_FROM_DEVICE, 0), 0xfbc1_0000n, 'the next bounce lands outside that granule');
+  sw.unmapSingle(u, 1920, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+  assert.equal(sw.usedSlots(), 1, 'all 32 released');
+  // An NVMe-style min_align_mask 0xfff: bit 11 of the original (0x…e00) is matched by the slot, not by a pad.
+  let mem: Memory;
+  ({ sw, mem } = fresh());
+  const n = sw.mapSingle(0x9_1230_0e00n, 512, 0, 0xfff, DMA_FROM_DEVICE, 0)!;
+  assert.equal(n, 0xfbc0_0e00n, 'slot 1 (its address has bit 11 set) + 0x600');
+  mem.write(n, 64, 'device');
+  sw.unmapSingle(n, 512, DMA_FROM_DEVICE, 0);
+  assert.equal(mem.read(0x9_1230_0e00n), 'device', 'copied back to the original, not 0x600 past it');
+  assert.equal(sw.usedSlots(), 0);
+  // With a min_align_mask an 8 KiB map is not forced to a page boundary (swiotlb.c:1067).
+  ({ sw } = fresh());
+  assert.equal(sw.mapSingle(0x9_1230_0800n, 8192, 0, 0xfff, DMA_FROM_DEVICE, 0), 0xfbc0_0800n);
+  // A 0x1e00 offset under a 0x1fff mask and a 4 KiB alloc alignment: one pad slot before the mapping.
+  ({ sw } = fresh());
+  const p = sw.mapSingle(0x9_1230_1e00n, 256, 0xfff, 0x1fff, DMA_FROM_DEVICE, 0)!;
+  assert.equal(p, 0xfbc0_1e00n, 'the low 13 bits kept: slot 2 (bit 12 set, 4 KiB aligned) is the pad, the mapping starts in slot 3 at offset 0x600');
+  assert.equal(sw.origOf(p), 0x9_1230_1e00n);
+  assert.equal(sw.usedSlots(), 2);
+  sw.unmapSingle(p, 256, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+  assert.equal(sw.usedSlots(), 0, 'the pad slot goes too');
 });
 
 test('dma-direct: dma-ranges translate both ways; outside the window → error / -1', () => {

@@ -144,6 +144,8 @@ export class Iommu {
       }
       if (ret) {
         this.trace.emit({ op: 'fault', who: 'kernel', addr: BigInt(i), event: ret === -34 ? 'map: -ERANGE' : ret === -17 ? 'map: -EEXIST' : 'map: -EINVAL', note: `${api} of ${hex(i)} failed (${ret})` });
+        // iommu_map_nosync: "unroll mapping in case something went wrong" (iommu.c:2501) — what was mapped goes.
+        if (i > Number(iova)) this.unmap(iova, BigInt(i) - iova, `${api} unroll`);
         return ret;
       }
       i += sz;
@@ -167,8 +169,11 @@ export class Iommu {
     while (left > 0) {
       let n: number;
       if (pt instanceof ArmLpaePgtable) {
-        const w = pt.walk(i);
-        const sz = w.leafLevel >= 0 ? Math.min(pt.blockSize(w.leafLevel), left) : pt.granule;
+        // iommu_pgsize(domain, iova, iova, left): the largest page size the
+        // address is aligned to and that fits what is left — not the size of
+        // what is mapped there (io-pgtable splits a block, or frees a table, to match).
+        const sz = pt.pgsizes.filter((s) => s <= left && i % s === 0).pop();
+        if (!sz) break;
         n = pt.unmap(i, sz, 1);
       } else n = pt.unmap(i);
       if (!n) break;

@@ -12,12 +12,20 @@ interface CpuRcache { loaded: number[]; prev: number[] }
 export function roundupPow2(n: number): number { let p = 1; while (p < n) p *= 2; return p; }
 export function orderBase2(n: number): number { return Math.ceil(Math.log2(n)); }
 
+/** IOVA_ANCHOR: the rbtree's sentinel at ~0UL, above every range. */
+const ANCHOR_PFN = Number.MAX_SAFE_INTEGER;
+
 export class IovaDomain {
-  /** Allocated ranges (pfn units), sorted by lo. Cached PFNs stay allocated here. */
+  /** Allocated ranges (pfn units), sorted by lo, the anchor last. Cached PFNs stay allocated here. */
   private readonly ranges: Range[] = [];
   private readonly rcaches: CpuRcache[][] = [];
   private readonly depot: number[][][] = [];
   readonly dma32Pfn: number;
+  /** iovad->cached_node / cached32_node: where the next walk down starts (the last allocation, or above a free). */
+  private cached: Range;
+  private cached32: Range;
+  /** iovad->max32_alloc_size: a size that failed below 4 GiB fails at once until something there is freed. */
+  private max32AllocSize: number;
 
   /** init_iova_domain(granule, start_pfn): start_pfn = max(1, aperture_start >> shift) so IOVA 0 is never used. */
   constructor(readonly granule: number, readonly startPfn = 1, readonly ncpus = 4) {
@@ -26,9 +34,14 @@ export class IovaDomain {
       this.rcaches.push(Array.from({ length: ncpus }, () => ({ loaded: [], prev: [] })));
       this.depot.push([]);
     }
+    const anchor = { lo: ANCHOR_PFN, hi: ANCHOR_PFN };
+    this.ranges.push(anchor);
+    this.cached = anchor;
+    this.cached32 = anchor;
+    this.max32AllocSize = this.dma32Pfn;
   }
 
-  /** reserve_iova(): e.g. the software MSI window 0x0800_0000 + 1 MiB, PCI windows. */
+  /** reserve_iova(): e.g. the software MSI window 0x0800_0000 + 1 MiB, PCI windows (the cached nodes stay). */
   reserve(loPfn: number, hiPfn: number): void { this.insert({ lo: loPfn, hi: hiPfn }); }
 
   private insert(r: Range): void {
@@ -38,33 +51,64 @@ export class IovaDomain {
   }
 
   /**
-   * alloc_iova(size_aligned=true) via __alloc_and_insert_iova_range: candidate
-   * new_pfn = (high_pfn - size) & ~(roundup_pow_of_two(size) - 1), walking down past allocated ranges.
-   * `limitPfn` is inclusive (as passed to alloc_iova). The kernel starts from a cached rbtree node;
-   * this model always takes the highest fitting hole, which is the same while nothing below was freed
-   * out of order [simplification].
+   * alloc_iova(size_aligned) → __alloc_and_insert_iova_range (iova.c:170-230):
+   * the walk down starts at the cached node — the last range allocated, or the
+   * one above the last range freed at or above it — not at the top, so a hole
+   * an alignment left above it is not filled (1, then 3, then 1 granule give
+   * 0xffff, 0xfff8, 0xfff7, not 0xfffe). Only when nothing fits below does it
+   * retry from the limit down to just above where it started. `limitPfn` is
+   * inclusive (as passed to alloc_iova). Returns 0 when nothing fits.
    */
   allocIova(size: number, limitPfn: number, sizeAligned = true): number {
     const align = sizeAligned ? roundupPow2(size) : 1;
-    let high = limitPfn + 1; // exclusive, as __alloc_and_insert_iova_range gets it
-    for (let i = this.ranges.length - 1; i >= -1; i--) {
-      const r = i >= 0 ? this.ranges[i] : null;
-      if (r && r.lo >= high) continue;
-      const floor = r ? r.hi + 1 : this.startPfn;
-      if (floor < high && high - size >= 0) {
-        const cand = Math.floor((high - size) / align) * align;
-        if (cand >= floor) { this.insert({ lo: cand, hi: cand + size - 1 }); return cand; }
+    const limit = limitPfn + 1; // alloc_iova passes limit_pfn + 1
+    if (limit <= this.dma32Pfn && size >= this.max32AllocSize) return 0;
+    let idx = this.ranges.indexOf(limit <= this.dma32Pfn ? this.cached32 : this.cached);
+    const retryPfn = this.ranges[idx].hi;
+    let high = limit;
+    let low = this.startPfn;
+    for (let retried = false; ; retried = true) {
+      let newPfn: number;
+      let curr: Range | undefined = this.ranges[idx];
+      do {
+        high = Math.min(high, curr.lo);
+        // (high_pfn - size) is unsigned in C: below 0 it wraps far above every range, and the walk stops.
+        newPfn = high < size ? Infinity : Math.floor((high - size) / align) * align;
+        idx--;
+        curr = idx >= 0 ? this.ranges[idx] : undefined;
+      } while (curr && newPfn <= curr.hi && newPfn >= low);
+      if (high >= size && newPfn >= low) {
+        const r = { lo: newPfn, hi: newPfn + size - 1 };
+        this.insert(r);
+        // __cached_rbnode_insert_update
+        if (r.hi < this.dma32Pfn) this.cached32 = r;
+        else this.cached = r;
+        return newPfn;
       }
-      if (!r) break;
-      high = Math.min(high, r.lo);
+      if (retried || low !== this.startPfn || retryPfn >= limit) break;
+      high = limit;
+      low = retryPfn + 1;
+      idx = this.findLimit(limit);
     }
+    this.max32AllocSize = size;
     return 0;
   }
 
-  /** free_iova(): remove the range starting at pfn. */
+  /** iova_find_limit(): the anchor above 4 GiB, else the lowest range reaching up to the limit. */
+  private findLimit(limit: number): number {
+    if (limit > this.dma32Pfn) return this.ranges.length - 1;
+    return this.ranges.findIndex((r) => r.hi >= limit);
+  }
+
+  /** free_iova(): remove the range starting at pfn (__cached_rbnode_delete_update first). */
   freeIova(pfn: number): boolean {
     const i = this.ranges.findIndex((r) => r.lo === pfn);
-    if (i < 0) return false;
+    if (i < 0 || this.ranges[i].lo === ANCHOR_PFN) return false;
+    const free = this.ranges[i];
+    const next = this.ranges[i + 1];
+    if (free === this.cached32 || (free.hi < this.dma32Pfn && free.lo >= this.cached32.lo)) this.cached32 = next;
+    if (free.lo < this.dma32Pfn) this.max32AllocSize = this.dma32Pfn;
+    if (free.lo >= this.cached.lo) this.cached = next;
     this.ranges.splice(i, 1);
     return true;
   }
@@ -132,5 +176,6 @@ export class IovaDomain {
     }
   }
 
-  allocatedRanges(): number { return this.ranges.length; }
+  /** Ranges in the tree (reserved and cached ones included), the anchor not counted. */
+  allocatedRanges(): number { return this.ranges.length - 1; }
 }
