@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDiff, postImages, withoutColor, DiffError, type PostImage } from '../core/patch';
 import { checkPostImages, type FolderFile } from '../core/patch-check';
+import { toCodePointColumns } from '../core/lines';
 import { decodeMail } from '../core/mail';
 import { formatGcc } from '../core/formats/gcc';
 import { formatJson } from '../core/formats/json';
@@ -120,6 +121,8 @@ export function analysePatch(text: string, tree: string | undefined, config: Con
     }
     return out;
   };
-  const findings = checkPostImages(images, others, parser, config);
+  // Columns in characters (the CLI's contract); related locations elsewhere in the tree are read again only if needed.
+  const byPath = new Map(images.map((i) => [i.path, i.text]));
+  const findings = toCodePointColumns(checkPostImages(images, others, parser, config), (p) => (byPath.has(p) ? byPath.get(p) : readTree(p)));
   return { images, findings, warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
 }

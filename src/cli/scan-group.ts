@@ -11,6 +11,7 @@ import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
 import { readRaw, decodeUtf8, sizeError } from './files';
 import { namesIn } from '../core/analysis/calls';
+import { toCodePointColumns } from '../core/lines';
 
 export interface GroupFile {
   abs: string;
@@ -140,7 +141,9 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     }
     const parsed = checker.project.files.size;
     const report = task.files.some((f) => f.context) ? task.files.filter((f) => !f.context).map((f) => f.key) : undefined;
-    return { dir: task.dir, ...contextOf(task), findings: checker.check(report), errors, scanned, parsed, meta, helpers: [...helpers].sort() };
+    // Columns in characters, as the CLI's contract says (the editor keeps UTF-16 units).
+    const findings = toCodePointColumns(checker.check(report), (p) => checker.project.files.get(p)?.text);
+    return { dir: task.dir, ...contextOf(task), findings, errors, scanned, parsed, meta, helpers: [...helpers].sort() };
   } finally {
     checker?.project.dispose();
   }

@@ -13,7 +13,7 @@ import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
 import type { FileError, Finding, Severity } from '../core/types';
 import { discover, findUp, readSource, relPath, type Discovered } from './files';
-import { loadConfigFor, UsageError } from './usage';
+import { loadConfigForPaths, UsageError } from './usage';
 import { analysePatch } from './patch';
 import { DiffError, inPatchText } from '../core/patch';
 import { ripgrepCounts } from './ripgrep';
@@ -62,8 +62,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   // SPEC §1.4: .patch/.diff files given explicitly are scanned as patches (findings on their added lines).
   const patchArgs = args.filter(isPatchFile);
   const paths = args.filter((p) => !patchArgs.includes(p));
-  const { config, treeRoot: cfgRoot } = loadConfigFor(resolve(args[0]), values.config);
-  const treeRoot = cfgRoot ?? findUp(resolve(args[0]), 'MAINTAINERS') ?? outRoot;
+  // (From the source paths: a .patch named first lives anywhere, its paths are the tree's.)
+  const { config, treeRoot: cfgRoot } = loadConfigForPaths(paths, values.config);
+  const treeRoot = cfgRoot ?? findUp(resolve(paths[0] ?? '.'), 'MAINTAINERS') ?? outRoot;
   // (In a sharded run the patches are the first shard's, so the union of the shards reports them once.)
   const shard = parseShard(values.shard);
   const patched = patchArgs.length && (shard?.i ?? 1) === 1 ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };

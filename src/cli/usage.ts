@@ -33,3 +33,26 @@ export function loadConfigFor(start: string, explicit?: string): { config: Confi
   const holdsStart = start === dir || start.startsWith(dir.endsWith(sep) ? dir : dir + sep);
   return { config: parseConfig(text, file, RULE_IDS), treeRoot: !explicit || holdsStart ? dir : found };
 }
+
+/**
+ * The config for a scan of several paths: the same whichever comes first.
+ * Paths under different .iova-lens.json files (or one under a config and one
+ * under none) would be checked by rules meant for another tree: a usage
+ * error naming them, unless --config says which.
+ */
+export function loadConfigForPaths(paths: string[], explicit?: string): { config: Config; treeRoot?: string } {
+  const starts = (paths.length ? paths : ['.']).map((p) => resolve(p));
+  if (!explicit) {
+    const byConfig = new Map<string, string>();
+    starts.forEach((abs, i) => {
+      const dir = findUp(abs, '.iova-lens.json');
+      const key = dir ? join(dir, '.iova-lens.json') : '';
+      if (!byConfig.has(key)) byConfig.set(key, paths[i] ?? '.');
+    });
+    if (byConfig.size > 1) {
+      const [[a, pa], [b, pb]] = [...byConfig];
+      throw new UsageError(`${pa} and ${pb} are under different configs (${a || 'none'}; ${b || 'none'}): scan them separately, or name one with --config`);
+    }
+  }
+  return loadConfigFor(starts[0], explicit);
+}

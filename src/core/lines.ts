@@ -34,3 +34,56 @@ export function lfForLoneCr(text: string): string {
 
 const LONE_CR = /\r(?!\n)/;
 const LONE_CR_G = /\r(?!\n)/g;
+
+/**
+ * Findings with columns counted in characters (Unicode code points), as the
+ * CLI's contract says (SPEC §1.4: "columns count characters"). The analysis
+ * counts UTF-16 code units — what LSP and VS Code want — and the two differ
+ * only after a character outside the BMP (an emoji in a comment) on the same
+ * line; files without one are returned as they are.
+ */
+export function toCodePointColumns<T extends { path: string; line: number; column: number; endLine: number; endColumn: number; related: { path: string; line: number; column: number }[] }>(
+  findings: T[],
+  textOf: (path: string) => string | undefined,
+): T[] {
+  const lineStarts = new Map<string, ((line: number) => number) | null>();
+  const startsOf = (path: string) => {
+    let f = lineStarts.get(path);
+    if (f === undefined) {
+      const text = textOf(path);
+      f = text !== undefined && ASTRAL.test(text) ? lineStartOf(text) : null;
+      lineStarts.set(path, f);
+    }
+    return f;
+  };
+  const textCache = new Map<string, string | undefined>();
+  const col = (path: string, line: number, column: number): number => {
+    const starts = startsOf(path);
+    if (!starts) return column;
+    let text = textCache.get(path);
+    if (text === undefined) textCache.set(path, (text = textOf(path)));
+    const s = starts(line);
+    if (s < 0 || text === undefined) return column;
+    const before = text.slice(s, s + column - 1);
+    return column - (before.match(ASTRAL_G)?.length ?? 0);
+  };
+  return findings.map((f) => {
+    if (!startsOf(f.path) && !f.related.some((r) => startsOf(r.path))) return f;
+    return {
+      ...f,
+      column: col(f.path, f.line, f.column),
+      endColumn: col(f.path, f.endLine, f.endColumn),
+      related: f.related.map((r) => ({ ...r, column: col(r.path, r.line, r.column) })),
+    };
+  });
+}
+
+const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
+const ASTRAL_G = /[\ud800-\udbff][\udc00-\udfff]/g;
+
+/** 1-based line → offset of its first character (-1 past the end). */
+function lineStartOf(text: string): (line: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (line) => (line >= 1 && line <= starts.length ? starts[line - 1] : -1);
+}

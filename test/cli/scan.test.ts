@@ -194,6 +194,45 @@ test('a .c file named alone is analysed with its folder\'s helpers (nicvf_queues
   assert.equal(json.filesScanned, 1);
 });
 
+test('paths under different configs are a usage error whichever comes first (the first path\'s config was applied to all); --config settles it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-two-'));
+  const src = 'void *foo_rx(struct device *dev, dma_addr_t d)\n{\n\treturn phys_to_virt(d);\n}\n';
+  mkdirSync(join(dir, 'tree', 'drivers', 'foo'), { recursive: true });
+  mkdirSync(join(dir, 'extra'));
+  writeFileSync(join(dir, 'tree', 'drivers', 'foo', 'foo.c'), src);
+  writeFileSync(join(dir, 'extra', 'x.c'), src);
+  writeFileSync(join(dir, 'tree', '.iova-lens.json'), '{"rules":{"dma-addr-as-phys":"off","linear-map-assumption":"off"}}');
+  const cwd = join(dir, 'tree');
+  for (const args of [['drivers', '../extra'], ['../extra', 'drivers']]) {
+    const r = run(['scan', ...args, '--no-cache'], cwd);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, /^iova-lens: \S+ and \S+ are under different configs \(.*\.iova-lens\.json; none\)|\(none; .*\.iova-lens\.json\)/);
+  }
+  const settled = run(['scan', '../extra', 'drivers', '--config', '.iova-lens.json', '--no-cache', '--format', 'json'], cwd);
+  assert.equal(settled.code, 0, settled.err);
+  assert.equal(run(['scan', 'drivers', '--no-cache'], cwd).code, 0, 'one tree, its config');
+});
+
+test('columns count characters (SPEC §1.4): a character outside the BMP before a finding counts one, in scan and in patch mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-col-'));
+  mkdirSync(join(dir, 'd'));
+  const line = '\t/* \u{1F600} caf\u00e9 */ return phys_to_virt(d);';
+  writeFileSync(join(dir, 'd', 'a.c'), `void *f(struct device *dev, dma_addr_t d)\n{\n${line}\n}\n`);
+  const want = [...line].indexOf('p') + 1; // 1-based, in characters: the emoji is one
+  const j = JSON.parse(run(['scan', 'd', '--format', 'json', '--no-cache'], dir).out);
+  assert.ok(j.findings.length > 0);
+  for (const f of j.findings) {
+    assert.equal(f.line, 3);
+    assert.equal(f.column, want, f.rule);
+    assert.equal(f.endColumn, [...line].indexOf(';') + 1, f.rule);
+  }
+  const diff = `diff --git a/d/b.c b/d/b.c\nnew file mode 100644\n--- /dev/null\n+++ b/d/b.c\n@@ -0,0 +1,4 @@\n+void *f(struct device *dev, dma_addr_t d)\n+{\n+${line}\n+}\n`;
+  const r = spawnSync(process.execPath, [CLI, 'patch', '-', '--format', 'json'], { cwd: dir, encoding: 'utf8', input: diff });
+  const pj = JSON.parse(r.stdout);
+  assert.ok(pj.findings.length > 0, r.stderr);
+  for (const f of pj.findings) assert.equal(f.column, want, `patch: ${f.rule}`);
+});
+
 test('a file or folder whose name is not UTF-8 is one line saying so, and the rest is scanned', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iova-name-'));
   const src = '/* ok */\nvoid *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n';
