@@ -180,6 +180,8 @@ class Evaluator {
   private readonly guards: string[] = [];
   private readonly lookups: { ev: LookupEvent; vals: Val[] }[] = [];
   private depth = 0;
+  /** Some path returns NULL or 0 (see run()). */
+  private returnsZero = false;
   /** How many early-exit ifs the current statement sits after (see block()). */
   private elseDepth = 0;
   private limited: Limit | undefined;
@@ -213,6 +215,14 @@ class Evaluator {
       this.limited = 'budget';
     }
     this.markIdentity(this.returns);
+    // `if (!pa) return 0; return pa;`: the helper tested its lookup, but hands the
+    // 0 on to its caller — who must test it (the lookup's zero travels on).
+    if (this.returnsZero) {
+      for (const r of this.returns) {
+        const last = r.val.steps[r.val.steps.length - 1];
+        if (!r.val.zeroAt && last && (last.word === 'iova-to-phys' || last.word === 'identity')) r.val = { ...r.val, zeroAt: last.loc };
+      }
+    }
     // A lookup whose value is returned or used decides whether the a-rule has a root here.
     for (const l of this.lookups) {
       l.ev.returned = this.returns.some((r) => r.val.steps.some((s) => s.word === 'iova-to-phys' && s.loc === l.ev.loc));
@@ -274,6 +284,7 @@ class Evaluator {
       case 'return_statement': {
         const e = n.namedChildren[0];
         if (e) for (const v of this.expr(e)) this.returns.push({ val: v, loc: this.loc(n) });
+        if (e && isNullConst(e)) this.returnsZero = true;
         return;
       }
       case 'if_statement': {

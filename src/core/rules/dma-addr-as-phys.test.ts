@@ -90,6 +90,16 @@ static void *acme_desc_va(struct acme_desc *desc)
 `,
     },
     {
+      name: 'phys_to_page() of a DMA handle (it takes an address, not a frame number)',
+      code: `
+static void acme_free_rx(struct acme_priv *p, dma_addr_t dma)
+{
+	dma_unmap_page(p->dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+	put_page(phys_to_page(dma)); /*!*/
+}
+`,
+    },
+    {
       name: 'phys_to_virt(sg_dma_address())',
       code: `
 static void acme_copy(struct acme_req *req, struct scatterlist *s)

@@ -48,7 +48,8 @@ export const rule: RuleModule = {
       if ((e.word !== 'phys-to-virt' && e.word !== 'pfn-to-page') || guarded(e)) continue;
       // pfn_to_page() takes a frame number: only a DMA address shifted into one is misused
       // (pfn_to_page(dma >> PAGE_SHIFT)); a dma_addr_t variable reused for a pfn is not.
-      const raw = e.input.filter((v) => isRawDma(v) && (e.word !== 'pfn-to-page' || v.pfn));
+      // phys_to_page() takes the address itself.
+      const raw = e.input.filter((v) => isRawDma(v) && (e.word !== 'pfn-to-page' || v.pfn || e.callee === 'phys_to_page'));
       if (raw.length === 0) continue;
       const rootKey = `${e.loc.path}|${e.fn}|${e.word}|${[...new Set(raw.map((v) => (v.origin ? locKey(v.origin) : v.key)))].sort().join(',')}`;
       if (seenRaw.has(rootKey)) continue;

@@ -149,6 +149,26 @@ static int acme_rx(struct acme_priv *p, u64 pa)
 `,
     },
     {
+      name: 'a helper that tests its lookup but returns 0 for a failed one: the caller uses the 0 untested',
+      code: `
+static u64 acme_iova_to_phys(struct acme_priv *p, dma_addr_t iova)
+{
+	u64 pa = iommu_iova_to_phys(p->domain, iova);
+
+	if (!pa) {
+		netdev_warn(p->ndev, "bad iova\\n");
+		return 0;
+	}
+	return pa;
+}
+
+static void acme_free(struct acme_priv *p, dma_addr_t iova)
+{
+	put_page(virt_to_page(phys_to_virt(acme_iova_to_phys(p, iova)))); /*!*/
+}
+`,
+    },
+    {
       name: 'a NULL test written as == NULL',
       code: `
 static int acme_get(struct acme_dev *d, u64 pa)
