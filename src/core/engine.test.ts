@@ -300,6 +300,22 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t a)
     );
   });
 
+  test('a function still being typed at the end of the file (no closing braces yet) is analysed', async () => {
+    const fs = await check(`
+static void acme_tx(struct acme_priv *p)
+{
+	acme_kick(p);
+}
+
+static void acme_rx(struct acme_priv *p, dma_addr_t dma)
+{
+	acme_consume(p, phys_to_virt(dma));
+	if (p->x) {
+		acme_more(p);
+`);
+    assert.ok(fs.some((f) => f.rule === 'dma-addr-as-phys' && f.line === 9 && f.function === 'acme_rx'), show(fs));
+  });
+
   test('mayMatter: API names and learned helper names, not other text', () => {
     assert.ok(mayMatter('x = phys_to_virt(a);'));
     assert.ok(!mayMatter('int main(void) { return 0; }'));

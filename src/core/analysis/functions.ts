@@ -96,7 +96,25 @@ export function findFunctions(root: Node): FnInfo[] {
       out.push({ name, body, params: paramsOf(fdecl), isMacro: false, start: n.startIndex, end: n.endIndex });
     }
   });
+  const open = unclosedAtEnd(root);
+  if (open) out.push(open);
   return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * A function still being typed at the end of the file (its closing braces
+ * not written yet): tree-sitter gives no function_definition but an ERROR
+ * node of its declarator and statements. Analysed as a function whose body
+ * is that node, so the editor shows findings in it while it is written.
+ */
+function unclosedAtEnd(root: Node): FnInfo | null {
+  const last = root.lastNamedChild;
+  if (!last || last.type !== 'ERROR' || last.namedChildCount > 10_000) return null;
+  const fdecl = last.namedChildren.find((c) => c?.type === 'function_declarator' || c?.type === 'pointer_declarator');
+  const f = fdecl ? functionDeclarator(fdecl) : null;
+  const name = f ? declaratorName(f.childForFieldName('declarator')) : null;
+  if (!f || !name || !last.text.includes('{')) return null;
+  return { name, body: last, params: paramsOf(f), isMacro: false, start: last.startIndex, end: last.endIndex };
 }
 
 export interface MacroText {
