@@ -144,6 +144,16 @@ out:
 `,
     },
     {
+      name: 'an offset into the unmapped buffer is translated',
+      code: `
+static void acme_rx(struct acme_priv *p, dma_addr_t addr, unsigned int off)
+{
+	dma_unmap_single(p->dev, addr, p->len, DMA_FROM_DEVICE);
+	acme_consume(p, phys_to_virt(addr + off)); /*!*/
+}
+`,
+    },
+    {
       name: 'unmap before an if, translation inside it',
       code: `
 static void acme_done(struct acme_priv *p, dma_addr_t h, bool rx)
@@ -194,6 +204,19 @@ static void acme_refill(struct acme_priv *p, struct acme_buf *b)
 	dma_unmap_single(p->dev, h, p->len, DMA_FROM_DEVICE);
 	h = dma_map_single(p->dev, b->va, p->len, DMA_FROM_DEVICE);
 	acme_prefetch(phys_to_virt(h));
+}
+`,
+    },
+    {
+      name: 'the handle is mapped again before pfn_to_page(PFN_DOWN(h))',
+      code: `
+static void acme_refill(struct acme_priv *p, struct acme_buf *b)
+{
+	dma_addr_t h = b->dma;
+
+	dma_unmap_page(p->dev, h, PAGE_SIZE, DMA_FROM_DEVICE);
+	h = dma_map_page(p->dev, b->page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	acme_note(pfn_to_page(PFN_DOWN(h)));
 }
 `,
     },

@@ -12,13 +12,17 @@ function exclusive(a: ApplyEvent, b: ApplyEvent): boolean {
   return a.branch.some((x) => b.branch.some((y) => x.node === y.node && x.arm !== y.arm));
 }
 
-/** The handle inside a frame-number or alignment wrapper: `PFN_DOWN(dma)`, `dma>>PAGE_SHIFT` → dma. */
+/**
+ * The handle inside a frame-number or alignment wrapper or under an offset
+ * into the buffer: `PFN_DOWN(dma)`, `dma>>PAGE_SHIFT`, `dma+off`, `dma+i*PAGE_SIZE` → dma.
+ */
 function core(handle: string): string {
   let h = handle;
   for (;;) {
     const m = h.match(/^(?:PFN_DOWN|PHYS_PFN|__phys_to_pfn|ALIGN|ALIGN_DOWN)\((.*?)(?:,[^,()]*)?\)$/);
     if (m) h = m[1];
     else if (/>>(?:PAGE_SHIFT|\d+)$/.test(h)) h = h.replace(/>>(?:PAGE_SHIFT|\d+)$/, '');
+    else if (/^[A-Za-z_][\w.>-]*\+[^+]/.test(h)) h = h.slice(0, h.indexOf('+'));
     else return h;
   }
 }
@@ -42,12 +46,10 @@ export const rule: RuleModule = {
       const unmaps = applies.filter((e) => e.word === 'dma-unmap' && e.handleText);
       for (const t of applies) {
         if (!TRANSLATE.has(t.word) || !t.handleText) continue;
+        const h = core(t.handleText);
+        // (A new value of the handle — or of the variable it is read through — between the two makes it another mapping.)
         const u = unmaps.find(
-          (x) =>
-            x.handleText === core(t.handleText!) &&
-            x.offset < t.offset &&
-            !exclusive(x, t) &&
-            !assigns.some((a) => a.offset > x.offset && a.offset < t.offset && (a.name === t.handleText || a.name === baseName(t.handleText!))),
+          (x) => x.handleText === h && x.offset < t.offset && !exclusive(x, t) && !assigns.some((a) => a.offset > x.offset && a.offset < t.offset && (a.name === h || a.name === baseName(h))),
         );
         if (!u) continue;
         out.push({
