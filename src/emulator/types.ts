@@ -11,7 +11,8 @@ export type DomainType = 'none' | 'dma' | 'dma-fq' | 'identity' | 'blocked' | 'u
  * Kernel era, which decides what iommu_iova_to_phys() returns and the arm64 layout:
  * '2017'    arm-smmu before bdf95923086f (identity domain → 0), pre-5.4 arm64 layout;
  * 'patched' after bdf95923086f until v5.14 (identity → IOVA in the driver), pre-5.4 layout;
- * '5.4'     v5.4..v5.14: flipped arm64 layout; Intel VT-d drops the in-page offset (before 77a1bce84bba, v5.6);
+ * '5.4'     v5.4..v5.14: flipped arm64 layout; on Intel VT-d it stands for v5.3..v5.5 (the x86-intel-5.4
+ *           preset): iova_to_phys drops the in-page offset in the whole era (fixed by 77a1bce84bba, v5.6);
  * '6.12'    the core short-cut of 13b6eb6e1c98 (IDENTITY → IOVA, BLOCKED → 0).
  */
 export type Era = '2017' | 'patched' | '5.4' | '6.12';

@@ -105,6 +105,16 @@ function cloneState(s: VarState): VarState {
 export const MAX_BINDINGS = 32;
 
 /** The state after one of several paths ran: a variable holds what any path left in it. */
+const HANDLE_ARG = /\b(?:dma_sync_single(?:_range)?_for_(?:cpu|device)|dma_unmap_(?:single|page)(?:_attrs)?|pci_unmap_(?:single|page)|pci_dma_sync_single_for_(?:cpu|device))\s*\(\s*(?:[^,()]|\([^()]*\))*,\s*([A-Za-z_]\w*)\s*[,)]/g;
+
+/** Identifiers passed as the handle (argument 1) of the DMA API's sync and unmap calls in a function's text. */
+function handleArgNames(text: string): Set<string> {
+  const out = new Set<string>();
+  if (!text.includes('dma_') && !text.includes('pci_')) return out;
+  for (const m of text.matchAll(HANDLE_ARG)) out.add(m[1]);
+  return out;
+}
+
 /**
  * The state key that says a variable may hold NULL (or 0) here: set by an
  * assignment of a null constant, kept through joins (a key any path has is
@@ -182,6 +192,8 @@ class Evaluator {
   private depth = 0;
   /** Some path returns NULL or 0 (see run()). */
   private returnsZero = false;
+  /** Names the body passes as a DMA handle (isHandleVar), read on first need. */
+  private handleNames: Set<string> | undefined;
   /** How many early-exit ifs the current statement sits after (see block()). */
   private elseDepth = 0;
   private limited: Limit | undefined;
@@ -205,7 +217,7 @@ class Evaluator {
     fn.params.forEach((p, i) => {
       if (!p.name) return;
       this.types.set(p.name, p.type);
-      const src: Source = DMA_TYPE.test(p.type) ? 'dma-handle' : 'param';
+      const src: Source = DMA_TYPE.test(p.type) || this.isHandleVar(p.name, p.type) ? 'dma-handle' : 'param';
       this.bind(p.name, { src, param: i, key: `p:${i}`, steps: [] }, this.loc(fn.body));
     });
     try {
@@ -617,10 +629,21 @@ class Evaluator {
       const vals = b.map((x) => x.val);
       return this.tested.has(name) ? vals.map((v) => (v.zeroAt ? { ...v, zeroAt: undefined } : v)) : vals;
     }
-    if (ident && DMA_TYPE.test(this.types.get(name) ?? '')) {
+    if (ident && (DMA_TYPE.test(this.types.get(name) ?? '') || this.isHandleVar(name, this.types.get(name) ?? ''))) {
       return [{ src: 'dma-handle', key: `v:${name}`, steps: [], origin: this.loc(n) }];
     }
     return [];
+  }
+
+  /**
+   * A variable the function hands to dma_sync_single_for_*() or dma_unmap_*()
+   * as the handle holds a DMA address, whatever its declared type (greth keeps
+   * them in a u32 read back from the descriptor and passes the same variable
+   * to phys_to_virt()). Not a pointer: that is a CPU address by its type.
+   */
+  private isHandleVar(name: string, type: string): boolean {
+    this.handleNames ??= handleArgNames(this.env.fn.body.text);
+    return this.handleNames.has(name) && !type.includes('*');
   }
 
   private readField(n: Node): Val[] {
@@ -659,7 +682,7 @@ class Evaluator {
     const type = this.types.get(name) ?? '';
     if (type.includes('*')) vals = vals.filter((v) => !v.weak);
     // A dma_addr_t assigned from a call we know nothing about is still a device address.
-    if (vals.length === 0 && DMA_TYPE.test(type) && !type.includes('*')) vals = [{ src: 'dma-handle', key: `v:${name}@${offset}`, steps: [], origin: loc }];
+    if (vals.length === 0 && ((DMA_TYPE.test(type) && !type.includes('*')) || this.isHandleVar(name, type))) vals = [{ src: 'dma-handle', key: `v:${name}@${offset}`, steps: [], origin: loc }];
     for (const v of vals.length > MAX_BINDINGS ? vals.slice(0, MAX_BINDINGS) : vals) this.bind(name, v, loc);
     if (vals.length === 0 && !this.vars.has(name)) this.vars.set(name, []);
     this.events.push({ kind: 'assign', name, offset });

@@ -100,6 +100,18 @@ static void acme_free_rx(struct acme_priv *p, dma_addr_t dma)
 `,
     },
     {
+      name: 'a u32 the function passes to dma_sync_single_for_*() as the handle, also fed to phys_to_virt() (greth)',
+      code: `
+static void acme_tx(struct acme_priv *p, struct acme_bd *bdp, struct sk_buff *skb)
+{
+	u32 dma_addr = acme_read_bd(&bdp->addr);
+
+	memcpy((unsigned char *)phys_to_virt(dma_addr), skb->data, skb->len); /*!*/
+	dma_sync_single_for_device(p->dev, dma_addr, skb->len, DMA_TO_DEVICE);
+}
+`,
+    },
+    {
       name: 'phys_to_virt(sg_dma_address())',
       code: `
 static void acme_copy(struct acme_req *req, struct scatterlist *s)
