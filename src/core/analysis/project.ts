@@ -49,6 +49,14 @@ export function dirOf(path: string): string {
 /** Names of the kernel APIs the checker cares about: a file with none of them (and no known helper) need not be parsed. */
 export const API_NAMES = ['iommu_iova_to_phys', 'phys_to_virt', '__va', 'virt_to_page', 'virt_to_head_page', 'virt_to_phys', '__pa', 'pfn_to_page', 'phys_to_page', 'virt_addr_valid', 'bus_to_virt', 'virt_to_bus'];
 
+/**
+ * dma_addr_t fields of structs the kernel declares outside any driver folder
+ * (include/linux/usb.h, scatterlist.h), which drivers read: a driver folder's
+ * own struct declarations cannot say what they are.
+ */
+const KERNEL_DMA_FIELDS = new Set(['urb.transfer_dma', 'urb.setup_dma', 'scatterlist.dma_address']);
+const KERNEL_DMA_FIELD_NAMES = new Set([...KERNEL_DMA_FIELDS].map((f) => f.slice(f.indexOf('.') + 1)));
+
 const FIELD_ASSIGN_SOURCES = new Set<Source>(['domain-borrowed', 'domain-owned', 'coherent-va', 'vmalloc-va', 'ioremap-va', 'linear-va', 'dma-handle']);
 
 /**
@@ -360,7 +368,10 @@ export class Project {
       if (list.length === 0 || kinds.size !== 1 || kinds.has(undefined)) return [];
       return list as { src: Source; loc: Loc }[];
     };
-    const facts: FieldFacts = { sources, isDmaField: (field, struct) => (struct ? dma.has(`${struct}.${field}`) || dma.has(`*.${field}`) : dma.has(field)) };
+    const facts: FieldFacts = {
+      sources,
+      isDmaField: (field, struct) => (struct ? dma.has(`${struct}.${field}`) || dma.has(`*.${field}`) || KERNEL_DMA_FIELDS.has(`${struct}.${field}`) : dma.has(field) || KERNEL_DMA_FIELD_NAMES.has(field)),
+    };
     this.fieldCache.set(dir, facts);
     return facts;
   }

@@ -112,6 +112,16 @@ static void acme_tx(struct acme_priv *p, struct acme_bd *bdp, struct sk_buff *sk
 `,
     },
     {
+      name: 'a dma_addr_t field of a kernel struct declared outside the driver (urb->transfer_dma)',
+      code: `
+static void acme_hcd_fill(struct acme_hcd *hcd, struct urb *urb)
+{
+	if (!urb->transfer_buffer && urb->transfer_buffer_length)
+		urb->transfer_buffer = phys_to_virt(urb->transfer_dma); /*!*/
+}
+`,
+    },
+    {
       name: 'phys_to_virt(sg_dma_address())',
       code: `
 static void acme_copy(struct acme_req *req, struct scatterlist *s)
