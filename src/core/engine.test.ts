@@ -12,6 +12,21 @@ import { parseConfig, validateConfig, ConfigError, DEFAULT_CONFIG } from './conf
 import { RULE_IDS } from './rules/index';
 import { findSuppressions } from './suppress';
 import { loadParser, WasmMissingError } from '../server/wasm';
+import type { CParser } from './parse/parser';
+import type { Finding } from './types';
+
+/** One driver file's findings, parsed whole (the editor's way) or skimmed (a whole-tree scan's). */
+function checkOneFile(parser: CParser, text: string, skim: boolean): Finding[] {
+  const checker = new Checker(parser, DEFAULT_CONFIG);
+  try {
+    const files = [{ key: 'drivers/acme/acme.c', text }];
+    if (skim) checker.setSkimmed(files);
+    else checker.setWhole(files);
+    return checker.check();
+  } finally {
+    checker.project.dispose();
+  }
+}
 
 const HELPER = `
 static void *acme_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova)
@@ -247,17 +262,7 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t a)
 }
 `;
     const view = (fs: { line: number; column: number; endLine: number; endColumn: number; rule: string }[]) => fs.map((f) => `${f.rule} ${f.line}:${f.column}-${f.endLine}:${f.endColumn}`).join('\n');
-    const run = (text: string, skim: boolean) => {
-      const checker = new Checker(parser, DEFAULT_CONFIG);
-      try {
-        const files = [{ key: 'drivers/acme/acme.c', text }];
-        if (skim) checker.setSkimmed(files);
-        else checker.setWhole(files);
-        return view(checker.check());
-      } finally {
-        checker.project.dispose();
-      }
-    };
+    const run = (text: string, skim: boolean) => view(checkOneFile(parser, text, skim));
     const lf = run(src, false);
     assert.match(lf, /iova-reverse-lookup 7:22-7:46/, lf);
     assert.doesNotMatch(lf, /iova-phys-unchecked|unused-suppression/, lf);
@@ -268,17 +273,7 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t a)
 
   test('a whole-tree scan (skimmed parse) finds what the editor (whole parse) finds: random files of macros, helpers and callers', async () => {
     const parser = await testParser();
-    const findings = (text: string, skim: boolean) => {
-      const checker = new Checker(parser, DEFAULT_CONFIG);
-      try {
-        const files = [{ key: 'drivers/acme/acme.c', text }];
-        if (skim) checker.setSkimmed(files);
-        else checker.setWhole(files);
-        return show(checker.check());
-      } finally {
-        checker.project.dispose();
-      }
-    };
+    const findings = (text: string, skim: boolean) => show(checkOneFile(parser, text, skim));
     // Top-level pieces of a driver file; k numbers them, j names an earlier or later macro.
     const piece = fc.oneof(
       fc.constant('#include <linux/dma-mapping.h>'),

@@ -168,7 +168,7 @@ static struct page *acme_buf_page(struct acme_priv *p)
   ],
   [
     {
-      name: 'is_vmalloc_addr() guard picks the right conversion',
+      name: 'a negated is_vmalloc_addr() guard: virt_to_page() in its branch',
       code: `
 static struct page *acme_buf_page(void *buf)
 {
