@@ -275,6 +275,12 @@ function markApplied(lines: Line[], d: FileDiff): { found: number; missing: numb
   return { found, missing };
 }
 
+/** Whether `lines` holds the post-image of every hunk of every one of `patches` (each adding something). */
+function holdsEvery(lines: Line[], patches: FileDiff[]): boolean {
+  if (lines.length === 0 || patches.length === 0) return false;
+  return patches.every((p) => p.hunks.some((h) => h.lines.some((l) => l[0] === '+')) && markApplied([...lines], p).missing === 0);
+}
+
 /**
  * Post-images of every file the diff touches. `readTree(path)` gives the
  * pre-image from the tree (or undefined without --tree / when absent).
@@ -310,6 +316,11 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
           ? { lines: base === '' ? [] : base.split('\n').map((t) => ({ text: t, added: false })), exact: true }
           : { lines: [], exact: false, warning: treeGiven ? `${src}: not in the tree; analysed the hunks' own lines` : undefined };
     }
+    // A tree at the head of the series holds what every patch of this file
+    // added; a pure addition's pre-image (its context) is found there too, so
+    // applying would add the lines a second time and shift what follows (a
+    // newest-first `git log -p` reported past the end of the file).
+    if (img.exact && !img.applied && !images.has(d.path) && d.hunks.length > 0 && holdsEvery(img.lines, diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path))) img.applied = true;
     // The tree already holds this file's patches: only mark what each one added.
     if (img.applied) {
       if (markApplied(img.lines, d).missing) img.warning ??= PARTLY_APPLIED(d.path);

@@ -343,6 +343,28 @@ test('git log -p and git show output: commits are patches of their own, newest f
   assert.deepEqual(JSON.parse(show.out).findings.map((f: { line: number }) => f.line), [64]);
 });
 
+test('commits that only append to a file: on the head, newest first, no line is counted twice (a finding was past the end of the file)', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'iova-append-'));
+  mkdirSync(join(repo, 'drivers', 'foo'), { recursive: true });
+  const file = join(repo, 'drivers', 'foo', 'foo.c');
+  let text = '#include <linux/dma-mapping.h>\n\nstruct foo_buf { dma_addr_t dma; };\n';
+  writeFileSync(file, text);
+  git(repo, 'init', '-q');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'base');
+  for (const [fn, conv] of [['foo_a', 'phys_to_virt'], ['foo_b', '__va']]) {
+    text += `\nvoid *${fn}(struct foo_buf *b)\n{\n\treturn ${conv}(b->dma);\n}\n`;
+    writeFileSync(file, text);
+    git(repo, 'commit', '-qam', fn);
+  }
+  const lines = (input: string) => JSON.parse(patch(['-', '--tree', repo, '--format', 'json'], input).out).findings.map((f: { line: number; rule: string }) => `${f.line} ${f.rule}`);
+  const want = ['7 dma-addr-as-phys', '7 linear-map-assumption', '12 dma-addr-as-phys', '12 linear-map-assumption'];
+  const inputs = [git(repo, 'log', '-p', 'HEAD~2..HEAD'), git(repo, 'log', '-p', '--reverse', 'HEAD~2..HEAD'), git(repo, 'format-patch', '--stdout', 'HEAD~2')];
+  for (const input of inputs) assert.deepEqual(lines(input), want, 'on the head');
+  git(repo, 'checkout', '-q', 'HEAD~2');
+  for (const input of inputs) assert.deepEqual(lines(input), want, 'on the base');
+});
+
 test('a quilt or `diff -u linux.orig/ linux/` patch applies to the tree like a git one; a file the tree lacks is a note', () => {
   const { repo, mbox } = series();
   const git1 = patch(['-', '--tree', repo, '--format', 'json'], mbox);

@@ -560,10 +560,14 @@ class Evaluator {
         const cond = n.childForFieldName('condition');
         if (cond) this.condition(cond);
         const parts: Binding[] = [];
-        for (const f of ['consequence', 'alternative']) {
+        // Each arm is a branch of the condition, as an if's are (guards: `is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p)`).
+        const text = cond?.text ?? '';
+        ['consequence', 'alternative'].forEach((f, arm) => {
           const c = n.childForFieldName(f);
-          if (c) for (const v of this.expr(c)) parts.push({ val: v, loc: this.loc(c) });
-        }
+          if (c) this.inBranch(n.id, arm, arm === 0 ? text : `!(${text})`, () => {
+            for (const v of this.expr(c)) parts.push({ val: v, loc: this.loc(c) });
+          });
+        });
         this.markIdentity(parts);
         this.textIdentity(n, parts);
         return parts.map((p) => p.val);

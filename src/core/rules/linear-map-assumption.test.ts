@@ -168,6 +168,51 @@ static struct page *acme_buf_page(struct acme_priv *p)
   ],
   [
     {
+      name: 'virt_addr_valid() telling vmalloc memory from kmalloc memory',
+      code: `
+static struct page *acme_buf_page(size_t len, bool big)
+{
+	void *p = big ? vmalloc(len) : kmalloc(len, GFP_KERNEL);
+
+	if (!virt_addr_valid(p))
+		return vmalloc_to_page(p);
+	return virt_to_page(p);
+}
+`,
+    },
+    {
+      name: 'a driver translating in a domain it allocated and mapped itself (SPEC silence list)',
+      code: `
+static int acme_fw_load(struct acme_rproc *rp, struct device *dev)
+{
+	struct iommu_domain *domain = iommu_paging_domain_alloc(dev);
+	phys_addr_t pa;
+
+	if (IS_ERR(domain))
+		return PTR_ERR(domain);
+	iommu_map(domain, rp->da, page_to_phys(rp->page), SZ_64K, IOMMU_READ, GFP_KERNEL);
+	pa = iommu_iova_to_phys(domain, rp->da);
+	if (!pa)
+		return -EFAULT;
+	memcpy(phys_to_virt(pa), rp->fw, rp->fw_size);
+	return 0;
+}
+`,
+    },
+    {
+      name: 'is_vmalloc_addr() in a ternary picks the conversion (the rule doc\'s own Right example)',
+      code: `
+static struct page *acme_buf_page(size_t sz)
+{
+	void *p = kvmalloc(sz, GFP_KERNEL);
+	struct page *page;
+
+	page = is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+	return page;
+}
+`,
+    },
+    {
       name: 'a negated is_vmalloc_addr() guard: virt_to_page() in its branch',
       code: `
 static struct page *acme_buf_page(void *buf)

@@ -28,6 +28,10 @@ function rootOf(v: Val): string {
 
 function suspicious(v: Val, e: ApplyEvent): boolean {
   if (isReconstructed(v) || isRawDma(v)) return true;
+  // `if (virt_addr_valid(p)) … else vmalloc_to_page(p)` is how code tells the kinds apart:
+  // for vmalloc and ioremap addresses it answers false, rightly. (For coherent
+  // memory its answer depends on the platform's remapping: still reported.)
+  if (e.word === 'virt-addr-valid' && (v.src === 'vmalloc-va' || v.src === 'ioremap-va')) return false;
   return NOT_LINEAR_SOURCES.has(v.src) && e.word !== 'phys-to-virt' && !v.steps.some((s) => LINEAR_WORDS.has(s.word) || s.word === 'pfn-to-page' || s.word === 'page-address');
 }
 
@@ -41,10 +45,15 @@ export const rule: RuleModule = {
   check(ctx: RuleContext): RawFinding[] {
     const roots = new Map<string, { e: ApplyEvent; vals: Val[]; later: ApplyEvent[] }>();
     const later: { root: string; e: ApplyEvent; vals: Val[] }[] = [];
+    // SPEC §1.1's silence list: a driver translating in a domain it allocated
+    // itself (an UNMANAGED domain it maps into) knows what it mapped there.
+    const owned = new Set<string>();
+    for (const r of ctx.results) for (const ev of r.events) if (ev.kind === 'lookup' && !ev.borrowed) owned.add(locKey(ev.loc));
+    const throughOwned = (v: Val) => owned.size > 0 && v.steps.some((s) => s.word === 'iova-to-phys' && owned.has(locKey(s.loc)));
     for (const e of applyEvents(ctx)) {
       if (!LINEAR_WORDS.has(e.word) && !['put-page', 'cpu-access', 'pfn-to-page', 'page-address'].includes(e.word)) continue;
       if (guarded(e)) continue;
-      const vals = e.input.filter((v) => suspicious(v, e));
+      const vals = e.input.filter((v) => suspicious(v, e) && !throughOwned(v));
       if (vals.length === 0) continue;
       const earlier = vals.map(firstLinear).find((l) => l !== undefined);
       if (earlier) later.push({ root: locKey(earlier), e, vals });
