@@ -15,15 +15,21 @@ export function registerCommands(context: vscode.ExtensionContext, output: vscod
       const uri = vscode.Uri.joinPath(context.extensionUri, 'dist', 'docs', `${id}.md`);
       await vscode.commands.executeCommand('markdown.showPreview', uri);
     }),
-    vscode.commands.registerCommand('iovaLens.suppress', async (uri: string, line: number, rule: string, indent: string) => {
+    // `at`: a column on the line — the comment goes there, at the end of the line (inside a #define); else on a line of its own above.
+    vscode.commands.registerCommand('iovaLens.suppress', async (uri: string, line: number, rule: string, indent: string, at?: number) => {
       const reason = await vscode.window.showInputBox({
         prompt: `Why is ${rule} wrong here? The reason goes into the suppression comment.`,
         placeHolder: 'e.g. the buffer comes from alloc_pages() and is always in the linear map',
         validateInput: (v) => (v.trim().length < 3 ? 'A short reason is required' : v.includes('*/') ? 'The reason cannot contain */' : undefined),
       });
       if (!reason) return;
+      const target = vscode.Uri.parse(uri);
+      const doc = await vscode.workspace.openTextDocument(target);
+      const comment = `/* iova-lens-ignore ${rule}: ${reason.trim()} */`;
       const edit = new vscode.WorkspaceEdit();
-      edit.insert(vscode.Uri.parse(uri), new vscode.Position(line, 0), `${indent}/* iova-lens-ignore ${rule}: ${reason.trim()} */\n`);
+      if (typeof at === 'number') edit.insert(target, new vscode.Position(line, at), ` ${comment}`);
+      // In the document's own line endings (a CRLF file stays CRLF).
+      else edit.insert(target, new vscode.Position(line, 0), `${indent}${comment}${doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n'}`);
       await vscode.workspace.applyEdit(edit);
     }),
     vscode.commands.registerCommand(COMMANDS.scanWorkspace, async () => {

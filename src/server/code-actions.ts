@@ -8,17 +8,27 @@ import type { DiagnosticData } from '../protocol/lsp';
 import { COMMANDS } from '../protocol/lsp';
 import { URI } from './uri';
 
-const V2P_RE = /virt_to_page\s*\(\s*phys_to_virt\s*\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\)\s*\)/;
+const V2P_RE = /virt_to_page\s*\(\s*phys_to_virt\s*\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\)\s*\)/g;
+
+/** The virt_to_page(phys_to_virt(x)) on the line that holds the diagnostic's start (a line may have two). */
+function v2pAt(lineText: string, character: number): RegExpExecArray | undefined {
+  for (const m of lineText.matchAll(V2P_RE)) if (m.index <= character && character < m.index + m[0].length) return m as RegExpExecArray;
+  return undefined;
+}
 
 export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[]): CodeAction[] {
   const out: CodeAction[] = [];
+  const patch = /\.(patch|diff)$/.test(doc.uri);
   for (const d of diagnostics) {
     if (d.source !== 'iova-lens') continue;
     const data = d.data as DiagnosticData | undefined;
     const rule = String(d.code ?? data?.rule ?? '');
+    // (A note without a rule — a hunk that does not apply — has nothing to suppress or document.)
+    if (!rule) continue;
     const line = d.range.start.line;
-    const lineText = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
-    const m = V2P_RE.exec(lineText);
+    const textOf = (n: number) => (n < 0 ? '' : doc.getText({ start: { line: n, character: 0 }, end: { line: n + 1, character: 0 } }).replace(/\r?\n$/, ''));
+    const lineText = textOf(line);
+    const m = v2pAt(lineText, d.range.start.character);
     if (m && rule === 'linear-map-assumption') {
       out.push({
         title: `Replace with pfn_to_page(PHYS_PFN(${m[1].trim()}))`,
@@ -33,13 +43,20 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[]): Co
       });
     }
     if (rule === 'unused-suppression' || rule === 'analysis-limit') continue;
-    const indent = /^\s*/.exec(lineText)?.[0] ?? '';
-    out.push({
-      title: `Suppress ${rule} on this line (with a reason)…`,
-      kind: CodeActionKind.QuickFix,
-      diagnostics: [d],
-      command: { title: 'Suppress', command: 'iovaLens.suppress', arguments: [doc.uri, line, rule, indent] },
-    });
+    // Not in a .patch (a comment line there is no + line: the patch would no longer apply); in the source.
+    if (!patch) {
+      const indent = /^\s*/.exec(lineText)?.[0] ?? '';
+      // Inside a #define a comment line of its own would end the macro: the comment goes at the end of
+      // the line, before its continuation backslash.
+      const inMacro = /\\\s*$/.test(lineText) || /\\\s*$/.test(textOf(line - 1));
+      const at = inMacro ? (/\s*\\\s*$/.exec(lineText)?.index ?? lineText.length) : undefined;
+      out.push({
+        title: `Suppress ${rule} on this line (with a reason)…`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        command: { title: 'Suppress', command: 'iovaLens.suppress', arguments: at === undefined ? [doc.uri, line, rule, indent] : [doc.uri, line, rule, indent, at] },
+      });
+    }
     out.push({ title: `Show documentation for ${rule}`, kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Show documentation', command: COMMANDS.showRuleDoc, arguments: [rule] } });
     if (data?.chain?.length) {
       const replay = { chain: data.chain, rule, path: URI.toPath(doc.uri), line: line + 1, function: data.function };

@@ -63,6 +63,7 @@ connection.onInitialize(async (params: InitializeParams) => {
   try {
     const parser = await loadParser();
     workspace = new Workspace(parser, folders, (msg) => connection.console.error(msg));
+    if (workspace.configError) void connection.window.showWarningMessage(`IOVA Lens: ${workspace.configError}`);
   } catch (e) {
     // No parser means no diagnostics: say so loudly, once, where the user looks.
     connection.console.error(`IOVA Lens: ${(e as Error).message}`);
@@ -205,22 +206,40 @@ documents.onDidChangeContent((e) => {
 documents.onDidSave((e) => update(e.document));
 connection.onDidChangeWatchedFiles((p) => {
   for (const c of p.changes) {
+    const path = URI.toPath(c.uri);
+    // .iova-lens.json is read by the editor as by the CLI: an edit takes effect at once.
+    if (workspace?.isConfigFile(path)) {
+      workspace.loadFileConfig();
+      if (workspace.configError) void connection.window.showWarningMessage(`IOVA Lens: ${workspace.configError}`);
+      continue;
+    }
     if (!/\.[ch]$/.test(c.uri)) continue;
-    workspace?.fileChanged(URI.toPath(c.uri), c.type === FileChangeType.Deleted);
+    workspace?.fileChanged(path, c.type === FileChangeType.Deleted);
   }
   markAllDirty();
   schedule();
 });
 documents.onDidClose((e) => {
   pending.delete(e.document.uri);
-  if (!isPatch(e.document.uri)) workspace?.closeText(URI.toPath(e.document.uri));
-  // A file the workspace scan reported keeps its findings in Problems after it is closed.
+  if (!isPatch(e.document.uri) && workspace) {
+    const path = URI.toPath(e.document.uri);
+    // The file is the disk's again: its driver's other open files are checked against that.
+    workspace.closeText(path);
+    dirtyDirs?.add(workspace.dirOf(path));
+    schedule();
+    // A file the workspace scan reported keeps findings in Problems after it is closed — the disk's.
+    if (scanned.has(e.document.uri)) {
+      send(e.document.uri, settings.enable ? workspace.findingsFor(path).map((f) => toDiagnostic(f, (q) => workspace!.uriOf(q))) : []);
+      sendStatus();
+      return;
+    }
+  }
   if (!scanned.has(e.document.uri)) send(e.document.uri, []);
   sendStatus();
 });
 
 connection.onHover((p): Hover | null => {
-  if (!workspace) return null;
+  if (!workspace || !settings.enable) return null;
   const doc = documents.get(p.textDocument.uri);
   if (!doc) return null;
   if (pending.has(doc.uri)) publishAll();

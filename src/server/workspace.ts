@@ -37,15 +37,28 @@ export class Workspace {
 
   private readonly folders: string[];
 
-  private loadFileConfig(): void {
+  /** Why the tree's .iova-lens.json could not be used (the server shows it), or undefined. */
+  configError: string | undefined;
+
+  /** (Re)reads the tree root's .iova-lens.json — at start and whenever the file changes, is created or deleted. */
+  loadFileConfig(): void {
     const file = join(this.root, '.iova-lens.json');
-    if (!existsSync(file)) return;
-    try {
-      this.fileConfig = parseConfig(readFileSync(file, 'utf8'), file, RULE_IDS);
-    } catch (e) {
-      this.log(`IOVA Lens: ${(e as Error).message} — using defaults`);
+    this.fileConfig = DEFAULT_CONFIG;
+    this.configError = undefined;
+    if (existsSync(file)) {
+      try {
+        this.fileConfig = parseConfig(readFileSync(file, 'utf8'), file, RULE_IDS);
+      } catch (e) {
+        this.configError = `${(e as Error).message} — using defaults`;
+        this.log(`IOVA Lens: ${this.configError}`);
+      }
     }
     this.applyConfig();
+  }
+
+  /** Whether `abs` is the tree's config file. */
+  isConfigFile(abs: string): boolean {
+    return abs === join(this.root, '.iova-lens.json');
   }
 
   /** Editor settings override `.iova-lens.json` (SPEC §1.3). */

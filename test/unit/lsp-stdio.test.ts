@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SERVER, SAMPLE } from '../helpers';
@@ -142,6 +143,55 @@ test('wrong-typed editor settings are ignored one line each; diagnostics still a
     for (const key of ['enable', 'run', 'rules', 'include', 'exclude']) {
       assert.ok(c.logs.some((l) => l.startsWith(`IOVA Lens: ignoring setting iovaLens.${key}:`)), `${key}: ${c.logs.join(' | ')}`);
     }
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('.iova-lens.json edits take effect at once; closing an edited header re-checks the open .c against the disk; no hover when disabled', async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'iova-lsp-'));
+  cpSync(SAMPLE, ws, { recursive: true });
+  const settings = { enable: true, run: 'onType', rules: {}, include: [], exclude: [] };
+  const c = new Client(settings);
+  try {
+    const root = pathToFileURL(ws).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'ws' }], capabilities: { workspace: { configuration: true } } });
+    c.notify('initialized', {});
+    const dir = join(ws, 'drivers/net/ethernet/cavium/thunder');
+    const cUri = pathToFileURL(join(dir, 'nicvf_queues.c')).toString();
+    const hUri = pathToFileURL(join(dir, 'nicvf_queues.h')).toString();
+    const on = (uri: string, n: number) => c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === uri && p.diagnostics.length === n);
+    let ready = on(cUri, 2);
+    c.notify('textDocument/didOpen', { textDocument: { uri: cUri, languageId: 'c', version: 1, text: readFileSync(join(dir, 'nicvf_queues.c'), 'utf8') } });
+    await ready;
+    // The config file changes on disk: the editor's file watcher says so.
+    const cfg = join(ws, '.iova-lens.json');
+    writeFileSync(cfg, '{ "rules": { "linear-map-assumption": "off" } }');
+    ready = on(cUri, 0);
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(cfg).toString(), type: 1 }] });
+    await ready;
+    writeFileSync(cfg, '{ }');
+    ready = on(cUri, 2);
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(cfg).toString(), type: 2 }] });
+    await ready;
+    // The header's helper renamed in the editor, not saved: the .c has no finding; closed unsaved: the disk's again.
+    const h = readFileSync(join(dir, 'nicvf_queues.h'), 'utf8');
+    c.notify('textDocument/didOpen', { textDocument: { uri: hUri, languageId: 'c', version: 1, text: h } });
+    ready = on(cUri, 0);
+    c.notify('textDocument/didChange', { textDocument: { uri: hUri, version: 2 }, contentChanges: [{ text: h.replaceAll('nicvf_iova_to_phys', 'nicvf_iova_to_phys_renamed') }] });
+    await ready;
+    ready = on(cUri, 2);
+    c.notify('textDocument/didClose', { textDocument: { uri: hUri } });
+    await ready;
+    const hover = (await c.request('textDocument/hover', { textDocument: { uri: cUri }, position: { line: 49, character: 30 } })) as { contents?: unknown } | null;
+    assert.ok(hover?.contents, 'a hover on the finding');
+    settings.enable = false;
+    ready = on(cUri, 0);
+    c.notify('workspace/didChangeConfiguration', { settings: {} });
+    await ready;
+    assert.equal(await c.request('textDocument/hover', { textDocument: { uri: cUri }, position: { line: 49, character: 30 } }), null, 'disabled: no hover either');
     await c.request('shutdown', {});
     c.notify('exit', {});
   } finally {

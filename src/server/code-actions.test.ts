@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// The code actions as an editor gets them: which fix, on which call, and where a suppression goes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic, TextEdit } from 'vscode-languageserver/node';
+import { codeActionsFor } from './code-actions';
+
+function diag(line: number, character: number, rule: string | undefined): Diagnostic {
+  return { range: { start: { line, character }, end: { line, character: character + 5 } }, source: 'iova-lens', message: 'm', code: rule, data: rule ? { rule, concerns: ['c'], chain: ['dma-handle', 'phys-to-virt'], function: 'f' } : undefined };
+}
+
+test('the pfn_to_page(PHYS_PFN()) fix rewrites the call the diagnostic is on, not the first on its line', () => {
+  const text = 'void f(void)\n{\n\tput_page(virt_to_page(phys_to_virt(pb))); put_page(virt_to_page(phys_to_virt(pa)));\n}\n';
+  const doc = TextDocument.create('file:///w/a.c', 'c', 1, text);
+  const second = text.split('\n')[2].lastIndexOf('phys_to_virt');
+  const fix = codeActionsFor(doc, [diag(2, second, 'linear-map-assumption')]).find((a) => a.isPreferred)!;
+  assert.equal(fix.title, 'Replace with pfn_to_page(PHYS_PFN(pa))');
+  const edit = fix.edit!.changes!['file:///w/a.c'][0] as TextEdit;
+  assert.equal(TextDocument.applyEdits(doc, [edit]).split('\n')[2], '\tput_page(virt_to_page(phys_to_virt(pb))); put_page(pfn_to_page(PHYS_PFN(pa)));');
+});
+
+test('suppress: a line of its own above, except inside a #define (a comment line would end the macro) — there at the end, before the backslash', () => {
+  const text = '#define RX_PAGE(dom, d) \\\n\tvirt_to_page(phys_to_virt(iommu_iova_to_phys(dom, d))) \\\n\t/* more */\nvoid g(void)\n{\n\tx = phys_to_virt(y);\n}\n';
+  const doc = TextDocument.create('file:///w/a.c', 'c', 1, text);
+  const args = (line: number) => codeActionsFor(doc, [diag(line, 1, 'dma-addr-as-phys')]).find((a) => a.title.startsWith('Suppress'))!.command!.arguments;
+  assert.deepEqual(args(1), ['file:///w/a.c', 1, 'dma-addr-as-phys', '\t', text.split('\n')[1].lastIndexOf(' \\')]);
+  assert.deepEqual(args(2), ['file:///w/a.c', 2, 'dma-addr-as-phys', '\t', '\t/* more */'.length], 'the macro\'s last line: at its end');
+  assert.deepEqual(args(5), ['file:///w/a.c', 5, 'dma-addr-as-phys', '\t']);
+});
+
+test('in a .patch document: no suppression (a comment line there is no + line and breaks the patch); a note without a rule gets no action', () => {
+  const doc = TextDocument.create('file:///w/x.patch', 'diff', 1, '--- a/a.c\n+++ b/a.c\n@@ -1,1 +1,2 @@\n x\n+\ty = phys_to_virt(h);\n');
+  const titles = codeActionsFor(doc, [diag(4, 7, 'dma-addr-as-phys'), diag(0, 0, undefined)]).map((a) => a.title);
+  assert.deepEqual(titles, ['Show documentation for dma-addr-as-phys', 'Replay in emulator']);
+});
