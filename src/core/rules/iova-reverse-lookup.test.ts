@@ -2,6 +2,7 @@
 // iova-reverse-lookup (concern a): a CPU address rebuilt from a device address
 // through iommu_iova_to_phys() in a driver that borrowed the DMA API's domain.
 import { ruleTable } from '../testing/table';
+import { OWNED_DOMAIN_FW_LOAD } from '../testing/snippets';
 
 const NICVF_H = `/* SPDX-License-Identifier: GPL-2.0-only */
 #ifndef NICVF_QUEUES_H
@@ -377,21 +378,7 @@ void *dma_acme_va(struct device *dev, dma_addr_t a)
     },
     {
       name: 'an UNMANAGED domain the driver allocated with iommu_paging_domain_alloc()',
-      code: `
-static int acme_fw_load(struct acme_rproc *rp, struct device *dev)
-{
-	struct iommu_domain *domain = iommu_paging_domain_alloc(dev);
-	phys_addr_t pa;
-
-	if (IS_ERR(domain))
-		return PTR_ERR(domain);
-	iommu_attach_device(domain, dev);
-	iommu_map(domain, rp->da, page_to_phys(rp->page), SZ_64K, IOMMU_READ, GFP_KERNEL);
-	pa = iommu_iova_to_phys(domain, rp->da);
-	memcpy(phys_to_virt(pa), rp->fw, rp->fw_size);
-	return 0;
-}
-`,
+      code: OWNED_DOMAIN_FW_LOAD,
     },
     {
       name: 'an UNMANAGED domain allocated with iommu_domain_alloc() in another file of the driver',

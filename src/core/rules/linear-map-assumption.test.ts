@@ -2,6 +2,7 @@
 // linear-map-assumption (concern c): linear-map conversions on memory that
 // need not be in the linear map.
 import { ruleTable } from '../testing/table';
+import { OWNED_DOMAIN_FW_LOAD } from '../testing/snippets';
 
 ruleTable(
   'linear-map-assumption',
@@ -182,22 +183,7 @@ static struct page *acme_buf_page(size_t len, bool big)
     },
     {
       name: 'a driver translating in a domain it allocated and mapped itself (SPEC silence list)',
-      code: `
-static int acme_fw_load(struct acme_rproc *rp, struct device *dev)
-{
-	struct iommu_domain *domain = iommu_paging_domain_alloc(dev);
-	phys_addr_t pa;
-
-	if (IS_ERR(domain))
-		return PTR_ERR(domain);
-	iommu_map(domain, rp->da, page_to_phys(rp->page), SZ_64K, IOMMU_READ, GFP_KERNEL);
-	pa = iommu_iova_to_phys(domain, rp->da);
-	if (!pa)
-		return -EFAULT;
-	memcpy(phys_to_virt(pa), rp->fw, rp->fw_size);
-	return 0;
-}
-`,
+      code: OWNED_DOMAIN_FW_LOAD,
     },
     {
       name: 'is_vmalloc_addr() in a ternary picks the conversion (the rule doc\'s own Right example)',
