@@ -350,7 +350,7 @@ function contextFiles(paths: string[], found: Discovered): Map<string, { size: n
   const dirs = new Set<string>();
   for (const p of paths) {
     const abs = resolve(p);
-    if (found.stats.has(abs) && have.has(abs)) dirs.add(dirname(abs));
+    if (have.has(abs)) dirs.add(dirname(abs));
   }
   for (const dir of dirs) {
     let names: string[];

@@ -4,8 +4,7 @@
 
 /** Returns a function from a UTF-16 offset to its 0-based row and column. */
 export function lineIndex(text: string): (index: number) => { row: number; column: number } {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const starts = lineStarts(text);
   return (index) => {
     let lo = 0;
     let hi = starts.length - 1;
@@ -27,8 +26,7 @@ export function lineIndex(text: string): (index: number) => { row: number; colum
  * edits stay the same; CRLF is left alone (its rows are already right).
  */
 export function lfForLoneCr(text: string): string {
-  const cr = text.indexOf('\r');
-  if (cr < 0 || !LONE_CR.test(text)) return text;
+  if (!text.includes('\r') || !LONE_CR.test(text)) return text;
   return text.replace(LONE_CR_G, '\n');
 }
 
@@ -46,29 +44,25 @@ export function toCodePointColumns<T extends { path: string; line: number; colum
   findings: T[],
   textOf: (path: string) => string | undefined,
 ): T[] {
-  const lineStarts = new Map<string, ((line: number) => number) | null>();
-  const startsOf = (path: string) => {
-    let f = lineStarts.get(path);
+  // Per path: its text and line starts when it holds a character outside the BMP, else null (columns stay).
+  const files = new Map<string, { text: string; starts: number[] } | null>();
+  const astral = (path: string) => {
+    let f = files.get(path);
     if (f === undefined) {
       const text = textOf(path);
-      f = text !== undefined && ASTRAL.test(text) ? lineStartOf(text) : null;
-      lineStarts.set(path, f);
+      f = text !== undefined && ASTRAL.test(text) ? { text, starts: lineStarts(text) } : null;
+      files.set(path, f);
     }
     return f;
   };
-  const textCache = new Map<string, string | undefined>();
   const col = (path: string, line: number, column: number): number => {
-    const starts = startsOf(path);
-    if (!starts) return column;
-    let text = textCache.get(path);
-    if (text === undefined) textCache.set(path, (text = textOf(path)));
-    const s = starts(line);
-    if (s < 0 || text === undefined) return column;
-    const before = text.slice(s, s + column - 1);
-    return column - (before.match(ASTRAL_G)?.length ?? 0);
+    const f = astral(path);
+    const s = f?.starts[line - 1];
+    if (!f || s === undefined) return column;
+    return column - (f.text.slice(s, s + column - 1).match(ASTRAL_G)?.length ?? 0);
   };
   return findings.map((f) => {
-    if (!startsOf(f.path) && !f.related.some((r) => startsOf(r.path))) return f;
+    if (!astral(f.path) && !f.related.some((r) => astral(r.path))) return f;
     return {
       ...f,
       column: col(f.path, f.line, f.column),
@@ -81,9 +75,9 @@ export function toCodePointColumns<T extends { path: string; line: number; colum
 const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 const ASTRAL_G = /[\ud800-\udbff][\udc00-\udfff]/g;
 
-/** 1-based line → offset of its first character (-1 past the end). */
-function lineStartOf(text: string): (line: number) => number {
+/** Offsets of the first character of each line (0-based rows). */
+function lineStarts(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (line) => (line >= 1 && line <= starts.length ? starts[line - 1] : -1);
+  return starts;
 }

@@ -163,7 +163,7 @@ function publishAll(): void {
     if (isPatch(doc.uri)) {
       const r = settings.enable ? workspace.patchFindings(doc.getText()) : { findings: [] };
       if ('error' in r && r.error) connection.console.warn(`IOVA Lens: ${URI.toPath(doc.uri)}: ${r.error}`);
-      const diags = r.findings.map((f) => toDiagnostic(f, (p) => workspace!.uriOf(p)));
+      const diags = diagnosticsOf(r.findings);
       // Hunks that no longer apply to the workspace are analysed alone; say so instead of going quiet.
       for (const w of 'warnings' in r ? (r.warnings ?? []) : []) {
         diags.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, source: 'iova-lens', message: `IOVA Lens: ${w}` });
@@ -177,7 +177,7 @@ function publishAll(): void {
     if (settings.enable) {
       try {
         const t0 = TIMING ? performance.now() : 0;
-        diags = workspace.findingsFor(path).map((f) => toDiagnostic(f, (p) => workspace!.uriOf(p)));
+        diags = diagnosticsOf(workspace.findingsFor(path));
         if (TIMING) connection.console.log(`IOVA Lens: timing analysis ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
       } catch (e) {
         connection.console.error(`IOVA Lens: analysis of ${path} failed: ${(e as Error).stack ?? e}`);
@@ -186,6 +186,11 @@ function publishAll(): void {
     send(doc.uri, diags);
   }
   sendStatus();
+}
+
+/** Findings as LSP diagnostics, related locations as the workspace's URIs. */
+function diagnosticsOf(findings: Finding[]): Diagnostic[] {
+  return findings.map((f) => toDiagnostic(f, (p) => workspace!.uriOf(p)));
 }
 
 function isPatch(uri: string): boolean {
@@ -229,7 +234,7 @@ documents.onDidClose((e) => {
     schedule();
     // A file the workspace scan reported keeps findings in Problems after it is closed — the disk's.
     if (scanned.has(e.document.uri)) {
-      send(e.document.uri, settings.enable ? workspace.findingsFor(path).map((f) => toDiagnostic(f, (q) => workspace!.uriOf(q))) : []);
+      send(e.document.uri, settings.enable ? diagnosticsOf(workspace.findingsFor(path)) : []);
       sendStatus();
       return;
     }

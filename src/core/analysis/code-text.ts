@@ -37,7 +37,7 @@ function codeUpTo(text: string, from: number, to: number): number {
       const e = text.indexOf('*/', i + 2);
       end = e < 0 ? text.length : e + 2;
     } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
-      end = lineCommentEnd(text, i + 2);
+      end = logicalLineEnd(text, i + 2);
     } else if (c === 34 /* " */ || c === 39 /* ' */) {
       end = literalEnd(text, i + 1, c);
     }
@@ -51,8 +51,12 @@ function codeUpTo(text: string, from: number, to: number): number {
   return to;
 }
 
-/** A `//` comment runs to a newline not preceded by a backslash. */
-function lineCommentEnd(text: string, i: number): number {
+/**
+ * The newline that ends the logical line going on at `i` — one not preceded
+ * by a backslash (before CRLF's CR too) — or the end: where a `//` comment or
+ * a preprocessor directive ends.
+ */
+export function logicalLineEnd(text: string, i: number): number {
   for (;;) {
     const nl = text.indexOf('\n', i);
     if (nl < 0) return text.length;

@@ -11,6 +11,8 @@
 // definitions that declare a dma_addr_t field are kept for their field names.
 // The editor never skims: it parses everything.
 
+import { logicalLineEnd } from './code-text';
+
 export interface SkimmedField {
   field: string;
   base: string;
@@ -91,7 +93,7 @@ export function topLevel(text: string): Unit[] {
     if (lineStart && c === 35 /* # */) {
       // A preprocessor line (with continuations).
       const from = i;
-      i = directiveEnd(text, i);
+      i = logicalLineEnd(text, i);
       if (start >= 0) directive = true;
       else {
         start = from;
@@ -148,18 +150,6 @@ const DEFINE_START = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)\(/;
 // (topLevel's loop is the hottest code of a whole-tree scan's first second:
 // what is rare in it lives in these helpers, so that the optimising compiler,
 // which each worker runs anew, has less to compile.)
-
-/** The newline that ends the preprocessor line starting at `i` (continuation lines included), or the end. */
-function directiveEnd(text: string, i: number): number {
-  for (;;) {
-    const nl = text.indexOf('\n', i);
-    if (nl < 0) return text.length;
-    // A backslash before the newline (before CRLF's CR too) continues the line.
-    const last = text.charCodeAt(nl - 1) === 13 ? nl - 2 : nl - 1;
-    if (text.charCodeAt(last) !== 92 /* \\ */) return nl;
-    i = nl + 1;
-  }
-}
 
 /** One past the closing quote of the literal that opens at `i` with `q` (a newline ends an unclosed one). */
 function quotedEnd(text: string, i: number, q: number): number {
