@@ -4,7 +4,7 @@
 // crashed server (its default error handler, up to 4 times in 3 minutes).
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { STATUS_NOTIFICATION, type StatusParams } from '../protocol/lsp';
+import { STATUS_NOTIFICATION, type InitOptions, type StatusParams } from '../protocol/lsp';
 import { existsSync } from 'node:fs';
 
 let client: LanguageClient | undefined;
@@ -37,6 +37,8 @@ export async function startClient(context: vscode.ExtensionContext, output: vsco
     // Hover links may run our own commands only (Replay in emulator, the rule doc); no HTML.
     markdown: { isTrusted: { enabledCommands: ['iovaLens.replayInEmulator', 'iovaLens.showRuleDoc'] }, supportHtml: false },
     diagnosticCollectionName: 'iova-lens',
+    // This client implements the iovaLens.* commands the server's code actions and hover links name.
+    initializationOptions: { clientCommands: true } satisfies InitOptions,
   };
   client = new LanguageClient('iovaLens', 'IOVA Lens', serverOptions, clientOptions);
   context.subscriptions.push(client.onNotification(STATUS_NOTIFICATION, (s: StatusParams) => onStatus(s)));

@@ -24,6 +24,17 @@ export interface ServerSettings {
 
 export const DEFAULT_SETTINGS: ServerSettings = { enable: true, run: 'onType', rules: {}, include: [], exclude: [] };
 
+/**
+ * `initializationOptions` of the `initialize` request. The VS Code extension
+ * sets `clientCommands`: it implements the iovaLens.* commands (a reason asked
+ * for in an input box, the rule doc in a preview, the emulator). Another
+ * client (Neovim, eglot) has none of them: its code actions carry their edit
+ * and its hovers no command links.
+ */
+export interface InitOptions {
+  clientCommands?: boolean;
+}
+
 /** Server → client: analysis status for the status bar item. */
 export const STATUS_NOTIFICATION = 'iovaLens/status';
 export interface StatusParams {

@@ -34,3 +34,19 @@ test('in a .patch document: no suppression (a comment line there is no + line an
   const titles = codeActionsFor(doc, [diag(4, 7, 'dma-addr-as-phys'), diag(0, 0, undefined)]).map((a) => a.title);
   assert.deepEqual(titles, ['Show documentation for dma-addr-as-phys', 'Replay in emulator']);
 });
+
+test('a client without the iovaLens.* commands (Neovim, eglot): Suppress is an edit with a reason to write, in the file\'s line endings; no command actions', () => {
+  const text = 'void g(void)\r\n{\r\n\tx = phys_to_virt(y);\r\n}\r\n#define P(d) \\\r\n\tphys_to_virt(d)\r\n';
+  const doc = TextDocument.create('file:///w/a.c', 'c', 1, text);
+  const plain = (line: number) => codeActionsFor(doc, [diag(line, 5, 'dma-addr-as-phys')], false);
+  const actions = plain(2);
+  assert.deepEqual(actions.map((a) => a.title), ['Suppress dma-addr-as-phys on this line (then write the reason)']);
+  assert.equal(actions[0].command, undefined);
+  const apply = (a: (typeof actions)[0]) => TextDocument.applyEdits(doc, a.edit!.changes!['file:///w/a.c'] as TextEdit[]);
+  assert.equal(apply(actions[0]).split('\r\n')[2], '\t/* iova-lens-ignore dma-addr-as-phys: TODO say why this is safe here */');
+  assert.equal(apply(actions[0]).split('\r\n')[3], '\tx = phys_to_virt(y);');
+  // The macro's last line (no line break of its own after it is fine too): the comment goes at the end of the line.
+  assert.equal(apply(plain(5)[0]).split('\r\n')[5], '\tphys_to_virt(d) /* iova-lens-ignore dma-addr-as-phys: TODO say why this is safe here */');
+  // With the commands (VS Code): the same Suppress asks for the reason, and the doc and Replay actions are there.
+  assert.deepEqual(codeActionsFor(doc, [diag(2, 5, 'dma-addr-as-phys')], true).map((a) => a.command?.command), ['iovaLens.suppress', 'iovaLens.showRuleDoc', 'iovaLens.replayInEmulator']);
+});

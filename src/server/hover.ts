@@ -16,7 +16,8 @@ export function escapeMarkdown(s: string): string {
     .replace(/[\\`*_{}\[\]()#+!|~]/g, (c) => `\\${c}`);
 }
 
-export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string) => string = (p) => p): Hover | null {
+/** `commandLinks`: the client runs iovaLens.* commands (VS Code); elsewhere a `command:` link is dead text. */
+export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string) => string = (p) => p, commandLinks = true): Hover | null {
   const line = pos.line + 1;
   const col = pos.character + 1;
   const hits = findings.filter((f) => f.line <= line && line <= f.endLine && (f.line !== line || f.column <= col) && (f.endLine !== line || col <= f.endColumn));
@@ -27,7 +28,7 @@ export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string
     parts.push(
       `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${escapeMarkdown(f.message)}\n\n` +
         (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`\n\n${platformTable(f.chain)}\n\n` : '') +
-        `[Rule documentation](${docHref(f.rule)}) · [Replay in emulator](${replay})`,
+        `[Rule documentation](${docHref(f.rule)})` + (commandLinks ? ` · [Replay in emulator](${replay})` : ''),
     );
   }
   return { contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') } };

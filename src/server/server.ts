@@ -22,7 +22,7 @@ import { URI } from './uri';
 import { Workspace, sanitizeSettings } from './workspace';
 import { hoverFor } from './hover';
 import { codeActionsFor } from './code-actions';
-import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type ScanWorkspaceResult, type ServerSettings, type StatusParams } from '../protocol/lsp';
+import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type InitOptions, type ScanWorkspaceResult, type ServerSettings, type StatusParams } from '../protocol/lsp';
 import type { Finding } from '../core/types';
 import { loadParser } from './wasm';
 import { docHref } from './docs';
@@ -32,6 +32,8 @@ const documents = new TextDocuments(TextDocument);
 let workspace: Workspace | undefined;
 let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfigCapability = false;
+/** The client runs the iovaLens.* commands (the VS Code extension says so in InitOptions). */
+let clientCommands = false;
 const DEBOUNCE_MS = 100;
 let timer: NodeJS.Timeout | undefined;
 let indexing = false;
@@ -59,6 +61,7 @@ function toDiagnostic(f: Finding, uriOf: (path: string) => string): Diagnostic {
 
 connection.onInitialize(async (params: InitializeParams) => {
   hasConfigCapability = !!params.capabilities.workspace?.configuration;
+  clientCommands = (params.initializationOptions as InitOptions | null | undefined)?.clientCommands === true;
   const folders = params.workspaceFolders?.map((f) => URI.toPath(f.uri)) ?? (params.rootUri ? [URI.toPath(params.rootUri)] : []);
   try {
     const parser = await loadParser();
@@ -106,8 +109,14 @@ async function refreshSettings(): Promise<void> {
   }
 }
 
-connection.onDidChangeConfiguration(async () => {
-  await refreshSettings();
+connection.onDidChangeConfiguration(async (p) => {
+  // A client that cannot answer workspace/configuration (some eglot and
+  // Neovim setups) pushes the settings here: { iovaLens: { … } }.
+  if (hasConfigCapability) await refreshSettings();
+  else {
+    const pushed = (p.settings as Record<string, unknown> | null | undefined)?.iovaLens;
+    if (pushed !== undefined) settings = workspace ? workspace.setEditorSettings(pushed) : sanitizeSettings(pushed, (m) => connection.console.warn(m));
+  }
   markAllDirty();
   publishAll();
 });
@@ -249,13 +258,13 @@ connection.onHover((p): Hover | null => {
   if (!doc) return null;
   if (pending.has(doc.uri)) publishAll();
   const findings = isPatch(doc.uri) ? workspace.patchFindings(doc.getText()).findings : workspace.findingsFor(URI.toPath(doc.uri));
-  return hoverFor(findings, p.position, (k) => workspace!.abs(k));
+  return hoverFor(findings, p.position, (k) => workspace!.abs(k), clientCommands);
 });
 
 connection.onCodeAction((p): CodeAction[] => {
   const doc = documents.get(p.textDocument.uri);
   if (!doc) return [];
-  return codeActionsFor(doc, p.context.diagnostics);
+  return codeActionsFor(doc, p.context.diagnostics, clientCommands);
 });
 
 connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {
