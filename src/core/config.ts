@@ -16,7 +16,10 @@ export interface Config {
  * DMA core, arch mm, VFIO (SPEC §1.1); plus the AGP GART drivers (the GART is
  * the chipset's own translation table, programmed by CPU physical address),
  * Xen's grant/swiotlb-xen code (the DMA layer of Xen guests) and the s390
- * channel subsystem drivers (channel I/O takes absolute addresses by design).
+ * channel subsystem drivers (channel I/O takes absolute addresses by design);
+ * the arch DMA-API implementations outside arch/x/mm (parisc's pci-dma.c
+ * frees __va(dma_handle) it made with virt_to_phys) and ALSA's buffer
+ * allocator (it knows which buffer types record a physical address).
  */
 export const DEFAULT_OWNS_TRANSLATION = [
   'drivers/iommu/**',
@@ -26,6 +29,9 @@ export const DEFAULT_OWNS_TRANSLATION = [
   'drivers/char/agp/**',
   'drivers/xen/**',
   'drivers/s390/**',
+  'arch/*/kernel/**/*dma*',
+  'arch/*/kernel/**/*iommu*',
+  'sound/core/memalloc.c',
 ];
 
 export const DEFAULT_CONFIG: Config = {

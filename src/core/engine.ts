@@ -29,7 +29,7 @@ function severityFor(cfg: Config, rule: RuleId, def: Severity): Severity | 'off'
 }
 
 // Tier 1: conversions that rebuild a CPU address — always worth a parse.
-const REVERSE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr)\b/;
+const REVERSE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|remap_pfn_range)\b/;
 // Tier 2: linear-map conversions matter only next to memory that may not be
 // linear-mapped, or next to something written to the device.
 const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|virt_to_phys|__pa|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;

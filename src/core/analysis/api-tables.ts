@@ -135,7 +135,24 @@ export const SINKS: Record<string, { word: string; arg: number }> = {
   hi_lo_writeq: { word: 'to-device', arg: 0 },
   __raw_writel: { word: 'to-device', arg: 0 },
   __raw_writeq: { word: 'to-device', arg: 0 },
+  // A page frame mapped into user space (an mmap handler): the frame of a DMA address is not the buffer's.
+  // (Not io_remap_pfn_range: it maps I/O memory — SRAM, a BAR — by its resource address, rightly, even
+  // when the driver keeps that in a dma_addr_t, as ALSA's runtime->dma_addr of on-chip buffers.)
+  remap_pfn_range: { word: 'pfn-to-page', arg: 2 },
 };
+
+/**
+ * dma_addr_t fields of structs the kernel declares outside any driver folder
+ * (include/linux/usb.h, scatterlist.h, sound/pcm.h, sound/memalloc.h), which
+ * drivers read: a driver folder's own struct declarations cannot say what
+ * they are. By `struct.field`; KERNEL_DMA_FIELD_NAMES are the names distinct
+ * enough to count when the base's struct is not known (`addr` is not).
+ */
+export const KERNEL_DMA_FIELDS = new Set(['urb.transfer_dma', 'urb.setup_dma', 'scatterlist.dma_address', 'snd_dma_buffer.addr', 'snd_pcm_runtime.dma_addr', 'snd_compr_runtime.dma_addr']);
+export const KERNEL_DMA_FIELD_NAMES = new Set(['transfer_dma', 'setup_dma', 'dma_address']);
+
+/** Members of kernel structs whose type is that struct (`substream->runtime`, `substream->dma_buffer.addr`). */
+export const KERNEL_MEMBER_STRUCTS: Record<string, string> = { runtime: 'snd_pcm_runtime', dma_buffer: 'snd_dma_buffer' };
 
 /** dma_unmap_*(dev, handle, …): the handle is argument 1. */
 export const UNMAPS = new Set([

@@ -6,7 +6,7 @@
 // are joined, which is what a reviewer does when reading the code.
 import type { Node } from 'web-tree-sitter';
 import type { FnInfo } from './functions';
-import { HANDLE_OUT_PARAM, PASS_THROUGH, PFN_CONVERT, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
+import { HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, PFN_CONVERT, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
 import type { ApplyEvent, BranchArm, Event, Loc, LookupEvent, Source, Val } from './model';
 
 export interface Summary {
@@ -438,7 +438,7 @@ class Evaluator {
           const ptr = d.childForFieldName('declarator')?.type === 'pointer_declarator';
           if (ptr) this.types.set(name, type + ' *');
           const vals = this.expr(value);
-          this.assignName(name, vals, this.loc(d), d.startIndex, isNullConst(value));
+          this.assignName(name, vals, this.loc(d), d.startIndex, isNullConst(value), !isFieldRead(value));
         } else if (value) this.expr(value);
       } else if (t === 'identifier' || t === 'pointer_declarator' || t === 'array_declarator') {
         const name = nameOf(d);
@@ -658,14 +658,19 @@ class Evaluator {
     const known = this.env.fields.sources(field, fieldBase(n));
     if (known.length) return known.map((k) => ({ src: k.src, key: `f:${field}`, steps: [], origin: k.loc }));
     // Declared dma_addr_t somewhere in the driver: a device address, but only by its name.
-    if (this.env.fields.isDmaField(field) && this.env.fields.isDmaField(field, this.structOf(n.childForFieldName('argument')))) {
+    if (this.env.fields.isDmaField(field, this.structOf(n.childForFieldName('argument')))) {
       return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n), weak: true }];
     }
     return [];
   }
 
-  /** The struct a field's base is declared as (`struct acme_region *region` → acme_region), when it is a declared name. */
+  /**
+   * The struct a field's base is declared as (`struct acme_region *region` →
+   * acme_region), when it is a declared name, or a kernel struct's member of
+   * known type (`substream->runtime`).
+   */
   private structOf(base: Node | null): string | undefined {
+    if (base?.type === 'field_expression') return KERNEL_MEMBER_STRUCTS[base.childForFieldName('field')?.text ?? ''];
     if (base?.type !== 'identifier') return undefined;
     return /\b(?:struct|union)\s+([A-Za-z_]\w*)/.exec(this.types.get(base.text) ?? '')?.[1];
   }
@@ -676,7 +681,14 @@ class Evaluator {
     this.vars.set(name, list);
   }
 
-  private assignName(name: string, vals: Val[], loc: Loc, offset: number, maybeNull = false): void {
+  /**
+   * `byType`: a dma_addr_t variable given a value of unknown kind still holds
+   * a device address — from a call (a helper's result), but not from a field
+   * the driver's folder does not declare: `dma_addr_t bus_addr =
+   * bar->bus_addr` holds a BAR's resource address (usnic), the local's type
+   * says less than the field's unknown declaration.
+   */
+  private assignName(name: string, vals: Val[], loc: Loc, offset: number, maybeNull = false, byType = true): void {
     // Each branch arm has its own copy of the state, so an assignment replaces.
     this.vars.delete(name);
     this.vars.delete(NULLABLE + name);
@@ -686,7 +698,7 @@ class Evaluator {
     const type = this.types.get(name) ?? '';
     if (type.includes('*')) vals = vals.filter((v) => !v.weak);
     // A dma_addr_t assigned from a call we know nothing about is still a device address.
-    if (vals.length === 0 && ((DMA_TYPE.test(type) && !type.includes('*')) || this.isHandleVar(name, type))) vals = [{ src: 'dma-handle', key: `v:${name}@${offset}`, steps: [], origin: loc }];
+    if (vals.length === 0 && ((byType && DMA_TYPE.test(type) && !type.includes('*')) || this.isHandleVar(name, type))) vals = [{ src: 'dma-handle', key: `v:${name}@${offset}`, steps: [], origin: loc }];
     for (const v of vals.length > MAX_BINDINGS ? vals.slice(0, MAX_BINDINGS) : vals) this.bind(name, v, loc);
     if (vals.length === 0 && !this.vars.has(name)) this.vars.set(name, []);
     this.events.push({ kind: 'assign', name, offset });
@@ -701,7 +713,7 @@ class Evaluator {
     if (left.type !== 'identifier') this.exprChildren(left.childForFieldName('argument') ?? null);
     const key = left.type === 'pointer_expression' ? left.text : left.text;
     const merged = op === '=' ? vals : [...this.peek(left), ...vals];
-    this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key));
+    this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key), !(right && isFieldRead(right)));
     // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a descriptor.
     if (left.type === 'field_expression' && right) {
       const r = strip(right);
@@ -939,4 +951,11 @@ function handleOf(n: Node): string {
 /** Handle text for comparing arguments: whitespace and casts do not matter. */
 export function normalize(text: string): string {
   return text.replace(/\s+/g, '').replace(/^\((?:dma_addr_t|u64|u32|phys_addr_t|unsigned long)\)/, '');
+}
+
+/** A struct field's value as it is (`bar->bus_addr`); a cast (`(dma_addr_t)td->next`) says what the author holds it for. */
+function isFieldRead(n: Node): boolean {
+  let c: Node | null = n;
+  while (c?.type === 'parenthesized_expression') c = c.namedChildren[0];
+  return c?.type === 'field_expression';
 }

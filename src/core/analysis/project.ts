@@ -12,7 +12,7 @@ import { lineIndex } from '../lines';
 import { calledNames, callsTo } from './calls';
 import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
-import { SOURCES } from './api-tables';
+import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
 import { blankMacroComments, matchesInCode } from './code-text';
 
@@ -46,16 +46,6 @@ export function dirOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
-/** Names of the kernel APIs the checker cares about: a file with none of them (and no known helper) need not be parsed. */
-export const API_NAMES = ['iommu_iova_to_phys', 'phys_to_virt', '__va', 'virt_to_page', 'virt_to_head_page', 'virt_to_phys', '__pa', 'pfn_to_page', 'phys_to_page', 'virt_addr_valid', 'bus_to_virt', 'virt_to_bus'];
-
-/**
- * dma_addr_t fields of structs the kernel declares outside any driver folder
- * (include/linux/usb.h, scatterlist.h), which drivers read: a driver folder's
- * own struct declarations cannot say what they are.
- */
-const KERNEL_DMA_FIELDS = new Set(['urb.transfer_dma', 'urb.setup_dma', 'scatterlist.dma_address']);
-const KERNEL_DMA_FIELD_NAMES = new Set([...KERNEL_DMA_FIELDS].map((f) => f.slice(f.indexOf('.') + 1)));
 
 const FIELD_ASSIGN_SOURCES = new Set<Source>(['domain-borrowed', 'domain-owned', 'coherent-va', 'vmalloc-va', 'ioremap-va', 'linear-va', 'dma-handle']);
 
@@ -551,7 +541,7 @@ export class Project {
 
 /** Names whose presence makes a function worth evaluating (see evaluateFile). */
 // (`ioremap` and `memremap\b` stand for any identifier containing them: testing them outside \b…\b is 3x faster.)
-export const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|pci_iomap|pcim_iomap|sg_dma_address|page_pool_get_dma_addr|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|virt_addr_valid)\b|ioremap|memremap\b/;
+export const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|pci_iomap|pcim_iomap|sg_dma_address|page_pool_get_dma_addr|remap_pfn_range|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|virt_addr_valid)\b|ioremap|memremap\b/;
 
 const relevance = new WeakMap<FnInfo, boolean>();
 

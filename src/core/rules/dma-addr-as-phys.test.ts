@@ -274,6 +274,36 @@ static void acme_recycle_buf(struct acme_buf *b)
 }
 `,
     },
+    {
+      name: 'an mmap handler maps the frame of a DMA address (ALSA runtime->dma_addr, dma_buffer.addr, a dma_addr_t argument)',
+      code: `
+static int acme_pcm_mmap(struct snd_pcm_substream *substream, struct vm_area_struct *vma)
+{
+	return remap_pfn_range(vma, vma->vm_start, /*!*/
+			       substream->runtime->dma_addr >> PAGE_SHIFT,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static int acme_buf_mmap(struct snd_pcm_substream *substream, struct vm_area_struct *vma)
+{
+	return remap_pfn_range(vma, vma->vm_start, substream->dma_buffer.addr >> PAGE_SHIFT, /*!*/
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static int acme_off_mmap(struct snd_pcm_substream *substream, struct vm_area_struct *vma)
+{
+	struct snd_pcm_runtime *runtime = substream->runtime;
+
+	return remap_pfn_range(vma, vma->vm_start, (runtime->dma_addr + (vma->vm_pgoff << PAGE_SHIFT)) >> PAGE_SHIFT, /*!*/
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static int acme_ring_mmap(struct vm_area_struct *vma, dma_addr_t dma)
+{
+	return remap_pfn_range(vma, vma->vm_start, dma >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot); /*!*/
+}
+`,
+    },
   ],
   [
     {
@@ -401,8 +431,20 @@ static int acme_post(struct acme_ring *ring, struct acme_desc *desc, void *buf, 
 `,
     },
     {
-      name: 'code owning the translation: kernel/dma and arch mm',
+      name: 'code owning the translation: kernel/dma, arch mm, an arch\'s DMA-API code elsewhere, ALSA\'s buffer allocator',
       code: {
+        'arch/parisc/kernel/pci-dma.c': `
+void arch_dma_free(struct device *dev, size_t size, void *vaddr, dma_addr_t dma_handle, unsigned long attrs)
+{
+	free_pages((unsigned long)__va(dma_handle), get_order(size));
+}
+`,
+        'sound/core/memalloc.c': `
+static int snd_dma_continuous_mmap(struct snd_dma_buffer *dmab, struct vm_area_struct *area)
+{
+	return remap_pfn_range(area, area->vm_start, dmab->addr >> PAGE_SHIFT, area->vm_end - area->vm_start, area->vm_page_prot);
+}
+`,
         'kernel/dma/direct.c': `
 static void *dma_direct_va(struct device *dev, dma_addr_t dma_addr)
 {
@@ -455,6 +497,33 @@ static void acme_dump(struct acme_ring *r)
 	dev_dbg(r->dev, "desc %p\\n", phys_to_virt(r->dma));
 }
 struct acme_ring { dma_addr_t dma; };
+`,
+    },
+    {
+      name: 'mmap of a BAR held in a dma_addr_t local (usnic), of a page, of a field named addr of an unknown struct, io_remap_pfn_range of on-chip SRAM',
+      code: `
+static int acme_bar_mmap(struct acme_dev *d, struct vm_area_struct *vma)
+{
+	dma_addr_t bus_addr = d->bar->bus_addr;
+
+	return remap_pfn_range(vma, vma->vm_start, bus_addr >> PAGE_SHIFT, d->bar->len, vma->vm_page_prot);
+}
+
+static int acme_page_mmap(struct acme_dev *d, struct vm_area_struct *vma)
+{
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(d->page), PAGE_SIZE, vma->vm_page_prot);
+}
+
+static int acme_res_mmap(struct acme_dev *d, struct vm_area_struct *vma)
+{
+	return remap_pfn_range(vma, vma->vm_start, d->res->addr >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot);
+}
+
+static int acme_sram_mmap(struct snd_pcm_substream *substream, struct vm_area_struct *vma)
+{
+	/* on-chip SRAM kept in runtime->dma_addr: I/O memory, mapped by its resource address */
+	return io_remap_pfn_range(vma, vma->vm_start, substream->runtime->dma_addr >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot);
+}
 `,
     },
   ],

@@ -60,7 +60,7 @@ export const rule: RuleModule = {
         concerns: concernsOf(raw, e.word),
         chain: chainOf(raw, [e.word]),
         related: relatedOf(raw, e.loc),
-        message: `${e.callee}() of a DMA address treats it as a CPU physical address; with a dma-ranges offset, SWIOTLB or an IOMMU it is not — keep the CPU address from allocation time`,
+        message: `${e.callee}() of a DMA address treats it as a CPU physical address; with a dma-ranges offset, SWIOTLB or an IOMMU it is not — ${e.callee === 'remap_pfn_range' ? 'map the buffer to user space with dma_mmap_coherent() (ALSA: snd_pcm_lib_default_mmap())' : 'keep the CPU address from allocation time'}`,
       });
     }
     // 3. A CPU physical address written to the device in place of a mapped DMA address —
