@@ -34,7 +34,7 @@ export function cacheFile(dir: string, treeRoot: string, version: string, config
 export function fingerprint(files: GroupFile[]): string {
   return createHash('sha1')
     // (A context file — read for helpers, not reported — makes another result than the same file reported.)
-    .update(files.map((f) => `${f.context ? '~' : ''}${f.key}\0${f.size}\0${f.mtimeMs}\n`).join(''))
+    .update(files.map((f) => `${f.context ? '~' : ''}${f.key}\0${f.size}\0${f.mtimeMs}\0${f.ctimeMs}\n`).join(''))
     .digest('hex');
 }
 
@@ -49,11 +49,14 @@ export function loadCache(file: string, version: string): CacheData {
 }
 
 export function saveCache(file: string, data: CacheData, warn: (m: string) => void): void {
+  /** The temporary file while it exists: removed when the save fails (a full cache's size, every run). */
+  let tmp: string | undefined;
   try {
     mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(data));
     renameSync(tmp, file);
+    tmp = undefined;
     // The same tree's cache from other builds can never be read again.
     const name = basename(file);
     const tree = name.slice(0, name.lastIndexOf('-') + 1);
@@ -61,6 +64,7 @@ export function saveCache(file: string, data: CacheData, warn: (m: string) => vo
       if (other !== name && other.startsWith(tree) && other.endsWith('.json')) rmSync(join(dirname(file), other), { force: true });
     }
   } catch (e) {
+    if (tmp) rmSync(tmp, { force: true, recursive: true });
     warn(`iova-lens: cannot write the cache ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); next scan will be cold`);
   }
 }

@@ -14,7 +14,7 @@ const SKIP_DIRS = new Set(['.git', 'node_modules', '.tools', '.cache', '.pc']);
 export interface Discovered {
   files: string[];
   /** size and mtime of each file, from the walk's own stat (no second stat). */
-  stats: Map<string, { size: number; mtimeMs: number }>;
+  stats: Map<string, FileStamp>;
   errors: FileError[];
   missing: string[];
 }
@@ -28,9 +28,31 @@ const LOST = '\ufffd';
 const NOT_UTF8 = 'name is not valid UTF-8 (it cannot be opened by that name; rename it to scan it)';
 
 /** Absolute paths of the .c/.h files under the given paths (files given explicitly are taken as they are). */
+/**
+ * What the cache keys an unchanged file on: size, mtime and ctime. The ctime
+ * moves on every change of the inode, also those that keep size and mtime: a
+ * `chmod` (a file that could not be read now can, or the reverse), bytes
+ * rewritten and the mtime put back (`touch -r`, some editors and tools), as
+ * git's index knows. A changed ctime only sends the file to the content hash.
+ */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+export function stampOf(st: { size: number; mtimeMs: number; ctimeMs: number }): FileStamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+/** Whether a file's stamp is the one the cache remembers. */
+export function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
 export function discover(paths: string[]): Discovered {
   const files: string[] = [];
-  const stats = new Map<string, { size: number; mtimeMs: number }>();
+  const stats = new Map<string, FileStamp>();
   const errors: FileError[] = [];
   const missing: string[] = [];
   const seenDirs = new Set<string>();
@@ -95,7 +117,7 @@ export function discover(paths: string[]): Discovered {
       else if (SOURCE_RE.test(name)) {
         if (st.isFile()) {
           files.push(p);
-          stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+          stats.set(p, stampOf(st));
         } else errors.push({ path: p, message: NOT_REGULAR });
       }
     }
@@ -117,7 +139,7 @@ export function discover(paths: string[]): Discovered {
     else if (!st.isFile()) errors.push({ path: p, message: NOT_REGULAR });
     else {
       files.push(p);
-      stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+      stats.set(p, stampOf(st));
     }
   }
   return { files: [...new Set(files)], stats, errors, missing };

@@ -9,16 +9,14 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
-import { readRaw, decodeUtf8, sizeError } from './files';
+import { readRaw, decodeUtf8, sameStamp, sizeError, stampOf, type FileStamp } from './files';
 import { namesIn } from '../core/analysis/calls';
 import { toCodePointColumns } from '../core/lines';
 
-export interface GroupFile {
+export interface GroupFile extends FileStamp {
   abs: string;
   /** Tree-root-relative path (analysis key; owner globs match on it). */
   key: string;
-  size: number;
-  mtimeMs: number;
   /**
    * From the ripgrep prefilter: true, it names a translation API; false, rg
    * read it whole and it names none and holds no NUL byte (it is not opened
@@ -36,9 +34,7 @@ export interface GroupFile {
 }
 
 /** What the cache remembers per file, so an unchanged file that cannot matter is not even read again. */
-export interface FileMeta {
-  size: number;
-  mtimeMs: number;
+export interface FileMeta extends FileStamp {
   candidate: boolean;
   /** sha1 of the bytes of a file that was read whole (see revalidate()). */
   hash?: string;
@@ -71,7 +67,8 @@ export interface GroupResult {
 export function needsParser(task: GroupTask): boolean {
   return task.files.some((f) => {
     const prev = task.known?.[f.key];
-    return f.maybe !== false && !(prev && !prev.candidate && prev.size === f.size && prev.mtimeMs === f.mtimeMs);
+    // (A file that could not be read before is read again, as analyzeGroup does: it may matter now.)
+    return f.maybe !== false && !(prev && !prev.candidate && !prev.error && sameStamp(prev, f));
   });
 }
 
@@ -89,7 +86,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
   try {
     for (const f of task.files) {
       const prev = task.known?.[f.key];
-      if (prev && !prev.candidate && !prev.error && prev.size === f.size && prev.mtimeMs === f.mtimeMs) {
+      if (prev && !prev.candidate && !prev.error && sameStamp(prev, f)) {
         meta[f.key] = prev;
         if (!f.context) scanned++;
         others.push(f);
@@ -99,23 +96,23 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         const err = sizeError(f.size);
         if (err) {
           if (!f.context) errors.push({ path: f.key, message: err });
-          meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false, error: err };
+          meta[f.key] = { ...stampOf(f), candidate: false, error: err };
           continue;
         }
         if (!f.context) scanned++;
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false };
+        meta[f.key] = { ...stampOf(f), candidate: false };
         others.push(f);
         continue;
       }
       const r = readRaw(f.abs);
       if ('error' in r) {
         if (!f.context) errors.push({ path: f.key, message: r.error });
-        meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate: false, error: r.error };
+        meta[f.key] = { ...stampOf(f), candidate: false, error: r.error };
         continue;
       }
       if (!f.context) scanned++;
       const candidate = mayMatter(r.buf.toString('latin1'));
-      meta[f.key] = { size: f.size, mtimeMs: f.mtimeMs, candidate, hash: sha1(r.buf) };
+      meta[f.key] = { ...stampOf(f), candidate, hash: sha1(r.buf) };
       if (candidate) candidates.push({ key: f.key, text: decodeUtf8(r.buf) });
       else others.push(f);
     }
@@ -183,8 +180,8 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
   for (const f of task.files) {
     const m = known[f.key];
     if (!m) return undefined;
-    meta[f.key] = { ...m, size: f.size, mtimeMs: f.mtimeMs };
-    if (m.size === f.size && m.mtimeMs === f.mtimeMs) continue;
+    meta[f.key] = { ...m, ...stampOf(f) };
+    if (sameStamp(m, f)) continue;
     // A file that could not be scanned must fail the same way (its error line is part of the result).
     if (m.error) {
       const now = f.maybe === false ? sizeError(f.size) : readError(f.abs);

@@ -12,7 +12,7 @@ import { formatGcc } from '../core/formats/gcc';
 import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
 import type { FileError, Finding, Severity } from '../core/types';
-import { discover, findUp, readSource, relPath, type Discovered } from './files';
+import { discover, findUp, readSource, relPath, stampOf, type Discovered, type FileStamp } from './files';
 import { loadConfigForPaths, UsageError } from './usage';
 import { analysePatch } from './patch';
 import { DiffError, inPatchText } from '../core/patch';
@@ -139,7 +139,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     if (shard && shardOf(dir, shard.n) !== shard.i) continue;
     outPath.set(key, outRoot === treeRoot ? key : relPath(outRoot, abs));
     const list = groups.get(dir) ?? [];
-    list.push(inContext ? { abs, key, size: st.size, mtimeMs: st.mtimeMs, context: true } : { abs, key, size: st.size, mtimeMs: st.mtimeMs });
+    list.push(inContext ? { abs, key, ...stampOf(st), context: true } : { abs, key, ...stampOf(st) });
     groups.set(dir, list);
   }
   const results: GroupResult[] = [];
@@ -342,10 +342,10 @@ async function runHere(tasks: GroupTask[], config: Config, tick: () => void): Pr
  * line (`iova-lens scan drivers/…/nicvf_queues.c`): read for their helpers —
  * SPEC §1.2, a helper in a local header — but not reported. Files a named
  * folder already brings are not repeated; unreadable ones are left out
- * silently (they were not asked for). By absolute path, with size and mtime.
+ * silently (they were not asked for). By absolute path, with their stamps.
  */
-function contextFiles(paths: string[], found: Discovered): Map<string, { size: number; mtimeMs: number }> {
-  const out = new Map<string, { size: number; mtimeMs: number }>();
+function contextFiles(paths: string[], found: Discovered): Map<string, FileStamp> {
+  const out = new Map<string, FileStamp>();
   const have = new Set(found.files);
   const dirs = new Set<string>();
   for (const p of paths) {
@@ -365,7 +365,7 @@ function contextFiles(paths: string[], found: Discovered): Map<string, { size: n
       if (have.has(abs) || out.has(abs)) continue;
       try {
         const st = statSync(abs);
-        if (st.isFile()) out.set(abs, { size: st.size, mtimeMs: st.mtimeMs });
+        if (st.isFile()) out.set(abs, stampOf(st));
       } catch {
         // (a dangling link, a loop: not asked for, not reported)
       }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, cpSync, utimesSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, cpSync, utimesSync, readdirSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO } from '../helpers';
@@ -97,6 +97,35 @@ test('a second scan comes from the cache; a changed driver is analysed again', (
   const third = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
   assert.match(third.err, /\(1 analysed, \d+ from cache, 0 of them by content\)/);
   assert.ok(keys(third.out).some((k) => k.startsWith('drivers/crypto/caam/qi_like.c')));
+});
+
+test('the cache sees bytes rewritten with size and mtime kept (ctime), and a save that fails leaves no temporary file', () => {
+  const tree = mkdtempSync(join(tmpdir(), 'iova-stamp-'));
+  mkdirSync(join(tree, 'drv'));
+  const f = join(tree, 'drv', 'a.c');
+  writeFileSync(f, 'void *a(dma_addr_t h)\n{\n\treturn       0;\n}\n');
+  const when = new Date('2024-01-01T00:00:00Z');
+  utimesSync(f, when, when);
+  const cacheDir = mkdtempSync(join(tmpdir(), 'iova-cache-'));
+  const first = scan(['.', '--format', 'json', '--cache-dir', cacheDir], {}, tree);
+  assert.deepEqual(keys(first.out), []);
+  const { size } = statSync(f);
+  writeFileSync(f, 'void *a(dma_addr_t h)\n{\n\treturn __va(h);\n}\n');
+  utimesSync(f, when, when);
+  assert.equal(statSync(f).size, size);
+  assert.equal(statSync(f).mtimeMs, when.getTime());
+  const second = scan(['.', '--format', 'json', '--cache-dir', cacheDir], {}, tree);
+  assert.deepEqual(keys(second.out), keys(scan(['.', '--format', 'json', '--no-cache'], {}, tree).out));
+  assert.ok(keys(second.out).length > 0, 'the new finding, not the cached nothing');
+  // The cache file's name taken by a folder: one warning line each run, and no *.tmp left behind.
+  for (const name of readdirSync(cacheDir)) {
+    rmSync(join(cacheDir, name));
+    mkdirSync(join(cacheDir, name));
+  }
+  writeFileSync(f, 'void *a(dma_addr_t h)\n{\n\treturn  __va(h);\n}\n');
+  const failed = scan(['.', '--format', 'json', '--cache-dir', cacheDir], {}, tree);
+  assert.match(failed.err, /cannot write the cache .* \(EISDIR\); next scan will be cold/);
+  assert.deepEqual(readdirSync(cacheDir).filter((n) => n.endsWith('.tmp')), []);
 });
 
 test('the content hash keeps a folder only while its other files still call none of its translating helpers', () => {
