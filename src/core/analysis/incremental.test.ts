@@ -50,3 +50,33 @@ test('incremental reparse gives the same tree and findings as a fresh parse, for
     { numRuns: Number(process.env.INC_RUNS ?? 60), seed: Number(process.env.INC_SEED ?? 20261125) },
   );
 });
+
+test('edits that move a macro, or a field assignment another function\'s finding points at, give the fresh lines', async () => {
+  const parser = await loadParser();
+  const key = 'drivers/foo/foo.c';
+  const cases = [
+    {
+      // The macro's body is parsed on its own (row 0): its findings must still follow it down.
+      text: '#include <linux/iommu.h>\n#define LOOKUP(dom, d) phys_to_virt(iommu_iova_to_phys(dom, d))\n\nstatic void *f(struct iommu_domain *dom, dma_addr_t d)\n{\n\treturn LOOKUP(dom, d);\n}\n',
+      at: () => 0,
+    },
+    {
+      // use()'s finding names setup()'s assignment as where the buffer came from.
+      text: 'struct priv { void *buf; dma_addr_t h; struct device *dev; };\n\nstatic struct page *use(struct priv *p)\n{\n\treturn virt_to_page(p->buf);\n}\n\nstatic int setup(struct priv *p)\n{\n\tp->buf = dma_alloc_coherent(p->dev, 4096, &p->h, GFP_KERNEL);\n\treturn 0;\n}\n',
+      at: (t: string) => t.indexOf('static int setup'),
+    },
+  ];
+  for (const c of cases) {
+    const live = new Checker(parser);
+    live.setFile(key, c.text);
+    assert.ok(live.check().length > 0);
+    const at = c.at(c.text);
+    const moved = c.text.slice(0, at) + '\n\n\n' + c.text.slice(at);
+    live.setFile(key, moved);
+    const fresh = new Checker(parser);
+    fresh.setFile(key, moved);
+    assert.deepEqual(live.check(), fresh.check());
+    live.project.dispose();
+    fresh.project.dispose();
+  }
+});

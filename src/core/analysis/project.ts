@@ -412,7 +412,10 @@ export class Project {
         limited = 'budget';
         break;
       }
-      const key = `${fn.body.startPosition.row}:${fn.body.startPosition.column}:${f.text.slice(fn.start, fn.end)}`;
+      // Where the function is in the file (its findings' lines), and its text. A macro's body is parsed on
+      // its own, from row 0: its place in the file comes from mapRow.
+      const at = fn.mapRow ? fn.mapRow(fn.body.startPosition.row, fn.body.startPosition.column) : fn.body.startPosition;
+      const key = `${at.row}:${at.column}:${f.text.slice(fn.start, fn.end)}`;
       let tag = version;
       for (const name of calleesOf(f, fn)) {
         const sig = name === fn.name ? undefined : sigs.get(name);
@@ -573,7 +576,8 @@ function summariesOf(results: Map<string, FnResult[]>, files: Map<string, FileFa
 function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
   if (a.dir !== b.dir || a.ownsDomain !== b.ownsDomain || a.usesDmaApi !== b.usesDmaApi) return false;
   if (a.dmaFields.size !== b.dmaFields.size || [...a.dmaFields].some((x) => !b.dmaFields.has(x))) return false;
-  const key = (f: FileFacts) => f.fieldSources.map((x) => `${x.base}.${x.field}=${x.src ?? ''}`).sort().join('\n');
+  // (With the line of a known source: a caller's finding names it as a related location.)
+  const key = (f: FileFacts) => f.fieldSources.map((x) => `${x.base}.${x.field}=${x.src ?? ''}${x.src ? `@${x.loc.line}:${x.loc.column}` : ''}`).sort().join('\n');
   return key(a) === key(b);
 }
 
