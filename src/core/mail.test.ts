@@ -41,6 +41,9 @@ test('property: messages that declare 7bit or 8bit go through the decoder unchan
 test('quoted-printable: =XX bytes, soft line breaks, the charset', () => {
   const qp = `${HEAD}Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\n+\tdata =3D phys_to_virt(phys_addr); /* caf=C3=A9, a long line that the ser=\nver wrapped */\n+\tx =3D 1;\n`;
   assert.equal(decodeMail(qp).split('\n\n')[1], '+\tdata = phys_to_virt(phys_addr); /* caf\u00e9, a long line that the server wrapped */\n+\tx = 1;\n');
+  // A line wrapped after a space keeps the space (RFC 2045 §6.7; git mailinfo); padding after the '=' goes.
+  const wrapped = `${HEAD}Content-Transfer-Encoding: quoted-printable\n\n static inline void =\ngreth_enable_tx(struct greth_regs *regs)=  \n\n`;
+  assert.equal(decodeMail(wrapped).split('\n\n')[1], ' static inline void greth_enable_tx(struct greth_regs *regs)\n');
   const latin1 = `${HEAD}Content-Type: text/plain; charset="iso-8859-1"\nContent-Transfer-Encoding: quoted-printable\n\n/* caf=E9 */\n`;
   assert.equal(decodeMail(latin1).split('\n\n')[1], '/* caf\u00e9 */\n');
 });

@@ -47,8 +47,9 @@ function bytesToText(bytes: Uint8Array, charset: string | undefined): string {
 const UTF8 = new TextEncoder();
 
 function decodeQuotedPrintable(body: string): Uint8Array {
-  // Soft line breaks (a trailing `=`) join lines; `=XX` is a byte.
-  const joined = body.replace(/[ \t]*=\r?\n/g, '');
+  // Soft line breaks (a trailing `=`, transport padding after it aside) join lines — the text before
+  // the `=`, spaces included, is the line's (RFC 2045 §6.7: `static inline void =` / `greth_…`); `=XX` is a byte.
+  const joined = body.replace(/=[ \t]*\r?\n/g, '');
   const out: number[] = [];
   for (let i = 0; i < joined.length; i++) {
     const c = joined.charCodeAt(i);

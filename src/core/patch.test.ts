@@ -116,3 +116,116 @@ test('diff -ruN: a new file named by the path it would have had is new, not miss
   const changed = postImages(parseDiff(text.replace('@@ -0,0 +1,2 @@\n+int a;', '@@ -1 +1,2 @@\n-int z;\n+int a;')), () => undefined, true);
   assert.match(changed[0].warning ?? '', /not in the tree/);
 });
+
+test('git -C: a copy starts from its source as the patch found it, and the source keeps its own changes', () => {
+  const base = 'int a;\nint b;\nint c;\n';
+  const text = [
+    'diff --git a/x.c b/x.c',
+    '--- a/x.c',
+    '+++ b/x.c',
+    '@@ -1,3 +1,4 @@',
+    ' int a;',
+    '+int x_only;',
+    ' int b;',
+    ' int c;',
+    'diff --git a/x.c b/y.c',
+    'similarity index 90%',
+    'copy from x.c',
+    'copy to y.c',
+    '--- a/x.c',
+    '+++ b/y.c',
+    '@@ -1,3 +1,3 @@',
+    ' int a;',
+    '-int b;',
+    '+int y_only;',
+    ' int c;',
+    '',
+  ].join('\n');
+  const diffs = parseDiff(text);
+  assert.deepEqual(diffs.map((d) => [d.oldPath, d.path, !!d.copy]), [['x.c', 'x.c', false], ['x.c', 'y.c', true]]);
+  const byPath = (tree: Record<string, string>) => Object.fromEntries(postImages(diffs, (p) => tree[p], true).map((i) => [i.path, [i.text, [...i.added], i.warning]]));
+  const fromBase = byPath({ 'x.c': base });
+  assert.deepEqual(fromBase['x.c'], ['int a;\nint x_only;\nint b;\nint c;\n', [2], undefined]);
+  assert.deepEqual(fromBase['y.c'], ['int a;\nint y_only;\nint c;\n', [2], undefined]);
+  // The tree at the head holds both files as the patch left them: the same lines are the added ones.
+  const fromHead = byPath({ 'x.c': fromBase['x.c'][0] as string, 'y.c': fromBase['y.c'][0] as string });
+  assert.deepEqual(fromHead, fromBase);
+});
+
+test('a new file\'s prefix comes from its diff --git line (diff.mnemonicPrefix, --src-prefix/--dst-prefix), not a move\'s', () => {
+  const newFile = (o: string, n: string) => `diff --git ${o}/drivers/x.c ${n}/drivers/x.c\nnew file mode 100644\n--- /dev/null\n+++ ${n}/drivers/x.c\n@@ -0,0 +1 @@\n+int a;\n`;
+  assert.deepEqual(parseDiff(newFile('c', 'i')).map((d) => d.path), ['drivers/x.c']);
+  assert.deepEqual(parseDiff(newFile('x', 'y')).map((d) => d.path), ['drivers/x.c']);
+  const move = 'diff --git drivers/x.c sound/x.c\nsimilarity index 90%\nrename from drivers/x.c\nrename to sound/x.c\n--- drivers/x.c\n+++ sound/x.c\n@@ -1 +1 @@\n-a\n+b\n';
+  assert.deepEqual(parseDiff(move + 'diff --git /dev/null sound/y.c\n--- /dev/null\n+++ sound/y.c\n@@ -0,0 +1 @@\n+int a;\n').map((d) => d.path), ['sound/x.c', 'sound/y.c']);
+});
+
+test('a CRLF file in the tree takes a patch whose lines lost their CR (as git apply does)', () => {
+  const tree = 'int f(void)\r\n{\r\n\treturn 0;\r\n}\r\n';
+  for (const eol of ['\n', '\r\n']) {
+    const diffs = parseDiff(['--- a/x.c', '+++ b/x.c', '@@ -2,3 +2,4 @@', ' {', '+\tg();', ' \treturn 0;', ' }', ''].join(eol));
+    const [img] = postImages(diffs, () => tree, true);
+    assert.equal(img.warning, undefined, JSON.stringify(eol));
+    assert.deepEqual([...img.added], [3]);
+  }
+});
+
+test('a hunk numbered past any file that can be analysed is one DiffError, not a post-image of a billion lines', () => {
+  const diffs = parseDiff('--- a/x.c\n+++ b/x.c\n@@ -1 +2000000000 @@\n-a\n+b\n');
+  assert.throws(() => postImages(diffs, () => undefined), (e: unknown) => e instanceof DiffError && /starts at line 2000000000: past the end of any file that can be analysed/.test((e as Error).message));
+});
+
+test('a word diff is refused in one line that says so (its changes sit inside context lines)', () => {
+  const hunk = (body: string) => `--- a/x.c\n+++ b/x.c\n@@ -3,2 +3,2 @@\n${body}\n \tint b;\n`;
+  for (const body of ['    void *p = [-NULL;-]{+phys_to_virt(iommu_iova_to_phys(dom, dma));+}', '~']) {
+    assert.throws(() => parseDiff(hunk(body)), (e: unknown) => e instanceof DiffError && /a word diff \(git diff --word-diff\)/.test((e as Error).message));
+  }
+  // C that looks a little like it is still C.
+  assert.doesNotThrow(() => parseDiff(hunk(' \tx = a[-1] + b[i - 1];')));
+});
+
+test('git diff -U0 against its base: a changed line whose new text is already a few lines off is applied, not taken as done', () => {
+  const base = ['void f(void)', '{', '\tput_page(virt_to_page(phys_to_virt(pa)));', '}', '', 'void g(void)', '{', '\tput_page(p);', '}', ''].join('\n');
+  const diffs = parseDiff('--- a/x.c\n+++ b/x.c\n@@ -8 +8 @@\n-\tput_page(p);\n+\tput_page(virt_to_page(phys_to_virt(pa)));\n');
+  const [img] = postImages(diffs, () => base, true);
+  assert.deepEqual([...img.added], [8], 'the new line 8, not the base\'s own line 3');
+  // At the head the same patch is found applied, on the same line.
+  const [head] = postImages(diffs, () => img.text, true);
+  assert.deepEqual([...head.added], [8]);
+});
+
+test('a tree at the head of a series where a later patch changed a line an earlier one added: every added line is found', () => {
+  const base = 'void f(void)\n{\n}\n';
+  const series = [
+    'From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001',
+    'Subject: [PATCH 1/2] add',
+    '',
+    '--- a/x.c',
+    '+++ b/x.c',
+    '@@ -1,3 +1,5 @@',
+    ' void f(void)',
+    ' {',
+    '+\tphys_addr_t phys = iommu_iova_to_phys(dom, dma);',
+    '+\treturn phys_to_virt(phys);',
+    ' }',
+    'From 2222222222222222222222222222222222222222 Mon Sep 17 00:00:00 2001',
+    'Subject: [PATCH 2/2] change',
+    '',
+    '--- a/x.c',
+    '+++ b/x.c',
+    '@@ -2,3 +2,3 @@',
+    ' {',
+    ' \tphys_addr_t phys = iommu_iova_to_phys(dom, dma);',
+    '-\treturn phys_to_virt(phys);',
+    '+\treturn phys_to_virt(phys) + 1;',
+    ' }',
+    '',
+  ].join('\n');
+  const diffs = parseDiff(series);
+  const [onBase] = postImages(diffs, () => base, true);
+  assert.deepEqual([...onBase.added], [3, 4]);
+  const [onHead] = postImages(diffs, () => onBase.text, true);
+  assert.equal(onHead.text, onBase.text);
+  assert.deepEqual([...onHead.added], [3, 4]);
+  assert.equal(onHead.warning, undefined);
+});

@@ -25,6 +25,8 @@ export interface FileDiff {
   patch: number;
   /** The patch began with a `commit <sha>` line: `git log -p` or `git show` output, newest first unless `--reverse`. */
   log?: boolean;
+  /** `copy from oldPath` (git -C): a new file made from the old one's pre-image; the old one stays. */
+  copy?: boolean;
 }
 
 export class DiffError extends Error {}
@@ -39,6 +41,12 @@ export function withoutColor(text: string): string {
 }
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
+
+/** Word-diff change marks, `[-old-]{+new+}` (not C: `[-` … `-]` and `{+` … `+}` do not close like this). */
+const WORD_DIFF_RE = /\[-.*?-\]|\{\+.*?\+\}/;
+
+/** The most lines a post-image can have: a file over 8 MB is not analysed (one byte per line). */
+const MAX_POST_IMAGE_LINES = 8 * 1024 * 1024;
 
 /** A `---`/`+++` path without its timestamp, unquoted; null for /dev/null. */
 function headerPath(p: string): string | null {
@@ -73,13 +81,9 @@ function unquote(q: string): string {
 function treePaths(oldRaw: string, newRaw: string, prefix: { old?: string; new?: string }, moved: boolean): { oldPath: string | null; path: string | null } {
   const o = headerPath(oldRaw);
   const n = headerPath(newRaw);
-  const first = (x: string) => x.slice(0, x.indexOf('/'));
   // (A file git says it renamed or copied is not such a pair: `--- drivers/x.c` / `+++ sound/x.c` of `git diff
   // --no-prefix` is a move. git's own other prefixes — diff.mnemonicPrefix's `i/` `w/` `c/` — are such pairs.)
-  if (!moved && o !== null && n !== null && o.includes('/') && n.includes('/') && first(o) !== first(n) && o.slice(first(o).length) === n.slice(first(n).length)) {
-    prefix.old = first(o);
-    prefix.new = first(n);
-  }
+  if (!moved) learnPrefix(o, n, prefix);
   const strip = (x: string | null, side: 'old' | 'new') => {
     if (x === null) return null;
     if (/^[ab]\//.test(x)) return x.slice(2);
@@ -87,6 +91,15 @@ function treePaths(oldRaw: string, newRaw: string, prefix: { old?: string; new?:
     return p !== undefined && x.startsWith(`${p}/`) ? x.slice(p.length + 1) : x;
   };
   return { oldPath: strip(o, 'old'), path: strip(n, 'new') };
+}
+
+/** Two paths that differ in their first component only (`c/drivers/x.c` `i/drivers/x.c`): those components are the prefixes. */
+function learnPrefix(o: string | null, n: string | null, prefix: { old?: string; new?: string }): void {
+  const first = (x: string) => x.slice(0, x.indexOf('/'));
+  if (o !== null && n !== null && o.includes('/') && n.includes('/') && first(o) !== first(n) && o.slice(first(o).length) === n.slice(first(n).length)) {
+    prefix.old = first(o);
+    prefix.new = first(n);
+  }
 }
 
 /**
@@ -126,11 +139,19 @@ export function parseDiff(text: string): FileDiff[] {
   /** Lines of the last `diff --git` header, `rename from`/`copy from` line and `---`/`+++` pair (a pair is a move when the last two came after the previous pair). */
   let lastGit = -1;
   let lastMove = -1;
+  /** The two paths of the last `diff --git` header (unquoted ones). */
+  let gitPaths: string[] | undefined;
+  /** The last move was a copy (`copy from`): the old file stays, and the copy starts from its pre-image. */
+  let copied = false;
   let lastPair = -1;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (hunk && (oldLeft > 0 || newLeft > 0)) {
       const c = l[0];
+      // `git diff --word-diff`/`--color-words` marks changes inside context lines: no added line to read.
+      if ((c === ' ' && WORD_DIFF_RE.test(l)) || c === '~') {
+        throw new DiffError(`line ${i + 1}: a word diff (git diff --word-diff) holds no added lines to check; give a plain unified diff (git diff, git format-patch)`);
+      }
       if (c === ' ' || l === '') {
         hunk.lines.push(l === '' ? ' ' : l);
         hunk.at.push(i);
@@ -178,14 +199,21 @@ export function parseDiff(text: string): FileDiff[] {
       gitFiles++;
       lastGit = i;
       cur = undefined;
+      gitPaths = /^diff --git (\S+) (\S+)$/.exec(l)?.slice(1);
       continue;
     }
     if (l.startsWith('rename from ') || l.startsWith('copy from ')) {
       lastMove = i;
+      copied = l.startsWith('copy from ');
       continue;
     }
     if (l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ')) {
-      cur = { ...treePaths(l.slice(4), lines[i + 1].slice(4), prefix, lastGit > lastPair && lastMove > lastGit), hunks: [], patch, ...(log ? { log } : {}) };
+      const moved = lastGit > lastPair && lastMove > lastGit;
+      // A new or deleted file may be the patch's first (or only) one: its `diff --git c/x i/x` line says
+      // what `diff.mnemonicPrefix` or `--src-prefix`/`--dst-prefix` put before the paths (not a move's:
+      // `diff --git drivers/x.c sound/x.c` of --no-prefix names two folders).
+      if (!moved && gitPaths && lastGit > lastPair) learnPrefix(gitPaths[0], gitPaths[1], prefix);
+      cur = { ...treePaths(l.slice(4), lines[i + 1].slice(4), prefix, moved), hunks: [], patch, ...(log ? { log } : {}), ...(moved && copied ? { copy: true } : {}) };
       lastPair = i;
       out.push(cur);
       i++;
@@ -224,9 +252,18 @@ interface Line {
   src?: number;
 }
 
-/** Where `lines` sit in `file`: at index `want` or within ±200 lines of it, nearest first; -1 when not there. */
+/** The filler between hunks placed without a tree (shared: never changed in place). */
+const BLANK: Line = Object.freeze({ text: '', added: false });
+
+/**
+ * Where `lines` sit in `file`: at index `want` or within ±200 lines of it,
+ * nearest first; -1 when not there. A CRLF file's lines end in `\r`, which
+ * parseDiff took off the patch's (and a patch mailed with CRLF line ends
+ * holds LF lines): the same line either way.
+ */
 function findLines(file: Line[], lines: string[], want: number): number {
-  const fits = (at: number) => at >= 0 && at + lines.length <= file.length && lines.every((t, k) => file[at + k].text === t);
+  const same = (a: string, b: string) => a === b || (a.length === b.length + 1 && a.endsWith('\r') && a.startsWith(b));
+  const fits = (at: number) => at >= 0 && at + lines.length <= file.length && lines.every((t, k) => same(file[at + k].text, t));
   for (let d = 0; d <= 200; d++) {
     if (fits(want + d)) return want + d;
     if (d > 0 && fits(want - d)) return want - d;
@@ -275,6 +312,72 @@ function markApplied(lines: Line[], d: FileDiff): { found: number; missing: numb
   return { found, missing };
 }
 
+/** `lines` with `d`'s hunks applied (added lines marked), or undefined when a hunk's old lines are not there. */
+function applyHunks(file: Line[], d: FileDiff): Line[] | undefined {
+  let offset = 0;
+  const lines = [...file];
+  for (const h of d.hunks) {
+    const at = locate(lines, h, offset);
+    if (at < 0) return undefined;
+    // Context lines keep their provenance (added by an earlier patch of the series, or not).
+    const repl: Line[] = [];
+    let k = at;
+    for (const [j, l] of h.lines.entries()) {
+      if (l[0] === '+') repl.push({ text: l.slice(1), added: true, src: h.at[j] });
+      else {
+        if (l[0] === ' ') repl.push(lines[k]);
+        k++;
+      }
+    }
+    const oldLen = h.lines.filter((l) => l[0] !== '+').length;
+    lines.splice(at, oldLen, ...repl);
+    offset += repl.length - oldLen;
+  }
+  return lines;
+}
+
+/** The file before `patches` (in series order): each one's hunks taken back off, the last patch first; undefined when one is not there. */
+function unapply(file: Line[], patches: FileDiff[]): Line[] | undefined {
+  let lines = [...file];
+  for (const p of [...patches].reverse()) {
+    for (const h of [...p.hunks].reverse()) {
+      const at = locateNew(lines, h, 0);
+      if (at < 0) return undefined;
+      const old = h.lines.filter((l) => l[0] !== '+').map((l): Line => ({ text: l.slice(1), added: false }));
+      lines = [...lines.slice(0, at), ...old, ...lines.slice(at + h.lines.filter((l) => l[0] !== '-').length)];
+    }
+  }
+  return lines;
+}
+
+/** How far from their stated lines `d`'s hunks' post-images sit in `lines` (Infinity when one is missing). */
+function appliedDistance(lines: Line[], d: FileDiff): number {
+  let sum = 0;
+  for (const h of d.hunks) {
+    const at = locateNew(lines, h, 0);
+    if (at < 0) return Infinity;
+    sum += Math.abs(at - Math.max(0, h.newStart - 1 - (h.newCount === 0 ? -1 : 0)));
+  }
+  return sum;
+}
+
+/**
+ * How far from their stated lines `d`'s hunks' pre-images sit in `lines`;
+ * Infinity when one is missing or is no line at all (a
+ * pure addition's `-U0` pre-image fits anywhere and proves nothing).
+ */
+function baseDistance(lines: Line[], d: FileDiff): number {
+  let sum = 0;
+  for (const h of d.hunks) {
+    if (!h.lines.some((l) => l[0] !== '+')) return Infinity;
+    // (Each against the untouched file: old line numbers are the pre-image's.)
+    const at = locate(lines, h, 0);
+    if (at < 0) return Infinity;
+    sum += Math.abs(at - Math.max(0, h.oldStart - 1 - (h.oldCount === 0 ? -1 : 0)));
+  }
+  return sum;
+}
+
 /** Whether `lines` holds the post-image of every hunk of every one of `patches` (each adding something). */
 function holdsEvery(lines: Line[], patches: FileDiff[]): boolean {
   if (lines.length === 0 || patches.length === 0) return false;
@@ -299,13 +402,29 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
 
 /** `treeGiven`: the caller named a tree (`--tree`), so a changed file that is not in it is worth a note. */
 function buildImages(diffs: FileDiff[], readTree: (path: string) => string | undefined, treeGiven: boolean): PostImage[] {
-  const images = new Map<string, { lines: Line[]; exact: boolean; applied?: boolean; warning?: string }>();
+  type Image = { lines: Line[]; exact: boolean; applied?: boolean; warning?: string };
+  const images = new Map<string, Image>();
   const lastPatchOf = new Map<string, FileDiff>();
   for (const d of diffs) if (d.path) lastPatchOf.set(d.path, d);
+  /** The images as the current patch found them (a copy in a patch is made from its source before that patch). */
+  const atPatchStart = new Map<string, Image | undefined>();
+  let patch = -1;
   for (const d of diffs) {
     if (!d.path) continue;
+    if (d.patch !== patch) {
+      patch = d.patch;
+      atPatchStart.clear();
+    }
+    if (!atPatchStart.has(d.path)) {
+      const was = images.get(d.path);
+      atPatchStart.set(d.path, was && { ...was, lines: [...was.lines] });
+    }
     const src = d.oldPath ?? d.path;
-    let img = images.get(d.path) ?? (d.oldPath && d.oldPath !== d.path ? images.get(d.oldPath) : undefined);
+    // A renamed file carries on from the old path's image; a copy starts from its source as this patch found
+    // it — an earlier patch's image, else the tree's file.
+    const renamed = !!d.oldPath && d.oldPath !== d.path && !d.copy;
+    const copyOf = d.copy && d.oldPath ? (atPatchStart.has(d.oldPath) ? atPatchStart.get(d.oldPath) : images.get(d.oldPath)) : undefined;
+    let img = images.get(d.path) ?? (renamed ? images.get(d.oldPath!) : copyOf && { ...copyOf, lines: [...copyOf.lines], applied: false });
     if (!img) {
       // `diff -N` (diff -ruN old/ new/) names a new file by the path it would have had, with hunks from
       // line 0 of an empty file: it is new, not missing from the tree.
@@ -320,7 +439,9 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     // added; a pure addition's pre-image (its context) is found there too, so
     // applying would add the lines a second time and shift what follows (a
     // newest-first `git log -p` reported past the end of the file).
-    if (img.exact && !img.applied && !images.has(d.path) && d.hunks.length > 0 && holdsEvery(img.lines, diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path))) img.applied = true;
+    // (Unless the patch applies to it as a pre-image, nearer where its hunks say: with `git diff -U0` a
+    // post-image is its added lines alone, and the same text a few lines off in the base is no proof.)
+    if (img.exact && !img.applied && !images.has(d.path) && d.hunks.length > 0 && holdsEvery(img.lines, diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path)) && !(baseDistance(img.lines, d) < appliedDistance(img.lines, d))) img.applied = true;
     // The tree already holds this file's patches: only mark what each one added.
     if (img.applied) {
       if (markApplied(img.lines, d).missing) img.warning ??= PARTLY_APPLIED(d.path);
@@ -328,33 +449,17 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
       continue;
     }
     if (img.exact) {
-      let offset = 0;
-      let ok = true;
-      const lines = [...img.lines];
-      for (const h of d.hunks) {
-        const at = locate(lines, h, offset);
-        if (at < 0) {
-          ok = false;
-          break;
-        }
-        // Context lines keep their provenance (added by an earlier patch of the series, or not).
-        const repl: Line[] = [];
-        let k = at;
-        for (const [j, l] of h.lines.entries()) {
-          if (l[0] === '+') repl.push({ text: l.slice(1), added: true, src: h.at[j] });
-          else {
-            if (l[0] === ' ') repl.push(lines[k]);
-            k++;
-          }
-        }
-        const oldLen = h.lines.filter((l) => l[0] !== '+').length;
-        lines.splice(at, oldLen, ...repl);
-        offset += repl.length - oldLen;
+      let lines = applyHunks(img.lines, d);
+      // The tree at the series' head, where a later patch changed lines this one added (so the head does
+      // not hold this patch as it is): the series taken back off the head gives the base to start from.
+      if (!lines && !images.has(d.path) && src === d.path) {
+        const base = unapply(img.lines, diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path && x.patch >= d.patch));
+        if (base) lines = applyHunks(base, d);
       }
-      if (ok) {
+      if (lines) {
         img.lines = lines;
         images.set(d.path, img);
-        if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
+        if (renamed) images.delete(d.oldPath!);
         continue;
       }
       img = { lines: [], exact: false, warning: `${d.path}: a hunk does not apply to the tree's file; analysed the hunks' own lines` };
@@ -370,16 +475,18 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
       const headHolds = () => !!treeLines && !!last && last !== d && last.hunks.length > 0 && markApplied([...treeLines], last).missing === 0;
       if (treeLines && marked && (marked.found > 0 || headHolds())) {
         images.set(d.path, { lines: treeLines, exact: false, applied: true, warning: marked.missing ? PARTLY_APPLIED(d.path) : undefined });
-        if (d.oldPath && d.oldPath !== d.path) images.delete(d.oldPath);
+        if (renamed) images.delete(d.oldPath!);
         continue;
       }
     }
-    // No tree: place each hunk's post-image lines at their post-image numbers.
+    // No tree: place each hunk's post-image lines at their post-image numbers (a file over 8 MB is not
+    // analysed, so no post-image has more lines: a larger number is a damaged hunk, not a file to build).
     for (const h of d.hunks) {
+      if (h.newStart + h.newCount > MAX_POST_IMAGE_LINES) throw new DiffError(`hunk of ${d.path} starts at line ${h.newStart}: past the end of any file that can be analysed (8 MB)`);
       let n = h.newStart - 1;
       for (const [j, l] of h.lines.entries()) {
         if (l[0] === '-') continue;
-        while (img.lines.length <= n) img.lines.push({ text: '', added: false });
+        while (img.lines.length <= n) img.lines.push(BLANK);
         img.lines[n] = { text: l.slice(1), added: l[0] === '+', src: l[0] === '+' ? h.at[j] : undefined };
         n++;
       }
