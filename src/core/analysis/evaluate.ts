@@ -6,7 +6,7 @@
 // are joined, which is what a reviewer does when reading the code.
 import type { Node } from 'web-tree-sitter';
 import type { FnInfo } from './functions';
-import { HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, PFN_CONVERT, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
+import { GUARD_RE, HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, PFN_CONVERT, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
 import type { ApplyEvent, BranchArm, Event, Loc, LookupEvent, Source, Val } from './model';
 
 export interface Summary {
@@ -188,6 +188,8 @@ class Evaluator {
   private readonly returns: { val: Val; loc: Loc }[] = [];
   private readonly branch: BranchArm[] = [];
   private readonly guards: string[] = [];
+  /** Locals holding a guard's test (`bool vm = is_vmalloc_addr(buf);`): a condition naming one is that test. */
+  private readonly guardVars = new Map<string, string>();
   private readonly lookups: { ev: LookupEvent; vals: Val[] }[] = [];
   private depth = 0;
   /** Some path returns NULL or 0 (see run()). */
@@ -302,7 +304,7 @@ class Evaluator {
       case 'if_statement': {
         const cond = n.childForFieldName('condition');
         if (cond) this.condition(cond);
-        const text = cond?.text ?? '';
+        const text = this.guardText(cond);
         // Each arm starts from the state before the if; the states of the arms
         // that fall through are joined (an arm that returns leaves no trace).
         const before = this.clone(this.vars);
@@ -392,7 +394,7 @@ class Evaluator {
       if (t !== 'if_statement' || i + 1 >= to || this.elseDepth >= MAX_DEPTH || c.childForFieldName('alternative') || !exits(c.childForFieldName('consequence'))) continue;
       let end = i + 1;
       while (end < to && kids[end]?.type !== 'labeled_statement') end++;
-      const cond = c.childForFieldName('condition')?.text ?? '';
+      const cond = this.guardText(c.childForFieldName('condition'));
       this.elseDepth++;
       try {
         this.inBranch(c.id, 1, `!(${cond})`, () => this.block(kids, i + 1, end));
@@ -412,6 +414,19 @@ class Evaluator {
     } else {
       this.expr(n, t);
     }
+  }
+
+  /** Remembers (or forgets) that local `name` now holds a guard's test. */
+  private noteGuard(name: string, value: Node | null): void {
+    const text = value?.text;
+    if (text !== undefined && GUARD_RE.test(text)) this.guardVars.set(name, `(${text})`);
+    else if (this.guardVars.size) this.guardVars.delete(name);
+  }
+
+  /** A branch condition's text, with the locals that hold a guard's test written out (rules/guards.ts reads text). */
+  private guardText(cond: Node | null): string {
+    const text = cond?.text ?? '';
+    return this.guardVars.size ? text.replace(/\b[A-Za-z_]\w*\b/g, (w) => this.guardVars.get(w) ?? w) : text;
   }
 
   private inBranch(node: number, arm: number, guard: string, body: () => void): void {
@@ -438,6 +453,7 @@ class Evaluator {
           const ptr = d.childForFieldName('declarator')?.type === 'pointer_declarator';
           if (ptr) this.types.set(name, type + ' *');
           const vals = this.expr(value);
+          this.noteGuard(name, value);
           this.assignName(name, vals, this.loc(d), d.startIndex, isNullConst(value), !isFieldRead(value));
         } else if (value) this.expr(value);
       } else if (t === 'identifier' || t === 'pointer_declarator' || t === 'array_declarator') {
@@ -561,7 +577,7 @@ class Evaluator {
         if (cond) this.condition(cond);
         const parts: Binding[] = [];
         // Each arm is a branch of the condition, as an if's are (guards: `is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p)`).
-        const text = cond?.text ?? '';
+        const text = this.guardText(cond);
         ['consequence', 'alternative'].forEach((f, arm) => {
           const c = n.childForFieldName(f);
           if (c) this.inBranch(n.id, arm, arm === 0 ? text : `!(${text})`, () => {
@@ -713,6 +729,7 @@ class Evaluator {
     if (left.type !== 'identifier') this.exprChildren(left.childForFieldName('argument') ?? null);
     const key = left.type === 'pointer_expression' ? left.text : left.text;
     const merged = op === '=' ? vals : [...this.peek(left), ...vals];
+    if (left.type === 'identifier') this.noteGuard(key, op === '=' ? right : null);
     this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key), !(right && isFieldRead(right)));
     // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a descriptor.
     if (left.type === 'field_expression' && right) {

@@ -166,6 +166,31 @@ static struct page *acme_buf_page(struct acme_priv *p)
 }
 `,
     },
+    {
+      name: 'the is_vmalloc_addr() test kept in a local: its vmalloc branch is still the wrong one, and a reassigned local no guard',
+      code: `
+static struct page *acme_buf_page(size_t len)
+{
+	void *buf = kvmalloc(len, GFP_KERNEL);
+	bool vm = is_vmalloc_addr(buf);
+
+	if (vm)
+		return virt_to_page(buf); /*!*/
+	return NULL;
+}
+
+static struct page *acme_other_page(size_t len)
+{
+	void *buf = kvmalloc(len, GFP_KERNEL);
+	bool vm = is_vmalloc_addr(buf);
+
+	vm = len > PAGE_SIZE;
+	if (!vm)
+		return virt_to_page(buf); /*!*/
+	return NULL;
+}
+`,
+    },
   ],
   [
     {
@@ -184,6 +209,25 @@ static struct page *acme_buf_page(size_t len, bool big)
     {
       name: 'a driver translating in a domain it allocated and mapped itself (SPEC silence list)',
       code: OWNED_DOMAIN_FW_LOAD,
+    },
+    {
+      name: 'the is_vmalloc_addr() test kept in a bool local (net/ceph, block/blk-map.c, xfs): its else is the linear branch',
+      code: `
+static struct page *acme_buf_page(size_t len, size_t off)
+{
+	void *buf = kvmalloc(len, GFP_KERNEL);
+	const bool is_vmalloc = is_vmalloc_addr(buf);
+	struct page *page;
+
+	if (is_vmalloc)
+		page = vmalloc_to_page(buf + off);
+	else
+		page = virt_to_page(buf + off);
+	if (!is_vmalloc)
+		get_page(virt_to_page(buf));
+	return is_vmalloc ? vmalloc_to_page(buf) : virt_to_page(buf);
+}
+`,
     },
     {
       name: 'is_vmalloc_addr() in a ternary picks the conversion (the rule doc\'s own Right example)',
