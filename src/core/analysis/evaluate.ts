@@ -731,8 +731,9 @@ class Evaluator {
     const merged = op === '=' ? vals : [...this.peek(left), ...vals];
     if (left.type === 'identifier') this.noteGuard(key, op === '=' ? right : null);
     this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key), !(right && isFieldRead(right)));
-    // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a descriptor.
-    if (left.type === 'field_expression' && right) {
+    // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a
+    // descriptor — a field, an array element (bdl[0]) or through a pointer (*ring).
+    if ((left.type === 'field_expression' || left.type === 'subscript_expression' || left.type === 'pointer_expression') && right) {
       const r = strip(right);
       if (r.type === 'call_expression' && DEVICE_ORDER.has(calleeName(r) ?? '') && vals.length) {
         this.apply('to-device', calleeName(r)!, n, vals);

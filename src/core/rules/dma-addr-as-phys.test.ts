@@ -177,6 +177,24 @@ static int acme_post(struct acme_ring *ring, struct acme_desc *desc, size_t len)
       chain: ['linear-va', 'virt-to-phys', 'to-device'],
     },
     {
+      name: 'virt_to_phys() written into a descriptor array element (a BDL) or through a pointer',
+      code: `
+static int acme_setup_bdl(void *area, __le32 *bdl, dma_addr_t unused)
+{
+	phys_addr_t addr = virt_to_phys(area);
+
+	bdl[0] = cpu_to_le32(lower_32_bits(addr)); /*!*/
+	bdl[1] = cpu_to_le32(upper_32_bits(addr));
+	return 0;
+}
+
+static void acme_post_one(__le64 *ring, void *buf)
+{
+	*ring = cpu_to_le64(virt_to_phys(buf)); /*!*/
+}
+`,
+    },
+    {
       name: 'virt_to_phys() of a page-allocator table programmed into a register',
       code: `
 static int acme_lcla_allocate(struct acme_base *base)
