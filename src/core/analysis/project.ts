@@ -508,9 +508,10 @@ export class Project {
     const st: DirState = { summaries: new Map(), helperRe: null, results: new Map(), sig: '', sigs: new Map() };
     this.dirs.set(dir, st);
     let sig = '';
-    // Up to three rounds (a helper calling a helper calling a helper); stop as
-    // soon as a round learns nothing new, and keep that round's results.
-    for (let round = 0; round < 3; round++) {
+    // Rounds until one learns nothing new (a helper calling a helper calling a
+    // helper … each round learns one level), keeping that round's results; at
+    // most SUMMARY_ROUNDS (a chain of wrappers deeper than that is not followed).
+    for (let round = 0; round < SUMMARY_ROUNDS; round++) {
       const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
       const results = new Map<string, FnResult[]>();
       for (const f of files) {
@@ -541,6 +542,9 @@ export class Project {
     return st;
   }
 }
+
+/** Helper levels learned (rounds of learnSummaries): drivers wrap a lookup in up to four or five helpers. */
+const SUMMARY_ROUNDS = 6;
 
 /** Names whose presence makes a function worth evaluating (see evaluateFile). */
 // (`ioremap` and `memremap\b` stand for any identifier containing them: testing them outside \b…\b is 3x faster.)

@@ -17,6 +17,24 @@ ruleTable(
   'iova-phys-unchecked',
   [
     {
+      name: 'through four levels of wrappers (the summary of each is learned in turn)',
+      code: `
+static u64 acme_h0(struct iommu_domain *d, dma_addr_t x)
+{
+	if (!d)
+		return x;
+	return iommu_iova_to_phys(d, x);
+}
+static u64 acme_h1(struct iommu_domain *d, dma_addr_t x) { return acme_h0(d, x); }
+static u64 acme_h2(struct iommu_domain *d, dma_addr_t x) { return acme_h1(d, x); }
+static u64 acme_h3(struct iommu_domain *d, dma_addr_t x) { return acme_h2(d, x); }
+static void acme_free(struct iommu_domain *d, dma_addr_t x)
+{
+	put_page(virt_to_page(phys_to_virt(acme_h3(d, x)))); /*!*/
+}
+`,
+    },
+    {
       name: 'the lookup feeds phys_to_virt() directly',
       code: `
 static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
