@@ -105,6 +105,7 @@ export class WorkerPool {
     let next = 0;
     const t0 = Date.now();
     const stats: string[] = [];
+    const slow: [number, string][] = [];
     await Promise.all(
       this.workers.map(async (w, i) => {
         await this.ready[i];
@@ -129,7 +130,10 @@ export class WorkerPool {
           };
           const onMessage = (m: Reply) => {
             busy += Date.now() - sent;
-            if (m.ok && m.result) out.push(m.result);
+            if (m.ok && m.result) {
+              out.push(m.result);
+              slow.push([Date.now() - sent, m.result.dir]);
+            }
             else return reject(new Error(`analysis of ${m.dir} failed: ${m.message}`));
             tick();
             feed();
@@ -141,11 +145,19 @@ export class WorkerPool {
         });
       }),
     );
-    if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: ${stats.join('; ')}\n`);
+    if (process.env.IOVA_LENS_STATS) {
+      process.stderr.write(`iova-lens stats: ${stats.join('; ')}\n`);
+      process.stderr.write(`iova-lens stats: ${slowestFolders(slow)}\n`);
+    }
     return out;
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** `slowest folders a/b 120 ms, …` for IOVA_LENS_STATS (the tree root's own files are folder `.`). */
+export function slowestFolders(times: [number, string][]): string {
+  return `slowest folders ${[...times].sort((a, b) => b[0] - a[0]).slice(0, 6).map(([ms, d]) => `${d || '.'} ${ms} ms`).join(', ')}`;
 }

@@ -19,7 +19,7 @@ import { DiffError, inPatchText } from '../core/patch';
 import { ripgrepCounts } from './ripgrep';
 import { loadParser } from '../server/wasm';
 import { availableParallelism } from 'node:os';
-import { WorkerPool } from './pool';
+import { slowestFolders, WorkerPool } from './pool';
 import { analyzeGroup, needsParser, revalidate, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
 import { cacheFile, defaultCacheDir, fingerprint, loadCache, saveCache, type CacheData } from './cache';
 import { dirOf } from '../core/analysis/project';
@@ -333,7 +333,7 @@ async function runHere(tasks: GroupTask[], config: Config, tick: () => void): Pr
     tick();
     return r;
   });
-  if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: slowest folders ${slow.sort((a, b) => b[0] - a[0]).slice(0, 6).map(([ms, d]) => `${d} ${ms} ms`).join(', ')}\n`);
+  if (process.env.IOVA_LENS_STATS) process.stderr.write(`iova-lens stats: ${slowestFolders(slow)}\n`);
   return out;
 }
 
