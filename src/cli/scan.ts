@@ -92,6 +92,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
 
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not ${values.jobs}`);
+  if (values['cache-dir'] !== undefined && values['cache-dir'].trim() === '') throw new UsageError('--cache-dir needs a folder (an empty one would put the cache in the current folder)');
   const cachePath = values['no-cache'] ? undefined : cacheFile(values['cache-dir'] ?? defaultCacheDir(), treeRoot, buildId(), config);
   const cache = cachePath ? loadCache(cachePath, buildId()) : undefined;
 

@@ -64,6 +64,9 @@ test('--jobs 1, --jobs 2, the no-ripgrep and the no-skim paths give the same fin
   // Skimming (parsing only the bodies that can matter) changes nothing in the output.
   assert.equal(normalize(d), normalize(a));
   assert.equal(scan(['.', '--jobs', '0']).code, 2);
+  const noDir = scan(['.', '--cache-dir', '']);
+  assert.equal(noDir.code, 2);
+  assert.match(noDir.err, /--cache-dir needs a folder/);
 });
 
 test('a second scan comes from the cache; a changed driver is analysed again', () => {
