@@ -180,8 +180,9 @@ test('a word diff is refused in one line that says so (its changes sit inside co
   for (const body of ['    void *p = [-NULL;-]{+phys_to_virt(iommu_iova_to_phys(dom, dma));+}', '~']) {
     assert.throws(() => parseDiff(hunk(body)), (e: unknown) => e instanceof DiffError && /a word diff \(git diff --word-diff\)/.test((e as Error).message));
   }
-  // C that looks a little like it is still C.
+  // C that looks a little like it is still C, and a real string next to a changed line (delta-v4l2.c).
   assert.doesNotThrow(() => parseDiff(hunk(' \tx = a[-1] + b[i - 1];')));
+  assert.equal(parseDiff('--- a/x.c\n+++ b/x.c\n@@ -3,2 +3,2 @@\n #define DELTA_PREFIX "[---:----]"\n-int a;\n+int b;\n')[0].hunks.length, 1);
 });
 
 test('git diff -U0 against its base: a changed line whose new text is already a few lines off is applied, not taken as done', () => {
@@ -228,4 +229,72 @@ test('a tree at the head of a series where a later patch changed a line an earli
   assert.equal(onHead.text, onBase.text);
   assert.deepEqual([...onHead.added], [3, 4]);
   assert.equal(onHead.warning, undefined);
+});
+
+test('a -U0 series at its head: the later patch\'s lines above do not make the earlier one apply at a look-alike line', () => {
+  const fn = (n: number) => [`int f${n}(void)`, '{', '\treturn 0;', '}'];
+  const base = [...fn(2), ...fn(3), ...fn(4), ''].join('\n');
+  const comments = Array.from({ length: 7 }, (_, i) => `+/* comment ${i} */`);
+  const series = [
+    'From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001',
+    'Subject: [PATCH 1/2] bug',
+    '',
+    '--- a/x.c',
+    '+++ b/x.c',
+    '@@ -7 +7 @@ int f3(void)',
+    '-\treturn 0;',
+    '+\treturn (int)(long)virt_to_page(phys_to_virt(p->h));',
+    'From 2222222222222222222222222222222222222222 Mon Sep 17 00:00:00 2001',
+    'Subject: [PATCH 2/2] comments',
+    '',
+    '--- a/x.c',
+    '+++ b/x.c',
+    '@@ -0,0 +1,7 @@',
+    ...comments,
+    '',
+  ].join('\n');
+  const diffs = parseDiff(series);
+  const [onBase] = postImages(diffs, () => base, true);
+  assert.deepEqual([...onBase.added], [1, 2, 3, 4, 5, 6, 7, 14]);
+  const [onHead] = postImages(diffs, () => onBase.text, true);
+  assert.equal(onHead.text, onBase.text);
+  assert.deepEqual([...onHead.added], [1, 2, 3, 4, 5, 6, 7, 14]);
+});
+
+test('a copy in a patch that also changes its source, against the head tree: the copy starts from the source before the patch', () => {
+  const base = 'int a;\nint b;\nint c;\n';
+  const text = [
+    'diff --git a/x.c b/x.c',
+    '--- a/x.c',
+    '+++ b/x.c',
+    '@@ -1,3 +1,5 @@',
+    '+int top1;',
+    '+int top2;',
+    ' int a;',
+    ' int b;',
+    ' int c;',
+    'diff --git a/x.c b/y.c',
+    'similarity index 90%',
+    'copy from x.c',
+    'copy to y.c',
+    '--- a/x.c',
+    '+++ b/y.c',
+    '@@ -1,3 +1,3 @@',
+    ' int a;',
+    '-int b;',
+    '+int y_only;',
+    ' int c;',
+    '',
+  ].join('\n');
+  const diffs = parseDiff(text);
+  const images = (tree: Record<string, string>) => Object.fromEntries(postImages(diffs, (p) => tree[p], true).map((i) => [i.path, [i.text, [...i.added]]]));
+  const fromBase = images({ 'x.c': base });
+  assert.deepEqual(fromBase['y.c'], ['int a;\nint y_only;\nint c;\n', [2]]);
+  assert.deepEqual(images({ 'x.c': fromBase['x.c'][0] as string, 'y.c': fromBase['y.c'][0] as string }), fromBase);
+});
+
+test('diff --git paths with spaces (unquoted) or quoted special bytes give the prefix of a new file', () => {
+  const newFile = (header: string, plus: string) => `diff --git ${header}\nnew file mode 100644\n--- /dev/null\n+++ ${plus}\n@@ -0,0 +1 @@\n+int a;\n`;
+  assert.deepEqual(parseDiff(newFile('c/drivers/new sp.c i/drivers/new sp.c', 'i/drivers/new sp.c')).map((d) => d.path), ['drivers/new sp.c']);
+  assert.deepEqual(parseDiff(newFile('"c/drivers/new \\303\\251.c" "i/drivers/new \\303\\251.c"', '"i/drivers/new \\303\\251.c"')).map((d) => d.path), ['drivers/new \u00e9.c']);
 });

@@ -42,8 +42,12 @@ export function withoutColor(text: string): string {
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
-/** Word-diff change marks, `[-old-]{+new+}` (not C: `[-` … `-]` and `{+` … `+}` do not close like this). */
+/** Word-diff change marks, `[-old-]{+new+}`. */
 const WORD_DIFF_RE = /\[-.*?-\]|\{\+.*?\+\}/;
+
+function wordDiff(i: number): DiffError {
+  return new DiffError(`line ${i + 1}: a word diff (git diff --word-diff) holds no added lines to check; give a plain unified diff (git diff, git format-patch)`);
+}
 
 /** The most lines a post-image can have: a file over 8 MB is not analysed (one byte per line). */
 const MAX_POST_IMAGE_LINES = 8 * 1024 * 1024;
@@ -91,6 +95,24 @@ function treePaths(oldRaw: string, newRaw: string, prefix: { old?: string; new?:
     return p !== undefined && x.startsWith(`${p}/`) ? x.slice(p.length + 1) : x;
   };
   return { oldPath: strip(o, 'old'), path: strip(n, 'new') };
+}
+
+/**
+ * The two paths of a `diff --git` line when it names one file (no rename):
+ * git quotes a name with special bytes ("c/dir \303\251/x.c") but not one
+ * with spaces, so `i/new sp.c i/new sp.c` splits where the two halves name
+ * the same path after their first component.
+ */
+function gitHeaderPaths(rest: string): string[] | undefined {
+  const q = /^("(?:[^"\\]|\\.)*")\s+("(?:[^"\\]|\\.)*")$/.exec(rest);
+  if (q) return [headerPath(q[1])!, headerPath(q[2])!];
+  const tail = (x: string) => x.slice(x.indexOf('/'));
+  for (let i = rest.indexOf(' '); i > 0; i = rest.indexOf(' ', i + 1)) {
+    const a = rest.slice(0, i);
+    const b = rest.slice(i + 1);
+    if (a.includes('/') && b.includes('/') && tail(a) === tail(b)) return [a, b];
+  }
+  return undefined;
 }
 
 /** Two paths that differ in their first component only (`c/drivers/x.c` `i/drivers/x.c`): those components are the prefixes. */
@@ -149,14 +171,15 @@ export function parseDiff(text: string): FileDiff[] {
     if (hunk && (oldLeft > 0 || newLeft > 0)) {
       const c = l[0];
       // `git diff --word-diff`/`--color-words` marks changes inside context lines: no added line to read.
-      if ((c === ' ' && WORD_DIFF_RE.test(l)) || c === '~') {
-        throw new DiffError(`line ${i + 1}: a word diff (git diff --word-diff) holds no added lines to check; give a plain unified diff (git diff, git format-patch)`);
-      }
+      if (c === '~') throw wordDiff(i);
       if (c === ' ' || l === '') {
         hunk.lines.push(l === '' ? ' ' : l);
         hunk.at.push(i);
         oldLeft--;
         newLeft--;
+        // A whole hunk of context lines, one with word-diff marks: a hunk always has a changed line
+        // (C such as "[---:----]" in a string is only context next to one).
+        if (oldLeft <= 0 && newLeft <= 0 && hunk.lines.every((x) => x[0] === ' ') && hunk.lines.some((x) => WORD_DIFF_RE.test(x))) throw wordDiff(i);
         continue;
       }
       if (c === '-') {
@@ -199,7 +222,7 @@ export function parseDiff(text: string): FileDiff[] {
       gitFiles++;
       lastGit = i;
       cur = undefined;
-      gitPaths = /^diff --git (\S+) (\S+)$/.exec(l)?.slice(1);
+      gitPaths = gitHeaderPaths(l.slice(11));
       continue;
     }
     if (l.startsWith('rename from ') || l.startsWith('copy from ')) {
@@ -423,7 +446,14 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     // A renamed file carries on from the old path's image; a copy starts from its source as this patch found
     // it — an earlier patch's image, else the tree's file.
     const renamed = !!d.oldPath && d.oldPath !== d.path && !d.copy;
-    const copyOf = d.copy && d.oldPath ? (atPatchStart.has(d.oldPath) ? atPatchStart.get(d.oldPath) : images.get(d.oldPath)) : undefined;
+    let copyOf = d.copy && d.oldPath ? (atPatchStart.has(d.oldPath) ? atPatchStart.get(d.oldPath) : images.get(d.oldPath)) : undefined;
+    // The source's image is the tree's file found already patched (a tree at the head): the copy starts from
+    // that file with this patch and the later ones taken back off.
+    const source = d.copy && d.oldPath ? images.get(d.oldPath) : undefined;
+    if (!copyOf && source?.applied) {
+      const base = unapply(source.lines.map((l) => ({ text: l.text, added: false })), diffs.filter((x) => x.path === d.oldPath && (x.oldPath ?? x.path) === x.path && x.patch >= d.patch));
+      if (base) copyOf = { lines: base, exact: true };
+    }
     let img = images.get(d.path) ?? (renamed ? images.get(d.oldPath!) : copyOf && { ...copyOf, lines: [...copyOf.lines], applied: false });
     if (!img) {
       // `diff -N` (diff -ruN old/ new/) names a new file by the path it would have had, with hunks from
@@ -441,7 +471,9 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     // newest-first `git log -p` reported past the end of the file).
     // (Unless the patch applies to it as a pre-image, nearer where its hunks say: with `git diff -U0` a
     // post-image is its added lines alone, and the same text a few lines off in the base is no proof.)
-    if (img.exact && !img.applied && !images.has(d.path) && d.hunks.length > 0 && holdsEvery(img.lines, diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path)) && !(baseDistance(img.lines, d) < appliedDistance(img.lines, d))) img.applied = true;
+    // (Only where the file has this one patch: in a series, later patches move what an earlier one added.)
+    const ofFile = diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path);
+    if (img.exact && !img.applied && !images.has(d.path) && d.hunks.length > 0 && holdsEvery(img.lines, ofFile) && !(ofFile.length === 1 && baseDistance(img.lines, d) < appliedDistance(img.lines, d))) img.applied = true;
     // The tree already holds this file's patches: only mark what each one added.
     if (img.applied) {
       if (markApplied(img.lines, d).missing) img.warning ??= PARTLY_APPLIED(d.path);

@@ -416,17 +416,28 @@ class Evaluator {
     }
   }
 
-  /** Remembers (or forgets) that local `name` now holds a guard's test. */
-  private noteGuard(name: string, value: Node | null): void {
+  /**
+   * Remembers (or forgets) that local `name` now holds a guard's test. Only a
+   * local of the function's own block holds one (`const bool is_vmalloc =
+   * is_vmalloc_addr(buf);` at the top): a declaration in an inner block is
+   * another variable that ends with its block, and leaves the outer one as
+   * it was; an assignment anywhere makes it something else.
+   */
+  private noteGuard(name: string, value: Node | null, declared?: Node): void {
+    if (declared && declared.parent?.id !== this.env.fn.body.id) return;
     const text = value?.text;
     if (text !== undefined && GUARD_RE.test(text)) this.guardVars.set(name, `(${text})`);
     else if (this.guardVars.size) this.guardVars.delete(name);
   }
 
-  /** A branch condition's text, with the locals that hold a guard's test written out (rules/guards.ts reads text). */
+  /**
+   * A branch condition's text, with the locals that hold a guard's test
+   * written out (rules/guards.ts reads text) — variables, not struct members
+   * of the same name (`p->vmalloc`).
+   */
   private guardText(cond: Node | null): string {
     const text = cond?.text ?? '';
-    return this.guardVars.size ? text.replace(/\b[A-Za-z_]\w*\b/g, (w) => this.guardVars.get(w) ?? w) : text;
+    return this.guardVars.size ? text.replace(/(?<!(?:\.|->)\s*)\b[A-Za-z_]\w*\b/g, (w) => this.guardVars.get(w) ?? w) : text;
   }
 
   private inBranch(node: number, arm: number, guard: string, body: () => void): void {
@@ -453,8 +464,8 @@ class Evaluator {
           const ptr = d.childForFieldName('declarator')?.type === 'pointer_declarator';
           if (ptr) this.types.set(name, type + ' *');
           const vals = this.expr(value);
-          this.noteGuard(name, value);
-          this.assignName(name, vals, this.loc(d), d.startIndex, isNullConst(value), !isFieldRead(value));
+          this.noteGuard(name, value, n);
+          this.assignName(name, vals, this.loc(d), d.startIndex, isNullConst(value), !typeSaysLittle(value));
         } else if (value) this.expr(value);
       } else if (t === 'identifier' || t === 'pointer_declarator' || t === 'array_declarator') {
         const name = nameOf(d);
@@ -674,7 +685,11 @@ class Evaluator {
     const known = this.env.fields.sources(field, fieldBase(n));
     if (known.length) return known.map((k) => ({ src: k.src, key: `f:${field}`, steps: [], origin: k.loc }));
     // Declared dma_addr_t somewhere in the driver: a device address, but only by its name.
-    if (this.env.fields.isDmaField(field, this.structOf(n.childForFieldName('argument')))) {
+    // (A struct guessed from a kernel member's name — a driver's own `->runtime` is not ALSA's — may also
+    // be the driver's: then the field's name alone decides, as for any base of unknown type.)
+    const base = n.childForFieldName('argument');
+    const struct = this.structOf(base);
+    if (this.env.fields.isDmaField(field, struct) || (struct !== undefined && base?.type === 'field_expression' && this.env.fields.isDmaField(field))) {
       return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n), weak: true }];
     }
     return [];
@@ -730,7 +745,7 @@ class Evaluator {
     const key = left.type === 'pointer_expression' ? left.text : left.text;
     const merged = op === '=' ? vals : [...this.peek(left), ...vals];
     if (left.type === 'identifier') this.noteGuard(key, op === '=' ? right : null);
-    this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key), !(right && isFieldRead(right)));
+    this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key), !(right && typeSaysLittle(right)));
     // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a
     // descriptor — a field, an array element (bdl[0]) or through a pointer (*ring).
     if ((left.type === 'field_expression' || left.type === 'subscript_expression' || left.type === 'pointer_expression') && right) {
@@ -969,6 +984,16 @@ function handleOf(n: Node): string {
 /** Handle text for comparing arguments: whitespace and casts do not matter. */
 export function normalize(text: string): string {
   return text.replace(/\s+/g, '').replace(/^\((?:dma_addr_t|u64|u32|phys_addr_t|unsigned long)\)/, '');
+}
+
+/** Calls that return a CPU physical (resource) address: a dma_addr_t local given one holds no DMA address. */
+const RESOURCE_ADDR = /^(?:pci_resource_start|pci_resource_end|resource_start)$/;
+
+/** A value whose kind a dma_addr_t local's type must not decide (see assignName's byType). */
+function typeSaysLittle(n: Node): boolean {
+  if (isFieldRead(n)) return true;
+  const c = strip(n);
+  return c.type === 'call_expression' && RESOURCE_ADDR.test(calleeName(c) ?? '');
 }
 
 /** A struct field's value as it is (`bar->bus_addr`); a cast (`(dma_addr_t)td->next`) says what the author holds it for. */

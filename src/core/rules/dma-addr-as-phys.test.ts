@@ -177,14 +177,14 @@ static int acme_post(struct acme_ring *ring, struct acme_desc *desc, size_t len)
       chain: ['linear-va', 'virt-to-phys', 'to-device'],
     },
     {
-      name: 'virt_to_phys() written into a descriptor array element (a BDL) or through a pointer',
+      name: 'virt_to_phys() written into a descriptor array element (a BDL: both halves) or through a pointer',
       code: `
 static int acme_setup_bdl(void *area, __le32 *bdl, dma_addr_t unused)
 {
 	phys_addr_t addr = virt_to_phys(area);
 
 	bdl[0] = cpu_to_le32(lower_32_bits(addr)); /*!*/
-	bdl[1] = cpu_to_le32(upper_32_bits(addr));
+	bdl[1] = cpu_to_le32(upper_32_bits(addr)); /*!*/
 	return 0;
 }
 
@@ -319,6 +319,15 @@ static int acme_off_mmap(struct snd_pcm_substream *substream, struct vm_area_str
 static int acme_ring_mmap(struct vm_area_struct *vma, dma_addr_t dma)
 {
 	return remap_pfn_range(vma, vma->vm_start, dma >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot); /*!*/
+}
+
+/* a driver's own member named like ALSA's: its struct declares the dma_addr_t */
+struct acme_rt { dma_addr_t dma; void *va; };
+struct acme { struct device *dev; struct acme_rt *runtime; };
+
+static void *acme_runtime_va(struct acme *p)
+{
+	return phys_to_virt(p->runtime->dma); /*!*/
 }
 `,
     },
@@ -535,6 +544,13 @@ static int acme_page_mmap(struct acme_dev *d, struct vm_area_struct *vma)
 static int acme_res_mmap(struct acme_dev *d, struct vm_area_struct *vma)
 {
 	return remap_pfn_range(vma, vma->vm_start, d->res->addr >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot);
+}
+
+static int acme_bar0_mmap(struct acme_dev *d, struct vm_area_struct *vma)
+{
+	dma_addr_t base = pci_resource_start(d->pdev, 0);
+
+	return remap_pfn_range(vma, vma->vm_start, base >> PAGE_SHIFT, PAGE_SIZE, vma->vm_page_prot);
 }
 
 static int acme_sram_mmap(struct snd_pcm_substream *substream, struct vm_area_struct *vma)

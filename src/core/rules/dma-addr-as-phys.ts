@@ -68,8 +68,6 @@ export const rule: RuleModule = {
     // controllers, hypervisor calls and coprocessors take CPU addresses by design),
     // and only when no mapped DMA address reaches the same place on another path
     // (virtio's vring_map_one_sg() picks virt_to_phys() only without the DMA API).
-    // Once per address and function: `bdl[0] = lower_32_bits(addr); bdl[1] = upper_32_bits(addr)` is one mistake.
-    const seenPhys = new Set<string>();
     for (const r of ctx.results) {
       if (!r.usesDmaApi) continue;
       for (const e of r.events) {
@@ -77,9 +75,6 @@ export const rule: RuleModule = {
       const isPhys = (v: Val) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'virt-to-phys';
       const phys = e.input.filter(isPhys);
       if (phys.length === 0 || phys.length !== e.input.length) continue;
-      const root = `${e.loc.path}|${e.fn}|${[...new Set(phys.map((v) => locKey(v.steps[v.steps.length - 1].loc)))].sort().join(',')}`;
-      if (seenPhys.has(root)) continue;
-      seenPhys.add(root);
       out.push({
         loc: e.loc,
         fn: e.fn,

@@ -189,6 +189,32 @@ static struct page *acme_other_page(size_t len)
 		return virt_to_page(buf); /*!*/
 	return NULL;
 }
+
+struct acme { bool vmalloc; void *other; };
+
+static struct page *acme_member_page(struct acme *p, size_t len)
+{
+	void *buf = kvmalloc(len, GFP_KERNEL);
+	bool vmalloc = is_vmalloc_addr(p->other);
+
+	if (!p->vmalloc) /* the member, not the local */
+		return virt_to_page(buf); /*!*/
+	return NULL;
+}
+
+static struct page *acme_inner_page(size_t len, void *other, int x)
+{
+	void *buf = kvmalloc(len, GFP_KERNEL);
+	bool vm = len > 4096;
+
+	if (x) {
+		bool vm = is_vmalloc_addr(other); /* another vm, gone at the brace */
+		pr_info("%d\n", vm);
+	}
+	if (!vm)
+		return virt_to_page(buf); /*!*/
+	return NULL;
+}
 `,
     },
   ],
@@ -226,6 +252,20 @@ static struct page *acme_buf_page(size_t len, size_t off)
 	if (!is_vmalloc)
 		get_page(virt_to_page(buf));
 	return is_vmalloc ? vmalloc_to_page(buf) : virt_to_page(buf);
+}
+
+static struct page *acme_shadowed(size_t len, int x)
+{
+	void *buf = kvmalloc(len, GFP_KERNEL);
+	bool vm = is_vmalloc_addr(buf);
+
+	if (x) {
+		bool vm = false; /* an inner vm: the outer one still holds the test */
+		pr_info("%d\n", vm);
+	}
+	if (vm)
+		return vmalloc_to_page(buf);
+	return virt_to_page(buf);
 }
 `,
     },
