@@ -96,9 +96,20 @@ export function hexGrouped(v: bigint | null): string {
  * "_" and spaces allowed as separators, at most 64 bits. null when it is not one.
  */
 export function parseAddress(text: string): bigint | null {
-  const s = text.trim().toLowerCase().replace(/[_\s]/g, '').replace(/^0x/, '');
-  if (!/^[0-9a-f]{1,16}$/.test(s)) return null;
-  return BigInt(`0x${s}`);
+  const v = addressOrError(text);
+  return typeof v === 'bigint' ? v : null;
+}
+
+/** The address a box's text gives, or why it gives none (one line, for the box's error). */
+export function addressOrError(text: string): bigint | string {
+  const t = text.trim();
+  const s = t.toLowerCase().replace(/[_\s]/g, '').replace(/^0x/, '');
+  const shown = t.length > 40 ? `${t.slice(0, 40)}…` : t;
+  if (!/^[0-9a-f]+$/.test(s)) return `'${shown}' is not a hex address (0x… or hex digits, "_" allowed)`;
+  // (Leading zeros are still the same address.)
+  const digits = s.replace(/^0+(?=.)/, '');
+  if (digits.length > 16) return `'${shown}' has more than 64 bits (${digits.length} hex digits)`;
+  return BigInt(`0x${digits}`);
 }
 
 // ------------------------------------------------------ event details ---
@@ -121,13 +132,15 @@ export function eventDetail(e: Ev): string {
       break;
     }
     case 'map':
-      parts.push(`${String(e.api)}: ${g('pa')} → ${g('iova')} (${String(e.size)} B)`);
+      // (IOVA → PA, as the walk, the address box and the CLI write a mapping.)
+      parts.push(`${String(e.api)}: IOVA ${g('iova')} → PA ${g('pa')} (${String(e.size)} B)`);
       break;
     case 'unmap':
       parts.push(`${String(e.api)}: ${g('iova')} (${String(e.size)} B)`);
       break;
     case 'alloc':
-      parts.push(`${String(e.what)}: PA ${g('pa')}${e.va ? `, VA ${g('va')}` : ''}${e.page ? `, page ${g('page')}` : ''} (${String(e.size)} B)`);
+      // (The IOVA allocator's event carries the IOVA in its address field: it is no PA.)
+      parts.push(`${String(e.what)}: ${/^IOVA\b/.test(String(e.what)) ? 'IOVA' : 'PA'} ${g('pa')}${e.va ? `, VA ${g('va')}` : ''}${e.page ? `, page ${g('page')}` : ''} (${String(e.size)} B)`);
       break;
     case 'free':
       parts.push(`${String(e.what)}: PA ${g('pa')}`);
@@ -292,7 +305,9 @@ export function deriveRows(run: RunJson): TranslationRow[] {
     else if (truth.pa === null) { paReason = 'no truth to compare'; }
     else if (pa === truth.pa) { paOk = true; paReason = 'the buffer\'s PA'; }
     else if (pa === 0n) { paOk = false; paReason = 'IOVA → PA returned 0 (NULL)'; }
-    else if (pa >> shift === truth.pa >> shift) { paOk = true; paReason = 'same page, offset differs'; }
+    // The page is right (virt_to_page/put_page are fine), the offset is not (a read of the buffer is not):
+    // neither green nor red (Intel before v5.6 dropped the in-page offset).
+    else if (pa >> shift === truth.pa >> shift) { paOk = null; paReason = `same page, offset lost: the buffer is at ${hexGrouped(truth.pa)} — right for the page, wrong for reading the data`; }
     else if (inSlot(pa)) { paOk = false; paReason = 'bounce slot, not your page'; }
     else { paOk = false; paReason = hwNote ? `another page: ${hwNote}` : `another page (buffer at ${hexGrouped(truth.pa)})`; }
     cells.push({ key: 'pa', text: hexGrouped(pa), ok: paOk, reason: paReason, event: at });

@@ -3,7 +3,7 @@
 // every space — as this run's IOVA (its mapping and the walk the run did),
 // and, from the host's emulator, as a PA, a kernel VA and a DMA address.
 import type { AddressJson, RunJson } from '../protocol/emulator-messages';
-import { addressLines, big, hexGrouped, iovaView, parseAddress } from '../protocol/view-model';
+import { addressLines, addressOrError, big, hexGrouped, iovaView } from '../protocol/view-model';
 import { $, h, setText } from './dom';
 
 export class AddressBox {
@@ -34,16 +34,27 @@ export class AddressBox {
     const text = this.input.value.trim();
     this.onText(text);
     setText($('address-error'), '');
-    if (!text) { this.body.replaceChildren(); return; }
-    const v = parseAddress(text);
-    if (v === null) {
-      setText($('address-error'), `'${text.slice(0, 40)}' is not a hex address (0x… or digits, "_" allowed)`);
+    // (A request still out answers an address no longer shown.)
+    this.requestId++;
+    if (!text) {
+      this.input.removeAttribute('aria-invalid');
+      this.body.replaceChildren();
+      return;
+    }
+    const v = addressOrError(text);
+    if (typeof v === 'string') {
+      // The rows of the last address would read as this text's answer: gone.
+      setText($('address-error'), v);
       this.input.setAttribute('aria-invalid', 'true');
+      this.body.replaceChildren();
       return;
     }
     this.input.removeAttribute('aria-invalid');
-    this.body.replaceChildren(...this.iovaRows(v), h('tr', { class: 'addr-pending' }, h('td', { colspan: 4, class: 'muted', text: 'looking up…' })));
-    if (this.run) this.lookup(++this.requestId, text, this.run.platform.name);
+    // Digits without 0x are read as hex: say so (4096 is 0x4096 here).
+    const read = /^0x/i.test(text) ? [] : [h('tr', { class: 'addr-row', 'data-space': 'input' }, h('th', { scope: 'row', text: 'read as' }), h('td', { text: 'hex' }), h('td', { class: 'mono', text: hexGrouped(v) }), h('td', { class: 'muted', text: 'digits are hex; write 0x… to be explicit' }))];
+    this.body.replaceChildren(...read, ...this.iovaRows(v), h('tr', { class: 'addr-pending' }, h('td', { colspan: 4, class: 'muted', text: 'looking up…' })));
+    // The host gets the address in its canonical form (the box may hold any number of "_").
+    if (this.run) this.lookup(this.requestId, `0x${v.toString(16)}`, this.run.platform.name);
   }
 
   /** The host's answer (ignored unless it answers the latest request). */

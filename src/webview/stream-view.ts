@@ -73,7 +73,7 @@ export class StreamView {
 
   private key(e: KeyboardEvent): void {
     const cur = this.current()?.n ?? 0;
-    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / this.list.rowHeight) - 1);
     const to: Record<string, number> = { ArrowDown: cur + 1, ArrowUp: cur - 1, PageDown: cur + page, PageUp: cur - page, Home: 0, End: this.shown - 1 };
     if (!(e.key in to)) return;
     e.preventDefault();
@@ -92,7 +92,8 @@ export class StreamView {
       const played = c.event < this.cursor;
       tr.appendChild(h('td', {
         class: `cell ${played ? okClass(c.ok) : 'pending'}`, 'data-key': c.key, role: 'gridcell',
-        title: played ? `${CELL_LABELS[c.key]}: ${c.reason}` : 'not yet',
+        // (The whole value too: a narrow column shows it cut.)
+        title: played ? `${c.text} — ${CELL_LABELS[c.key]}: ${c.reason}` : 'not yet',
         text: played ? c.text : '…',
       }));
     }

@@ -54,11 +54,13 @@ export async function rows(view: View): Promise<RowInfo[]> {
   }));
 }
 
-/** "rgb(r, g, b)" → [r, g, b]. */
+/** "rgb(r, g, b)", or "color(srgb r g b)" (0..1, what a color-mix() computes to) → [r, g, b] in 0..255. */
 export function rgb(css: string): [number, number, number] {
   const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(css);
-  if (!m) throw new Error(`not an rgb colour: ${css}`);
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (m) return [Number(m[1]), Number(m[2]), Number(m[3])];
+  const c = /color\(srgb\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(css);
+  if (c) return [Number(c[1]) * 255, Number(c[2]) * 255, Number(c[3]) * 255];
+  throw new Error(`not an rgb colour: ${css}`);
 }
 
 export function isGreen(css: string): boolean {

@@ -69,8 +69,17 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
     await w.playToEnd(view);
     const rows = await w.rows(view);
     assert.ok(rows.length > 5, `${rows.length} rendered rows`);
-    // the view follows the stream: the last rows are on screen
+    // the view follows the stream: the last rows are on screen — the last one whole, not below the list's end
     assert.equal(rows[rows.length - 1].n, String(Number(/Translations \((\d+);/.exec(await w.text(view, '#rows-h'))?.[1]) - 1));
+    const inside = async (row: ReturnType<w.View['locator']>) => {
+      const box = (await view.locator('#rows-scroll').boundingBox())!;
+      const r = (await row.boundingBox())!;
+      return r.y >= box.y - 0.5 && r.y + r.height <= box.y + box.height + 0.5;
+    };
+    await h.eventually(async () => assert.ok(await inside(view.locator('#rows tr.xrow').last()), 'the newest row is inside the list'));
+    await view.locator('#rows-scroll').focus();
+    await view.locator('#rows-scroll').press('End');
+    await h.eventually(async () => assert.ok(await inside(view.locator('#rows tr.xrow.selected')), 'End: the selected (last) row is inside the list'));
     for (const r of rows) {
       assert.equal(r.ok, 'true', `S1 row ${r.n}: ${r.why}`);
       assert.match(r.cells.pa.cls, /\bok\b/, `S1 row ${r.n} PA: ${r.cells.pa.cls}`);
@@ -181,13 +190,19 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
     await view.locator('#address-result tr.addr-row[data-fn="mapping"]').waitFor({ state: 'visible' });
     assert.match((await view.locator('#address-result tr.addr-row[data-fn="mapping"]').textContent()) ?? '', /0xfffe_0000 → 0x9_123/);
     for (const l of ['walk L1[0]', 'walk L2[7]', 'walk L3[8190]']) assert.equal(await view.locator(`#address-result tr.addr-row[data-fn="${l}"]`).count(), 1, l);
-    // not an address
+    // not an address: said so, and the last address's rows are gone (they would read as this text's answer)
     await view.locator('#address').fill('0xZZ');
     await view.locator('#address').press('Enter');
     assert.match(await w.text(view, '#address-error'), /not a hex address/);
-    await view.locator('#address').fill('0x9_1230_0782');
+    assert.equal(await view.locator('#address-result tr.addr-row').count(), 0);
+    await view.locator('#address').fill('0x1_0000_0000_0000_0000');
+    await view.locator('#address').press('Enter');
+    assert.match(await w.text(view, '#address-error'), /more than 64 bits/);
+    // as many "_" as one likes: the host gets the address, not the text
+    await view.locator('#address').fill(`0x9_1230${'_'.repeat(60)}0782`);
     await view.locator('#address').press('Enter');
     await p2v.waitFor({ state: 'visible' });
+    assert.equal(await view.locator('#status[data-rejected]').count(), 0, 'nothing rejected by the host');
   }));
 
   test(`Replay in emulator from the ${SOURCE}:50 quick fix opens the matrix with the outcome per platform`, { timeout: 180_000 }, () => step('replay-matrix', async (page, view) => {
