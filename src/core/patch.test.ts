@@ -298,3 +298,32 @@ test('diff --git paths with spaces (unquoted) or quoted special bytes give the p
   assert.deepEqual(parseDiff(newFile('c/drivers/new sp.c i/drivers/new sp.c', 'i/drivers/new sp.c')).map((d) => d.path), ['drivers/new sp.c']);
   assert.deepEqual(parseDiff(newFile('"c/drivers/new \\303\\251.c" "i/drivers/new \\303\\251.c"', '"i/drivers/new \\303\\251.c"')).map((d) => d.path), ['drivers/new \u00e9.c']);
 });
+
+test('a tree at the head of a series: taken back off before applying, in every order git prints it (insert between, then newest-first log)', () => {
+  const base = 'static int g(int x)\n{\n\treturn x;\n}\n';
+  const c1 = [
+    '--- a/d.c', '+++ b/d.c', '@@ -1,3 +1,8 @@',
+    '+static void *f(struct iommu_domain *dom, dma_addr_t dma)', '+{', '+\treturn phys_to_virt(iommu_iova_to_phys(dom, dma));', '+}', '+',
+    ' static int g(int x)', ' {', ' \treturn x;',
+  ];
+  const c2 = ['--- a/d.c', '+++ b/d.c', '@@ -2,6 +2,7 @@', ' {', ' \treturn phys_to_virt(iommu_iova_to_phys(dom, dma));', ' }', '+/* x */', ' ', ' static int g(int x)', ' {'];
+  const mail = (n: number, body: string[]) => [`From ${String(n).repeat(40)} Mon Sep 17 00:00:00 2001`, `Subject: [PATCH ${n}/2] c${n}`, '', ...body];
+  const log = (n: number, body: string[]) => [`commit ${String(n).repeat(40)}`, 'Author: t <t@t>', '', `    c${n}`, '', ...body];
+  const forms = {
+    mbox: [...mail(1, c1), ...mail(2, c2), ''].join('\n'),
+    'log -p': [...log(2, c2), ...log(1, c1), ''].join('\n'),
+    'log -p --reverse': [...log(1, c1), ...log(2, c2), ''].join('\n'),
+  };
+  const [want] = postImages(parseDiff(forms.mbox), () => base, true);
+  assert.deepEqual([...want.added], [1, 2, 3, 4, 5, 6]);
+  for (const [name, text] of Object.entries(forms)) {
+    for (const [where, tree] of [['base', base], ['head', want.text]]) {
+      const [img] = postImages(parseDiff(text), () => tree, true);
+      assert.equal(img.text, want.text, `${name} at the ${where}`);
+      assert.deepEqual([...img.added], [...want.added], `${name} at the ${where}`);
+      assert.equal(img.warning, undefined, `${name} at the ${where}`);
+    }
+  }
+  // `git log -p` of an empty commit is a header alone: nothing to check, not "no diff".
+  assert.deepEqual(parseDiff(log(3, []).join('\n')), []);
+});

@@ -155,6 +155,8 @@ export function parseDiff(text: string): FileDiff[] {
    */
   let gitFiles = 0;
   let covers = 0;
+  /** `git log -p` commits seen: an empty commit's is a header alone, as format-patch's empty output. */
+  let commits = 0;
   let log = false;
   /** The directory names of this patch's `diff -u old/ new/` pairs (treePaths). */
   let prefix: { old?: string; new?: string } = {};
@@ -208,6 +210,7 @@ export function parseDiff(text: string): FileDiff[] {
     // git log's header (the next line names the author, or the parents of a merge) — not a stable backport's
     // "commit <sha> upstream." line in a format-patch body.
     if (/^commit [0-9a-f]{40}\b/.test(l) && /^(?:Author|Merge):/.test(lines[i + 1] ?? '')) {
+      commits++;
       if (out.length) patch++;
       cur = undefined;
       log = true;
@@ -253,7 +256,7 @@ export function parseDiff(text: string): FileDiff[] {
   if (hunk && (oldLeft > 0 || newLeft > 0)) {
     throw new DiffError(`hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${Math.max(0, oldLeft)} old and ${Math.max(0, newLeft)} new lines more)`);
   }
-  if (out.length === 0 && gitFiles === 0 && covers === 0 && text.trim() !== '') throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
+  if (out.length === 0 && gitFiles === 0 && covers === 0 && commits === 0 && text.trim() !== '') throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
   return out;
 }
 
@@ -335,13 +338,18 @@ function markApplied(lines: Line[], d: FileDiff): { found: number; missing: numb
   return { found, missing };
 }
 
-/** `lines` with `d`'s hunks applied (added lines marked), or undefined when a hunk's old lines are not there. */
-function applyHunks(file: Line[], d: FileDiff): Line[] | undefined {
+/**
+ * `lines` with `d`'s hunks applied (added lines marked), or undefined when a
+ * hunk's old lines are not there. `fit` adds up how far from their stated
+ * lines the hunks were found.
+ */
+function applyHunks(file: Line[], d: FileDiff, fit?: { dist: number }): Line[] | undefined {
   let offset = 0;
   const lines = [...file];
   for (const h of d.hunks) {
     const at = locate(lines, h, offset);
     if (at < 0) return undefined;
+    if (fit) fit.dist += Math.abs(at - Math.max(0, h.oldStart - 1 + offset - (h.oldCount === 0 ? -1 : 0)));
     // Context lines keep their provenance (added by an earlier patch of the series, or not).
     const repl: Line[] = [];
     let k = at;
@@ -359,18 +367,50 @@ function applyHunks(file: Line[], d: FileDiff): Line[] | undefined {
   return lines;
 }
 
-/** The file before `patches` (in series order): each one's hunks taken back off, the last patch first; undefined when one is not there. */
-function unapply(file: Line[], patches: FileDiff[]): Line[] | undefined {
+/**
+ * The file before `patches` (in series order): each one's hunks taken back
+ * off, the last patch first; undefined when one is not there. `fit` adds up
+ * how far from their stated lines the post-images were found.
+ */
+function unapply(file: Line[], patches: FileDiff[], fit?: { dist: number }): Line[] | undefined {
   let lines = [...file];
   for (const p of [...patches].reverse()) {
     for (const h of [...p.hunks].reverse()) {
       const at = locateNew(lines, h, 0);
       if (at < 0) return undefined;
+      if (fit) fit.dist += Math.abs(at - Math.max(0, h.newStart - 1 - (h.newCount === 0 ? -1 : 0)));
       const old = h.lines.filter((l) => l[0] !== '+').map((l): Line => ({ text: l.slice(1), added: false }));
       lines = [...lines.slice(0, at), ...old, ...lines.slice(at + h.lines.filter((l) => l[0] !== '-').length)];
     }
   }
   return lines;
+}
+
+/** A tree file's text as the lines of a base (undefined: not in the tree). */
+function asIs(text: string | undefined): { lines: Line[]; fromHead: boolean } | undefined {
+  if (text === undefined) return undefined;
+  return { lines: text === '' ? [] : text.split('\n').map((t): Line => ({ text: t, added: false })), fromHead: false };
+}
+
+/**
+ * What a tree's file was before the series: the file itself (the tree holds
+ * the base), or — the tree at the series' head — the file with the series
+ * taken back off. Both are tried; the one whose hunks sit nearer where they
+ * say wins, a tie going to the head (a `-U0` addition applies anywhere, and
+ * at the head it would be added twice). `fromHead` when taken back off.
+ */
+function seriesBase(tree: Line[], patches: FileDiff[]): { lines: Line[]; fromHead: boolean } {
+  if (patches.length === 0) return { lines: tree, fromHead: false };
+  const forward = (start: Line[]): number => {
+    const fit = { dist: 0 };
+    let lines: Line[] | undefined = start;
+    for (const p of patches) if (!(lines = applyHunks(lines, p, fit))) return Infinity;
+    return fit.dist;
+  };
+  const back = { dist: 0 };
+  const base = unapply(tree, patches, back);
+  if (base && back.dist <= forward(tree) && forward(base) < Infinity) return { lines: base, fromHead: true };
+  return { lines: tree, fromHead: false };
 }
 
 /** How far from their stated lines `d`'s hunks' post-images sit in `lines` (Infinity when one is missing). */
@@ -419,7 +459,9 @@ export function postImages(diffs: FileDiff[], readTree: (path: string) => string
   if (!diffs.some((d) => d.log) || new Set(diffs.map((d) => d.patch)).size < 2) return given;
   const warned = (images: PostImage[]) => images.filter((i) => i.warning).length;
   if (warned(given) === 0) return given;
-  const reversed = buildImages([...diffs].sort((a, b) => b.patch - a.patch), readTree, treeGiven);
+  // (Numbered in the order taken: patch numbers say which patch is earlier.)
+  const last = Math.max(...diffs.map((d) => d.patch));
+  const reversed = buildImages([...diffs].sort((a, b) => b.patch - a.patch).map((d) => ({ ...d, patch: last - d.patch })), readTree, treeGiven);
   return warned(reversed) < warned(given) ? reversed : given;
 }
 
@@ -431,6 +473,15 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
   for (const d of diffs) if (d.path) lastPatchOf.set(d.path, d);
   /** The images as the current patch found them (a copy in a patch is made from its source before that patch). */
   const atPatchStart = new Map<string, Image | undefined>();
+  /** Each tree file as it was before the series (seriesBase), by path; memoised. */
+  const bases = new Map<string, { lines: Line[]; fromHead: boolean } | undefined>();
+  const baseFor = (path: string) => {
+    if (!bases.has(path)) {
+      const tree = asIs(readTree(path));
+      bases.set(path, tree && seriesBase(tree.lines, diffs.filter((x) => x.path === path && (x.oldPath ?? x.path) === x.path)));
+    }
+    return bases.get(path);
+  };
   let patch = -1;
   for (const d of diffs) {
     if (!d.path) continue;
@@ -446,24 +497,30 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     // A renamed file carries on from the old path's image; a copy starts from its source as this patch found
     // it — an earlier patch's image, else the tree's file.
     const renamed = !!d.oldPath && d.oldPath !== d.path && !d.copy;
+    // (A source no patch before this one changed is the tree's file as it was before the series.)
     let copyOf = d.copy && d.oldPath ? (atPatchStart.has(d.oldPath) ? atPatchStart.get(d.oldPath) : images.get(d.oldPath)) : undefined;
-    // The source's image is the tree's file found already patched (a tree at the head): the copy starts from
-    // that file with this patch and the later ones taken back off.
-    const source = d.copy && d.oldPath ? images.get(d.oldPath) : undefined;
-    if (!copyOf && source?.applied) {
-      const base = unapply(source.lines.map((l) => ({ text: l.text, added: false })), diffs.filter((x) => x.path === d.oldPath && (x.oldPath ?? x.path) === x.path && x.patch >= d.patch));
-      if (base) copyOf = { lines: base, exact: true };
+    if (d.copy && d.oldPath && !copyOf) {
+      const b = baseFor(d.oldPath);
+      if (b) copyOf = { lines: b.lines, exact: true };
     }
     let img = images.get(d.path) ?? (renamed ? images.get(d.oldPath!) : copyOf && { ...copyOf, lines: [...copyOf.lines], applied: false });
+    /** The image starts from the tree's file with the series taken back off (the tree is at the head). */
+    let fromHead = false;
     if (!img) {
       // `diff -N` (diff -ruN old/ new/) names a new file by the path it would have had, with hunks from
       // line 0 of an empty file: it is new, not missing from the tree.
       const created = d.hunks.length > 0 && d.hunks.every((h) => h.oldStart === 0 && h.oldCount === 0);
-      const base = d.oldPath === null ? '' : (readTree(src) ?? (created ? '' : undefined));
-      img =
-        base !== undefined
-          ? { lines: base === '' ? [] : base.split('\n').map((t) => ({ text: t, added: false })), exact: true }
-          : { lines: [], exact: false, warning: treeGiven ? `${src}: not in the tree; analysed the hunks' own lines` : undefined };
+      if (d.oldPath === null) img = { lines: [], exact: true };
+      else {
+        // (A renamed file's old path is the tree's only at the base: read as it is.)
+        const b = src === d.path ? baseFor(src) : asIs(readTree(src));
+        fromHead = !!b?.fromHead;
+        img = b
+          ? { lines: [...b.lines], exact: true }
+          : created
+            ? { lines: [], exact: true }
+            : { lines: [], exact: false, warning: treeGiven ? `${src}: not in the tree; analysed the hunks' own lines` : undefined };
+      }
     }
     // A tree at the head of the series holds what every patch of this file
     // added; a pure addition's pre-image (its context) is found there too, so
@@ -473,7 +530,7 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     // post-image is its added lines alone, and the same text a few lines off in the base is no proof.)
     // (Only where the file has this one patch: in a series, later patches move what an earlier one added.)
     const ofFile = diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path);
-    if (img.exact && !img.applied && !images.has(d.path) && d.hunks.length > 0 && holdsEvery(img.lines, ofFile) && !(ofFile.length === 1 && baseDistance(img.lines, d) < appliedDistance(img.lines, d))) img.applied = true;
+    if (img.exact && !fromHead && !img.applied && !images.has(d.path) && d.hunks.length > 0 && holdsEvery(img.lines, ofFile) && !(ofFile.length === 1 && baseDistance(img.lines, d) < appliedDistance(img.lines, d))) img.applied = true;
     // The tree already holds this file's patches: only mark what each one added.
     if (img.applied) {
       if (markApplied(img.lines, d).missing) img.warning ??= PARTLY_APPLIED(d.path);
@@ -481,13 +538,7 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
       continue;
     }
     if (img.exact) {
-      let lines = applyHunks(img.lines, d);
-      // The tree at the series' head, where a later patch changed lines this one added (so the head does
-      // not hold this patch as it is): the series taken back off the head gives the base to start from.
-      if (!lines && !images.has(d.path) && src === d.path) {
-        const base = unapply(img.lines, diffs.filter((x) => x.path === d.path && (x.oldPath ?? x.path) === x.path && x.patch >= d.patch));
-        if (base) lines = applyHunks(base, d);
-      }
+      const lines = applyHunks(img.lines, d);
       if (lines) {
         img.lines = lines;
         images.set(d.path, img);
