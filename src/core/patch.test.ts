@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DiffError, parseDiff, postImages, withoutColor } from './patch';
+import { DiffError, parseDiff, postImages, withoutColor, type FileDiff } from './patch';
 import { decodeMail } from './mail';
 
 const piece = fc.constantFrom(
@@ -117,39 +117,30 @@ test('diff -ruN: a new file named by the path it would have had is new, not miss
   assert.match(changed[0].warning ?? '', /not in the tree/);
 });
 
+/** A patch that changes x.c (its hunk given) and copies x.c to y.c with one line changed (git -C). */
+function changeAndCopy(xHunk: string[]): FileDiff[] {
+  const copy = ['diff --git a/x.c b/y.c', 'similarity index 90%', 'copy from x.c', 'copy to y.c', '--- a/x.c', '+++ b/y.c', '@@ -1,3 +1,3 @@', ' int a;', '-int b;', '+int y_only;', ' int c;'];
+  return parseDiff([...['diff --git a/x.c b/x.c', '--- a/x.c', '+++ b/x.c'], ...xHunk, ...copy, ''].join('\n'));
+}
+
+/** Post-image text, added lines and note per path, with `tree` as the tree's files. */
+function imagesOf(diffs: FileDiff[], tree: Record<string, string>): Record<string, [string, number[], string | undefined]> {
+  return Object.fromEntries(postImages(diffs, (p) => tree[p], true).map((i) => [i.path, [i.text, [...i.added], i.warning]]));
+}
+
 test('git -C: a copy starts from its source as the patch found it, and the source keeps its own changes', () => {
-  const base = 'int a;\nint b;\nint c;\n';
-  const text = [
-    'diff --git a/x.c b/x.c',
-    '--- a/x.c',
-    '+++ b/x.c',
-    '@@ -1,3 +1,4 @@',
-    ' int a;',
-    '+int x_only;',
-    ' int b;',
-    ' int c;',
-    'diff --git a/x.c b/y.c',
-    'similarity index 90%',
-    'copy from x.c',
-    'copy to y.c',
-    '--- a/x.c',
-    '+++ b/y.c',
-    '@@ -1,3 +1,3 @@',
-    ' int a;',
-    '-int b;',
-    '+int y_only;',
-    ' int c;',
-    '',
-  ].join('\n');
-  const diffs = parseDiff(text);
+  const diffs = changeAndCopy(['@@ -1,3 +1,4 @@', ' int a;', '+int x_only;', ' int b;', ' int c;']);
   assert.deepEqual(diffs.map((d) => [d.oldPath, d.path, !!d.copy]), [['x.c', 'x.c', false], ['x.c', 'y.c', true]]);
-  const byPath = (tree: Record<string, string>) => Object.fromEntries(postImages(diffs, (p) => tree[p], true).map((i) => [i.path, [i.text, [...i.added], i.warning]]));
-  const fromBase = byPath({ 'x.c': base });
+  const fromBase = imagesOf(diffs, { 'x.c': 'int a;\nint b;\nint c;\n' });
   assert.deepEqual(fromBase['x.c'], ['int a;\nint x_only;\nint b;\nint c;\n', [2], undefined]);
   assert.deepEqual(fromBase['y.c'], ['int a;\nint y_only;\nint c;\n', [2], undefined]);
   // The tree at the head holds both files as the patch left them: the same lines are the added ones.
-  const fromHead = byPath({ 'x.c': fromBase['x.c'][0] as string, 'y.c': fromBase['y.c'][0] as string });
-  assert.deepEqual(fromHead, fromBase);
+  assert.deepEqual(imagesOf(diffs, { 'x.c': fromBase['x.c'][0], 'y.c': fromBase['y.c'][0] }), fromBase);
+  // The source's lines moved by the same patch: the copy still starts from the source before it.
+  const moved = changeAndCopy(['@@ -1,3 +1,5 @@', '+int top1;', '+int top2;', ' int a;', ' int b;', ' int c;']);
+  const movedBase = imagesOf(moved, { 'x.c': 'int a;\nint b;\nint c;\n' });
+  assert.deepEqual(movedBase['y.c'], ['int a;\nint y_only;\nint c;\n', [2], undefined]);
+  assert.deepEqual(imagesOf(moved, { 'x.c': movedBase['x.c'][0], 'y.c': movedBase['y.c'][0] }), movedBase);
 });
 
 test('a new file\'s prefix comes from its diff --git line (diff.mnemonicPrefix, --src-prefix/--dst-prefix), not a move\'s', () => {
@@ -259,38 +250,6 @@ test('a -U0 series at its head: the later patch\'s lines above do not make the e
   const [onHead] = postImages(diffs, () => onBase.text, true);
   assert.equal(onHead.text, onBase.text);
   assert.deepEqual([...onHead.added], [1, 2, 3, 4, 5, 6, 7, 14]);
-});
-
-test('a copy in a patch that also changes its source, against the head tree: the copy starts from the source before the patch', () => {
-  const base = 'int a;\nint b;\nint c;\n';
-  const text = [
-    'diff --git a/x.c b/x.c',
-    '--- a/x.c',
-    '+++ b/x.c',
-    '@@ -1,3 +1,5 @@',
-    '+int top1;',
-    '+int top2;',
-    ' int a;',
-    ' int b;',
-    ' int c;',
-    'diff --git a/x.c b/y.c',
-    'similarity index 90%',
-    'copy from x.c',
-    'copy to y.c',
-    '--- a/x.c',
-    '+++ b/y.c',
-    '@@ -1,3 +1,3 @@',
-    ' int a;',
-    '-int b;',
-    '+int y_only;',
-    ' int c;',
-    '',
-  ].join('\n');
-  const diffs = parseDiff(text);
-  const images = (tree: Record<string, string>) => Object.fromEntries(postImages(diffs, (p) => tree[p], true).map((i) => [i.path, [i.text, [...i.added]]]));
-  const fromBase = images({ 'x.c': base });
-  assert.deepEqual(fromBase['y.c'], ['int a;\nint y_only;\nint c;\n', [2]]);
-  assert.deepEqual(images({ 'x.c': fromBase['x.c'][0] as string, 'y.c': fromBase['y.c'][0] as string }), fromBase);
 });
 
 test('diff --git paths with spaces (unquoted) or quoted special bytes give the prefix of a new file', () => {
