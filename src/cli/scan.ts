@@ -240,7 +240,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
   if (process.env.IOVA_LENS_STATS) {
     io.err(`iova-lens stats: ${marks.slice(1).map(([k, t, c], i) => `${k} ${t - marks[i][1]} ms (cpu ${Math.round(c - marks[i][2])} ms)`).join(', ')}`);
-    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files read, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}, workers ${workersUsed}`);
+    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files scanned, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}, workers ${workersUsed}`);
   }
   const findings: Finding[] = results.flatMap((r) =>
     r.findings.map((f) => ({

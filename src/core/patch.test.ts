@@ -171,6 +171,8 @@ test('a word diff is refused in one line that says so (its changes sit inside co
   for (const body of ['    void *p = [-NULL;-]{+phys_to_virt(iommu_iova_to_phys(dom, dma));+}', '~']) {
     assert.throws(() => parseDiff(hunk(body)), (e: unknown) => e instanceof DiffError && /a word diff \(git diff --word-diff\)/.test((e as Error).message));
   }
+  // --word-diff=plain: no leading ' ' at all.
+  assert.throws(() => parseDiff('--- a/x.c\n+++ b/x.c\n@@ -3,2 +3,2 @@\nstatic void *f(void)\n\treturn [-__va(h);-]{+page_address(p);+}\n'), /a word diff/);
   // C that looks a little like it is still C, and a real string next to a changed line (delta-v4l2.c).
   assert.doesNotThrow(() => parseDiff(hunk(' \tx = a[-1] + b[i - 1];')));
   assert.equal(parseDiff('--- a/x.c\n+++ b/x.c\n@@ -3,2 +3,2 @@\n #define DELTA_PREFIX "[---:----]"\n-int a;\n+int b;\n')[0].hunks.length, 1);

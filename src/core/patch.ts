@@ -197,7 +197,9 @@ export function parseDiff(text: string): FileDiff[] {
         continue;
       }
       if (c === '\\') continue; // "\ No newline at end of file"
-      throw new DiffError(`line ${i + 1}: hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${oldLeft} old and ${newLeft} new lines more)`);
+      // (--word-diff=plain writes every line of a hunk without a leading ' ', '+' or '-', its changes marked.)
+      if (lines.slice(i, i + Math.max(oldLeft, newLeft)).some((x) => WORD_DIFF_RE.test(x))) throw wordDiff(i);
+      throw new DiffError(`line ${i + 1}: hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${oldLeft} old and ${newLeft} new lines more; a line that starts with neither ' ', '+' nor '-': a damaged patch, or a word diff such as --color-words)`);
     }
     hunk = undefined;
     if (/^From [0-9a-f]{40} /.test(l) || (l.startsWith('From ') && i > 0 && lines[i - 1] === '')) {
