@@ -4,7 +4,7 @@
 import type { EmuEvent, Platform, PlatformPreset, RunResult } from './types';
 import { listPresets, parsePlatform as parse } from './platform';
 import { runChainProgram, normaliseChain } from './chain';
-import { findScenario, scenarioDefs } from './scenarios';
+import { findScenario, NICVF_CHAIN, scenarioDefs } from './scenarios';
 import { hex } from './hex';
 import { PROGRAMS, runProgramOn } from './programs';
 
@@ -61,8 +61,13 @@ export function runProgramMatrix(id: string): { program: string; rows: RunResult
   return { program: id, rows: listPresets().map((p) => ({ ...runProgramOn(id, parse(p.name), false), events: [] })) };
 }
 
-export function listScenarios(): { id: string; title: string; platform: string }[] {
-  return scenarioDefs().map((s) => ({ id: s.id, title: s.title, platform: s.platform }));
+/**
+ * The scenarios; `program`: the named program that is the scenario's driver
+ * on another platform (the nicvf receive path of S1–S6 and S12), what the
+ * panel re-runs when the user changes the platform.
+ */
+export function listScenarios(): { id: string; title: string; platform: string; program?: string }[] {
+  return scenarioDefs().map((s) => ({ id: s.id, title: s.title, platform: s.platform, ...(s.chain.join() === NICVF_CHAIN.join() ? { program: 'nicvf-2017' } : {}) }));
 }
 
 /** Scenario documentation (what it shows, choices made where the facts are unsure). */
@@ -96,6 +101,7 @@ export function eventJson(e: EmuEvent): unknown { return jsonValue(e); }
 export function toJson(result: RunResult): unknown {
   return {
     scenario: result.scenario,
+    ...(result.program ? { program: result.program } : {}),
     chain: [...result.chain],
     platform: platformJson(result.platform),
     outcome: [...result.outcome],

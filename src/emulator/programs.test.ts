@@ -2,7 +2,7 @@
 // the reviewed form breaks exactly where the facts say.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runProgramMatrix, runProgram, parsePlatform, listPrograms } from './index';
+import { runProgramMatrix, runProgram, parsePlatform, listPrograms, listScenarios, toJson } from './index';
 
 test('nicvf-fixed: correct on every platform preset (no leak, no wrong page)', () => {
   const mx = runProgramMatrix('nicvf-fixed');
@@ -30,4 +30,13 @@ test('fixed form with SWIOTLB: the bounce buffer is copied back, the CPU reads t
   const r = runProgram('nicvf-fixed', parsePlatform('arm64-64k-swiotlb-force'));
   assert.ok(r.events.some((e) => e.op === 'bounce' && e.dir === 'from-slot' && e.size === 1920));
   assert.ok(r.events.some((e) => e.op === 'translate' && e.fn === 'build_skb' && e.note?.includes('data: packet-1')));
+});
+
+test('the nicvf scenarios name their program: the panel re-runs it on another platform (S1 on identity/2017 is S2\'s receive path)', () => {
+  const withProgram = listScenarios().filter((s) => s.program).map((s) => s.id);
+  assert.deepEqual(withProgram, ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S12']);
+  const r = runProgram('nicvf-2017', parsePlatform('arm64-64k-smmuv3,domain=identity,era=2017'));
+  assert.equal(r.program, 'nicvf-2017');
+  assert.ok(r.outcome.includes('null'), r.outcome.join(','));
+  assert.equal((toJson(r) as { program?: string }).program, 'nicvf-2017');
 });

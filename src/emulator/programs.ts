@@ -30,6 +30,7 @@ export function runProgramOn(id: string, pl: Platform, record: boolean): RunResu
   const pfn = pa === null ? null : pa >> cpu.pageShift;
   return {
     scenario: null,
+    program: p.id,
     chain: p.variant === 'fixed' ? ['dma-handle', 'dma-unmap', 'cpu-access', 'put-page'] : [...NICVF_CHAIN],
     platform: pl,
     outcome: m.trace.outcome(),

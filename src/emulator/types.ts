@@ -96,6 +96,8 @@ export interface Truth {
 
 export interface RunResult {
   scenario: string | null;
+  /** The named driver program that ran (programs.ts), when one did outside a scenario. */
+  program?: string | null;
   chain: string[];
   platform: Platform;
   outcome: Outcome[];

@@ -14,7 +14,7 @@ import {
 } from '../protocol/emulator-messages';
 import { parseAddress, traceFileName, traceFileText } from '../protocol/view-model';
 import {
-  addressViews, hex, listPlatforms, normaliseChain, listScenarios, parsePlatform, runChain, runMatrix, runScenario, scenarioDoc, toJson,
+  addressViews, hex, listPlatforms, normaliseChain, listScenarios, parsePlatform, runChain, runMatrix, runProgram, runScenario, scenarioDoc, toJson,
   type Platform,
 } from '../emulator/index';
 import { COMMANDS } from '../protocol/lsp';
@@ -104,6 +104,9 @@ class EmulatorPanel {
           if (this.pending && this.pending.chain.join(' ') === msg.chain.join(' ')) this.pending = undefined;
           this.post(this.chain(msg.chain, msg.platform));
           return;
+        case 'runProgram':
+          this.post(this.program(msg.id, msg.platform));
+          return;
         case 'runMatrix':
           this.postMatrix({ chain: msg.chain, origin: msg.origin ?? null }, false);
           return;
@@ -131,6 +134,12 @@ class EmulatorPanel {
   private scenario(id: string): HostToWebview {
     const r = runScenario(id);
     return { type: 'run', source: 'scenario', run: toJson(r) as RunJson, regions: regionsOf(r.platform) };
+  }
+
+  /** A named driver program (a scenario's nicvf receive path) on another platform. */
+  private program(id: string, platform: string): HostToWebview {
+    const p = parsePlatform(platform);
+    return { type: 'run', source: 'program', run: toJson(runProgram(id, p)) as RunJson, regions: regionsOf(p) };
   }
 
   private chain(chain: string[], platform: string, rule?: string): HostToWebview {

@@ -14,6 +14,7 @@ const VALID: unknown[] = [
   { type: 'runScenario', id: 'S12' },
   { type: 'runChain', chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt'], platform: 'arm64-64k' },
   { type: 'runChain', chain: ['dma-handle'], platform: 'arm64-64k,iommu=smmuv3,domain=identity,era=2017,dma-offset=0x80000000,swiotlb=force,untrusted=yes' },
+  { type: 'runProgram', id: 'nicvf-2017', platform: 'arm64-64k-smmuv3,domain=identity,era=2017' },
   { type: 'runMatrix', chain: ['dma-handle', 'identity'] },
   { type: 'runMatrix', chain: ['dma-handle', 'identity'], origin },
   { type: 'runMatrix', chain: ['dma-handle'], origin: { ...origin, function: null } },
@@ -59,6 +60,14 @@ test('ready / saveTrace take no fields', () => {
 test('runScenario: only S1..S12 as a string', () => {
   for (const id of ['S0', 'S13', 's1', 'S1 ', 'S01', '', 1, null, ['S1'], 'S1;rm -rf /']) {
     assert.equal(isWebviewToHost({ type: 'runScenario', id }), false, JSON.stringify(id));
+  }
+});
+
+test('runProgram: a program id and a platform spec, nothing else', () => {
+  const ok = { type: 'runProgram', id: 'nicvf-2017', platform: 'arm64-4k' };
+  assert.equal(isWebviewToHost(ok), true);
+  for (const bad of [{ ...ok, id: '' }, { ...ok, id: 'Nicvf' }, { ...ok, id: '../x' }, { ...ok, id: 'a'.repeat(LIMITS.programChars + 1) }, { ...ok, id: 7 }, { ...ok, platform: '' }, { ...ok, extra: 1 }, { type: 'runProgram', id: 'nicvf-2017' }]) {
+    assert.equal(isWebviewToHost(bad), false, JSON.stringify(bad));
   }
 });
 

@@ -7,6 +7,8 @@
 /** One emulator run in the JSON shape of SPEC §2 (emulator/index.ts toJson). */
 export interface RunJson {
   scenario: string | null;
+  /** A named driver program's run (the scenario's program on another platform). */
+  program?: string;
   chain: string[];
   platform: Record<string, unknown> & { name: string };
   outcome: string[];
@@ -18,8 +20,10 @@ export interface ScenarioInfo {
   id: string;
   title: string;
   platform: string;
-  /** The scenario's program as a chain (what the platform picker re-runs). */
+  /** The scenario's program as a chain. */
   chain?: string[];
+  /** The named driver program the platform picker re-runs on another platform (else the chain). */
+  program?: string;
 }
 
 /** The fields of a platform the picker edits (dmaOffset as "0x…"). */
@@ -69,7 +73,7 @@ export interface AddressJson {
 /** Host → webview. */
 export type HostToWebview =
   | { type: 'init'; scenarios: ScenarioInfo[]; platforms: PlatformInfo[]; restore: boolean }
-  | { type: 'run'; source: 'scenario' | 'chain'; run: RunJson; rule?: string; regions: RegionJson[] }
+  | { type: 'run'; source: 'scenario' | 'chain' | 'program'; run: RunJson; rule?: string; regions: RegionJson[] }
   | { type: 'matrix'; chain: string[]; rows: RunJson[]; title: string; origin: SourceRef | null; autoOpen: boolean }
   | { type: 'address'; requestId: number; result: AddressJson | null; error?: string }
   | { type: 'saved'; path: string }
@@ -81,6 +85,7 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'runScenario'; id: string }
   | { type: 'runChain'; chain: string[]; platform: string }
+  | { type: 'runProgram'; id: string; platform: string }
   | { type: 'runMatrix'; chain: string[]; origin?: SourceRef }
   | { type: 'lookup'; requestId: number; text: string; platform: string }
   | { type: 'revealSource'; path: string; line: number }
@@ -97,10 +102,13 @@ export const LIMITS = {
   functionChars: 256,
   ruleChars: 64,
   addressChars: 64,
+  programChars: 40,
   maxLine: 10_000_000,
 } as const;
 
 const STEP_RE = /^[a-z-]+(\|[a-z-]+)*$/;
+/** A named driver program's id (programs.ts: nicvf-2017, nicvf-fixed, …). */
+const PROGRAM_RE = /^[a-z0-9][a-z0-9-]*$/;
 const SCENARIO_RE = /^S(1[0-2]|[1-9])$/;
 const PLATFORM_RE = /^[A-Za-z0-9_.,=+-]+$/;
 const RULE_RE = /^[a-z0-9-]+$/;
@@ -157,6 +165,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
       return keysOk(m, ['type', 'id']) && isStr(m.id, 3, SCENARIO_RE);
     case 'runChain':
       return keysOk(m, ['type', 'chain', 'platform']) && isChain(m.chain) && isPlatformSpec(m.platform);
+    case 'runProgram':
+      return keysOk(m, ['type', 'id', 'platform']) && isStr(m.id, LIMITS.programChars, PROGRAM_RE) && isPlatformSpec(m.platform);
     case 'runMatrix':
       return keysOk(m, ['type', 'chain'], ['origin']) && isChain(m.chain) && (m.origin === undefined || isSourceRef(m.origin));
     case 'lookup':

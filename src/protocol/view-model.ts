@@ -558,5 +558,5 @@ export function traceFileName(run: RunJson): string {
 
 /** Key identifying what a run shows, to restore view state (cursor, row) for the same run only. */
 export function runKey(run: RunJson): string {
-  return run.scenario ? `scenario:${run.scenario}` : `chain:${run.chain.join(' ')}@${run.platform.name}`;
+  return run.scenario ? `scenario:${run.scenario}` : run.program ? `program:${run.program}@${run.platform.name}` : `chain:${run.chain.join(' ')}@${run.platform.name}`;
 }

@@ -5,7 +5,7 @@
 // not break the view).
 import type { HostToWebview, SourceRef, WebviewToHost } from '../protocol/emulator-messages';
 
-export type RunRef = { kind: 'scenario'; id: string } | { kind: 'chain'; chain: string[]; platform: string };
+export type RunRef = { kind: 'scenario'; id: string } | { kind: 'chain'; chain: string[]; platform: string } | { kind: 'program'; id: string; platform: string };
 
 /** What the panel remembers across hide/show and VS Code restarts (view state only; the host re-runs). */
 export interface SavedState {

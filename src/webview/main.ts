@@ -47,7 +47,11 @@ const player: Player = new Player(
 const picker = new PlatformPicker((spec) => {
   if (!run) return;
   setText($('status'), `re-running the program on ${spec}…`);
-  post({ type: 'runChain', chain: run.chain, platform: spec });
+  // A scenario's (or a program's) driver runs again on the new platform — S1's nicvf receive path, not
+  // just its chain; any other run replays its chain.
+  const program = run.program ?? scenarios.find((s) => s.id === run!.scenario)?.program;
+  if (program) post({ type: 'runProgram', id: program, platform: spec });
+  else post({ type: 'runChain', chain: run.chain, platform: spec });
 });
 const address = new AddressBox(
   (requestId, text, platform) => post({ type: 'lookup', requestId, text, platform }),
@@ -84,7 +88,7 @@ function renderRun(m: Extract<HostToWebview, { type: 'run' }>): void {
   document.body.dataset.outcome = run.outcome.join(' ');
   const p = run.platform;
   setText($('platform'), `platform: ${p.name} — ${String(p.arch)}, ${Number(p.pageSize) / 1024}K pages, IOMMU ${String(p.iommu)}${p.domain !== 'none' ? ` (${String(p.domain)})` : ''}, era ${String(p.era)}, dma-ranges offset ${String(p.dmaOffset)}, SWIOTLB ${String(p.swiotlb)}${p.untrusted ? ', untrusted device' : ''}`);
-  const what = run.scenario ? `${run.scenario} · ${scenarios.find((s) => s.id === run!.scenario)?.title ?? ''} · ` : m.rule ? `${m.rule} · ` : 'chain program · ';
+  const what = run.scenario ? `${run.scenario} · ${scenarios.find((s) => s.id === run!.scenario)?.title ?? ''} · ` : run.program ? `program ${run.program} · ` : m.rule ? `${m.rule} · ` : 'chain program · ';
   setText($('chain'), `${what}chain: ${run.chain.join(' → ')}`);
   setText($('truth'), `truth (the buffer): PA ${hexGrouped(big(run.truth.pa))}, VA ${hexGrouped(big(run.truth.va))}, struct page ${hexGrouped(big(run.truth.page))}`);
   const sel = $<HTMLSelectElement>('scenario');
@@ -98,7 +102,7 @@ function renderRun(m: Extract<HostToWebview, { type: 'run' }>): void {
   // Same run as before a reload: restore the cursor and the selection, paused.
   const st = getState();
   const key = runKey(run);
-  saveState({ run: run.scenario ? { kind: 'scenario', id: run.scenario } : { kind: 'chain', chain: run.chain, platform: run.platform.name } });
+  saveState({ run: run.scenario ? { kind: 'scenario', id: run.scenario } : run.program ? { kind: 'program', id: run.program, platform: run.platform.name } : { kind: 'chain', chain: run.chain, platform: run.platform.name } });
   if (st.key === key && typeof st.cursor === 'number') {
     player.load(run.events.length, st.cursor, false);
     if (typeof st.selected === 'number') stream.select(st.selected);
@@ -118,6 +122,7 @@ function restore(): void {
   if (st.matrix) post({ type: 'runMatrix', chain: st.matrix.chain, ...(st.matrix.origin ? { origin: st.matrix.origin } : {}) });
   const r = st.run;
   if (r?.kind === 'chain') post({ type: 'runChain', chain: r.chain, platform: r.platform });
+  else if (r?.kind === 'program') post({ type: 'runProgram', id: r.id, platform: r.platform });
   else post({ type: 'runScenario', id: r?.kind === 'scenario' ? r.id : 'S1' });
 }
 
