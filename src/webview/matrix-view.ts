@@ -29,7 +29,12 @@ export class MatrixView {
       const all = [...this.body.querySelectorAll<HTMLButtonElement>('button.mcell')];
       const i = all.indexOf(b);
       const j = e.key === 'Home' ? 0 : e.key === 'End' ? all.length - 1 : i + (e.key === 'ArrowDown' ? 1 : -1);
-      all[Math.max(0, Math.min(all.length - 1, j))]?.focus();
+      this.focusCell(all, Math.max(0, Math.min(all.length - 1, j)));
+    });
+    // One Tab stop for the whole matrix (the arrows move inside it): the cell last moved to.
+    this.body.addEventListener('focusin', (e) => {
+      const b = (e.target as HTMLElement).closest('button.mcell') as HTMLButtonElement | null;
+      if (b) for (const x of this.body.querySelectorAll<HTMLButtonElement>('button.mcell')) x.tabIndex = x === b ? 0 : -1;
     });
   }
 
@@ -52,12 +57,17 @@ export class MatrixView {
         h('th', { scope: 'row', title: c.description, text: c.platform }),
         h('td', { class: 'muted', text: cfg }),
         h('td', {}, h('button', {
-          type: 'button', class: `mcell ${c.ok ? 'ok' : 'bad'}`, 'data-platform': c.platform, 'data-i': i,
+          type: 'button', class: `mcell ${c.ok ? 'ok' : 'bad'}`, 'data-platform': c.platform, 'data-i': i, tabindex: i === 0 ? 0 : -1,
           'aria-label': `${c.platform}: ${c.label}. Open this run`, text: c.label,
         })));
     }));
     $('matrix-section').hidden = false;
     return this.cells;
+  }
+
+  private focusCell(all: HTMLButtonElement[], i: number): void {
+    for (const [k, x] of all.entries()) x.tabIndex = k === i ? 0 : -1;
+    all[i]?.focus();
   }
 
   /** Marks the cell whose run is shown below. */

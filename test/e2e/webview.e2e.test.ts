@@ -243,8 +243,11 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
     await w.playToEnd(view);
     const rows = await w.rows(view);
     assert.ok(rows.length === 1 && rows[0].ok === 'false' && w.isRed(rows[0].cells.pa.color), JSON.stringify(rows));
-    // keyboard: ↓ moves between cells, Enter opens
+    // keyboard: the matrix is one Tab stop, ↓ moves between cells, Enter opens
+    const stops = () => view.locator('#matrix button.mcell[tabindex="0"]');
+    assert.equal(await stops().count(), 1, 'one Tab stop in the matrix');
     await view.locator('#matrix button.mcell[data-platform="arm64-64k-smmuv3"]').focus();
+    assert.equal(await stops().getAttribute('data-platform'), 'arm64-64k-smmuv3', 'the Tab stop follows the focus');
     await page.keyboard.press('Enter');
     await w.waitOutcome(view, /^correct$/);
     await view.locator('#matrix button.mcell[data-platform="arm64-64k-dma-ranges"]').click();
