@@ -231,10 +231,12 @@ class Evaluator {
     this.markIdentity(this.returns);
     // `if (!pa) return 0; return pa;`: the helper tested its lookup, but hands the
     // 0 on to its caller — who must test it (the lookup's zero travels on).
+    // (And `if (!pa) return NULL; return phys_to_virt(pa);`: the caller's NULL test can fire.)
     if (this.returnsZero) {
       for (const r of this.returns) {
         const last = r.val.steps[r.val.steps.length - 1];
         if (!r.val.zeroAt && last && (last.word === 'iova-to-phys' || last.word === 'identity')) r.val = { ...r.val, zeroAt: last.loc };
+        r.val = { ...r.val, orNull: true };
       }
     }
     // A lookup whose value is returned or used decides whether the a-rule has a root here.
@@ -525,7 +527,7 @@ class Evaluator {
       if (this.vars.has(NULLABLE + inner.text)) return;
       vals = this.peek(inner);
     }
-    if (vals.length > 0 && vals.every((v) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'phys-to-virt')) {
+    if (vals.length > 0 && vals.every((v) => !v.orNull && v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'phys-to-virt')) {
       this.events.push({ kind: 'va-null-test', loc: this.loc(test), fn: this.env.fn.name, input: vals });
     }
   }
@@ -868,7 +870,7 @@ class Evaluator {
       }
       for (const a of actual) {
         const src: Source = a.src === 'param' && r.src === 'dma-handle' ? 'dma-handle' : a.src;
-        out.push({ ...a, src, steps: [...a.steps, ...r.steps], zeroAt: zeroAt ?? a.zeroAt });
+        out.push({ ...a, src, steps: [...a.steps, ...r.steps], zeroAt: zeroAt ?? a.zeroAt, ...(r.orNull ? { orNull: true } : {}) });
       }
     }
     return out;

@@ -48,6 +48,8 @@ export interface Val {
   weak?: boolean;
   /** Shifted into a page frame number (>> PAGE_SHIFT, PFN_DOWN, PHYS_PFN). */
   pfn?: boolean;
+  /** A helper's result that is NULL (or 0) on another of its paths: a NULL test on it can fire. */
+  orNull?: boolean;
 }
 
 /** A translation-relevant call seen while evaluating a function. */

@@ -202,6 +202,26 @@ static int acme_get(struct acme_dev *d, u64 pa)
   ],
   [
     {
+      name: 'a NULL test on a helper that returns NULL on another path (if (!pa) return NULL; return phys_to_virt(pa);)',
+      code: `
+static void *acme_va(phys_addr_t pa)
+{
+	if (!pa)
+		return NULL;
+	return phys_to_virt(pa);
+}
+
+static int acme_use(void *buf)
+{
+	void *va = acme_va(virt_to_phys(buf));
+
+	if (!va)
+		return -ENOMEM;
+	return 0;
+}
+`,
+    },
+    {
       name: 'the result is tested for 0 before use',
       code: `
 static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
