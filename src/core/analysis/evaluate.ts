@@ -784,8 +784,12 @@ class Evaluator {
         this.apply('iova-to-phys', callee, n, input, handle);
         return this.lookup(n, callee, input, argNodes[0]);
       }
-      this.apply(step.word, callee, n, input, handle);
-      return input.map((v) => ({ ...v, steps: [...v.steps, this.stepAt(step.word, callee, n)] }));
+      // virt_to_phys() of a pointer we know nothing of (a field of a struct declared elsewhere, a static
+      // buffer) still makes a CPU physical address of what the code takes for linear-map memory: written to
+      // a descriptor or a register, it is one (mesh.c, mac53c94.c give the controller virt_to_phys() of theirs).
+      const from = input.length === 0 && step.word === 'virt-to-phys' && argNodes[step.arg] ? [{ src: 'linear-va' as Source, key: `u:${argNodes[step.arg].startIndex}`, steps: [], origin: this.loc(argNodes[step.arg]) }] : input;
+      this.apply(step.word, callee, n, from, handle);
+      return from.map((v) => ({ ...v, steps: [...v.steps, this.stepAt(step.word, callee, n)] }));
     }
     const sink = SINKS[callee];
     if (sink) {
