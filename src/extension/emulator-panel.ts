@@ -12,7 +12,7 @@ import {
   describeRejected, isReplayArg, isWebviewToHost,
   type AddressJson, type HostToWebview, type PlatformInfo, type RegionJson, type RunJson, type SourceRef, type WebviewToHost,
 } from '../protocol/emulator-messages';
-import { parseAddress, traceFileName, traceFileText } from '../protocol/view-model';
+import { addressOrError, traceFileName, traceFileText } from '../protocol/view-model';
 import {
   addressViews, hex, listPlatforms, normaliseChain, listScenarios, parsePlatform, runChain, runMatrix, runProgram, runScenario, scenarioDoc, toJson,
   type Platform,
@@ -153,8 +153,8 @@ class EmulatorPanel {
   }
 
   private lookup(requestId: number, text: string, platform: string): HostToWebview {
-    const v = parseAddress(text);
-    if (v === null) return { type: 'address', requestId, result: null, error: `'${text}' is not a hex address` };
+    const v = addressOrError(text);
+    if (typeof v === 'string') return { type: 'address', requestId, result: null, error: v };
     const p = parsePlatform(platform);
     const a = addressViews(v, p);
     const result: AddressJson = {
