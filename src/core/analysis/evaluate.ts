@@ -36,7 +36,7 @@ export interface EvalEnv {
   fields: FieldFacts;
   /** Some file of this driver allocates its own IOMMU domain (an UNMANAGED domain it owns). */
   driverOwnsDomain: boolean;
-  /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*): its device is a DMA master. */
+  /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*, ALSA's buffer allocators): its device is a DMA master. */
   usesDmaApi?: boolean;
   /** Work left for the file (shared by its functions); see Budget. */
   budget?: Budget;

@@ -35,7 +35,7 @@ export interface FileFacts {
   fieldSources: { field: string; base: string; src?: Source; loc: Loc }[];
   dmaFields: Set<string>;
   ownsDomain: boolean;
-  /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*, dma_pool_*, dma_set_mask). */
+  /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*, dma_pool_*, dma_set_mask, ALSA's snd_dma_alloc_*pages). */
   usesDmaApi: boolean;
   /** Set by the last evaluation when it stopped early (budget spent, nesting too deep). */
   limited?: Limit;
@@ -64,8 +64,10 @@ export function blankAnnotations(text: string): string {
 
 
 // What makes a driver own its IOMMU domain, and use the DMA API (in code, not in comments).
+// ALSA drivers allocate their DMA buffers through ALSA's wrappers of the DMA
+// API (snd_dma_alloc_pages(), managed PCM buffers) and may never name it.
 const OWNS_DOMAIN_RE = /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/g;
-const USES_DMA_API_RE = /\bdma_addr_t\b|\bdma_(?:map|alloc|pool)_\w+\s*\(|\bdma_set_(?:mask|coherent_mask|mask_and_coherent)\s*\(/g;
+const USES_DMA_API_RE = /\bdma_addr_t\b|\bdma_(?:map|alloc|pool)_\w+\s*\(|\bdma_set_(?:mask|coherent_mask|mask_and_coherent)\s*\(|\bsnd_(?:dma|devm)_alloc_\w*pages\w*\s*\(|\bsnd_pcm_(?:set_managed_buffer|lib_preallocate_pages)\w*\s*\(/g;
 
 /** Longest macro body parsed as a helper (see extractFacts). */
 export const MAX_MACRO_CHARS = 64 * 1024;

@@ -204,6 +204,30 @@ static void acme_post_area(struct snd_dma_buffer *dmab, __le32 *bdl)
 `,
     },
     {
+      name: 'ALSA: a buffer from snd_dma_alloc_pages() given to the device by virt_to_phys() (the file names no dma_* API; hda-loader-skl.c)',
+      code: `
+static int acme_cldma_setup_bdle(struct snd_dma_buffer *dmab_data, __le32 *bdl, int size)
+{
+	phys_addr_t addr = virt_to_phys(dmab_data->area);
+
+	bdl[0] = cpu_to_le32(lower_32_bits(addr)); /*!*/
+	bdl[1] = cpu_to_le32(upper_32_bits(addr)); /*!*/
+	bdl[2] = cpu_to_le32(size);
+	return 1;
+}
+
+static int acme_cldma_prepare(struct device *dev, struct snd_dma_buffer *dmab, __le32 *bdl, int size)
+{
+	int ret = snd_dma_alloc_pages(SNDRV_DMA_TYPE_DEV, dev, size, dmab);
+
+	if (ret < 0)
+		return ret;
+	return acme_cldma_setup_bdle(dmab, bdl, size);
+}
+`,
+      chain: ['linear-va', 'virt-to-phys', 'to-device'],
+    },
+    {
       name: 'virt_to_phys() of a page-allocator table programmed into a register',
       code: `
 static int acme_lcla_allocate(struct acme_base *base)
