@@ -2,7 +2,7 @@
 // `iova-lens` — the command line: scan, patch, rules, explain, emulate.
 // Exit status (SPEC §1.4): 0 clean, 1 findings, 2 usage/config error or
 // nothing could be scanned.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScan } from './scan';
 import { UsageError } from './usage';
@@ -10,6 +10,7 @@ import { runPatch } from './patch';
 import { ConfigError } from '../core/config';
 import { RULES, RULE_IDS, NOTICES } from '../core/rules/index';
 import { runEmulate } from './emulate';
+import { docsDir } from './rule-docs';
 import { WasmMissingError } from '../server/wasm';
 import { VERSION } from './version';
 import { processIo, type Io } from './io';
@@ -30,11 +31,6 @@ Usage:
 Exit status: 0 no findings at or above --fail-on (default warning), 1 findings, 2 usage or config error
 or nothing could be scanned (no .c/.h files, or every one failed).
 `;
-
-function docsDir(): string {
-  const c = [join(__dirname, 'docs'), join(__dirname, '..', '..', '..', 'src', 'core', 'rules')];
-  return c.find((d) => existsSync(d)) ?? c[0];
-}
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;

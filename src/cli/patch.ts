@@ -13,6 +13,7 @@ import { decodeMail } from '../core/mail';
 import { formatGcc } from '../core/formats/gcc';
 import { formatJson } from '../core/formats/json';
 import { formatSarif } from '../core/formats/sarif';
+import { ruleDoc } from './rule-docs';
 import { formatText } from '../core/formats/text';
 import type { Finding, Severity } from '../core/types';
 import type { Config } from '../core/config';
@@ -72,7 +73,7 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string, stdi
   const { images, findings } = analysed;
   const report = { tool: 'iova-lens' as const, version: VERSION, root: tree ?? process.cwd(), filesScanned: images.length, durationMs: Date.now() - started, findings, errors: [] };
   if (format === 'json') io.out(formatJson(report) + '\n');
-  else if (format === 'sarif') io.out(formatSarif(report) + '\n');
+  else if (format === 'sarif') io.out(formatSarif(report, ruleDoc) + '\n');
   else if (format === 'text') io.out(formatText(findings, [], { color: io.isTTY, filesScanned: images.length, durationMs: report.durationMs }));
   else io.out(formatGcc(findings));
   return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;

@@ -11,6 +11,7 @@ import { formatJson } from '../core/formats/json';
 import { formatGcc } from '../core/formats/gcc';
 import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
+import { ruleDoc } from './rule-docs';
 import type { FileError, Finding, Severity } from '../core/types';
 import { discover, findUp, readSource, relPath, stampOf, type Discovered, type FileStamp } from './files';
 import { loadConfigForPaths, UsageError } from './usage';
@@ -79,7 +80,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     const durationMs = Date.now() - started;
     const report = { tool: 'iova-lens' as const, version: VERSION, root: outRoot, filesScanned: scanned, durationMs, findings, errors };
     if (format === 'json') io.out(formatJson(report) + '\n');
-    else if (format === 'sarif') io.out(formatSarif(report) + '\n');
+    else if (format === 'sarif') io.out(formatSarif(report, ruleDoc) + '\n');
     else if (format === 'gcc') io.out(formatGcc(findings));
     else io.out(formatText(findings, errors, { color: io.isTTY, filesScanned: scanned, durationMs }));
     if (nothing && scanned === 0 && errors.length > 0) {

@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, chmodSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, chmodSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, SAMPLE } from '../helpers';
+import { CLI, REPO, SAMPLE } from '../helpers';
 
 function run(args: string[], cwd = SAMPLE) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
@@ -58,6 +58,17 @@ test('scan --format sarif is SARIF 2.1.0 with rules, code flows and fingerprints
   assert.equal(run0.results.length, 4);
   for (const res of run0.results) assert.match(res.partialFingerprints['iovaLens/v1'], /^[0-9a-f]{16}$/);
   assert.ok(run0.results.every((x: { codeFlows?: unknown[] }) => x.codeFlows && x.codeFlows.length === 1));
+  // Each rule carries its page as help and the page's first paragraph as the full description,
+  // which GitHub code scanning requires (Sarif.Multitool validate --rule-kind Ghas: GH2012) and shows beside an alert.
+  for (const rule of run0.tool.driver.rules as { id: string; name: string; fullDescription: { text: string; markdown: string }; help: { text: string; markdown: string } }[]) {
+    const page = readFileSync(join(REPO, 'src', 'core', 'rules', `${rule.id}.md`), 'utf8');
+    assert.equal(rule.help.markdown, page, rule.id);
+    assert.ok(rule.fullDescription.markdown.length > 40 && page.includes(rule.fullDescription.markdown.split(' ').slice(0, 4).join(' ')), rule.id);
+    assert.doesNotMatch(rule.fullDescription.text, /\*\*|`/, rule.id);
+    assert.ok(rule.help.text.startsWith(rule.fullDescription.text) && rule.help.text.endsWith(`/${rule.id}.md`), rule.id);
+    assert.match(rule.name, /^[A-Z][A-Za-z]+$/);
+  }
+  assert.equal(run0.tool.driver.rules.find((x: { id: string }) => x.id === 'iova-reverse-lookup').name, 'IovaReverseLookup');
 });
 
 test('exit 0 on a clean tree, 2 on a missing path and on a bad config', () => {

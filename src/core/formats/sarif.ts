@@ -19,7 +19,12 @@ function fingerprint(s: string): string {
   return h.toString(16).padStart(16, '0');
 }
 
-export function formatSarif(r: ScanReport): string {
+/**
+ * `doc`: a rule's page (markdown), when the host can read it — carried as the
+ * rule's help and its first paragraph as the full description, which
+ * code-scanning services (GitHub's among them) show beside an alert.
+ */
+export function formatSarif(r: ScanReport, doc: (id: string) => string | undefined = () => undefined): string {
   // Results with the same rule, path, function and message (dpaa_eth.c's
   // sg_fd_to_skb() has three) must not share a fingerprint, or code-scanning
   // services merge them into one alert: the 2nd, 3rd… in output order get
@@ -51,7 +56,9 @@ export function formatSarif(r: ScanReport): string {
             informationUri: 'https://github.com/iova-lens/iova-lens',
             rules: rules.map((m) => ({
               id: m.id,
+              name: friendlyName(m.id),
               shortDescription: { text: m.short },
+              ...docParts(doc(m.id), docUrl(m.id)),
               helpUri: docUrl(m.id),
               defaultConfiguration: { level: LEVEL[m.defaultSeverity] },
               properties: { concerns: m.concerns },
@@ -77,6 +84,25 @@ export function formatSarif(r: ScanReport): string {
     ],
   };
   return JSON.stringify(sarif, null, 2);
+}
+
+/** SARIF's friendly rule name: the id in PascalCase (iova-reverse-lookup → IovaReverseLookup). */
+export function friendlyName(id: string): string {
+  return id.replace(/(?:^|-)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** fullDescription (the page's first paragraph) and help (the whole page, as markdown) of a rule page; nothing without one. */
+function docParts(md: string | undefined, url: string): { fullDescription?: { text: string; markdown: string }; help?: { text: string; markdown: string } } {
+  if (!md?.trim()) return {};
+  const body = md.replace(/^#[^\n]*\n+/, '');
+  const first = body.split(/\n\s*\n/)[0].replace(/\s*\n\s*/g, ' ').trim();
+  // (help.text, which a viewer shows only without markdown, is the summary and where the page is.)
+  return { fullDescription: { text: plain(first), markdown: first }, help: { text: `${plain(first)} Wrong and right code, where it breaks, how to suppress: ${url}`, markdown: md } };
+}
+
+/** A prose paragraph's markdown emphasis and code marks dropped (SARIF's `text` is plain; `markdown` keeps them). */
+function plain(md: string): string {
+  return md.replace(/\*\*([^*]+)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1').replace(/\*([^*\s][^*]*)\*/g, '$1');
 }
 
 /**
