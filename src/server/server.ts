@@ -19,7 +19,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
-import { Workspace, sanitizeSettings } from './workspace';
+import { sanitizeSettings, type Workspace } from './workspace';
+import { Trees } from './trees';
 import { hoverFor } from './hover';
 import { codeActionsFor } from './code-actions';
 import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type InitOptions, type ScanWorkspaceResult, type ServerSettings, type StatusParams } from '../protocol/lsp';
@@ -29,7 +30,8 @@ import { docHref } from './docs';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-let workspace: Workspace | undefined;
+/** The trees the open files belong to (trees.ts); undefined until the parser has loaded. */
+let trees: Trees | undefined;
 let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfigCapability = false;
 /** The client runs the iovaLens.* commands (the VS Code extension says so in InitOptions). */
@@ -65,8 +67,8 @@ connection.onInitialize(async (params: InitializeParams) => {
   const folders = params.workspaceFolders?.map((f) => URI.toPath(f.uri)) ?? (params.rootUri ? [URI.toPath(params.rootUri)] : []);
   try {
     const parser = await loadParser();
-    workspace = new Workspace(parser, folders, (msg) => connection.console.error(msg));
-    if (workspace.configError) void connection.window.showWarningMessage(`IOVA Lens: ${workspace.configError}`);
+    trees = new Trees(parser, folders, (msg) => connection.console.error(msg));
+    for (const ws of trees.all()) if (ws.configError) void connection.window.showWarningMessage(`IOVA Lens: ${ws.configError}`);
   } catch (e) {
     // No parser means no diagnostics: say so loudly, once, where the user looks.
     connection.console.error(`IOVA Lens: ${(e as Error).message}`);
@@ -84,7 +86,7 @@ connection.onInitialize(async (params: InitializeParams) => {
 
 connection.onInitialized(async () => {
   if (hasConfigCapability) await refreshSettings();
-  if (!workspace) return;
+  if (!trees) return;
   const t0 = Date.now();
   // Diagnostics of open files do not wait for the index: publish now, again when it is built.
   markAllDirty();
@@ -92,7 +94,7 @@ connection.onInitialized(async () => {
   indexing = true;
   const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
   progress?.begin('IOVA Lens: indexing the workspace', 0, 'reading C files', false);
-  const n = await workspace.indexFolders((done, total) => progress?.report(Math.round((100 * done) / Math.max(1, total)), `${done}/${total} files`));
+  const n = await trees.indexFolders((done, total) => progress?.report(Math.round((100 * done) / Math.max(1, total)), `${done}/${total} files`));
   progress?.done();
   indexing = false;
   connection.console.log(`IOVA Lens: indexed ${n} files that can matter in ${Date.now() - t0} ms`);
@@ -103,7 +105,7 @@ connection.onInitialized(async () => {
 async function refreshSettings(): Promise<void> {
   try {
     const raw: unknown = await connection.workspace.getConfiguration('iovaLens');
-    settings = workspace ? workspace.setEditorSettings(raw) : sanitizeSettings(raw, (m) => connection.console.warn(m));
+    settings = trees ? trees.setEditorSettings(raw) : sanitizeSettings(raw, (m) => connection.console.warn(m));
   } catch (e) {
     connection.console.error(`IOVA Lens: cannot read settings: ${(e as Error).message}`);
   }
@@ -115,7 +117,7 @@ connection.onDidChangeConfiguration(async (p) => {
   if (hasConfigCapability) await refreshSettings();
   else {
     const pushed = (p.settings as Record<string, unknown> | null | undefined)?.iovaLens;
-    if (pushed !== undefined) settings = workspace ? workspace.setEditorSettings(pushed) : sanitizeSettings(pushed, (m) => connection.console.warn(m));
+    if (pushed !== undefined) settings = trees ? trees.setEditorSettings(pushed) : sanitizeSettings(pushed, (m) => connection.console.warn(m));
   }
   markAllDirty();
   publishAll();
@@ -128,8 +130,13 @@ function schedule(): void {
 
 /** Documents whose new text is not applied yet: typing bursts are applied once, when the debounce fires. */
 const pending = new Map<string, TextDocument>();
-/** Driver folders whose open documents need new diagnostics; null = every open document. */
+/** Driver folders (folderOf()) whose open documents need new diagnostics; null = every open document. */
 let dirtyDirs: Set<string> | null = null;
+
+/** A file's driver folder, told apart from the same folder of another tree. */
+function folderOf(ws: Workspace, path: string): string {
+  return `${ws.root}\0${ws.dirOf(path)}`;
+}
 /** Files outside the open documents that the last workspace scan published diagnostics for. */
 let scanned = new Set<string>();
 
@@ -145,7 +152,7 @@ function send(uri: string, diagnostics: Diagnostic[]): void {
 function sendStatus(): void {
   let findings = 0;
   for (const n of published.values()) findings += n;
-  const status: StatusParams = { findings, files: workspace?.fileCount() ?? 0, indexing };
+  const status: StatusParams = { findings, files: trees?.fileCount() ?? 0, indexing };
   void connection.sendNotification(STATUS_NOTIFICATION, status);
 }
 
@@ -155,24 +162,26 @@ function markAllDirty(): void {
 
 function publishAll(): void {
   timer = undefined;
-  if (!workspace) return;
+  if (!trees) return;
   const dirs = dirtyDirs;
   for (const doc of pending.values()) {
     const t0 = TIMING ? performance.now() : 0;
     const path = URI.toPath(doc.uri);
-    workspace.setText(path, doc.getText());
-    dirs?.add(workspace.dirOf(path));
+    const ws = trees.for(path);
+    ws.setText(path, doc.getText());
+    dirs?.add(folderOf(ws, path));
     if (TIMING) connection.console.log(`IOVA Lens: timing setText ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
   }
   pending.clear();
   dirtyDirs = new Set();
   for (const doc of documents.all()) {
     // Only documents of the drivers that changed: the analysis is folder-local.
-    if (dirs && !isPatch(doc.uri) && !dirs.has(workspace.dirOf(URI.toPath(doc.uri)))) continue;
+    const ws = isPatch(doc.uri) ? trees.forPatch(URI.toPath(doc.uri)) : trees.for(URI.toPath(doc.uri));
+    if (dirs && !isPatch(doc.uri) && !dirs.has(folderOf(ws, URI.toPath(doc.uri)))) continue;
     if (isPatch(doc.uri)) {
-      const r = settings.enable ? workspace.patchFindings(doc.getText()) : { findings: [] };
+      const r = settings.enable ? ws.patchFindings(doc.getText()) : { findings: [] };
       if ('error' in r && r.error) connection.console.warn(`IOVA Lens: ${URI.toPath(doc.uri)}: ${r.error}`);
-      const diags = diagnosticsOf(r.findings);
+      const diags = diagnosticsOf(r.findings, ws);
       // Hunks that no longer apply to the workspace are analysed alone; say so instead of going quiet.
       for (const w of 'warnings' in r ? (r.warnings ?? []) : []) {
         diags.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, source: 'iova-lens', message: `IOVA Lens: ${w}` });
@@ -186,7 +195,7 @@ function publishAll(): void {
     if (settings.enable) {
       try {
         const t0 = TIMING ? performance.now() : 0;
-        diags = diagnosticsOf(workspace.findingsFor(path));
+        diags = diagnosticsOf(ws.findingsFor(path), ws);
         if (TIMING) connection.console.log(`IOVA Lens: timing analysis ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
       } catch (e) {
         connection.console.error(`IOVA Lens: analysis of ${path} failed: ${(e as Error).stack ?? e}`);
@@ -197,9 +206,9 @@ function publishAll(): void {
   sendStatus();
 }
 
-/** Findings as LSP diagnostics, related locations as the workspace's URIs. */
-function diagnosticsOf(findings: Finding[]): Diagnostic[] {
-  return findings.map((f) => toDiagnostic(f, (p) => workspace!.uriOf(p)));
+/** Findings as LSP diagnostics, related locations as their tree's URIs. */
+function diagnosticsOf(findings: Finding[], ws: Workspace): Diagnostic[] {
+  return findings.map((f) => toDiagnostic(f, (p) => ws.uriOf(p)));
 }
 
 function isPatch(uri: string): boolean {
@@ -222,28 +231,30 @@ connection.onDidChangeWatchedFiles((p) => {
   for (const c of p.changes) {
     const path = URI.toPath(c.uri);
     // .iova-lens.json is read by the editor as by the CLI: an edit takes effect at once.
-    if (workspace?.isConfigFile(path)) {
-      workspace.loadFileConfig();
-      if (workspace.configError) void connection.window.showWarningMessage(`IOVA Lens: ${workspace.configError}`);
+    const config = trees?.all().find((ws) => ws.isConfigFile(path));
+    if (config) {
+      config.loadFileConfig();
+      if (config.configError) void connection.window.showWarningMessage(`IOVA Lens: ${config.configError}`);
       continue;
     }
     if (!/\.[ch]$/.test(c.uri)) continue;
-    workspace?.fileChanged(path, c.type === FileChangeType.Deleted);
+    trees?.find(path)?.fileChanged(path, c.type === FileChangeType.Deleted);
   }
   markAllDirty();
   schedule();
 });
 documents.onDidClose((e) => {
   pending.delete(e.document.uri);
-  if (!isPatch(e.document.uri) && workspace) {
+  if (!isPatch(e.document.uri) && trees) {
     const path = URI.toPath(e.document.uri);
+    const ws = trees.for(path);
     // The file is the disk's again: its driver's other open files are checked against that.
-    workspace.closeText(path);
-    dirtyDirs?.add(workspace.dirOf(path));
+    ws.closeText(path);
+    dirtyDirs?.add(folderOf(ws, path));
     schedule();
     // A file the workspace scan reported keeps findings in Problems after it is closed — the disk's.
     if (scanned.has(e.document.uri)) {
-      send(e.document.uri, settings.enable ? diagnosticsOf(workspace.findingsFor(path)) : []);
+      send(e.document.uri, settings.enable ? diagnosticsOf(ws.findingsFor(path), ws) : []);
       sendStatus();
       return;
     }
@@ -253,12 +264,13 @@ documents.onDidClose((e) => {
 });
 
 connection.onHover((p): Hover | null => {
-  if (!workspace || !settings.enable) return null;
+  if (!trees || !settings.enable) return null;
   const doc = documents.get(p.textDocument.uri);
   if (!doc) return null;
   if (pending.has(doc.uri)) publishAll();
-  const findings = isPatch(doc.uri) ? workspace.patchFindings(doc.getText()).findings : workspace.findingsFor(URI.toPath(doc.uri));
-  return hoverFor(findings, p.position, (k) => workspace!.abs(k), clientCommands);
+  const ws = isPatch(doc.uri) ? trees.forPatch(URI.toPath(doc.uri)) : trees.for(URI.toPath(doc.uri));
+  const findings = isPatch(doc.uri) ? ws.patchFindings(doc.getText()).findings : ws.findingsFor(URI.toPath(doc.uri));
+  return hoverFor(findings, p.position, (k) => ws.abs(k), clientCommands);
 });
 
 connection.onCodeAction((p): CodeAction[] => {
@@ -268,16 +280,18 @@ connection.onCodeAction((p): CodeAction[] => {
 });
 
 connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {
-  if (!workspace) return { files: 0, findings: 0, cancelled: false };
-  await workspace.indexFolders(undefined, () => token.isCancellationRequested);
+  if (!trees) return { files: 0, findings: 0, cancelled: false };
+  await trees.indexFolders(undefined, () => token.isCancellationRequested);
   if (token.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
   // Every finding of the workspace goes to the Problems panel, not only the open files'.
   const byUri = new Map<string, Diagnostic[]>();
-  for (const f of workspace.allFindings()) {
-    const uri = workspace.uriOf(f.path);
-    const list = byUri.get(uri) ?? [];
-    list.push(toDiagnostic(f, (p) => workspace!.uriOf(p)));
-    byUri.set(uri, list);
+  for (const ws of trees.all()) {
+    for (const f of ws.allFindings()) {
+      const uri = ws.uriOf(f.path);
+      const list = byUri.get(uri) ?? [];
+      list.push(toDiagnostic(f, (p) => ws.uriOf(p)));
+      byUri.set(uri, list);
+    }
   }
   const open = new Set(documents.all().map((d) => d.uri));
   for (const uri of scanned) if (!byUri.has(uri) && !open.has(uri)) send(uri, []);

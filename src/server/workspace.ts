@@ -3,7 +3,7 @@
 // matter (indexed from disk in the background) plus the open documents'
 // live text, so a helper defined in one file is applied in another.
 import { join, isAbsolute, relative } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { Checker, mayMatter } from '../core/engine';
 import { DEFAULT_CONFIG, parseConfig, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
@@ -12,30 +12,29 @@ import type { Finding, RuleId, RuleSetting } from '../core/types';
 import { inPatchText, parseDiff, postImages } from '../core/patch';
 import { checkPostImages } from '../core/patch-check';
 import { dirOf } from '../core/analysis/project';
-import { discover, readSource, findUp, toPosix } from '../cli/files';
+import { discover, readSource, toPosix } from '../cli/files';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
 import { URI } from './uri';
 
+/** One tree's analysis (trees.ts says which files belong to it): its config, its index, its open documents. */
 export class Workspace {
   private readonly checker: Checker;
-  private readonly root: string;
   private fileConfig: Config = DEFAULT_CONFIG;
   private editor: ServerSettings | undefined;
   private readonly open = new Set<string>();
+  /** Folders whose files indexSiblings() has read. */
+  private readonly siblingsRead = new Set<string>();
 
+  /** `root`: the tree's root (paths are relative to it); `folders`: the workspace folders in it, which indexFolders() reads. */
   constructor(
     private readonly parser: CParser,
-    folders: string[],
+    readonly root: string,
+    private readonly folders: string[],
     private readonly log: (msg: string) => void,
   ) {
-    const first = folders[0] ?? process.cwd();
-    this.root = findUp(first, '.iova-lens.json') ?? findUp(first, 'MAINTAINERS') ?? first;
     this.checker = new Checker(parser, DEFAULT_CONFIG);
     this.loadFileConfig();
-    this.folders = folders;
   }
-
-  private readonly folders: string[];
 
   /** Why the tree's .iova-lens.json could not be used (the server shows it), or undefined. */
   configError: string | undefined;
@@ -63,8 +62,8 @@ export class Workspace {
 
   /** Editor settings override `.iova-lens.json` (SPEC §1.3). */
   /** Settings come from the user's JSON: anything of the wrong type is ignored with one log line. */
-  setEditorSettings(raw: unknown): ServerSettings {
-    const s = sanitizeSettings(raw, this.log);
+  setEditorSettings(raw: unknown, log = this.log): ServerSettings {
+    const s = sanitizeSettings(raw, log);
     this.editor = s;
     this.applyConfig();
     return s;
@@ -108,29 +107,64 @@ export class Workspace {
   }
 
   async indexFolders(progress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
-    const found = discover(this.folders);
+    return this.folders.length ? this.index(discover(this.folders).files, progress, shouldStop) : this.fileCount();
+  }
+
+  /**
+   * A tree no workspace folder covers (a file opened on its own): the .c/.h
+   * beside the file give its helpers (nicvf_queues.h for nicvf_queues.c), as
+   * `iova-lens scan one-file.c` reads them. Not the subfolders: a file at a
+   * kernel tree's top would otherwise read the whole tree.
+   */
+  indexSiblings(dir: string): void {
+    if (this.siblingsRead.has(dir)) return;
+    this.siblingsRead.add(dir);
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => /\.[ch]$/.test(n)).sort();
+    } catch (e) {
+      this.log(`IOVA Lens: ${dir}: cannot list the folder for helpers (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return;
+    }
+    // (At once, not in slices: the file's first diagnostics need them, and one folder is small.)
+    const later: { key: string; text: string }[] = [];
+    for (const p of names.map((n) => join(dir, n))) if (statSync(p, { throwIfNoEntry: false })?.isFile()) this.indexOne(p, later);
+    this.indexLater(later);
+  }
+
+  private async index(files: string[], progress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
     const later: { key: string; text: string }[] = [];
     let i = 0;
-    for (const abs of found.files) {
-      const key = this.key(abs);
-      if (this.open.has(key)) continue;
-      const r = readSource(abs);
-      if ('error' in r) {
-        this.log(`IOVA Lens: ${abs}: ${r.error}`);
-        continue;
-      }
-      if (mayMatter(r.text)) this.checker.setFile(key, r.text);
-      else if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
+    for (const abs of files) {
+      this.indexOne(abs, later);
       // Yield now and then so requests are served while a large tree is indexed.
       if (++i % 200 === 0) {
-        progress?.(i, found.files.length);
+        progress?.(i, files.length);
         await new Promise((res) => setImmediate(res));
         if (shouldStop?.()) return this.fileCount();
       }
     }
+    this.indexLater(later);
+    return this.fileCount();
+  }
+
+  /** Indexes a file that can matter by itself; keeps one that may call a helper for indexLater(). */
+  private indexOne(abs: string, later: { key: string; text: string }[]): void {
+    const key = this.key(abs);
+    if (this.open.has(key)) return;
+    const r = readSource(abs);
+    if ('error' in r) {
+      this.log(`IOVA Lens: ${abs}: ${r.error}`);
+      return;
+    }
+    if (mayMatter(r.text)) this.checker.setFile(key, r.text);
+    else if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
+  }
+
+  /** The files that name no translation API but call one of the helpers now known. */
+  private indexLater(later: { key: string; text: string }[]): void {
     const helpers = this.checker.helperNames();
     for (const u of later) if (mayMatter(u.text, helpers)) this.checker.setFile(u.key, u.text);
-    return this.fileCount();
   }
 
   setText(abs: string, text: string): void {

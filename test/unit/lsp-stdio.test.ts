@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SERVER, SAMPLE } from '../helpers';
 
@@ -208,3 +208,60 @@ test('.iova-lens.json edits take effect at once; closing an edited header re-che
     c.proc.kill();
   }
 });
+
+/**
+ * A second kernel tree (its own MAINTAINERS and .iova-lens.json): arch DMA-API
+ * code it owns (silent by the default ownsTranslation, `arch/*\/kernel/**\/*dma*`)
+ * and a driver whose finding needs the helper in its sibling header.
+ */
+function secondTree(): string {
+  const tree = mkdtempSync(join(tmpdir(), 'iova-lsp-tree-'));
+  const put = (rel: string, text: string) => {
+    mkdirSync(dirname(join(tree, rel)), { recursive: true });
+    writeFileSync(join(tree, rel), text);
+  };
+  put('MAINTAINERS', '');
+  put('.iova-lens.json', '{ "rules": { "linear-map-assumption": "error" } }');
+  put('arch/acme/kernel/pci-dma.c', 'static void *acme_dma_to_virt(struct device *dev, dma_addr_t dma_handle)\n{\n\treturn __va(dma_handle);\n}\n');
+  put('drivers/net/acme/acme.h', 'static inline u64 acme_iova_to_phys(struct acme_priv *p, dma_addr_t iova)\n{\n\treturn iommu_iova_to_phys(p->domain, iova);\n}\n');
+  put(
+    'drivers/net/acme/acme.c',
+    '#include "acme.h"\n\nint acme_probe(struct acme_priv *p, struct device *dev)\n{\n\tp->domain = iommu_get_domain_for_dev(dev);\n\treturn 0;\n}\n\n' +
+      'void acme_rx(struct acme_priv *p, dma_addr_t iova)\n{\n\tu64 pa = acme_iova_to_phys(p, iova);\n\n\tif (pa)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));\n}\n',
+  );
+  return tree;
+}
+
+for (const [name, folders] of [
+  ['a file opened on its own (no workspace folder)', (_tree: string) => [] as string[]],
+  ['a multi-root workspace whose second folder is another tree', (_tree: string) => [SAMPLE, _tree]],
+] as const) {
+  test(`${name}: analysed in its own tree — its config, its owners, its sibling helpers`, async () => {
+    const tree = secondTree();
+    const c = new Client();
+    try {
+      const wf = folders(tree).map((f) => ({ uri: pathToFileURL(f).toString(), name: basename(f) }));
+      await c.request('initialize', { processId: process.pid, rootUri: wf[0]?.uri ?? null, workspaceFolders: wf.length ? wf : null, capabilities: {} });
+      c.notify('initialized', {});
+      const open = async (file: string) => {
+        const uri = pathToFileURL(file).toString();
+        const p = c.waitFor<{ uri: string; diagnostics: { code: string; severity: number; range: { start: { line: number } } }[] }>('textDocument/publishDiagnostics', (x) => x.uri === uri);
+        c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
+        return (await p).diagnostics.map((d) => `${d.range.start.line + 1}:${d.code}:${d.severity}`);
+      };
+      // The arch code owns the translation there (drivers/iommu/**, kernel/dma/**, arch DMA API): no finding.
+      assert.deepEqual(await open(join(tree, 'arch/acme/kernel/pci-dma.c')), []);
+      // The helper in acme.h is known; the tree's config makes the finding an error (1).
+      assert.deepEqual(await open(join(tree, 'drivers/net/acme/acme.c')), ['14:linear-map-assumption:1']);
+      if (folders(tree).length) {
+        // The first folder's tree keeps its own (default) severity: warning (2).
+        const q = await open(join(SAMPLE, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.c'));
+        assert.ok(q.length > 0 && q.every((d) => d.endsWith(':2')), q.join(' '));
+      }
+      await c.request('shutdown', {});
+      c.notify('exit', {});
+    } finally {
+      c.proc.kill();
+    }
+  });
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+// The trees the editor's files belong to. A kernel tree is one analysis
+// (its .iova-lens.json, paths relative to its root — what ownsTranslation's
+// `drivers/iommu/**` and the CLI's output are relative to). A window may hold
+// several: a multi-root workspace with linux and linux-next side by side, or
+// a file opened on its own from a tree that is no workspace folder. Each file
+// is analysed in its own tree: a workspace folder's tree when it lies in one,
+// else the tree found upward from the file (.iova-lens.json, else MAINTAINERS,
+// as the CLI finds it), else its own folder — and such a tree, which no
+// folder indexes, reads the file's sibling .c/.h for their helpers (as
+// `iova-lens scan one-file.c` does).
+import { dirname, sep } from 'node:path';
+import { findUp } from '../cli/files';
+import type { CParser } from '../core/parse/parser';
+import type { ServerSettings } from '../protocol/lsp';
+import { Workspace, sanitizeSettings } from './workspace';
+
+/** The root of the tree a folder or file is in (SPEC §1.3: .iova-lens.json, else MAINTAINERS upward, else itself). */
+export function treeRootOf(dir: string): string {
+  return findUp(dir, '.iova-lens.json') ?? findUp(dir, 'MAINTAINERS') ?? dir;
+}
+
+function contains(dir: string, abs: string): boolean {
+  return abs === dir || abs.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+export class Trees {
+  private readonly byRoot = new Map<string, Workspace>();
+  /** Workspace folders and the root of the tree each is in, deepest folder first. */
+  private readonly folders: { folder: string; root: string }[];
+  /** The user's settings as last given (a tree made later gets them too). */
+  private settings: unknown;
+
+  constructor(
+    private readonly parser: CParser,
+    folders: string[],
+    private readonly log: (msg: string) => void,
+  ) {
+    this.folders = folders.map((folder) => ({ folder, root: treeRootOf(folder) })).sort((a, b) => b.folder.length - a.folder.length);
+    const grouped = new Map<string, string[]>();
+    for (const f of this.folders) grouped.set(f.root, [...(grouped.get(f.root) ?? []), f.folder]);
+    for (const [root, list] of grouped) this.byRoot.set(root, new Workspace(parser, root, list, log));
+  }
+
+  /** Every tree, workspace folders' first. */
+  all(): Workspace[] {
+    return [...this.byRoot.values()];
+  }
+
+  /** The tree a file is analysed in; made the first time a file outside every tree asks. */
+  for(abs: string): Workspace {
+    let ws = this.find(abs);
+    if (!ws) {
+      const root = treeRootOf(dirname(abs));
+      ws = new Workspace(this.parser, root, [], this.log);
+      if (this.settings !== undefined) ws.setEditorSettings(this.settings);
+      this.byRoot.set(root, ws);
+    }
+    // A file no workspace folder indexes: its folder's other files are read once.
+    if (!this.folders.some((f) => contains(f.folder, abs))) ws.indexSiblings(dirname(abs));
+    return ws;
+  }
+
+  /**
+   * The tree a .patch/.diff applies to: the one it lies in, else the first
+   * workspace folder's (a patch saved from mail to ~/Downloads is for the
+   * tree the window holds), else the tree found upward from it.
+   */
+  forPatch(abs: string): Workspace {
+    return this.find(abs) ?? this.all()[0] ?? this.for(abs);
+  }
+
+  /** The tree a file belongs to, if one is open already (file-watch events make none). */
+  find(abs: string): Workspace | undefined {
+    const folder = this.folders.find((f) => contains(f.folder, abs));
+    if (folder) return this.byRoot.get(folder.root);
+    let best: string | undefined;
+    for (const root of this.byRoot.keys()) if (contains(root, abs) && (!best || root.length > best.length)) best = root;
+    return best ? this.byRoot.get(best) : undefined;
+  }
+
+  /** The user's settings for every tree; returns them sanitised (each wrong key said once). */
+  setEditorSettings(raw: unknown): ServerSettings {
+    this.settings = raw;
+    let out: ServerSettings | undefined;
+    for (const ws of this.byRoot.values()) {
+      const s = out ? ws.setEditorSettings(raw, () => {}) : ws.setEditorSettings(raw);
+      out ??= s;
+    }
+    return out ?? sanitizeSettings(raw, this.log);
+  }
+
+  fileCount(): number {
+    let n = 0;
+    for (const ws of this.byRoot.values()) n += ws.fileCount();
+    return n;
+  }
+
+  /** Indexes every workspace folder's tree; `progress` over all of them. */
+  async indexFolders(progress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
+    let n = 0;
+    for (const ws of this.byRoot.values()) {
+      n += await ws.indexFolders(progress, shouldStop);
+      if (shouldStop?.()) break;
+    }
+    return n;
+  }
+}
