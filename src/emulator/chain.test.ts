@@ -64,3 +64,39 @@ test('matrix: one row per preset, no events, outcomes differ across platforms', 
   const words = new Set(mx.rows.flatMap((r) => r.outcome));
   for (const w of ['correct', 'null', 'fault', 'bounce-slot', 'wrong-page']) assert.ok(words.has(w as never), w);
 });
+
+test('verdicts follow the trace: an oops, a dead handle unmapped again, a lookup that drops the offset, PA 0 that is RAM', () => {
+  const run = (chain: string[], spec: string) => runChain(chain, parsePlatform(spec));
+  // put_page on a count already 0: the VM_BUG_ON row is an oops, not "correct".
+  const twice = run(['dma-handle', 'iova-to-phys', 'put-page', 'put-page'], 'arm64-64k-smmuv3');
+  assert.ok(twice.events.some((e) => e.op === 'fault' && e.event.startsWith('VM_BUG_ON')));
+  assert.deepEqual(twice.outcome, ['fault']);
+  // A second dma_unmap of the handle after the IOVA went to the next buffer removes that buffer's mapping.
+  const unmap2 = run(['dma-handle', 'dma-unmap', 'dma-unmap'], 'arm64-64k-smmuv3');
+  assert.deepEqual(unmap2.outcome, ['wrong-page']);
+  assert.ok(unmap2.events.some((e) => e.op === 'translate' && /second unmap/.test(e.note ?? '')));
+  // dma-direct does not notice a second unmap (no lookup): said in the trace, no verdict of its own.
+  const direct = run(['dma-handle', 'dma-unmap', 'dma-unmap'], 'arm64-64k');
+  assert.deepEqual(direct.outcome, ['correct']);
+  assert.ok(direct.events.some((e) => e.op === 'translate' && /CONFIG_DMA_API_DEBUG/.test(e.note ?? '')));
+  // Intel v5.3–v5.5 returns the page without the in-page offset: another buffer of that page is read.
+  assert.deepEqual(run(NICVF, 'x86-intel-5.4').outcome, ['wrong-page']);
+  assert.deepEqual(run(NICVF, 'x86-intel').outcome, ['correct']);
+  // DRAM from PA 0 (ThunderX-class): the identity lookup's 0 is a page the code then reads — wrong page, not only "no answer".
+  const zero = run(['dma-handle', 'iova-to-phys', 'phys-to-virt', 'cpu-access'], 'thunderx-numa-smmuv2,domain=identity,era=2017');
+  assert.deepEqual(zero.outcome, ['wrong-page', 'null']);
+  assert.ok(!run(['dma-handle', 'iova-to-phys', 'phys-to-virt', 'cpu-access'], 'thunderx-2017-identity').outcome.includes('wrong-page'), 'PA 0 not RAM: null (and the fault)');
+  // The device write of a to-device step is a row of the trace.
+  const dev = run(['vmalloc-va', 'virt-to-phys', 'to-device'], 'arm64-4k');
+  assert.ok(dev.events.some((e) => e.op === 'translate' && e.fn === 'device write' && /not the buffer/.test(e.note ?? '')));
+});
+
+test('a vmalloc area starts on a page of its size: a 64K-page CPU access reads the buffer', () => {
+  for (const spec of ['arm64-4k', 'arm64-64k', 'arm64-64k,page=16k']) {
+    const r = runChain(['vmalloc-va', 'cpu-access'], parsePlatform(spec));
+    const va = r.truth.va!;
+    const page = spec.includes('16k') ? 0x4000n : spec.includes('64k') ? 0x10000n : 0x1000n;
+    assert.equal(va % page, 0n, spec);
+    assert.ok(r.outcome.includes('map-error') && !r.outcome.includes('wrong-page') && !r.outcome.includes('fault'), `${spec}: ${r.outcome.join()}`);
+  }
+});

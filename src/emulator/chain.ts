@@ -56,6 +56,8 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
   const truth: Truth = { pa: null, va: null, page: null };
   const bad = new Set<Outcome>();
   let putDone = false;
+  /** A dma-unmap step has run: the handle is dead (a second unmap is a bug of its own). */
+  let unmapped = false;
   let stopped = false;
   let mmio = false;
 
@@ -150,6 +152,9 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
         }
         const out = d.iovaToPhys(v);
         if (out === 0n) bad.add('null');
+        // The reverse lookup's answer is judged exactly: the right page without the in-page offset
+        // (Intel v5.3–v5.5) reads another buffer carved from that page (facts §8, extras).
+        else if (cur.kind === 'dma') flagPa(out, !wasPageBase);
         cur = { kind: 'phys', v: out };
         break;
       }
@@ -194,6 +199,17 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
       }
       case 'dma-unmap': {
         if (handle === null) { t.emit({ op: 'translate', fn: 'note', in: 0n, out: 0n, note: 'nothing mapped to unmap' }); break; }
+        if (unmapped) {
+          // The handle is dead: iommu_dma_unmap_page() looks it up again — 0 (WARN_ON(!phys), nothing
+          // done), or, once the IOVA went to the next buffer, that buffer's page: its live mapping is torn down.
+          const d = m.domainForDev();
+          const now = d && m.usesDmaIommu() ? d.iovaToPhys(handle) : null;
+          m.dmaUnmapPage(handle, LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+          t.emit({ op: 'translate', fn: 'note', in: handle, out: now ?? 0n, note: now === null ? 'second unmap of the same handle (dma-direct does not notice; CONFIG_DMA_API_DEBUG reports it)' : now === 0n ? 'second unmap of the same handle: WARN_ON(!phys) in iommu_dma_unmap_page' : 'second unmap of the same handle: the IOVA now maps another buffer, whose mapping this removes' });
+          if (now !== null) bad.add(now === 0n ? 'null' : 'wrong-page');
+          break;
+        }
+        unmapped = true;
         m.dmaUnmapPage(handle, LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
         // The receive path goes on: the next buffer is mapped (refill) and receives a packet.
         const other = m.mem.allocPage('next receive buffer page');
@@ -237,6 +253,7 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
       case 'to-device': {
         const pa = m.deviceWrite(v, 64, 'device-write');
         if (pa === null) { bad.add('fault'); break; }
+        t.emit({ op: 'translate', fn: 'device write', in: v, out: pa, note: classifyPa(m, pa, buf, !wasPageBase) === null ? 'reaches the buffer' : 'the device writes this address: not the buffer' });
         flagPa(pa, !wasPageBase);
         break;
       }
@@ -257,6 +274,7 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
   }
   if (putDone && m.mem.ref(buf!.pfn) > 0) bad.add('leak');
   for (const o of bad) t.flag(o);
-  if (bad.size === 0) t.flag('correct');
+  // (The machine may have flagged on its own: a put_page on a count already 0 is an oops.)
+  if (bad.size === 0 && t.outcome().length === 0) t.flag('correct');
   return { scenario, chain, platform: pl, outcome: t.outcome(), truth, events: t.events };
 }

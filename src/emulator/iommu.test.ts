@@ -233,3 +233,15 @@ test('SMMUv3 STE / CD words and SMMUv2 S2CR as the drivers build them', () => {
   assert.equal(new Machine(parsePlatform('thunderx-2017-identity'), false).iommu!.s2crValue(), 0x10000);
   assert.ok(m.trace.events.some((e) => e.op === 'translate' && e.fn === 'attach (STE)'));
 });
+
+test('the IOVA rcache hands out only a range that ends at or below the limit (iova.c:392, :871)', () => {
+  const d = new IovaDomain(65536);
+  const a = d.allocFast(2, 0xfffff);
+  assert.equal(a, 0xffffe);
+  d.freeFast(a, 2);
+  // 0xffffe..0xfffff would end past a limit of 0xffffe: the cache is passed over, the tree gives a range below it.
+  const b = d.allocFast(2, 0xffffe);
+  assert.ok(b !== 0 && b + 1 <= 0xffffe, `got ${b.toString(16)}`);
+  // With room below the limit the cached range comes back (LIFO), as before.
+  assert.equal(d.allocFast(2, 0xfffff), 0xffffe);
+});

@@ -142,10 +142,11 @@ export class IovaDomain {
       else if (this.depot[order].length > 0) c.loaded = this.depot[order].pop()!;
       else return 0;
     }
-    // iova_magazine_pop: the most recent PFN ≤ limit, the hole filled with the top entry.
+    // iova_magazine_pop: the most recent PFN whose range ends at or below the limit
+    // (iova_rcache_get() asks for limit_pfn + 1 - size, iova.c:392 and :871), the hole filled with the top entry.
     const m = c.loaded;
     let i = m.length - 1;
-    while (m[i] > limitPfn) { if (i === 0) return 0; i--; }
+    while (m[i] > limitPfn + 1 - size) { if (i === 0) return 0; i--; }
     const pfn = m[i];
     m[i] = m[m.length - 1];
     m.pop();

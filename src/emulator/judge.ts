@@ -22,7 +22,9 @@ export function classifyPa(m: Machine, pa: bigint, buf: Buffer, exact = false): 
     const start = (buf.pfn << m.cpu.pageShift) + BigInt(buf.offset);
     return pa >= start && pa < start + BigInt(buf.size) ? null : 'wrong-page';
   }
-  if (pa === 0n) return 'null';
+  // A lookup's 0 is "no answer" — unless PA 0 is RAM (DRAM from 0, as on ThunderX-class machines):
+  // then code that goes on with it uses that page (facts §8 S2).
+  if (pa === 0n && !m.mem.isRam(0n)) return 'null';
   if (m.swiotlb && m.swiotlb.isSwiotlbBuffer(pa)) return 'bounce-slot';
   if (m.mem.isRam(pa)) return 'wrong-page';
   return 'fault';

@@ -41,7 +41,8 @@ export class Memory {
     // arm64: the kernel image and early vmalloc users sit at the start of the vmalloc area; the first
     // area handed out here is placed 0x1234_5000 in, which makes it the facts' example address
     // 0xffff8000_92345000 (S7) in the 6.12 layout [choice].
-    this.vmNext = cpu.arch === 'arm64' ? cpu.vmallocStart + 0x1234_5000n : cpu.vmallocStart;
+    // (Page-aligned, as every vmalloc area is: 16K and 64K pages take it down to their page.)
+    this.vmNext = cpu.arch === 'arm64' ? (cpu.vmallocStart + 0x1234_5000n) & ~(cpu.pageSize - 1n) : cpu.vmallocStart;
     // The kernel's own allocations (page tables, rings, vmalloc pages) come from a quarter into the
     // first bank, away from the driver's page [choice].
     const b0 = ram[0];
@@ -126,7 +127,9 @@ export class Memory {
   putPage(pfn: bigint, note?: string): number {
     const p = this.page(pfn);
     if (p.ref <= 0) {
+      // put_page_testzero()'s VM_BUG_ON (CONFIG_DEBUG_VM, which the page checks stand for): an oops.
       this.trace.emit({ op: 'fault', who: 'kernel', addr: this.cpu.pfnToPage(pfn), event: 'VM_BUG_ON_PAGE(page_ref_count(page) == 0)', note: 'put_page on a page whose count is already 0' });
+      this.trace.flag('fault');
       return p.ref;
     }
     p.ref--;

@@ -211,10 +211,11 @@ test('event details name an IOVA an IOVA, and write a mapping IOVA → PA', () =
   assert.match(eventDetail(map), /: IOVA 0x[0-9a-f_]+ → PA 0x[0-9a-f_]+ \(/);
 });
 
-test('a PA in the buffer\'s page but without its offset (Intel v5.3..v5.5) is not shown as matching the truth', () => {
+test('a PA in the buffer\'s page but without its offset (Intel v5.3..v5.5) is red, as the run\'s verdict (wrong-page)', () => {
   const run = chain('x86-intel-5.4');
   const rows = deriveRows(run);
   const pa = rows.map((r) => r.cells.find((c) => c.key === 'pa')!).find((c) => /offset lost/.test(c.reason));
   assert.ok(pa, rows.map((r) => r.cells.map((c) => `${c.key}:${c.reason}`).join(' | ')).join('\n'));
-  assert.equal(pa.ok, null);
+  assert.equal(pa.ok, false);
+  assert.deepEqual(run.outcome, ['wrong-page']);
 });

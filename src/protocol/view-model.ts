@@ -305,9 +305,9 @@ export function deriveRows(run: RunJson): TranslationRow[] {
     else if (truth.pa === null) { paReason = 'no truth to compare'; }
     else if (pa === truth.pa) { paOk = true; paReason = 'the buffer\'s PA'; }
     else if (pa === 0n) { paOk = false; paReason = 'IOVA → PA returned 0 (NULL)'; }
-    // The page is right (virt_to_page/put_page are fine), the offset is not (a read of the buffer is not):
-    // neither green nor red (Intel before v5.6 dropped the in-page offset).
-    else if (pa >> shift === truth.pa >> shift) { paOk = null; paReason = `same page, offset lost: the buffer is at ${hexGrouped(truth.pa)} — right for the page, wrong for reading the data`; }
+    // The page is right (virt_to_page/put_page are fine), the offset is not: the data read there is
+    // another buffer's (Intel before v5.6 dropped the in-page offset) — wrong, as the run's verdict says.
+    else if (pa >> shift === truth.pa >> shift) { paOk = false; paReason = `same page, offset lost: the buffer is at ${hexGrouped(truth.pa)} — right for the page, wrong for reading the data`; }
     else if (inSlot(pa)) { paOk = false; paReason = 'bounce slot, not your page'; }
     else { paOk = false; paReason = hwNote ? `another page: ${hwNote}` : `another page (buffer at ${hexGrouped(truth.pa)})`; }
     cells.push({ key: 'pa', text: hexGrouped(pa), ok: paOk, reason: paReason, event: at });
