@@ -78,6 +78,17 @@ static void acme_rx(struct acme_ring *ring, struct acme_rxd *rxd, int len)
       chain: ['dma-handle', 'phys-to-virt'],
     },
     {
+      name: 'phys_to_virt() of a raw DMA handle: the chain runs on to the use (virt_to_page, put_page), as after a lookup',
+      code: `
+static void acme_free_rx(dma_addr_t dma)
+{
+	put_page(virt_to_page(phys_to_virt(dma))); /*!*/
+}
+`,
+      concerns: ['b', 'c'],
+      chain: ['dma-handle', 'phys-to-virt', 'virt-to-page', 'put-page'],
+    },
+    {
       name: 'a struct field declared dma_addr_t, read through a pointer to that struct',
       code: `
 struct acme_desc { dma_addr_t addr; u32 len; };
@@ -202,6 +213,21 @@ static void acme_post_area(struct snd_dma_buffer *dmab, __le32 *bdl)
 	writel(virt_to_phys(acme_extra), bdl + 4); /*!*/
 }
 `,
+    },
+    {
+      name: 'PowerPC and big-endian register writes: out_be32/out_le32 (address first), iowrite32be, hi_lo_writeq_relaxed, regmap_write (ucc_geth.c, mesh.c)',
+      code: `
+static void acme_qe_start(struct acme_priv *p, struct acme_regs __iomem *regs, dma_addr_t unused)
+{
+	out_be32(&regs->bd_ring_base, (u32) virt_to_phys(p->tx_ring)); /*!*/
+	out_le32(&regs->cmdptr, virt_to_phys(p->cmds)); /*!*/
+	iowrite32be(virt_to_phys(p->rx_ring), &regs->rx_base); /*!*/
+	hi_lo_writeq_relaxed(virt_to_phys(p->ctx), &regs->ctx); /*!*/
+	regmap_write(p->map, ACME_REG_BASE, virt_to_phys(p->tbl)); /*!*/
+	out_be32(&regs->len, p->len);
+}
+`,
+      chain: ['linear-va', 'virt-to-phys', 'to-device'],
     },
     {
       name: 'ALSA: a buffer from snd_dma_alloc_pages() given to the device by virt_to_phys() (the file names no dma_* API; hda-loader-skl.c)',

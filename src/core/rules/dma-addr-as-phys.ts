@@ -3,7 +3,7 @@
 // identity fallback `d ? iommu_iova_to_phys(d, a) : a`, phys_to_virt() or
 // pfn_to_page() of a DMA handle, or a CPU physical address written to the
 // device where a mapped DMA address belongs.
-import { chainOf, isRawDma, locKey, type Val } from '../analysis/model';
+import { chainOf, isRawDma, locKey, LINEAR_WORDS, USE_WORDS, type ApplyEvent, type Val } from '../analysis/model';
 import { applyEvents, concernsOf, guarded, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
 
 export const rule: RuleModule = {
@@ -43,6 +43,30 @@ export const rule: RuleModule = {
       });
     }
     // 2. phys_to_virt()/pfn_to_page() of a raw DMA handle — once per handle and function.
+    // Its chain runs on to the furthest use of what it made (virt_to_page(), put_page(),
+    // build_skb()…), as iova-reverse-lookup's does (SPEC §1.2: the steps "to the use").
+    const usesByStep = new Map<string, ApplyEvent[]>();
+    for (const u of events) {
+      if (!USE_WORDS.has(u.word) && !LINEAR_WORDS.has(u.word)) continue;
+      const keys = new Set<string>();
+      for (const v of u.input) for (const st of v.steps) keys.add(locKey(st.loc));
+      for (const k of keys) usesByStep.set(k, [...(usesByStep.get(k) ?? []), u]);
+    }
+    const furthest = (e: ApplyEvent, raw: Val[]): { vals: Val[]; word: string } => {
+      const key = locKey(e.loc);
+      let best = { vals: raw, word: e.word };
+      let bestLen = Math.max(...raw.map((v) => v.steps.length)) + 1;
+      for (const h of usesByStep.get(key) ?? []) {
+        if (h === e) continue;
+        const vals = h.input.filter((v) => v.steps.some((st) => locKey(st.loc) === key));
+        const len = vals.length ? Math.max(...vals.map((v) => v.steps.length)) + 1 : 0;
+        if (len > bestLen) {
+          best = { vals, word: h.word };
+          bestLen = len;
+        }
+      }
+      return best;
+    };
     const seenRaw = new Set<string>();
     for (const e of [...events].sort((x, y) => x.offset - y.offset)) {
       if ((e.word !== 'phys-to-virt' && e.word !== 'pfn-to-page') || guarded(e)) continue;
@@ -58,7 +82,7 @@ export const rule: RuleModule = {
         loc: e.loc,
         fn: e.fn,
         concerns: concernsOf(raw, e.word),
-        chain: chainOf(raw, [e.word]),
+        chain: ((f) => chainOf(f.vals, [f.word]))(furthest(e, raw)),
         related: relatedOf(raw, e.loc),
         message: `${e.callee}() of a DMA address treats it as a CPU physical address; with a dma-ranges offset, SWIOTLB or an IOMMU it is not — ${e.callee === 'remap_pfn_range' ? 'map the buffer to user space with dma_mmap_coherent() (ALSA: snd_pcm_lib_default_mmap())' : 'keep the CPU address from allocation time'}`,
       });

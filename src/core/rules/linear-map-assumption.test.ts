@@ -103,6 +103,48 @@ static void acme_fb_reserve(struct acme_fb *fb, resource_size_t base, size_t siz
 `,
     },
     {
+      name: 'phys_to_virt() of a raw DMA handle: one finding, its chain on to put_page()',
+      code: `
+static void acme_free_rx(dma_addr_t dma)
+{
+	put_page(virt_to_page(phys_to_virt(dma))); /*!*/
+}
+`,
+      chain: ['dma-handle', 'phys-to-virt', 'virt-to-page', 'put-page'],
+    },
+    {
+      name: 'virt_to_phys() of registers mapped by the ioremap family (of_iomap, devm_platform_get_and_ioremap_resource, pci_ioremap_bar; udc-xilinx.c)',
+      code: `
+static int acme_udc_probe(struct platform_device *pdev, struct acme_udc *udc)
+{
+	udc->addr = devm_platform_get_and_ioremap_resource(pdev, 0, NULL);
+	return 0;
+}
+
+static void acme_udc_dma_send(struct acme_udc *udc, struct acme_ep *ep)
+{
+	u32 *eprambase = (u32 __force *)(udc->addr + ep->rambase);
+	dma_addr_t dst = virt_to_phys(eprambase); /*!*/
+
+	acme_dma_start(udc, dst);
+}
+
+static phys_addr_t acme_of_regs(struct device_node *np)
+{
+	void __iomem *regs = of_iomap(np, 0);
+
+	return virt_to_phys(regs); /*!*/
+}
+
+static phys_addr_t acme_bar(struct pci_dev *pdev)
+{
+	void __iomem *bar = pci_ioremap_bar(pdev, 0);
+
+	return __pa(bar); /*!*/
+}
+`,
+    },
+    {
       name: 'virt_addr_valid() of dma_pool memory',
       code: `
 static void acme_free(struct acme_dev *d)

@@ -26,8 +26,15 @@ function rootOf(v: Val): string {
   return v.origin ? locKey(v.origin) : v.key;
 }
 
+/** A DMA handle taken straight into the linear map (phys_to_virt(dma)), and what follows from it. */
+function rawIntoLinear(v: Val): boolean {
+  return v.src === 'dma-handle' && !isReconstructed(v) && (LINEAR_WORDS.has(v.steps[0]?.word ?? '') || v.steps[0]?.word === 'pfn-to-page');
+}
+
 function suspicious(v: Val, e: ApplyEvent): boolean {
-  if (isReconstructed(v) || isRawDma(v)) return true;
+  // (What follows a raw handle's conversion is suspicious too: it is only ever a later use of
+  // that finding's root — virt_to_page(), put_page() — whose chain runs on to it.)
+  if (isReconstructed(v) || isRawDma(v) || rawIntoLinear(v)) return true;
   // `if (virt_addr_valid(p)) … else vmalloc_to_page(p)` is how code tells the kinds apart:
   // for vmalloc and ioremap addresses it answers false, rightly. (For coherent
   // memory its answer depends on the platform's remapping: still reported.)
