@@ -4,7 +4,9 @@
 // that only call those helpers, run the rules. The analysis of a directory
 // depends on that directory alone, so groups run in any order, on any worker
 // thread or CI shard, and the union of the parts equals the whole.
-import { Checker, mayMatter } from '../core/engine';
+import { Checker, declaresDmaFields, mayMatter, MAX_DECLARATIONS_CHARS } from '../core/engine';
+
+const DMA_ADDR_T = Buffer.from('dma_addr_t');
 import { createHash } from 'node:crypto';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
@@ -118,6 +120,15 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     }
     if (candidates.length === 0) return { dir: task.dir, ...contextOf(task), findings: [], errors, scanned, parsed: 0, meta };
     if (!checker) throw new Error(`${task.dir}: a file may matter but no parser was given`);
+    // The folder's headers that name no API but declare dma_addr_t members: which fields hold DMA addresses.
+    for (const f of others) {
+      if (!f.key.endsWith('.h') || f.size > MAX_DECLARATIONS_CHARS) continue;
+      const r = readRaw(f.abs);
+      // (A byte search first: most headers name no dma_addr_t, and need no string.)
+      if ('error' in r || !r.buf.includes(DMA_ADDR_T) || !declaresDmaFields(f.key, r.buf.toString('latin1'))) continue;
+      checker.setDeclarations(f.key, decodeUtf8(r.buf));
+      meta[f.key] = { ...meta[f.key], hash: sha1(r.buf) };
+    }
     // Parse only what can matter (Checker.setSkimmed); IOVA_LENS_NO_SKIM=1 parses every file whole (to compare).
     const helpers = process.env.IOVA_LENS_NO_SKIM ? checker.setWhole(candidates) : checker.setSkimmed(candidates);
     // Last pass: files of this driver that name no API but call one of its translating helpers.
@@ -176,6 +187,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
   if (Object.keys(known).length !== task.files.length) return undefined;
   if ((previous.context ?? []).join('\0') !== (contextOf(task).context ?? []).join('\0')) return undefined;
   const helpers = previous.helpers?.length ? new Set(previous.helpers) : undefined;
+  const analysed = Object.values(known).some((m) => m.candidate);
   const meta: Record<string, FileMeta> = {};
   for (const f of task.files) {
     const m = known[f.key];
@@ -193,13 +205,15 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
       if ('error' in r || sha1(r.buf) !== m.hash) return undefined;
       continue;
     }
-    // A file that was not analysed: it must still name no API and call no translating helper.
+    // A file that was not analysed: it must still name no API and call no translating helper
+    // (nor, a header of a folder that was analysed, declare dma_addr_t members).
     if (f.maybe === true) return undefined;
-    if (f.maybe === undefined || helpers) {
+    const declares = analysed && f.key.endsWith('.h');
+    if (f.maybe === undefined || helpers || declares) {
       const r = readRaw(f.abs);
       if ('error' in r) return undefined;
       const text = r.buf.toString('latin1');
-      if (mayMatter(text, helpers)) return undefined;
+      if (mayMatter(text, helpers) || (declares && declaresDmaFields(f.key, text))) return undefined;
     } else if (sizeError(f.size)) return undefined;
   }
   return { ...previous, meta };

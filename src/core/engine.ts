@@ -48,6 +48,21 @@ export function mayMatter(text: string, helperNames?: ReadonlySet<string>): bool
   return false;
 }
 
+/**
+ * A header that declares dma_addr_t members (`struct acme_ring { dma_addr_t
+ * desc_dma; … }` in acme.h): the folder's other files learn from it which
+ * fields hold DMA addresses — drivers declare their structs in headers that
+ * name no translation API. Read for its struct declarations only
+ * (Checker.setDeclarations), by the scan, the editor and patch mode alike.
+ */
+export function declaresDmaFields(path: string, text: string): boolean {
+  return path.endsWith('.h') && text.length <= MAX_DECLARATIONS_CHARS && DMA_ADDR_T_RE.test(text);
+}
+
+const DMA_ADDR_T_RE = /\bdma_addr_t\b/;
+/** Larger headers are generated register maps, not a driver's structs. */
+export const MAX_DECLARATIONS_CHARS = 512 * 1024;
+
 const callRes = new WeakMap<ReadonlySet<string>, RegExp>();
 
 /** callsTo(names), built once per set. */
@@ -78,6 +93,13 @@ export class Checker {
     const prev = this.project.files.get(path);
     if (prev && prev.text === text && !opts) return;
     this.project.add(extractFacts(this.parser, path, text, prev, opts));
+  }
+
+  /** A header for its dma_addr_t struct members only (declaresDmaFields): nothing else of it is parsed. */
+  setDeclarations(path: string, raw: string): void {
+    const whole = lfForLoneCr(raw);
+    const text = blankAnnotations(whole);
+    this.setFile(path, whole, { keep: () => false, blanked: { text, units: topLevel(text) } });
   }
 
   /**

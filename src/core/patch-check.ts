@@ -8,7 +8,7 @@
 // whole subsystem (2,811 files, 76 MB) is not parsed file by file into
 // memory all at once, and an editor re-analysing a 4 MB patch on each edit
 // does not parse every file of it whole.
-import { Checker, compareFindings, mayMatter } from './engine';
+import { Checker, compareFindings, declaresDmaFields, mayMatter } from './engine';
 import { dirOf } from './analysis/project';
 import type { Config } from './config';
 import type { CParser } from './parse/parser';
@@ -43,6 +43,7 @@ export function checkPostImages(images: PostImage[], others: (dir: string, touch
     if (candidates.length === 0) continue;
     const checker = new Checker(parser, config);
     try {
+      for (const f of files) if (!candidates.includes(f) && declaresDmaFields(f.key, f.text)) checker.setDeclarations(f.key, f.text);
       const helpers = checker.setWhole(candidates);
       // Images that name no API but call a helper that translates.
       if (helpers.size) for (const img of imgs) if (!checker.hasFile(img.path) && mayMatter(img.text, helpers)) checker.setFile(img.path, img.text);

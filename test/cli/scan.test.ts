@@ -341,3 +341,30 @@ test('SARIF uris are URI references: a file named with #, % or a space is percen
   assert.deepEqual(uris, ['a%23b%2520.c', 'caf%C3%A9.c', 'with%20space.c', 'x+y,z.c']);
   for (const u of uris as string[]) assert.equal(new URL(u, 'file:///t/').pathname.split('/').pop(), u, 'a path, no fragment or query');
 });
+
+test('a dma_addr_t member declared in a header that names no API makes its field a DMA address — scan (cache cold and warm), patch mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-hdr-'));
+  const drv = join(dir, 'drivers', 'net', 'acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  const header = 'struct acme_priv {\n\tvoid *fw;\n\tdma_addr_t fw_dma;\n};\n';
+  writeFileSync(join(drv, 'acme.h'), header);
+  const dbg = '#include "acme.h"\n\nstatic void *acme_fw_view(struct acme_priv *priv)\n{\n\treturn phys_to_virt(priv->fw_dma);\n}\n';
+  writeFileSync(join(drv, 'acme_dbg.c'), dbg);
+  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; rule: string }[]).map((f) => `${f.path}:${f.line}:${f.rule}`);
+  const want = ['drivers/net/acme/acme_dbg.c:5:dma-addr-as-phys', 'drivers/net/acme/acme_dbg.c:5:linear-map-assumption'];
+  const cache = mkdtempSync(join(tmpdir(), 'iova-hdr-cache-'));
+  for (const pass of ['cold', 'warm']) assert.deepEqual(brief(run(['scan', '.', '--format', 'json', '--cache-dir', cache], dir).out), want, pass);
+  // The header loses its member: the cached result must not stay (its bytes changed).
+  writeFileSync(join(drv, 'acme.h'), header.replace('dma_addr_t fw_dma', 'u64 fw_dma'));
+  assert.deepEqual(brief(run(['scan', '.', '--format', 'json', '--cache-dir', cache], dir).out), []);
+  // …and gains it back: a header that declared none must be read again, not kept by its old result.
+  writeFileSync(join(drv, 'acme.h'), header);
+  assert.deepEqual(brief(run(['scan', '.', '--format', 'json', '--cache-dir', cache], dir).out), want, 'the member is back');
+  // Patch mode reads the header from the tree as the scan does.
+  const patch = ['--- a/drivers/net/acme/acme_dbg.c', '+++ b/drivers/net/acme/acme_dbg.c', '@@ -5 +5 @@', '-\treturn phys_to_virt(priv->fw_dma);', '+\treturn phys_to_virt(priv->fw_dma + 64);', ''].join('\n');
+  writeFileSync(join(dir, 'p.diff'), patch);
+  writeFileSync(join(drv, 'acme_dbg.c'), dbg);
+  const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
+  assert.deepEqual(brief(p.out).map((x) => x.replace(/^.*?:/, '')), ['5:dma-addr-as-phys', '5:linear-map-assumption'], p.err);
+});
