@@ -4,7 +4,6 @@
 // run goes on; invalid UTF-8 is decoded leniently and still analysed.
 import { readdirSync, readFileSync, realpathSync, statSync, lstatSync, type Dirent } from 'node:fs';
 import { join, relative, resolve, sep, dirname } from 'node:path';
-import { existsSync } from 'node:fs';
 import type { FileError } from '../core/types';
 
 export const MAX_BYTES = 8 * 1024 * 1024;
@@ -197,7 +196,9 @@ export function sizeError(size: number): string | undefined {
 export function findUp(start: string, name: string): string | undefined {
   let dir = resolve(start);
   for (;;) {
-    if (existsSync(join(dir, name))) return dir;
+    // (An entry, not a readable file: a dangling link named .iova-lens.json is the tree's config, which
+    // then says why it cannot be read, rather than being passed over for a config further up.)
+    if (isEntry(join(dir, name))) return dir;
     const up = dirname(dir);
     if (up === dir) return undefined;
     dir = up;
@@ -209,4 +210,37 @@ export function relPath(root: string, abs: string): string {
   if (sep === '/' && abs.length > root.length + 1 && abs.startsWith(root) && abs.charCodeAt(root.length) === 47 && !abs.includes('/.', root.length)) return abs.slice(root.length + 1);
   const r = relative(root, abs);
   return toPosix(r.startsWith('..') ? abs : r);
+}
+
+/** A config is a few lines: more than this is not one (a link to /dev/zero, a log file). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * A small text file the user names (a config, a baseline): its text, or why
+ * it cannot be read, in a few words. Only a regular file is opened — a FIFO
+ * waits forever for a writer and /dev/zero never ends; a dangling link and a
+ * link loop are said as such.
+ */
+export function readTextFile(path: string, maxBytes = Infinity): { text: string } | { error: string } {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return { error: 'is a directory' };
+    if (!st.isFile()) return { error: NOT_REGULAR };
+    if (st.size > maxBytes) return { error: `too large (${st.size.toLocaleString('en-US')} bytes; at most ${maxBytes.toLocaleString('en-US')})` };
+    return { text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return { error: 'dangling symlink' };
+    return { error: code === 'ELOOP' ? 'symlink loop' : code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message) };
+  }
+}
+
+/** Whether a directory entry exists by that name (a dangling link does; a path through a file does not). */
+function isEntry(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -2,7 +2,7 @@
 // `iova-lens` — the command line: scan, patch, rules, explain, emulate.
 // Exit status (SPEC §1.4): 0 clean, 1 findings, 2 usage/config error or
 // nothing could be scanned.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScan } from './scan';
 import { UsageError } from './usage';
@@ -39,7 +39,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'scan':
         return await runScan(rest, io);
       case 'patch':
-        return await runPatch(rest, io, () => readFileSync(0, 'utf8'), !!process.stdin.isTTY);
+        return await runPatch(rest, io, readStdin, !!process.stdin.isTTY);
       case 'rules':
         for (const r of RULES) io.out(`${r.meta.id.padEnd(24)} ${r.meta.defaultSeverity.padEnd(8)} [${r.meta.concerns.join(', ')}]  ${r.meta.short}\n`);
         for (const n of NOTICES) io.out(`${n.id.padEnd(24)} ${n.defaultSeverity.padEnd(8)} (notice)  ${n.short}\n`);
@@ -91,4 +91,32 @@ if (require.main === module) {
       process.exitCode = 2;
     },
   );
+}
+
+/**
+ * All of standard input. readFileSync(0) fails with EAGAIN when the pipe is
+ * non-blocking and the writer is slower than this reader (a big patch piped
+ * in by a parent process): read until end of input, waiting out EAGAIN.
+ */
+function readStdin(): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(1 << 16);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

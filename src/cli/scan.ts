@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `iova-lens scan`: discover, prefilter, parse what can matter, learn helper
 // summaries across files, run the rules, print in the chosen format.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareFindings } from '../core/engine';
@@ -13,7 +13,7 @@ import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
 import { ruleDoc } from './rule-docs';
 import type { FileError, Finding, Severity } from '../core/types';
-import { discover, findUp, readSource, relPath, stampOf, type Discovered, type FileStamp } from './files';
+import { discover, findUp, readSource, readTextFile, relPath, stampOf, type Discovered, type FileStamp } from './files';
 import { loadConfigForPaths, UsageError } from './usage';
 import { analysePatch } from './patch';
 import { DiffError, inPatchText } from '../core/patch';
@@ -300,12 +300,9 @@ async function scanPatches(files: string[], treeRoot: string, outRoot: string, c
 
 /** Keep only findings not in a previous JSON report (core/baseline.ts: rule + path + function + message, counted). */
 function applyBaseline(findings: Finding[], file: string): Finding[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read baseline (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const r = readTextFile(file);
+  if ('error' in r) throw new UsageError(`${file}: cannot read baseline (${r.error})`);
+  const text = r.text;
   try {
     return newFindings(findings, parseBaseline(text));
   } catch (e) {

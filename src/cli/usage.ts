@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 // What `scan` and `patch` share before any analysis: the error that means
 // exit 2 (bad usage, bad input), and finding and reading .iova-lens.json.
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { parseConfig, DEFAULT_CONFIG, ConfigError, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
-import { findUp } from './files';
+import { findUp, MAX_CONFIG_BYTES, readTextFile } from './files';
 
 /** Bad usage or bad input: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -20,15 +19,13 @@ export class UsageError extends Error {}
  * no path of the tree and the default silence of drivers/iommu/** would not hold.
  */
 export function loadConfigFor(start: string, explicit?: string): { config: Config; treeRoot?: string } {
+  if (explicit !== undefined && explicit.trim() === '') throw new UsageError('--config needs a file (an empty name reads no config)');
   const found = findUp(start, '.iova-lens.json');
   const file = explicit ? resolve(explicit) : found ? join(found, '.iova-lens.json') : undefined;
   if (!file) return { config: DEFAULT_CONFIG };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${file}: cannot read config (${(e as NodeJS.ErrnoException).code})`);
-  }
+  const r = readTextFile(file, MAX_CONFIG_BYTES);
+  if ('error' in r) throw new ConfigError(`${file}: cannot read config (${r.error})`);
+  const text = r.text;
   const dir = dirname(file);
   const holdsStart = start === dir || start.startsWith(dir.endsWith(sep) ? dir : dir + sep);
   return { config: parseConfig(text, file, RULE_IDS), treeRoot: !explicit || holdsStart ? dir : found };

@@ -50,7 +50,45 @@ function stringArray(v: unknown, key: string, where: string): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
     throw new ConfigError(`${where}: "${key}" must be an array of glob strings`);
   }
+  const why = globsProblem(v as string[]);
+  if (why) throw new ConfigError(`${where}: "${key}": ${why}`);
   return v as string[];
+}
+
+/** Globs a list may hold, and how long each may be: paths are matched against every one of them. */
+export const MAX_GLOBS = 1000;
+const MAX_GLOB_CHARS = 500;
+const MAX_GLOB_STARS = 16;
+
+/**
+ * Why a list of globs cannot be used, in a few words, or undefined. Globs
+ * compile to regular expressions that every path of a tree is matched
+ * against: a brace range ({1..9999999999}) expands into billions of
+ * alternatives, a glob of many `*` backtracks in cubic time, and thousands
+ * of globs make a regular expression V8 refuses — each hung or crashed a
+ * scan and the language server. An unbalanced [ or { matches only itself,
+ * which is never what was meant.
+ */
+export function globsProblem(globs: readonly string[]): string | undefined {
+  if (globs.length > MAX_GLOBS) return `${globs.length} globs; at most ${MAX_GLOBS}`;
+  for (const g of globs) {
+    const shown = g.length > 40 ? `${JSON.stringify(g.slice(0, 40))}…` : JSON.stringify(g);
+    if (g.length > MAX_GLOB_CHARS) return `glob ${shown} is ${g.length} characters long; at most ${MAX_GLOB_CHARS}`;
+    if (/\{[^{}]*\.\.[^{}]*\}/.test(g)) return `glob ${shown}: brace ranges ({1..9}) are not supported; list the names`;
+    if ((g.match(/\*+/g) ?? []).length > MAX_GLOB_STARS) return `glob ${shown} has more than ${MAX_GLOB_STARS} wildcards`;
+    if (unbalanced(g, '[', ']') || unbalanced(g, '{', '}')) return `glob ${shown} has an unbalanced [ or {`;
+  }
+  return undefined;
+}
+
+function unbalanced(g: string, open: string, close: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < g.length; i++) {
+    if (g[i] === '\\') i++;
+    else if (g[i] === open) depth++;
+    else if (g[i] === close && --depth < 0) return true;
+  }
+  return depth !== 0;
 }
 
 /**
@@ -126,10 +164,16 @@ function matchAny(path: string, globs: readonly string[]): boolean {
   if (!test) {
     const ms = globs.map((g) => new Minimatch(g, { dot: true }));
     const res = ms.map((m) => m.makeRe());
+    let re: RegExp | null | undefined;
     if (res.every((r): r is RegExp => r instanceof RegExp) && res.every((r) => r.flags === (res[0]?.flags ?? ''))) {
-      const re = res.length ? new RegExp(res.map((r) => `(?:${r.source})`).join('|'), res[0].flags) : null;
-      test = (p) => re !== null && re.test(p);
-    } else {
+      try {
+        re = res.length ? new RegExp(res.map((r) => `(?:${r.source})`).join('|'), res[0].flags) : null;
+      } catch {
+        re = undefined; // (too large for one expression: each glob alone)
+      }
+    }
+    if (re !== undefined) test = (p) => re !== null && re.test(p);
+    else {
       test = (p) => ms.some((m) => m.match(p));
     }
     compiled.set(globs, test);

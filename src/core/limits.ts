@@ -37,8 +37,14 @@ function notice(path: string, severity: Severity, message: string, at?: Finding)
 /** Real kernel sources stay far below these (longest line in a candidate file of 6.12's drivers/: 271). */
 export const MAX_LINE = 10_000;
 export const MAX_BRACKETS = 1_000;
-/** A hang guard (SPEC §3: no file over 2 s): tree-sitter's error recovery can explode on damaged text. */
-export const PARSE_TIMEOUT_MS = 1_500;
+/**
+ * A hang guard (SPEC §3: no file over 2 s): tree-sitter's error recovery can
+ * explode on damaged text. Counted in parser steps (parser.ts), not time, so
+ * the same file gives the same result on every machine: driver code takes
+ * 6,000–10,000 steps per MB (igb_main.c 1,721 for 0.28 MB, tg3.c 4,038),
+ * 20–40 µs each here — 60,000 is about 1.5–2 s.
+ */
+export const PARSE_STEPS = 60_000;
 
 /**
  * Text the C parser must not see: tree-sitter's wasm build can corrupt its own
@@ -80,7 +86,7 @@ export function limitNotice(path: string, limit: Limit, severity: Severity): Fin
     path,
     severity,
     limit === 'parse'
-      ? `not analysed: the C parser gave up after ${PARSE_TIMEOUT_MS.toLocaleString('en-US')} ms (generated or damaged code)`
+      ? `not analysed: the C parser gave up after ${PARSE_STEPS.toLocaleString('en-US')} steps, about 1.5 s of parsing, or 4 s (generated or damaged code)`
       : limit === 'shape'
       ? `not analysed: a line longer than ${MAX_LINE.toLocaleString('en-US')} characters or brackets nested deeper than ${MAX_BRACKETS.toLocaleString('en-US')} (generated or damaged code); the C parser is not run on such text`
       : limit === 'budget'

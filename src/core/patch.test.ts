@@ -288,3 +288,12 @@ test('a tree at the head of a series: taken back off before applying, in every o
   // `git log -p` of an empty commit is a header alone: nothing to check, not "no diff".
   assert.deepEqual(parseDiff(log(3, []).join('\n')), []);
 });
+
+test('a hunk header whose counts are too small, or unreadable, is a damaged patch (git apply: corrupt), not added lines dropped unread', () => {
+  const body = (h: string) => ['--- a/drivers/acme/rx.c', '+++ b/drivers/acme/rx.c', h, ' \treturn build_skb(va, LEN);', ' }', ' ', '+static void *acme_bad(struct iommu_domain *d, dma_addr_t iova)', '+{', '+\treturn phys_to_virt(iommu_iova_to_phys(d, iova));', '+}', '+', ' static void acme_teardown(struct acme_ring *ring)', ''].join('\n');
+  assert.equal(parseDiff(body('@@ -50,4 +50,9 @@'))[0].hunks[0].lines.filter((l) => l[0] === '+').length, 5);
+  for (const h of ['@@ -50,2 +50,3 @@', '@@ -50 +50 @@', '@@ -50,0 +50,0 @@']) assert.throws(() => parseDiff(body(h)), (e: unknown) => e instanceof DiffError && /has more lines than its header/.test(e.message), h);
+  assert.throws(() => parseDiff(body('@@ --5,6 +-5,11 @@')), (e: unknown) => e instanceof DiffError && /unreadable hunk header/.test(e.message));
+  // A format-patch signature after the last hunk is not a removed line.
+  assert.equal(parseDiff(`${body('@@ -50,4 +50,9 @@')}-- \n2.39.5\n`).length, 1);
+});

@@ -148,6 +148,8 @@ export function parseDiff(text: string): FileDiff[] {
   let hunk: Hunk | undefined;
   let oldLeft = 0;
   let newLeft = 0;
+  /** The hunk that ended just before the context lines being read (see the check below). */
+  let ended: Hunk | undefined;
   /**
    * `diff --git` headers seen: a patch that only renames a file, changes its
    * mode or a binary file is a diff with no text hunks — nothing was added,
@@ -201,6 +203,14 @@ export function parseDiff(text: string): FileDiff[] {
       if (lines.slice(i, i + Math.max(oldLeft, newLeft)).some((x) => WORD_DIFF_RE.test(x))) throw wordDiff(i);
       throw new DiffError(`line ${i + 1}: hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${oldLeft} old and ${newLeft} new lines more; a line that starts with neither ' ', '+' nor '-': a damaged patch, or a word diff such as --color-words)`);
     }
+    // After a hunk's last counted line (and any context lines past it), another added or removed
+    // line means the header's counts are too small (git apply: "corrupt patch"): its added lines
+    // would be lost unread.
+    const last = hunk ?? ended;
+    if (last && ((l[0] === '+' && !l.startsWith('+++ ')) || (l[0] === '-' && !l.startsWith('--- ') && l !== '-- ' && l !== '--'))) {
+      throw new DiffError(`line ${i + 1}: hunk of ${cur?.path ?? cur?.oldPath} has more lines than its header "@@ -${last.oldStart},${last.oldCount} +${last.newStart},${last.newCount} @@" says (a damaged patch)`);
+    }
+    ended = last && l[0] === ' ' ? last : undefined;
     hunk = undefined;
     if (/^From [0-9a-f]{40} /.test(l) || (l.startsWith('From ') && i > 0 && lines[i - 1] === '')) {
       if (out.length) patch++;
@@ -248,6 +258,7 @@ export function parseDiff(text: string): FileDiff[] {
       continue;
     }
     const m = HUNK_RE.exec(l);
+    if (!m && cur && l.startsWith('@@')) throw new DiffError(`line ${i + 1}: unreadable hunk header ${JSON.stringify(l.slice(0, 60))} (expected "@@ -OLD,COUNT +NEW,COUNT @@")`);
     if (m && cur) {
       hunk = { oldStart: +m[1], oldCount: m[2] === undefined ? 1 : +m[2], newStart: +m[3], newCount: m[4] === undefined ? 1 : +m[4], lines: [], at: [] };
       oldLeft = hunk.oldCount;
@@ -363,7 +374,7 @@ function applyHunks(file: Line[], d: FileDiff, fit?: { dist: number }): Line[] |
       }
     }
     const oldLen = h.lines.filter((l) => l[0] !== '+').length;
-    lines.splice(at, oldLen, ...repl);
+    spliceMany(lines, at, oldLen, repl);
     offset += repl.length - oldLen;
   }
   return lines;
@@ -608,4 +619,15 @@ export function inPatchText<F extends { path: string; line: number; column: numb
     out.push({ ...f, path: patchPath ?? f.path, line: src + 1, endLine: src + 1, column: f.column + 1, endColumn: f.endLine === f.line ? f.endColumn + 1 : f.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
   }
   return out;
+}
+
+/**
+ * `arr.splice(at, del, ...items)` for any number of items: a spread passes
+ * each item as an argument, and a hunk of 130,000 added lines (a new file)
+ * overflowed the call stack — the language server died on such a .patch.
+ */
+function spliceMany<T>(arr: T[], at: number, del: number, items: T[]): void {
+  const CHUNK = 8192;
+  arr.splice(at, del);
+  for (let i = 0; i < items.length; i += CHUNK) arr.splice(at + i, 0, ...items.slice(i, i + CHUNK));
 }

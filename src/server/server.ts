@@ -166,20 +166,41 @@ function publishAll(): void {
   const dirs = dirtyDirs;
   for (const doc of pending.values()) {
     const t0 = TIMING ? performance.now() : 0;
+    // One document the server cannot take (a client's didOpen without its text, a binary file)
+    // is one log line; the others are analysed, and the server goes on.
+    const why = unusable(doc);
+    if (why) {
+      connection.console.warn(`IOVA Lens: ${doc.uri}: ${why}; not analysed`);
+      continue;
+    }
     const path = URI.toPath(doc.uri);
-    const ws = trees.for(path);
-    ws.setText(path, doc.getText());
-    dirs?.add(folderOf(ws, path));
+    try {
+      const ws = trees.for(path);
+      ws.setText(path, doc.getText());
+      dirs?.add(folderOf(ws, path));
+    } catch (e) {
+      connection.console.error(`IOVA Lens: ${path}: cannot be analysed: ${(e as Error).message}`);
+    }
     if (TIMING) connection.console.log(`IOVA Lens: timing setText ${doc.uri} v${doc.version} ${(performance.now() - t0).toFixed(2)} ms`);
   }
   pending.clear();
   dirtyDirs = new Set();
   for (const doc of documents.all()) {
+    if (unusable(doc)) {
+      send(doc.uri, []);
+      continue;
+    }
     // Only documents of the drivers that changed: the analysis is folder-local.
     const ws = isPatch(doc.uri) ? trees.forPatch(URI.toPath(doc.uri)) : trees.for(URI.toPath(doc.uri));
     if (dirs && !isPatch(doc.uri) && !dirs.has(folderOf(ws, URI.toPath(doc.uri)))) continue;
     if (isPatch(doc.uri)) {
-      const r = settings.enable ? ws.patchFindings(doc.getText()) : { findings: [] };
+      let r: ReturnType<Workspace['patchFindings']>;
+      try {
+        r = settings.enable ? ws.patchFindings(doc.getText()) : { findings: [] };
+      } catch (e) {
+        connection.console.error(`IOVA Lens: ${URI.toPath(doc.uri)}: cannot be analysed: ${(e as Error).message}`);
+        r = { findings: [] };
+      }
       if ('error' in r && r.error) connection.console.warn(`IOVA Lens: ${URI.toPath(doc.uri)}: ${r.error}`);
       const diags = diagnosticsOf(r.findings, ws);
       // Hunks that no longer apply to the workspace are analysed alone; say so instead of going quiet.
@@ -209,6 +230,14 @@ function publishAll(): void {
 /** Findings as LSP diagnostics, related locations as their tree's URIs. */
 function diagnosticsOf(findings: Finding[], ws: Workspace): Diagnostic[] {
   return findings.map((f) => toDiagnostic(f, (p) => ws.uriOf(p)));
+}
+
+/** Why a document cannot be analysed (its text is no string, or holds NUL bytes as a binary file does), or undefined. */
+function unusable(doc: TextDocument): string | undefined {
+  const text: unknown = doc.getText();
+  if (typeof text !== 'string') return 'the client sent no text for it';
+  if (text.includes('\0')) return 'binary file (contains NUL bytes)';
+  return undefined;
 }
 
 function isPatch(uri: string): boolean {
@@ -264,9 +293,10 @@ documents.onDidClose((e) => {
 });
 
 connection.onHover((p): Hover | null => {
-  if (!trees || !settings.enable) return null;
+  // (Malformed params — no document, no position — get no hover, not an internal error.)
+  if (!trees || !settings.enable || typeof p?.textDocument?.uri !== 'string' || !Number.isInteger(p.position?.line)) return null;
   const doc = documents.get(p.textDocument.uri);
-  if (!doc) return null;
+  if (!doc || unusable(doc)) return null;
   if (pending.has(doc.uri)) publishAll();
   const ws = isPatch(doc.uri) ? trees.forPatch(URI.toPath(doc.uri)) : trees.for(URI.toPath(doc.uri));
   const findings = isPatch(doc.uri) ? ws.patchFindings(doc.getText()).findings : ws.findingsFor(URI.toPath(doc.uri));
@@ -274,9 +304,10 @@ connection.onHover((p): Hover | null => {
 });
 
 connection.onCodeAction((p): CodeAction[] => {
+  if (typeof p?.textDocument?.uri !== 'string' || !Array.isArray(p.context?.diagnostics)) return [];
   const doc = documents.get(p.textDocument.uri);
-  if (!doc) return [];
-  return codeActionsFor(doc, p.context.diagnostics, clientCommands);
+  if (!doc || unusable(doc)) return [];
+  return codeActionsFor(doc, p.context.diagnostics.filter((d) => d && typeof d === 'object' && d.range), clientCommands);
 });
 
 connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {

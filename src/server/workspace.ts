@@ -3,16 +3,16 @@
 // matter (indexed from disk in the background) plus the open documents'
 // live text, so a helper defined in one file is applied in another.
 import { join, isAbsolute, relative } from 'node:path';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { Checker, mayMatter } from '../core/engine';
-import { DEFAULT_CONFIG, parseConfig, type Config } from '../core/config';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { Checker, declaresDmaFields, mayMatter } from '../core/engine';
+import { DEFAULT_CONFIG, globsProblem, parseConfig, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import type { CParser } from '../core/parse/parser';
 import type { Finding, RuleId, RuleSetting } from '../core/types';
 import { inPatchText, parseDiff, postImages } from '../core/patch';
 import { checkPostImages } from '../core/patch-check';
 import { dirOf } from '../core/analysis/project';
-import { discover, readSource, toPosix } from '../cli/files';
+import { discover, MAX_CONFIG_BYTES, readSource, readTextFile, toPosix } from '../cli/files';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
 import { URI } from './uri';
 
@@ -44,13 +44,14 @@ export class Workspace {
     const file = join(this.root, '.iova-lens.json');
     this.fileConfig = DEFAULT_CONFIG;
     this.configError = undefined;
-    if (existsSync(file)) {
-      try {
-        this.fileConfig = parseConfig(readFileSync(file, 'utf8'), file, RULE_IDS);
-      } catch (e) {
-        this.configError = `${(e as Error).message} — using defaults`;
-        this.log(`IOVA Lens: ${this.configError}`);
-      }
+    // (Read as the CLI reads it: a FIFO or /dev/zero named .iova-lens.json must not hang the server.)
+    const r = lstatSync(file, { throwIfNoEntry: false }) ? readTextFile(file, MAX_CONFIG_BYTES) : undefined;
+    try {
+      if (r && 'error' in r) throw new Error(`${file}: cannot read config (${r.error})`);
+      if (r) this.fileConfig = parseConfig(r.text, file, RULE_IDS);
+    } catch (e) {
+      this.configError = `${(e as Error).message} — using defaults`;
+      this.log(`IOVA Lens: ${this.configError}`);
     }
     this.applyConfig();
   }
@@ -158,7 +159,10 @@ export class Workspace {
       return;
     }
     if (mayMatter(r.text)) this.checker.setFile(key, r.text);
-    else if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
+    else {
+      if (declaresDmaFields(key, r.text)) this.checker.setDeclarations(key, r.text);
+      if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
+    }
   }
 
   /** The files that name no translation API but call one of the helpers now known. */
@@ -177,8 +181,7 @@ export class Workspace {
     const key = this.key(abs);
     this.open.delete(key);
     const r = existsSync(abs) ? readSource(abs) : { error: 'gone' };
-    if ('text' in r && mayMatter(r.text, this.checker.helperNames())) this.checker.setFile(key, r.text);
-    else this.checker.removeFile(key);
+    this.fromDisk(key, r);
   }
 
   findingsFor(abs: string): Finding[] {
@@ -226,8 +229,13 @@ export class Workspace {
       this.checker.removeFile(key);
       return;
     }
-    const r = readSource(abs);
+    this.fromDisk(key, readSource(abs));
+  }
+
+  /** A file as the disk has it: analysed, read for its dma_addr_t members only, or not kept. */
+  private fromDisk(key: string, r: ReturnType<typeof readSource>): void {
     if ('text' in r && mayMatter(r.text, this.checker.helperNames())) this.checker.setFile(key, r.text);
+    else if ('text' in r && declaresDmaFields(key, r.text)) this.checker.setDeclarations(key, r.text);
     else this.checker.removeFile(key);
   }
 
@@ -257,8 +265,9 @@ export function sanitizeSettings(raw: unknown, log: (m: string) => void): Server
   }
   for (const k of ['include', 'exclude'] as const) {
     if (s[k] === undefined) continue;
-    if (isStrings(s[k])) out[k] = s[k];
-    else bad(k, 'must be an array of glob strings');
+    const why = isStrings(s[k]) ? globsProblem(s[k]) : 'must be an array of glob strings';
+    if (why) bad(k, why);
+    else out[k] = s[k] as string[];
   }
   return out;
 }

@@ -77,7 +77,7 @@ test('--baseline: a file that is not a JSON report is one line naming it and why
   }
   const missing = scan(dir, '--baseline', join(dir, 'none.json'));
   assert.equal(missing.code, 2);
-  assert.match(missing.err, /none\.json: cannot read baseline \(ENOENT\)/);
+  assert.match(missing.err, /none\.json: cannot read baseline \(no such file\)/);
 });
 
 test('SARIF: results that share rule, path, function and message get distinct fingerprints', () => {

@@ -198,3 +198,94 @@ test('scan: a missing parser wasm is one line naming the file (exit 2), with or 
     rmSync(dist, { recursive: true, force: true });
   }
 });
+
+test('a config or baseline that is a FIFO, /dev/zero, a dangling link or an empty name: one line, exit 2, no wait', () => {
+  const d = tree();
+  try {
+    spawnSync('mkfifo', [join(d, 'fifo.json')]);
+    symlinkSync('/dev/zero', join(d, 'zero.json'));
+    for (const [args, why] of [
+      [['--config', 'fifo.json'], /cannot read config \(not a regular file/],
+      [['--config', 'zero.json'], /cannot read config \(not a regular file/],
+      [['--config', ''], /--config needs a file/],
+      [['--baseline', 'fifo.json'], /cannot read baseline \(not a regular file/],
+      [['--baseline', 'zero.json'], /cannot read baseline \(not a regular file/],
+    ] as [string[], RegExp][]) {
+      const r = cli(['scan', 'drivers', '--no-cache', ...args], d);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.equal(r.errLines.length, 1, r.err);
+      assert.match(r.errLines[0], why);
+    }
+    // Found upward: a FIFO, then a dangling link, named .iova-lens.json.
+    spawnSync('mkfifo', [join(d, '.iova-lens.json')]);
+    let r = cli(['scan', 'drivers', '--no-cache'], d);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /\.iova-lens\.json: cannot read config \(not a regular file/);
+    rmSync(join(d, '.iova-lens.json'));
+    symlinkSync(join(d, 'gone.json'), join(d, '.iova-lens.json'));
+    r = cli(['scan', 'drivers', '--no-cache'], d);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /\.iova-lens\.json: cannot read config \(dangling symlink\)/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('globs that would hang or crash the matcher are a config error naming the key (brace ranges, many wildcards, thousands of globs, an unbalanced [)', () => {
+  const d = tree();
+  try {
+    for (const [cfg, why] of [
+      [{ exclude: ['{1..9999999999}'] }, /"exclude": glob "\{1\.\.9999999999\}": brace ranges/],
+      [{ include: ['*'.repeat(1) + 'a*'.repeat(40) + 'b'] }, /"include": glob .* has more than 16 wildcards/],
+      [{ exclude: Array.from({ length: 5000 }, (_, i) => `x${i}/**`) }, /"exclude": 5000 globs; at most 1000/],
+      [{ ownsTranslation: ['drivers/[iommu/**'] }, /"ownsTranslation": glob "drivers\/\[iommu\/\*\*" has an unbalanced \[ or \{/],
+    ] as [object, RegExp][]) {
+      writeFileSync(join(d, '.iova-lens.json'), JSON.stringify(cfg));
+      const t0 = Date.now();
+      const r = cli(['scan', 'drivers', '--no-cache'], d);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.errLines.length, 1, r.err);
+      assert.match(r.errLines[0], why);
+      assert.ok(Date.now() - t0 < 20_000);
+    }
+    // Well-formed globs still work: 1000 of them, braces and classes included.
+    writeFileSync(join(d, '.iova-lens.json'), JSON.stringify({ exclude: [...Array.from({ length: 998 }, (_, i) => `x${i}/**`), '{a,b}/[xy]*.c', 'drivers/acme/**'] }));
+    const ok = cli(['scan', 'drivers', '--no-cache', '--format', 'json'], d);
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(JSON.parse(ok.out).findings.length, 0);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('patch: a new file of 130,000 lines in one hunk does not overflow the stack; the series\' other patch is still reported', () => {
+  const d = tree();
+  try {
+    const big = Array.from({ length: 130_000 }, (_, i) => `+int v${i};`);
+    const text = [
+      'diff --git a/drivers/acme/gen.h b/drivers/acme/gen.h', 'new file mode 100644', '--- /dev/null', '+++ b/drivers/acme/gen.h', `@@ -0,0 +1,${big.length} @@`, ...big,
+      'diff --git a/drivers/acme/rx.c b/drivers/acme/rx.c', 'new file mode 100644', '--- /dev/null', '+++ b/drivers/acme/rx.c', '@@ -0,0 +1,4 @@',
+      '+static void *acme_rx(struct iommu_domain *d, dma_addr_t iova)', '+{', '+\treturn phys_to_virt(iommu_iova_to_phys(d, iova));', '+}', '',
+    ].join('\n');
+    const r = cli(['patch', '-', '--format', 'gcc'], d, text);
+    assert.equal(r.code, 1, r.err);
+    assert.doesNotMatch(r.err, /internal error|RangeError/);
+    assert.match(r.out, /drivers\/acme\/rx\.c:3:\d+: warning: .*\[iova-reverse-lookup\]/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('8,000 one-line translating functions (800 KB) are analysed whole on every run: the parser\'s limit counts steps, not milliseconds', () => {
+  const d = tree();
+  try {
+    writeFileSync(join(d, 'drivers', 'acme', 'big.c'), Array.from({ length: 8000 }, (_, i) => `void *p${i}(struct iommu_domain *d, dma_addr_t i) { return phys_to_virt(iommu_iova_to_phys(d, i)); }\n`).join(''));
+    const r = cli(['scan', 'drivers/acme/big.c', '--no-cache', '--format', 'json'], d);
+    const j = JSON.parse(r.out);
+    assert.ok(!j.findings.some((f: { rule: string; message: string }) => f.rule === 'analysis-limit' && /parser gave up/.test(f.message)), r.err);
+    // 200 findings of the file, then the cap's one summary line.
+    assert.equal(j.findings.length, 201);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,7 @@
 // Emacs eglot): initialize → didOpen → publishDiagnostics → hover → codeAction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -265,3 +265,62 @@ for (const [name, folders] of [
     }
   });
 }
+
+test('the editor reads a header that names no API for its dma_addr_t members, as the CLI does', async () => {
+  const tree = mkdtempSync(join(tmpdir(), 'iova-lsp-hdr-'));
+  const drv = join(tree, 'drivers/net/acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(tree, 'MAINTAINERS'), '');
+  writeFileSync(join(drv, 'acme.h'), 'struct acme_priv {\n\tvoid *fw;\n\tdma_addr_t fw_dma;\n};\n');
+  const file = join(drv, 'acme_dbg.c');
+  writeFileSync(file, '#include "acme.h"\n\nstatic void *acme_fw_view(struct acme_priv *priv)\n{\n\treturn phys_to_virt(priv->fw_dma);\n}\n');
+  const c = new Client();
+  try {
+    const root = pathToFileURL(tree).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'tree' }], capabilities: {} });
+    c.notify('initialized', {});
+    const uri = pathToFileURL(file).toString();
+    const p = c.waitFor<{ uri: string; diagnostics: { code: string; range: { start: { line: number } } }[] }>('textDocument/publishDiagnostics', (x) => x.uri === uri && x.diagnostics.length === 2, 20_000);
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
+    assert.deepEqual((await p).diagnostics.map((d) => `${d.range.start.line + 1}:${d.code}`).sort(), ['5:dma-addr-as-phys', '5:linear-map-assumption']);
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('hostile input does not stop the server: a FIFO .iova-lens.json, a hanging glob in the settings, a didOpen without text, a .patch of 130,000 lines, malformed hover params', async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'iova-lsp-hostile-'));
+  cpSync(SAMPLE, ws, { recursive: true });
+  spawnSync('mkfifo', [join(ws, '.iova-lens.json')]);
+  const c = new Client({ enable: true, run: 'onType', rules: {}, include: [], exclude: ['{1..9999999999}'] });
+  try {
+    const root = pathToFileURL(ws).toString();
+    const init = await Promise.race([
+      c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'ws' }], capabilities: { workspace: { configuration: true } } }),
+      new Promise((r) => setTimeout(() => r('no answer'), 15_000)),
+    ]);
+    assert.notEqual(init, 'no answer', 'initialize must not wait on the FIFO');
+    c.notify('initialized', {});
+    c.notify('textDocument/didOpen', { textDocument: { uri: pathToFileURL(join(ws, 'x.c')).toString(), languageId: 'c', version: 1, text: null } });
+    const big = ['--- /dev/null', '+++ b/drivers/acme/gen.h', '@@ -0,0 +1,130000 @@', ...Array.from({ length: 130_000 }, (_, i) => `+int v${i};`), ''].join('\n');
+    c.notify('textDocument/didOpen', { textDocument: { uri: pathToFileURL(join(ws, 'gen.patch')).toString(), languageId: 'diff', version: 1, text: big } });
+    const file = join(ws, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.h');
+    const uri = pathToFileURL(file).toString();
+    const diags = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === uri && p.diagnostics.length === 2, 30_000);
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
+    await diags;
+    assert.equal(await c.request('textDocument/hover', { textDocument: null, position: null }), null);
+    const hover = (await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 31, character: 12 } })) as { contents?: unknown } | null;
+    assert.ok(hover?.contents, 'still answering');
+    assert.ok(c.logs.some((l) => /\.iova-lens\.json: cannot read config \(not a regular file/.test(l)), c.logs.join(' | '));
+    assert.ok(c.logs.some((l) => /iovaLens\.exclude: glob "\{1\.\.9999999999\}": brace ranges/.test(l)), c.logs.join(' | '));
+    assert.ok(c.logs.some((l) => /x\.c: the client sent no text for it; not analysed/.test(l)), c.logs.join(' | '));
+    assert.equal(c.proc.exitCode, null);
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});

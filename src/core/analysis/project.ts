@@ -6,7 +6,7 @@
 import { Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
-import { hasLongLine, pathologicalShape, PARSE_TIMEOUT_MS } from '../limits';
+import { hasLongLine, pathologicalShape, PARSE_STEPS } from '../limits';
 import { skim, type SkimmedField, type Unit } from './skim';
 import { lineIndex } from '../lines';
 import { calledNames, callsTo } from './calls';
@@ -104,12 +104,12 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
       const old = previous.tree.copy();
       old.edit(editBetween(previous.parsedText, parsed));
       try {
-        tree = parser.parse(parsed, old, PARSE_TIMEOUT_MS);
+        tree = parser.parse(parsed, old, PARSE_STEPS);
       } finally {
         old.delete();
       }
     } else {
-      tree = parser.parse(parsed, undefined, PARSE_TIMEOUT_MS, skimmed && pos && rangesOf(pos, skimmed.ranges));
+      tree = parser.parse(parsed, undefined, PARSE_STEPS, skimmed && pos && rangesOf(pos, skimmed.ranges));
     }
   } catch (e) {
     if (!(e instanceof ParseTimeout)) throw e;
@@ -159,7 +159,7 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
     const { text: src, prefix } = macroSource(m);
     let mt: Tree;
     try {
-      mt = parser.parse(src, undefined, PARSE_TIMEOUT_MS);
+      mt = parser.parse(src, undefined, PARSE_STEPS);
     } catch (e) {
       if (e instanceof ParseTimeout) continue;
       throw e;

@@ -138,3 +138,15 @@ test('topLevel names a function and sees `void` across any whitespace JavaScript
   // A zero-width space is not whitespace: the name cannot be read past it.
   assert.equal(topLevel('static void f\u200b(int x) { }\n').find((u) => u.kind === 'fn')?.name, null);
 });
+
+test('kept units only blank space apart are one range (tree-sitter pays per range); a comment or a skipped unit between keeps them apart', () => {
+  const a = 'void *a(dma_addr_t x) { return phys_to_virt(x); }\n';
+  const b = 'void *b(dma_addr_t x) { return phys_to_virt(x); }\n';
+  const keepAll = () => true;
+  assert.equal(skim(`${a}\n\n  \t\n${b}`, keepAll).ranges.length, 1);
+  assert.equal(skim(`${a}/* between */\n${b}`, keepAll).ranges.length, 2);
+  const text = `${a}\nint c(void) { return 0; }\n\n${b}`;
+  const r = skim(text, (name) => name !== 'c');
+  assert.equal(r.ranges.length, 2);
+  assert.ok(!visible(text, r.ranges).includes('int c'));
+});

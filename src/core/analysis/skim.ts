@@ -291,10 +291,21 @@ export function skim(text: string, keep: (name: string | null, body: string) => 
     // kept range, and read that function's first line as the macro's body.
     const end = u.kind === 'define' && text.charCodeAt(u.end) === 10 ? u.end + 1 : u.end;
     const last = ranges[ranges.length - 1];
-    if (last && last[1] === u.start) last[1] = end;
+    // Ranges only blank space apart are one: tree-sitter pays per range (a
+    // jump and a fresh read of the text), 8,000 one-line functions parsed
+    // 2.5× slower as 8,000 ranges than as one.
+    if (last && (last[1] === u.start || onlySpace(text, last[1], u.start))) last[1] = end;
     else ranges.push([u.start, end]);
   }
   return { ranges, fields };
+}
+
+function onlySpace(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 9 && c !== 13) return false;
+  }
+  return true;
 }
 
 /** The text tree-sitter sees under `ranges`: the rest blanked (spaces; newlines kept). For tests and debugging. */

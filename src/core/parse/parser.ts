@@ -13,15 +13,28 @@ export interface WasmBytes {
 
 export interface CParser {
   /**
-   * Throws ParseTimeout when `timeoutMs` passes first (tree-sitter's progress
-   * callback cancels the parse). `ranges`: parse only these parts of `text`
-   * (nodes keep their positions in the whole text); an empty list parses nothing.
+   * Throws ParseTimeout when the parse needs more than `maxSteps` steps
+   * (calls of tree-sitter's progress callback, which it makes every hundred
+   * or so parser operations: a count of work, the same on every machine and
+   * run — a wall-clock limit alone made a file's findings depend on how busy
+   * the machine was), or, with `maxSteps`, runs longer than STEP_WALL_MS:
+   * in error recovery on damaged text one step can take 80 ms (a fuzzed
+   * file made 120 steps in 8 s), so steps alone are no hang guard.
+   * `ranges`: parse only these parts of `text` (nodes keep their positions
+   * in the whole text); an empty list parses nothing.
    */
-  parse(text: string, old?: Tree, timeoutMs?: number, ranges?: Range[]): Tree;
+  parse(text: string, old?: Tree, maxSteps?: number, ranges?: Range[]): Tree;
   readonly language: Language;
 }
 
 export class ParseTimeout extends Error {}
+
+/**
+ * The wall-clock cap of a step-limited parse: over twice what the step limit
+ * takes on driver code here (limits.ts), so that it decides only for damaged
+ * text whose steps are slow.
+ */
+export const STEP_WALL_MS = 4_000;
 
 let runtimeReady: Promise<void> | undefined;
 
@@ -33,17 +46,18 @@ export async function createParser(wasm: WasmBytes): Promise<CParser> {
   parser.setLanguage(language);
   return {
     language,
-    parse(text: string, old?: Tree, timeoutMs?: number, ranges?: Range[]): Tree {
+    parse(text: string, old?: Tree, maxSteps?: number, ranges?: Range[]): Tree {
       // tree-sitter reads no included ranges as "the whole text".
       if (ranges && ranges.length === 0) text = '';
-      const deadline = timeoutMs === undefined ? 0 : Date.now() + timeoutMs;
+      let steps = 0;
+      const deadline = maxSteps !== undefined ? Date.now() + STEP_WALL_MS : 0;
       // The callback is typed void but a `true` return cancels the parse (web-tree-sitter docs).
-      const progressCallback = deadline ? ((() => Date.now() > deadline) as unknown as () => void) : undefined;
+      const progressCallback = maxSteps !== undefined ? ((() => ++steps > maxSteps || Date.now() > deadline) as unknown as () => void) : undefined;
       const includedRanges = ranges?.length ? ranges : undefined;
       const tree = parser.parse(text, old ?? null, progressCallback || includedRanges ? { progressCallback, includedRanges } : undefined);
       if (!tree) {
         parser.reset();
-        throw deadline && Date.now() > deadline ? new ParseTimeout(`parsing took more than ${timeoutMs} ms`) : new Error('tree-sitter returned no tree');
+        throw maxSteps !== undefined && (steps > maxSteps || Date.now() > deadline) ? new ParseTimeout(`parsing needed more than ${maxSteps} steps or ${STEP_WALL_MS} ms`) : new Error('tree-sitter returned no tree');
       }
       return tree;
     },
