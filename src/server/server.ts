@@ -232,11 +232,11 @@ function diagnosticsOf(findings: Finding[], ws: Workspace): Diagnostic[] {
   return findings.map((f) => toDiagnostic(f, (p) => ws.uriOf(p)));
 }
 
-/** Why a document cannot be analysed (its text is no string, or holds NUL bytes as a binary file does), or undefined. */
+/** Why a document cannot be analysed (its text is no string, or it is binary as the CLI decides: a NUL in the first 8 KB), or undefined. */
 function unusable(doc: TextDocument): string | undefined {
   const text: unknown = doc.getText();
   if (typeof text !== 'string') return 'the client sent no text for it';
-  if (text.includes('\0')) return 'binary file (contains NUL bytes)';
+  if (text.slice(0, 8192).includes('\0')) return 'binary file (contains NUL bytes)';
   return undefined;
 }
 
