@@ -130,22 +130,30 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       meta[f.key] = { ...meta[f.key], hash: sha1(r.buf) };
     }
     // Parse only what can matter (Checker.setSkimmed); IOVA_LENS_NO_SKIM=1 parses every file whole (to compare).
-    const helpers = process.env.IOVA_LENS_NO_SKIM ? checker.setWhole(candidates) : checker.setSkimmed(candidates);
-    // Last pass: files of this driver that name no API but call one of its translating helpers.
-    if (helpers.size) {
+    let helpers = process.env.IOVA_LENS_NO_SKIM ? checker.setWhole(candidates) : checker.setSkimmed(candidates);
+    // Last passes: files of this driver that name no API but call one of its translating helpers —
+    // again while a file so added makes a helper of its own translate (use → helper0 in f0.c →
+    // helper1 in f1.c → the lookup in f2.c: one pass found f1.c only).
+    let rest = others;
+    while (helpers.size && rest.length) {
       // Most of these files name no helper at all: a literal search of the raw
       // bytes rules them out before any decoding (a call `name(` in the decoded
       // text needs the name's ASCII bytes in the file).
       const named = namesIn(helpers);
-      for (const f of others) {
+      const next: GroupFile[] = [];
+      for (const f of rest) {
         const r = readRaw(f.abs);
-        if ('error' in r || !named.test(r.buf.toString('latin1'))) continue;
-        const text = decodeUtf8(r.buf);
-        if (mayMatter(text, helpers)) {
+        const text = 'error' in r || !named.test(r.buf.toString('latin1')) ? undefined : decodeUtf8(r.buf);
+        if (text !== undefined && mayMatter(text, helpers) && !('error' in r)) {
           checker.setFile(f.key, text);
           meta[f.key] = { ...meta[f.key], candidate: true, hash: sha1(r.buf) };
-        }
+        } else next.push(f);
       }
+      if (next.length === rest.length) break;
+      const grown = checker.helperNames();
+      if (grown.size === helpers.size) break;
+      helpers = grown;
+      rest = next;
     }
     const parsed = checker.project.files.size;
     const report = task.files.some((f) => f.context) ? task.files.filter((f) => !f.context).map((f) => f.key) : undefined;

@@ -89,6 +89,8 @@ export function limitNotice(path: string, limit: Limit, severity: Severity): Fin
       ? `not analysed: the C parser gave up after ${PARSE_STEPS.toLocaleString('en-US')} steps, about 1.5 s of parsing, or 4 s (generated or damaged code)`
       : limit === 'shape'
       ? `not analysed: a line longer than ${MAX_LINE.toLocaleString('en-US')} characters or brackets nested deeper than ${MAX_BRACKETS.toLocaleString('en-US')} (generated or damaged code); the C parser is not run on such text`
+      : limit === 'macro'
+      ? `a function-like macro longer than 64 KB names a translation API and was not analysed (generated code?); findings inside it may be missing`
       : limit === 'budget'
       ? `analysis stopped early: this file needs more than the per-file budget of ${FILE_BUDGET.toLocaleString('en-US')} analysis steps (generated or very large code?); findings after that point may be missing`
       : `code nested deeper than ${MAX_DEPTH} levels was skipped (generated code or an unbalanced brace?); findings inside it may be missing`,

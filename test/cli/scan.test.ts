@@ -368,3 +368,22 @@ test('a dma_addr_t member declared in a header that names no API makes its field
   const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
   assert.deepEqual(brief(p.out).map((x) => x.replace(/^.*?:/, '')), ['5:dma-addr-as-phys', '5:linear-map-assumption'], p.err);
 });
+
+test('a helper chain split over three files of the folder (use → helper0 → helper1 → the lookup) reaches its caller — scan and patch mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-chain-'));
+  const drv = join(dir, 'drivers', 'acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  writeFileSync(join(drv, 'h.h'), 'u64 helper0(struct iommu_domain *d, dma_addr_t a);\nu64 helper1(struct iommu_domain *d, dma_addr_t a);\nu64 helper2(struct iommu_domain *d, dma_addr_t a);\n');
+  writeFileSync(join(drv, 'f0.c'), '#include "h.h"\nu64 helper0(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper1(d, a);\n}\n');
+  writeFileSync(join(drv, 'f1.c'), '#include "h.h"\nu64 helper1(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper2(d, a);\n}\n');
+  writeFileSync(join(drv, 'f2.c'), '#include "h.h"\nu64 helper2(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn iommu_iova_to_phys(d, a);\n}\n');
+  writeFileSync(join(drv, 'use.c'), '#include "h.h"\nvoid *use(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(helper0(d, a));\n}\n');
+  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; rule: string }[]).map((f) => `${f.path.split('/').pop()}:${f.line}:${f.rule}`).sort();
+  const s = run(['scan', '.', '--format', 'json', '--no-cache'], dir);
+  assert.deepEqual(brief(s.out).filter((x) => x.startsWith('use.c')), ['use.c:4:iova-phys-unchecked', 'use.c:4:linear-map-assumption'], s.err);
+  const patch = ['--- a/drivers/acme/use.c', '+++ b/drivers/acme/use.c', '@@ -4 +4 @@', '-\treturn phys_to_virt(helper0(d, a));', '+\treturn phys_to_virt(helper0(d, a + 0));', ''].join('\n');
+  writeFileSync(join(dir, 'p.diff'), patch);
+  const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
+  assert.deepEqual(brief(p.out), ['use.c:4:iova-phys-unchecked', 'use.c:4:linear-map-assumption'], p.err);
+});

@@ -289,3 +289,16 @@ test('8,000 one-line translating functions (800 KB) are analysed whole on every 
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('a function-like macro over 64 KB that names a translation is not analysed — and the file says so (analysis-limit), not silently', () => {
+  const d = tree();
+  try {
+    const body = Array.from({ length: 2700 }, (_, k) => `\tx${k} = foo(bar, ${k}); \\\n`).join('');
+    writeFileSync(join(d, 'drivers', 'acme', 'big.c'), `#define BIG(d, i) \\\n${body}\tphys_to_virt(iommu_iova_to_phys(d, i))\n`);
+    const r = cli(['scan', 'drivers/acme/big.c', '--no-cache', '--format', 'gcc'], d);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^drivers\/acme\/big\.c:1:1: note: a function-like macro longer than 64 KB names a translation API and was not analysed .*\[analysis-limit\]$/m);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

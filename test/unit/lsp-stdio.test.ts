@@ -324,3 +324,29 @@ test('hostile input does not stop the server: a FIFO .iova-lens.json, a hanging 
     c.proc.kill();
   }
 });
+
+test('the editor follows a helper chain split over three files of the folder to its caller, as the CLI does', async () => {
+  const tree = mkdtempSync(join(tmpdir(), 'iova-lsp-chain-'));
+  const drv = join(tree, 'drivers/acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(tree, 'MAINTAINERS'), '');
+  writeFileSync(join(drv, 'f0.c'), 'u64 helper0(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper1(d, a);\n}\n');
+  writeFileSync(join(drv, 'f1.c'), 'u64 helper1(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper2(d, a);\n}\n');
+  writeFileSync(join(drv, 'f2.c'), 'u64 helper2(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn iommu_iova_to_phys(d, a);\n}\n');
+  const file = join(drv, 'use.c');
+  writeFileSync(file, 'void *use(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(helper0(d, a));\n}\n');
+  const c = new Client();
+  try {
+    const root = pathToFileURL(tree).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'tree' }], capabilities: {} });
+    c.notify('initialized', {});
+    const uri = pathToFileURL(file).toString();
+    const p = c.waitFor<{ uri: string; diagnostics: { code: string; range: { start: { line: number } } }[] }>('textDocument/publishDiagnostics', (x) => x.uri === uri && x.diagnostics.length === 2, 20_000);
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
+    assert.deepEqual((await p).diagnostics.map((d) => `${d.range.start.line + 1}:${d.code}`).sort(), ['3:iova-phys-unchecked', '3:linear-map-assumption']);
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});

@@ -63,7 +63,7 @@ export const FILE_BUDGET = 2_000_000;
 export const MAX_DEPTH = 400;
 
 /** Why the analysis of a function stopped early. */
-export type Limit = 'budget' | 'depth' | 'shape' | 'parse';
+export type Limit = 'budget' | 'depth' | 'shape' | 'parse' | 'macro';
 
 /** Thrown (and caught in run()) when the budget runs out. */
 const OUT_OF_BUDGET = Symbol('out of budget');

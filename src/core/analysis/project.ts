@@ -39,6 +39,8 @@ export interface FileFacts {
   usesDmaApi: boolean;
   /** Set by the last evaluation when it stopped early (budget spent, nesting too deep). */
   limited?: Limit;
+  /** A function-like macro that names a translation was too long to analyse (MAX_MACRO_CHARS). */
+  skippedMacro?: 'macro';
 }
 
 export function dirOf(path: string): string {
@@ -153,9 +155,13 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
   }
   for (const m of macros) {
     if (!wanted.has(m.name)) continue;
-    // A macro body of more than 64 KB is generated code (register tables),
-    // never a translation helper; parsing it again would double the file's cost.
-    if (m.body.length > MAX_MACRO_CHARS) continue;
+    // A macro body of more than 64 KB is generated code (register tables);
+    // parsing it again would double the file's cost. One that names a
+    // translation is not analysed then — said in the file's notice, not silently.
+    if (m.body.length > MAX_MACRO_CHARS) {
+      facts.skippedMacro ??= 'macro';
+      continue;
+    }
     const { text: src, prefix } = macroSource(m);
     let mt: Tree;
     try {
@@ -444,7 +450,7 @@ export class Project {
       cache.set(key, { r, cost: before - budget.left, tag });
       out.push(r);
     }
-    f.limited = f.shape ?? limited;
+    f.limited = f.shape ?? limited ?? f.skippedMacro;
     f.fnCache = cache;
     return out;
   }
