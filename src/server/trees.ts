@@ -36,9 +36,11 @@ export class Trees {
     folders: string[],
     private readonly log: (msg: string) => void,
   ) {
-    this.folders = folders.map((folder) => ({ folder, root: treeRootOf(folder) })).sort((a, b) => b.folder.length - a.folder.length);
+    const listed = folders.map((folder) => ({ folder, root: treeRootOf(folder) }));
+    this.folders = [...listed].sort((a, b) => b.folder.length - a.folder.length);
+    // (In the order the workspace lists its folders: the first folder's tree is all()[0].)
     const grouped = new Map<string, string[]>();
-    for (const f of this.folders) grouped.set(f.root, [...(grouped.get(f.root) ?? []), f.folder]);
+    for (const f of listed) grouped.set(f.root, [...(grouped.get(f.root) ?? []), f.folder]);
     for (const [root, list] of grouped) this.byRoot.set(root, new Workspace(parser, root, list, log));
   }
 
