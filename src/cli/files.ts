@@ -181,7 +181,9 @@ export function readRaw(abs: string): { buf: Buffer } | { error: string } {
 const NOT_REGULAR = 'not a regular file (a FIFO, socket or device is not read)';
 
 function tooLarge(size: number): string {
-  return `file too large (${(size / 1048576).toFixed(1)} MB > 8 MB)`;
+  const mb = (size / 1048576).toFixed(1);
+  // (Just over the limit rounds to "8.0 MB > 8 MB": then the bytes say it.)
+  return mb === '8.0' ? `file too large (${size.toLocaleString('en-US')} bytes > 8 MB = 8,388,608)` : `file too large (${mb} MB > 8 MB)`;
 }
 
 /**

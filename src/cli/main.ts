@@ -68,7 +68,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError || e instanceof WasmMissingError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`iova-lens: ${(e as Error).message}`);
+      // One line: node's parseArgs explains an option value that starts with a dash over three.
+      io.err(`iova-lens: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`);
       return 2;
     }
     throw e;

@@ -306,7 +306,8 @@ function applyBaseline(findings: Finding[], file: string): Finding[] {
   try {
     return newFindings(findings, parseBaseline(text));
   } catch (e) {
-    if (e instanceof BaselineError) throw new UsageError(`${file}: bad baseline: ${e.message}`);
+    // (A binary file's bytes would reach the terminal through JSON.parse's message.)
+    if (e instanceof BaselineError) throw new UsageError(`${file}: bad baseline: ${e.message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}`);
     throw e;
   }
 }

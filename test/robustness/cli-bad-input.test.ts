@@ -302,3 +302,22 @@ test('a function-like macro over 64 KB that names a translation is not analysed 
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('messages stay one readable line: an option value starting with a dash, a binary baseline, a file just over 8 MB', () => {
+  const d = tree();
+  try {
+    const jobs = cli(['scan', 'drivers', '--jobs', '-1'], d);
+    assert.equal(jobs.code, 2);
+    assert.equal(jobs.errLines.length, 1, jobs.err);
+    writeFileSync(join(d, 'bin.json'), Buffer.from([0x7b, 0, 1, 2, 0x1b, 0x5b, 0x32, 0x4a]));
+    const bl = cli(['scan', 'drivers', '--no-cache', '--baseline', 'bin.json'], d);
+    assert.equal(bl.code, 2);
+    assert.equal(bl.errLines.length, 1, bl.err);
+    assert.doesNotMatch(bl.err.trimEnd(), /[\u0000-\u001f\u007f]/);
+    writeFileSync(join(d, 'drivers', 'acme', 'big.c'), Buffer.alloc(8 * 1024 * 1024 + 15, 0x20));
+    const big = cli(['scan', 'drivers', '--no-cache', '--format', 'json'], d);
+    assert.match(big.err, /drivers\/acme\/big\.c: file too large \(8,388,623 bytes > 8 MB = 8,388,608\)/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
