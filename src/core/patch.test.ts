@@ -297,3 +297,9 @@ test('a hunk header whose counts are too small, or unreadable, is a damaged patc
   // A format-patch signature after the last hunk is not a removed line.
   assert.equal(parseDiff(`${body('@@ -50,4 +50,9 @@')}-- \n2.39.5\n`).length, 1);
 });
+
+test('"---"/"+++" headers with no hunk at all, and no diff --git header, are a diff cut short (exit 2), not a patch that adds nothing', () => {
+  assert.throws(() => parseDiff('--- a/drivers/acme/rx.c\n+++ b/drivers/acme/rx.c\n'), (e: unknown) => e instanceof DiffError && /no hunk found after the "---"\/"\+\+\+" header of drivers\/acme\/rx\.c/.test(e.message));
+  // A rename (git header, no hunk) adds nothing: read, no error.
+  assert.equal(parseDiff('diff --git a/x.c b/y.c\nsimilarity index 100%\nrename from x.c\nrename to y.c\n').length, 0);
+});

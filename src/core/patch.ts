@@ -270,6 +270,9 @@ export function parseDiff(text: string): FileDiff[] {
     throw new DiffError(`hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${Math.max(0, oldLeft)} old and ${Math.max(0, newLeft)} new lines more)`);
   }
   if (out.length === 0 && gitFiles === 0 && covers === 0 && commits === 0 && text.trim() !== '') throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
+  // `---`/`+++` pairs and not one hunk, and no `diff --git` header (a rename or mode change has none):
+  // a diff cut short, not one that adds nothing (README: no hunk and no diff --git header is exit 2).
+  if (out.length > 0 && gitFiles === 0 && out.every((f) => f.hunks.length === 0)) throw new DiffError(`no hunk found after the "---"/"+++" header of ${out[0].path ?? out[0].oldPath} (a diff cut short?)`);
   return out;
 }
 
