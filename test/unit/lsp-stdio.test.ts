@@ -266,28 +266,44 @@ for (const [name, folders] of [
   });
 }
 
-test('the editor reads a header that names no API for its dma_addr_t members, as the CLI does', async () => {
-  const tree = mkdtempSync(join(tmpdir(), 'iova-lsp-hdr-'));
-  const drv = join(tree, 'drivers/net/acme');
-  mkdirSync(drv, { recursive: true });
-  writeFileSync(join(tree, 'MAINTAINERS'), '');
-  writeFileSync(join(drv, 'acme.h'), 'struct acme_priv {\n\tvoid *fw;\n\tdma_addr_t fw_dma;\n};\n');
-  const file = join(drv, 'acme_dbg.c');
-  writeFileSync(file, '#include "acme.h"\n\nstatic void *acme_fw_view(struct acme_priv *priv)\n{\n\treturn phys_to_virt(priv->fw_dma);\n}\n');
+/**
+ * A kernel-like tree of `files` (its MAINTAINERS added) as the one workspace
+ * folder; opens `open` and returns its diagnostics (`line:rule`, sorted) once
+ * `count` have been published.
+ */
+async function diagnoseInTree(files: Record<string, string>, open: string, count: number): Promise<string[]> {
+  const tree = mkdtempSync(join(tmpdir(), 'iova-lsp-tree-'));
+  for (const [rel, text] of Object.entries({ MAINTAINERS: '', ...files })) {
+    mkdirSync(dirname(join(tree, rel)), { recursive: true });
+    writeFileSync(join(tree, rel), text);
+  }
   const c = new Client();
   try {
     const root = pathToFileURL(tree).toString();
     await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'tree' }], capabilities: {} });
     c.notify('initialized', {});
-    const uri = pathToFileURL(file).toString();
-    const p = c.waitFor<{ uri: string; diagnostics: { code: string; range: { start: { line: number } } }[] }>('textDocument/publishDiagnostics', (x) => x.uri === uri && x.diagnostics.length === 2, 20_000);
-    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
-    assert.deepEqual((await p).diagnostics.map((d) => `${d.range.start.line + 1}:${d.code}`).sort(), ['5:dma-addr-as-phys', '5:linear-map-assumption']);
+    const uri = pathToFileURL(join(tree, open)).toString();
+    const p = c.waitFor<{ uri: string; diagnostics: { code: string; range: { start: { line: number } } }[] }>('textDocument/publishDiagnostics', (x) => x.uri === uri && x.diagnostics.length === count, 20_000);
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: files[open] } });
+    const out = (await p).diagnostics.map((d) => `${d.range.start.line + 1}:${d.code}`).sort();
     await c.request('shutdown', {});
     c.notify('exit', {});
+    return out;
   } finally {
     c.proc.kill();
   }
+}
+
+test('the editor reads a header that names no API for its dma_addr_t members, as the CLI does', async () => {
+  const got = await diagnoseInTree(
+    {
+      'drivers/net/acme/acme.h': 'struct acme_priv {\n\tvoid *fw;\n\tdma_addr_t fw_dma;\n};\n',
+      'drivers/net/acme/acme_dbg.c': '#include "acme.h"\n\nstatic void *acme_fw_view(struct acme_priv *priv)\n{\n\treturn phys_to_virt(priv->fw_dma);\n}\n',
+    },
+    'drivers/net/acme/acme_dbg.c',
+    2,
+  );
+  assert.deepEqual(got, ['5:dma-addr-as-phys', '5:linear-map-assumption']);
 });
 
 test('hostile input does not stop the server: a FIFO .iova-lens.json, a hanging glob in the settings, a didOpen without text, a .patch of 130,000 lines, malformed hover params', async () => {
@@ -326,27 +342,15 @@ test('hostile input does not stop the server: a FIFO .iova-lens.json, a hanging 
 });
 
 test('the editor follows a helper chain split over three files of the folder to its caller, as the CLI does', async () => {
-  const tree = mkdtempSync(join(tmpdir(), 'iova-lsp-chain-'));
-  const drv = join(tree, 'drivers/acme');
-  mkdirSync(drv, { recursive: true });
-  writeFileSync(join(tree, 'MAINTAINERS'), '');
-  writeFileSync(join(drv, 'f0.c'), 'u64 helper0(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper1(d, a);\n}\n');
-  writeFileSync(join(drv, 'f1.c'), 'u64 helper1(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper2(d, a);\n}\n');
-  writeFileSync(join(drv, 'f2.c'), 'u64 helper2(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn iommu_iova_to_phys(d, a);\n}\n');
-  const file = join(drv, 'use.c');
-  writeFileSync(file, 'void *use(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(helper0(d, a));\n}\n');
-  const c = new Client();
-  try {
-    const root = pathToFileURL(tree).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'tree' }], capabilities: {} });
-    c.notify('initialized', {});
-    const uri = pathToFileURL(file).toString();
-    const p = c.waitFor<{ uri: string; diagnostics: { code: string; range: { start: { line: number } } }[] }>('textDocument/publishDiagnostics', (x) => x.uri === uri && x.diagnostics.length === 2, 20_000);
-    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(file, 'utf8') } });
-    assert.deepEqual((await p).diagnostics.map((d) => `${d.range.start.line + 1}:${d.code}`).sort(), ['3:iova-phys-unchecked', '3:linear-map-assumption']);
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  const got = await diagnoseInTree(
+    {
+      'drivers/acme/f0.c': 'u64 helper0(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper1(d, a);\n}\n',
+      'drivers/acme/f1.c': 'u64 helper1(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn helper2(d, a);\n}\n',
+      'drivers/acme/f2.c': 'u64 helper2(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn iommu_iova_to_phys(d, a);\n}\n',
+      'drivers/acme/use.c': 'void *use(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(helper0(d, a));\n}\n',
+    },
+    'drivers/acme/use.c',
+    2,
+  );
+  assert.deepEqual(got, ['3:iova-phys-unchecked', '3:linear-map-assumption']);
 });
