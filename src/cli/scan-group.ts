@@ -131,9 +131,8 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     }
     // Parse only what can matter (Checker.setSkimmed); IOVA_LENS_NO_SKIM=1 parses every file whole (to compare).
     let helpers = process.env.IOVA_LENS_NO_SKIM ? checker.setWhole(candidates) : checker.setSkimmed(candidates);
-    // Last passes: files of this driver that name no API but call one of its translating helpers —
-    // again while a file so added makes a helper of its own translate (use → helper0 in f0.c →
-    // helper1 in f1.c → the lookup in f2.c: one pass found f1.c only).
+    // Last passes: files of this driver that name no API but call one of its translating helpers,
+    // as Checker.addHelperCallers() adds them — here on bytes read only when a helper's name is in them.
     let rest = others;
     while (helpers.size && rest.length) {
       // Most of these files name no helper at all: a literal search of the raw
@@ -144,10 +143,12 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       for (const f of rest) {
         const r = readRaw(f.abs);
         const text = 'error' in r || !named.test(r.buf.toString('latin1')) ? undefined : decodeUtf8(r.buf);
-        if (text !== undefined && mayMatter(text, helpers) && !('error' in r)) {
-          checker.setFile(f.key, text);
-          meta[f.key] = { ...meta[f.key], candidate: true, hash: sha1(r.buf) };
-        } else next.push(f);
+        if (text === undefined || 'error' in r || !mayMatter(text, helpers)) {
+          next.push(f);
+          continue;
+        }
+        checker.setFile(f.key, text);
+        meta[f.key] = { ...meta[f.key], candidate: true, hash: sha1(r.buf) };
       }
       if (next.length === rest.length) break;
       const grown = checker.helperNames();

@@ -91,7 +91,9 @@ export class Checker {
   setFile(path: string, raw: string, opts?: ExtractOptions): void {
     const text = lfForLoneCr(raw);
     const prev = this.project.files.get(path);
-    if (prev && prev.text === text && !opts) return;
+    // (Not when only part of it was parsed — a header read for its declarations that turns out to
+    // call a translating helper is parsed whole now.)
+    if (prev && prev.text === text && !opts && prev.parsedText !== undefined) return;
     this.project.add(extractFacts(this.parser, path, text, prev, opts));
   }
 
@@ -125,6 +127,28 @@ export class Checker {
         if (c.blanked.units.some((u) => u.name !== null && added.has(u.name))) this.setFile(c.key, c.text, { keep: plan.keep, blanked: c.blanked });
       }
     }
+  }
+
+  /**
+   * Adds, of `files`, those that name no API but call one of the translating
+   * helpers — again while one so added makes a helper of its own translate
+   * (use → helper0 in f0.c → helper1 in f1.c → the lookup in f2.c). Returns
+   * the translating helpers then known. (The CLI's scan does the same on raw
+   * bytes it reads lazily: scan-group.ts.)
+   */
+  addHelperCallers(files: { key: string; text: string }[]): Set<string> {
+    let helpers = this.helperNames();
+    // (Files parsed whole already are done; a skimmed one — a header read for its declarations — is not.)
+    for (let rest = files.filter((f) => this.project.files.get(f.key)?.parsedText === undefined); helpers.size && rest.length; ) {
+      const next = rest.filter((f) => !mayMatter(f.text, helpers));
+      for (const f of rest) if (!next.includes(f)) this.setFile(f.key, f.text);
+      if (next.length === rest.length) break;
+      const grown = this.helperNames();
+      if (grown.size === helpers.size) break;
+      helpers = grown;
+      rest = next;
+    }
+    return helpers;
   }
 
   /** setSkimmed() without skimming: every file parsed whole (the editor's way). */

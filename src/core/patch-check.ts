@@ -44,18 +44,9 @@ export function checkPostImages(images: PostImage[], others: (dir: string, touch
     const checker = new Checker(parser, config);
     try {
       for (const f of files) if (!candidates.includes(f) && declaresDmaFields(f.key, f.text)) checker.setDeclarations(f.key, f.text);
-      let helpers = checker.setWhole(candidates);
-      // Files that name no API but call a helper that translates — again while one so added
-      // makes a helper of its own translate (as the scan does, scan-group.ts).
-      for (let rest = files.filter((f) => !checker.hasFile(f.key)); helpers.size && rest.length; ) {
-        const next = rest.filter((f) => !mayMatter(f.text, helpers));
-        for (const f of rest) if (!next.includes(f)) checker.setFile(f.key, f.text);
-        if (next.length === rest.length) break;
-        const grown = checker.helperNames();
-        if (grown.size === helpers.size) break;
-        helpers = grown;
-        rest = next;
-      }
+      checker.setWhole(candidates);
+      // Files that name no API but call a helper that translates, as the scan adds them.
+      checker.addHelperCallers(files);
       const added = new Map(imgs.map((i) => [i.path, i.added]));
       findings.push(...checker.check(imgs.filter((i) => checker.hasFile(i.path)).map((i) => i.path)).filter((f) => added.get(f.path)?.has(f.line)));
       errors.push(...checker.errors);

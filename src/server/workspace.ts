@@ -165,23 +165,9 @@ export class Workspace {
     }
   }
 
-  /**
-   * The files that name no translation API but call one of the helpers now
-   * known — again while one so added makes a helper of its own translate,
-   * as the CLI's scan does (scan-group.ts).
-   */
+  /** The files that name no translation API but call one of the helpers now known (Checker.addHelperCallers). */
   private indexLater(later: { key: string; text: string }[]): void {
-    let helpers = this.checker.helperNames();
-    let rest = later;
-    while (helpers.size && rest.length) {
-      const next = rest.filter((u) => !mayMatter(u.text, helpers));
-      for (const u of rest) if (!next.includes(u)) this.checker.setFile(u.key, u.text);
-      if (next.length === rest.length) break;
-      const grown = this.checker.helperNames();
-      if (grown.size === helpers.size) break;
-      helpers = grown;
-      rest = next;
-    }
+    this.checker.addHelperCallers(later);
   }
 
   setText(abs: string, text: string): void {

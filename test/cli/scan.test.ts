@@ -387,3 +387,17 @@ test('a helper chain split over three files of the folder (use → helper0 → h
   const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
   assert.deepEqual(brief(p.out), ['use.c:4:iova-phys-unchecked', 'use.c:4:linear-map-assumption'], p.err);
 });
+
+test('a header read for its dma_addr_t members that also calls a translating helper is analysed whole (it was left declarations-only: two findings lost)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-hdr-call-'));
+  const drv = join(dir, 'drivers', 'acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  writeFileSync(join(drv, 'acme.c'), 'u64 acme_lookup(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn iommu_iova_to_phys(d, a);\n}\n');
+  writeFileSync(join(drv, 'acme.h'), 'struct acme_priv { dma_addr_t fw_dma; struct iommu_domain *dom; };\nstatic inline void acme_free(struct acme_priv *p)\n{\n\tput_page(virt_to_page(acme_lookup(p->dom, p->fw_dma)));\n}\n');
+  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; rule: string }[]).map((f) => `${f.path.split('/').pop()}:${f.line}:${f.rule}`).sort();
+  for (const env of [{}, { IOVA_LENS_NO_SKIM: '1' }]) {
+    const r = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.deepEqual(brief(r.stdout), ['acme.c:3:iova-reverse-lookup', 'acme.h:4:iova-phys-unchecked', 'acme.h:4:linear-map-assumption'], r.stderr);
+  }
+});
