@@ -622,7 +622,7 @@ class Evaluator {
       case 'pointer_expression': {
         const arg = n.childForFieldName('argument');
         const vals = arg ? this.expr(arg) : [];
-        if (n.text.startsWith('&')) return vals;
+        if (n.text.startsWith('&')) return vals.length || arg?.type !== 'subscript_expression' ? vals : this.elementOf(arg);
         // *p: the CPU dereferences the address.
         if (vals.length) this.apply('cpu-access', '*', n, vals);
         return [];
@@ -750,13 +750,62 @@ class Evaluator {
     this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key), !(right && typeSaysLittle(right)));
     // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a
     // descriptor — a field, an array element (bdl[0]) or through a pointer (*ring).
-    if ((left.type === 'field_expression' || left.type === 'subscript_expression' || left.type === 'pointer_expression') && right) {
+    if ((left.type === 'field_expression' || left.type === 'subscript_expression' || left.type === 'pointer_expression') && right && vals.length) {
       const r = strip(right);
-      if (r.type === 'call_expression' && DEVICE_ORDER.has(calleeName(r) ?? '') && vals.length) {
-        this.apply('to-device', calleeName(r)!, n, vals);
+      const order = r.type === 'call_expression' ? calleeName(r) : null;
+      if (order && DEVICE_ORDER.has(order)) this.apply('to-device', order, n, vals);
+      // A plain store is a write to the device when it lands in memory the device
+      // reads: a dma_alloc_coherent()/dma_pool ring (tsi108's `rxring[i].buf0 = virt_to_phys(…)`,
+      // native-endian descriptors). Elsewhere it records an address for the CPU's own use.
+      else if (op === '=') {
+        const ring = this.deviceMemory(left);
+        if (ring) this.apply('to-device', 'a store into coherent DMA memory', n, vals, undefined, ring);
       }
     }
     return vals;
+  }
+
+  /**
+   * `&buf[i]`: an address inside the buffer `buf` points to, of the same kind
+   * (a coherent ring's descriptor, a byte of a vmalloc area). Not for an array
+   * of DMA handles, whose elements' addresses are CPU addresses.
+   */
+  private elementOf(sub: Node): Val[] {
+    const a = sub.childForFieldName('argument');
+    return (a ? this.pointerVals(a) : []).filter((v) => v.steps.length === 0 && v.src !== 'dma-handle' && !v.pfn);
+  }
+
+  /**
+   * Where the target of a store `P->f`, `P[i]`, `*P` (or a `.member` inside
+   * one) lives, when P holds a dma_alloc_coherent()/dma_pool address: the
+   * place that buffer came from. Reads only what is known (no events).
+   */
+  private deviceMemory(left: Node): Loc | undefined {
+    let n: Node | null = left;
+    while (n?.type === 'field_expression' && n.childForFieldName('operator')?.text === '.') n = n.childForFieldName('argument');
+    const t = n?.type;
+    if (!n || (t !== 'field_expression' && t !== 'subscript_expression' && t !== 'pointer_expression')) return undefined;
+    const p = n.childForFieldName('argument');
+    const ring = p ? this.pointerVals(p).find((v) => v.src === 'coherent-va' && v.steps.length === 0) : undefined;
+    return ring ? (ring.origin ?? this.loc(p!)) : undefined;
+  }
+
+  /** What a pointer expression `p`, `s->ring`, `p + i`, `(T *)p` is known to hold, without events. */
+  private pointerVals(p: Node): Val[] {
+    const base = strip(p);
+    switch (base.type) {
+      case 'identifier':
+        return this.readVar(base.text, base, true);
+      case 'field_expression':
+        return this.readField(base);
+      case 'binary_expression': {
+        const op = base.childForFieldName('operator')?.text;
+        const l = base.childForFieldName('left');
+        return (op === '+' || op === '-') && l ? this.pointerVals(l) : [];
+      }
+      default:
+        return [];
+    }
   }
 
   private call(n: Node): Val[] {
@@ -924,7 +973,7 @@ class Evaluator {
     }
   }
 
-  private apply(word: string, callee: string, n: Node, input: Val[], handleText?: string): void {
+  private apply(word: string, callee: string, n: Node, input: Val[], handleText?: string, deviceMemory?: Loc): void {
     // The loop over the lookups below is the one cost that grows with the function's size.
     this.spend(1 + this.lookups.length);
     const ev: ApplyEvent = {
@@ -938,6 +987,7 @@ class Evaluator {
       branch: [...this.branch],
       handleText,
       offset: n.startIndex,
+      ...(deviceMemory ? { deviceMemory } : {}),
     };
     this.events.push(ev);
     for (const l of this.lookups) {

@@ -68,6 +68,8 @@ export interface ApplyEvent {
   handleText?: string;
   /** Start offset in the file, for ordering within a function. */
   offset: number;
+  /** to-device by a plain store: where the coherent memory it lands in was allocated. */
+  deviceMemory?: Loc;
 }
 
 /** A NULL test on a phys_to_virt() result, which can never fire. */

@@ -215,6 +215,45 @@ static void acme_post_area(struct snd_dma_buffer *dmab, __le32 *bdl)
 `,
     },
     {
+      name: 'a plain store of virt_to_phys() into a dma_alloc_coherent() ring: native-endian descriptors (tsi108_eth.c:1335), through a field, a local pointer to an element, or pointer arithmetic',
+      code: `
+struct acme_rx_desc { u32 buf0; u32 misc; };
+struct acme_priv { struct device *dev; struct acme_rx_desc *rxring; dma_addr_t rxdma; struct sk_buff *rxskbs[64]; };
+
+static int acme_open(struct acme_priv *data, int n)
+{
+	int i;
+
+	data->rxring = dma_alloc_coherent(data->dev, n * sizeof(*data->rxring), &data->rxdma, GFP_KERNEL);
+	if (!data->rxring)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		data->rxskbs[i] = netdev_alloc_skb_ip_align(NULL, 1536);
+		data->rxring[i].buf0 = virt_to_phys(data->rxskbs[i]->data); /*!*/
+		data->rxring[i].misc = 1;
+	}
+	return 0;
+}
+
+static void acme_refill_one(struct acme_priv *data, int i, void *buf)
+{
+	struct acme_rx_desc *desc = &data->rxring[i];
+
+	desc->buf0 = virt_to_phys(buf); /*!*/
+}
+
+static void acme_fill_table(struct device *dev, void *buf, int i)
+{
+	dma_addr_t t;
+	u32 *tbl = dma_alloc_coherent(dev, 4096, &t, GFP_KERNEL);
+
+	*(tbl + i) = (u32)virt_to_phys(buf); /*!*/
+	tbl[i + 1] = 0;
+}
+`,
+      chain: ['linear-va', 'virt-to-phys', 'to-device'],
+    },
+    {
       name: 'PowerPC and big-endian register writes: out_be32/out_le32 (address first), iowrite32be, hi_lo_writeq_relaxed, regmap_write (ucc_geth.c, mesh.c)',
       code: `
 static void acme_qe_start(struct acme_priv *p, struct acme_regs __iomem *regs, dma_addr_t unused)
@@ -401,6 +440,24 @@ struct acme_region { phys_addr_t addr; size_t size; };
 static void *acme_region_va(struct acme_region *region)
 {
 	return phys_to_virt(region->addr);
+}
+`,
+    },
+    {
+      name: 'a plain store of virt_to_phys() into memory the device does not read (kmalloc), and of a mapped handle into a coherent ring',
+      code: `
+struct acme_desc { u32 buf0; u32 misc; };
+struct acme_sw { phys_addr_t phys; void *va; };
+struct acme_priv { struct device *dev; struct acme_desc *ring; dma_addr_t ring_dma; struct acme_sw *sw; };
+
+static int acme_setup(struct acme_priv *p, void *buf, int i)
+{
+	p->sw = kcalloc(64, sizeof(*p->sw), GFP_KERNEL);
+	p->ring = dma_alloc_coherent(p->dev, 4096, &p->ring_dma, GFP_KERNEL);
+	p->sw[i].phys = virt_to_phys(buf);
+	p->ring[i].buf0 = dma_map_single(p->dev, buf, 2048, DMA_FROM_DEVICE);
+	p->ring[i].misc = p->sw[i].phys != 0;
+	return 0;
 }
 `,
     },

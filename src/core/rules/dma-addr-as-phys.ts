@@ -104,7 +104,7 @@ export const rule: RuleModule = {
         fn: e.fn,
         concerns: ['b'],
         chain: chainOf(phys, ['to-device']),
-        related: relatedOf(phys, e.loc),
+        related: relatedOf(phys, e.loc, e.deviceMemory ? [{ loc: e.deviceMemory, message: 'the store lands in coherent DMA memory, which the device reads: allocated here' }] : []),
         message: 'a CPU physical address (virt_to_phys/__pa) is given to the device as a DMA address; map the buffer with the DMA API (dma_map_single) and program the returned dma_addr_t',
       });
       }
