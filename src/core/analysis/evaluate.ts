@@ -135,6 +135,60 @@ function isNullConst(n: Node): boolean {
   return e.type === 'null' || (e.type === 'number_literal' && /^0+[uUlL]*$/.test(e.text)) || (e.type === 'identifier' && e.text === 'NULL');
 }
 
+/**
+ * What a branch condition says of values tested against 0: the names that
+ * are non-zero where it holds (`pa`, `pa != 0`, `a && b`) and where it does
+ * not (`!pa`, `pa == 0`, `WARN_ON(!a || !b)`), and every name so tested.
+ * Parentheses, likely()/unlikely() and WARN_ON()/WARN() are looked through.
+ */
+function zeroTests(n: Node, depth = 0): { whenTrue: string[]; whenFalse: string[]; names: string[] } | undefined {
+  if (depth > 32) return undefined;
+  const e = strip(n);
+  switch (e.type) {
+    case 'identifier':
+    case 'field_expression':
+      return { whenTrue: [e.text], whenFalse: [], names: [e.text] };
+    case 'unary_expression': {
+      const arg = e.childForFieldName('argument');
+      const inner = e.childForFieldName('operator')?.text === '!' && arg ? zeroTests(arg, depth + 1) : undefined;
+      return inner && { whenTrue: inner.whenFalse, whenFalse: inner.whenTrue, names: inner.names };
+    }
+    case 'call_expression': {
+      const callee = calleeName(e);
+      const arg = e.childForFieldName('arguments')?.namedChildren[0];
+      return callee && arg && /^(likely|unlikely|WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE)$/.test(callee) ? zeroTests(arg, depth + 1) : undefined;
+    }
+    case 'binary_expression': {
+      const op = e.childForFieldName('operator')?.text;
+      const l = e.childForFieldName('left');
+      const r = e.childForFieldName('right');
+      if (!l || !r) return undefined;
+      if (op === '==' || op === '!=') {
+        const x = isNullConst(r) ? zeroTests(l, depth + 1) : isNullConst(l) ? zeroTests(r, depth + 1) : undefined;
+        if (!x || x.names.length !== 1 || x.whenTrue.length !== 1) return undefined;
+        return op === '!=' ? x : { whenTrue: [], whenFalse: x.whenTrue, names: x.names };
+      }
+      if (op !== '&&' && op !== '||') return undefined;
+      const a = zeroTests(l, depth + 1) ?? { whenTrue: [], whenFalse: [], names: [] };
+      const b = zeroTests(r, depth + 1) ?? { whenTrue: [], whenFalse: [], names: [] };
+      const names = [...a.names, ...b.names];
+      if (names.length === 0) return undefined;
+      // Both hold after `a && b`; neither after `!(a || b)`.
+      return op === '&&' ? { whenTrue: [...a.whenTrue, ...b.whenTrue], whenFalse: [], names } : { whenTrue: [], whenFalse: [...a.whenFalse, ...b.whenFalse], names };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** In this state, `names` are known not to be 0: their values no longer carry a lookup's possible 0. */
+function nonZero(state: VarState, names: string[]): void {
+  for (const name of names) {
+    const b = state.get(name);
+    if (b?.some((x) => x.val.zeroAt)) state.set(name, b.map((x) => (x.val.zeroAt ? { val: { ...x.val, zeroAt: undefined }, loc: x.loc } : x)));
+  }
+}
+
 function joinStates(states: VarState[]): VarState {
   if (states.length === 1) return states[0];
   const out: VarState = new Map();
@@ -305,15 +359,22 @@ class Evaluator {
       }
       case 'if_statement': {
         const cond = n.childForFieldName('condition');
+        // A value tested against 0 is non-zero in one arm only: `if (!pa) dev_err(…);`
+        // falls through with pa still possibly 0, `if (!pa) return …;` does not.
+        const zero = cond ? zeroTests(cond) : undefined;
+        const untested = zero ? zero.names.filter((x) => !this.tested.has(x)) : [];
         if (cond) this.condition(cond);
+        for (const x of untested) this.tested.delete(x);
         const text = this.guardText(cond);
         // Each arm starts from the state before the if; the states of the arms
         // that fall through are joined (an arm that returns leaves no trace).
         const before = this.clone(this.vars);
         const cons = n.childForFieldName('consequence');
+        if (zero) nonZero(this.vars, zero.whenTrue);
         this.inBranch(n.id, 0, text, () => this.stmt(cons));
         const afterCons = this.vars;
         this.vars = this.clone(before);
+        if (zero) nonZero(this.vars, zero.whenFalse);
         const alt = n.childForFieldName('alternative');
         // (The alternative's guard is the negated condition: rules/guards.ts reads which branch is which.)
         if (alt) this.inBranch(n.id, 1, `!(${text})`, () => this.stmt(alt));
@@ -478,8 +539,11 @@ class Evaluator {
 
   // ---- expressions -----------------------------------------------------
 
-  /** Records identifiers tested in a condition (so a 0 result counts as checked) and NULL tests of VAs. */
-  private condition(n: Node): void {
+  /**
+   * Records identifiers tested in a condition (so a 0 result counts as checked) and NULL tests of VAs.
+   * `mark` false: only the NULL tests (a bare `WARN_ON(!pa);` warns, and the code goes on).
+   */
+  private condition(n: Node, mark = true): void {
     this.expr(n);
     // Nodes to visit and their types (read once, when a node is pushed).
     const stack: Node[] = [n];
@@ -487,7 +551,7 @@ class Evaluator {
     while (stack.length) {
       const c = stack.pop()!;
       const t = types.pop()!;
-      if (t === 'identifier' || t === 'field_expression' || t === 'subscript_expression') this.tested.add(c.text);
+      if (mark && (t === 'identifier' || t === 'field_expression' || t === 'subscript_expression')) this.tested.add(c.text);
       if (t === 'unary_expression' && c.text.startsWith('!')) this.vaNullTest(c, c.namedChildren[0]);
       if (t === 'binary_expression') {
         const op = c.childForFieldName('operator')?.text;
@@ -823,7 +887,8 @@ class Evaluator {
       this.expr(n.childForFieldName('function')!);
       return [];
     }
-    if (/^(WARN_ON|WARN_ON_ONCE|BUG_ON|WARN|WARN_ONCE|unlikely|likely)$/.test(callee) && argNodes[0]) this.condition(argNodes[0]);
+    // BUG_ON(!pa) stops there; WARN_ON(!pa) as a statement only warns (as a branch condition the if decides).
+    if (/^(WARN_ON|WARN_ON_ONCE|BUG_ON|WARN|WARN_ONCE|unlikely|likely)$/.test(callee) && argNodes[0]) this.condition(argNodes[0], callee === 'BUG_ON');
 
     const step = STEPS[callee];
     if (step) {

@@ -127,6 +127,45 @@ static struct sk_buff *acme_rx(struct acme_priv *p, dma_addr_t a, int len)
 `,
     },
     {
+      name: 'tested, but the branch for 0 only complains and falls through to the use',
+      code: `
+static void *acme_va(struct acme_priv *p, dma_addr_t iova)
+{
+	phys_addr_t pa = iommu_iova_to_phys(p->dom, iova); /*!*/
+
+	if (!pa)
+		dev_err(p->dev, "no mapping for %pad\\n", &iova);
+	return phys_to_virt(pa);
+}
+
+static void acme_put(struct iommu_domain *d, dma_addr_t iova)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova); /*!*/
+
+	WARN_ON_ONCE(!pa);
+	put_page(virt_to_page(phys_to_virt(pa)));
+}
+
+static void acme_sync(struct iommu_domain *d, dma_addr_t iova, int len)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova); /*!*/
+
+	if (pa)
+		acme_count(pa);
+	memset(phys_to_virt(pa), 0, len);
+}
+
+static void *acme_va2(struct iommu_domain *d, dma_addr_t iova, int strict)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova); /*!*/
+
+	if (!pa && strict)
+		return NULL;
+	return phys_to_virt(pa);
+}
+`,
+    },
+    {
       name: 'pfn_to_page() of an unchecked lookup',
       code: `
 static struct page *acme_page(struct iommu_domain *d, dma_addr_t a)
@@ -244,6 +283,48 @@ static void acme_put(struct iommu_domain *d, dma_addr_t iova)
 	if (WARN_ON(!pa))
 		return;
 	put_page(virt_to_page(phys_to_virt(pa)));
+}
+`,
+    },
+    {
+      name: 'tested in every shape that leaves the use on the non-zero path: WARN_ON() with continue, == 0 with goto, a disjunction, an else, BUG_ON(), a reassignment',
+      code: `
+static int acme_unpin(struct iommu_domain *d, dma_addr_t iova, dma_addr_t end, struct acme_priv *p)
+{
+	phys_addr_t phys, pa2, pa3, pa4, pa5, pa6;
+
+	while (iova < end) {
+		phys = iommu_iova_to_phys(d, iova);
+		if (WARN_ON(!phys)) {
+			iova += PAGE_SIZE;
+			continue;
+		}
+		put_page(pfn_to_page(phys >> PAGE_SHIFT));
+		iova += PAGE_SIZE;
+	}
+	pa2 = iommu_iova_to_phys(d, end);
+	if (pa2 == 0)
+		goto err;
+	put_page(virt_to_page(phys_to_virt(pa2)));
+	pa3 = iommu_iova_to_phys(d, end + 1);
+	if (unlikely(!p || !pa3))
+		return -EINVAL;
+	acme_use(phys_to_virt(pa3));
+	pa4 = iommu_iova_to_phys(d, end + 2);
+	if (!pa4)
+		dev_err(p->dev, "unmapped\\n");
+	else
+		acme_use(phys_to_virt(pa4));
+	pa5 = iommu_iova_to_phys(d, end + 3);
+	BUG_ON(!pa5);
+	acme_use(phys_to_virt(pa5));
+	pa6 = iommu_iova_to_phys(d, end + 4);
+	if (!pa6)
+		pa6 = p->fallback_phys;
+	acme_use(phys_to_virt(pa6));
+	return 0;
+err:
+	return -EFAULT;
 }
 `,
     },
