@@ -194,7 +194,7 @@ export const UNMAPS = new Set([
 export const PASS_THROUGH = new Set([
   'cpu_to_le64', 'cpu_to_le32', 'le64_to_cpu', 'le32_to_cpu', 'cpu_to_be64', 'cpu_to_be32', 'be64_to_cpu', 'be32_to_cpu',
   'lower_32_bits', 'upper_32_bits', 'PHYS_PFN', 'PFN_DOWN', 'PFN_PHYS', '__phys_to_pfn', '__pfn_to_phys', 'PAGE_ALIGN',
-  'ALIGN', 'ALIGN_DOWN', 'READ_ONCE', 'likely', 'unlikely', '__le64_to_cpu', '__cpu_to_le64',
+  'ALIGN', 'ALIGN_DOWN', 'PTR_ALIGN', 'PTR_ALIGN_DOWN', 'READ_ONCE', 'likely', 'unlikely', '__le64_to_cpu', '__cpu_to_le64',
 ]);
 
 /** Conversions of an address into a page frame number. */

@@ -66,6 +66,28 @@ static void acme_spi_handle_dma(struct acme_spi *dma, struct scatterlist *sg, in
       chain: ['coherent-va', 'virt-to-page'],
     },
     {
+      name: 'coherent memory aligned by PTR_ALIGN(), ALIGN() or an offset is still coherent memory',
+      code: `
+struct acme_state { struct device *dev; void *cmds; void *raw; dma_addr_t raw_dma; };
+
+static int acme_a1(struct acme_state *ms, size_t sz)
+{
+	ms->raw = dma_alloc_coherent(ms->dev, sz + 15, &ms->raw_dma, GFP_KERNEL);
+	ms->cmds = PTR_ALIGN(ms->raw, 16);
+	return virt_to_page(ms->cmds) != NULL; /*!*/
+}
+
+static void *acme_a2(struct device *dev, size_t sz, dma_addr_t *h)
+{
+	void *raw = dma_alloc_coherent(dev, sz + 15, h, GFP_KERNEL);
+	void *p = (void *)ALIGN((unsigned long)raw, 16);
+
+	return page_address(virt_to_page(p + 16)); /*!*/
+}
+`,
+      chain: ['coherent-va', 'virt-to-page'],
+    },
+    {
       name: 'virt_to_phys() of coherent memory reported to user space',
       code: `
 static int acme_alloc_ucontext(struct acme_ctx *ctx, struct device *dev, struct acme_uresp *resp)
