@@ -190,6 +190,12 @@ export const UNMAPS = new Set([
   'pci_unmap_page',
 ]);
 
+/**
+ * dma_unmap_sg*(dev, sg, …) and dma_unmap_sgtable(dev, sgt, …): what they
+ * unmap is read back as sg_dma_address(sg) (of sgt->sgl for a table).
+ */
+export const SG_UNMAPS = new Set(['dma_unmap_sg', 'dma_unmap_sg_attrs', 'pci_unmap_sg', 'dma_unmap_sgtable']);
+
 /** Calls that return their (first) argument's address, possibly re-typed or re-ordered. */
 export const PASS_THROUGH = new Set([
   'cpu_to_le64', 'cpu_to_le32', 'le64_to_cpu', 'le32_to_cpu', 'cpu_to_be64', 'cpu_to_be32', 'be64_to_cpu', 'be32_to_cpu',

@@ -6,7 +6,7 @@
 // are joined, which is what a reviewer does when reading the code.
 import type { Node } from 'web-tree-sitter';
 import type { FnInfo } from './functions';
-import { GUARD_RE, HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, PFN_CONVERT, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
+import { GUARD_RE, HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, PFN_CONVERT, SG_UNMAPS, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
 import type { ApplyEvent, BranchArm, Event, Loc, LookupEvent, Source, Val } from './model';
 
 export interface Summary {
@@ -913,6 +913,11 @@ class Evaluator {
     }
     if (UNMAPS.has(callee) && argNodes[1]) {
       this.apply('dma-unmap', callee, n, args[1] ?? [], handleOf(argNodes[1]));
+      return [];
+    }
+    if (SG_UNMAPS.has(callee) && argNodes[1]) {
+      const sg = handleOf(argNodes[1]);
+      this.apply('dma-unmap', callee, n, [], `sg_dma_address(${callee === 'dma_unmap_sgtable' ? `${sg}->sgl` : sg})`);
       return [];
     }
     const src = SOURCES[callee];

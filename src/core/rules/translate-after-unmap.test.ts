@@ -154,6 +154,23 @@ static void acme_rx(struct acme_priv *p, dma_addr_t addr, unsigned int off)
 `,
     },
     {
+      name: 'sg_dma_address() of a scatterlist (or an sg_table) translated after dma_unmap_sg()/dma_unmap_sgtable()',
+      code: `
+static void acme_done(struct device *dev, struct scatterlist *sg, int n, void *out)
+{
+	dma_unmap_sg(dev, sg, n, DMA_FROM_DEVICE);
+	memcpy(out, phys_to_virt(sg_dma_address(sg)), sg_dma_len(sg)); /*!*/
+}
+
+static void acme_done_table(struct device *dev, struct sg_table *sgt, void *out)
+{
+	dma_unmap_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);
+	memcpy(out, phys_to_virt(sg_dma_address(sgt->sgl)), 64); /*!*/
+}
+`,
+      concerns: ['after-unmap'],
+    },
+    {
       name: 'unmap before an if, translation inside it',
       code: `
 static void acme_done(struct acme_priv *p, dma_addr_t h, bool rx)
@@ -217,6 +234,19 @@ static void acme_refill(struct acme_priv *p, struct acme_buf *b)
 	dma_unmap_page(p->dev, h, PAGE_SIZE, DMA_FROM_DEVICE);
 	h = dma_map_page(p->dev, b->page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
 	acme_note(pfn_to_page(PFN_DOWN(h)));
+}
+`,
+    },
+    {
+      name: 'after dma_unmap_sg(): the CPU address kept in the scatterlist (sg_virt), or another list, or the list advanced',
+      code: `
+static void acme_done(struct device *dev, struct scatterlist *sg, struct scatterlist *other, int n, void *out)
+{
+	dma_unmap_sg(dev, sg, n, DMA_FROM_DEVICE);
+	memcpy(out, sg_virt(sg), sg_dma_len(sg));
+	acme_peek(phys_to_virt(sg_dma_address(other)));
+	sg = sg_next(sg);
+	acme_peek(phys_to_virt(sg_dma_address(sg)));
 }
 `,
     },

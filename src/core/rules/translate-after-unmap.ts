@@ -27,8 +27,10 @@ function core(handle: string): string {
   }
 }
 
+/** The variable a handle is read through: `dma`, `buf->dma` → buf, `sg_dma_address(sg)` → sg. */
 function baseName(handle: string): string {
-  return handle.match(/^[A-Za-z_]\w*/)?.[0] ?? handle;
+  const inner = /^sg_dma_address\((.*)\)$/.exec(handle)?.[1] ?? handle;
+  return inner.match(/^[A-Za-z_]\w*/)?.[0] ?? inner;
 }
 
 export const rule: RuleModule = {
