@@ -109,7 +109,7 @@ export function discover(paths: string[]): Discovered {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const lost = code === 'ENOENT' && name.includes(LOST);
-        if (SOURCE_RE.test(name) || code === 'ELOOP' || lost) errors.push({ path: p, message: code === 'ELOOP' ? 'symlink loop' : lost ? NOT_UTF8 : `cannot stat (${code})` });
+        if (SOURCE_RE.test(name) || code === 'ELOOP' || lost) errors.push({ path: p, message: lost ? NOT_UTF8 : statError(code, ent.isSymbolicLink()) });
         continue;
       }
       if (st.isDirectory()) walk(p);
@@ -128,8 +128,8 @@ export function discover(paths: string[]): Discovered {
       st = statSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') errors.push({ path: p, message: 'symlink loop' });
-      else if (lstatSync(p, { throwIfNoEntry: false })) errors.push({ path: p, message: `cannot stat (${code})` });
+      const entry = code === 'ELOOP' ? undefined : lstatSync(p, { throwIfNoEntry: false });
+      if (code === 'ELOOP' || entry) errors.push({ path: p, message: statError(code, !!entry?.isSymbolicLink()) });
       else missing.push(raw);
       continue;
     }
@@ -235,6 +235,14 @@ export function readTextFile(path: string, maxBytes = Infinity): { text: string 
     if (code === 'ENOENT' && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return { error: 'dangling symlink' };
     return { error: code === 'ELOOP' ? 'symlink loop' : code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message) };
   }
+}
+
+/** Why a directory entry cannot be stat'ed, in words: a link to nothing is named as one. */
+function statError(code: string | undefined, isLink: boolean): string {
+  if (code === 'ELOOP') return 'symlink loop';
+  if (code === 'ENOENT' && isLink) return 'dangling symlink (its target does not exist)';
+  if (code === 'EACCES') return 'permission denied';
+  return `cannot stat (${code})`;
 }
 
 /** Whether a directory entry exists by that name (a dangling link does; a path through a file does not). */

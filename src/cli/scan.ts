@@ -11,6 +11,7 @@ import { formatJson } from '../core/formats/json';
 import { formatGcc } from '../core/formats/gcc';
 import { formatText } from '../core/formats/text';
 import { formatSarif } from '../core/formats/sarif';
+import { printable } from '../core/formats/printable';
 import { ruleDoc } from './rule-docs';
 import type { FileError, Finding, Severity } from '../core/types';
 import { discover, findUp, readSource, readTextFile, relPath, stampOf, type Discovered, type FileStamp } from './files';
@@ -76,7 +77,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     errors = [...errors, ...patched.errors].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     scanned += patched.scanned;
     if (values.baseline) findings = applyBaseline(findings, values.baseline);
-    for (const e of errors) io.err(`iova-lens: ${e.path}: ${e.message}`);
+    for (const e of errors) io.err(`iova-lens: ${printable(e.path)}: ${e.message}`);
     const durationMs = Date.now() - started;
     const report = { tool: 'iova-lens' as const, version: VERSION, root: outRoot, filesScanned: scanned, durationMs, findings, errors };
     if (format === 'json') io.out(formatJson(report) + '\n');
@@ -307,7 +308,7 @@ function applyBaseline(findings: Finding[], file: string): Finding[] {
     return newFindings(findings, parseBaseline(text));
   } catch (e) {
     // (A binary file's bytes would reach the terminal through JSON.parse's message.)
-    if (e instanceof BaselineError) throw new UsageError(`${file}: bad baseline: ${e.message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}`);
+    if (e instanceof BaselineError) throw new UsageError(`${file}: bad baseline: ${printable(e.message)}`);
     throw e;
   }
 }

@@ -57,10 +57,34 @@ test('scan: binaries, a 20 MB file, a symlink loop and a dangling link are one e
     assert.match(byPath.get('drivers/acme/huge.c') ?? '', /too large \(20\.0 MB > 8 MB\)/);
     assert.match(byPath.get('drivers/acme/loop1.c') ?? '', /symlink loop/);
     assert.match(byPath.get('drivers/acme/loop') ?? '', /symlink loop/);
-    assert.match(byPath.get('drivers/acme/dangling.c') ?? '', /cannot stat \(ENOENT\)/);
+    assert.match(byPath.get('drivers/acme/dangling.c') ?? '', /^dangling symlink \(its target does not exist\)$/);
     // stderr: one line per error, each naming the path.
     assert.equal(r.errLines.length, j.errors.length, r.err);
     for (const e of j.errors) assert.ok(r.errLines.some((l) => l.includes(e.path) && l.includes(e.message)), e.path);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('scan: a file name with a newline or an escape character stays on one gcc, text and stderr line each (JSON keeps the name as it is)', () => {
+  const d = tree();
+  try {
+    const odd = 'odd\nname\x1b[31m.h';
+    writeFileSync(join(d, 'drivers', 'acme', odd), NICVF);
+    writeFileSync(join(d, 'drivers', 'acme', 'bin\nary.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0]));
+    const gcc = cli(['scan', 'drivers', '--format', 'gcc', '--no-cache', '--jobs', '1'], d);
+    const json = JSON.parse(cli(['scan', 'drivers', '--format', 'json', '--no-cache', '--jobs', '1'], d).out);
+    const n = json.findings.filter((f: { path: string }) => f.path === `drivers/acme/${odd}`).length;
+    assert.ok(n > 0, 'the oddly named header is analysed');
+    const lines = gcc.out.split('\n').filter(Boolean);
+    assert.equal(lines.length, json.findings.length, gcc.out);
+    assert.equal(lines.filter((l) => l.startsWith('drivers/acme/odd\\nname\\x1b[31m.h:')).length, n, gcc.out);
+    assert.ok(!gcc.out.includes('\x1b') && !gcc.err.includes('\x1b'), 'no escape character reaches the terminal');
+    assert.equal(gcc.errLines.length, 1, gcc.err);
+    assert.match(gcc.errLines[0], /^iova-lens: drivers\/acme\/bin\\nary\.c: binary file/);
+    const text = cli(['scan', 'drivers', '--format', 'text', '--no-cache', '--jobs', '1'], d);
+    assert.ok(text.out.split('\n').includes('drivers/acme/odd\\nname\\x1b[31m.h'), text.out);
+    assert.ok(text.out.includes('error: drivers/acme/bin\\nary.c: binary file'), text.out);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
