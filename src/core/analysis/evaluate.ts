@@ -901,7 +901,10 @@ class Evaluator {
       // virt_to_phys() of a pointer we know nothing of (a field of a struct declared elsewhere, a static
       // buffer) still makes a CPU physical address of what the code takes for linear-map memory: written to
       // a descriptor or a register, it is one (mesh.c, mac53c94.c give the controller virt_to_phys() of theirs).
-      const from = input.length === 0 && step.word === 'virt-to-phys' && argNodes[step.arg] ? [{ src: 'linear-va' as Source, key: `u:${argNodes[step.arg].startIndex}`, steps: [], origin: this.loc(argNodes[step.arg]) }] : input;
+      // bus_to_virt()'s argument is a bus (DMA) address by the API's own contract, whatever else is known of it
+      // (bmac.c, mace.c: the DBDMA engine's command pointer read back from the device).
+      const unknown: Source | undefined = input.length > 0 || !argNodes[step.arg] ? undefined : step.word === 'virt-to-phys' ? 'linear-va' : callee === 'bus_to_virt' ? 'dma-handle' : undefined;
+      const from = unknown ? [{ src: unknown, key: `u:${argNodes[step.arg].startIndex}`, steps: [], origin: this.loc(argNodes[step.arg]) }] : input;
       this.apply(step.word, callee, n, from, handle);
       return from.map((v) => ({ ...v, steps: [...v.steps, this.stepAt(step.word, callee, n)] }));
     }

@@ -254,6 +254,26 @@ static void acme_fill_table(struct device *dev, void *buf, int i)
       chain: ['linear-va', 'virt-to-phys', 'to-device'],
     },
     {
+      name: 'virt_to_bus()/bus_to_virt(): bus addresses by the API\'s own name, in a file that names no DMA API (bmac.c, mace.c); the round trip is reported once, where the device address became a pointer',
+      code: `
+struct acme_cmd { __le16 req_count; __le16 command; __le32 phy_addr; __le32 cmd_dep; };
+struct acme_priv { struct acme_cmd *tx_cmds; volatile struct acme_dbdma_regs __iomem *td; };
+
+static void acme_start_tx(struct acme_priv *bp, void *data, struct acme_cmd *cp)
+{
+	cp->phy_addr = cpu_to_le32(virt_to_bus(data)); /*!*/
+	out_le32(&bp->td->cmdptr, virt_to_bus(bp->tx_cmds)); /*!*/
+}
+
+static void acme_rxdma_intr(struct acme_priv *bp, volatile struct acme_dbdma_regs __iomem *rd)
+{
+	struct acme_cmd *cp = bus_to_virt(le32_to_cpu(rd->cmdptr)); /*!*/
+
+	out_le32(&rd->cmdptr, virt_to_bus(cp));
+}
+`,
+    },
+    {
       name: 'PowerPC and big-endian register writes: out_be32/out_le32 (address first), iowrite32be, hi_lo_writeq_relaxed, regmap_write (ucc_geth.c, mesh.c)',
       code: `
 static void acme_qe_start(struct acme_priv *p, struct acme_regs __iomem *regs, dma_addr_t unused)

@@ -92,13 +92,16 @@ export const rule: RuleModule = {
     // controllers, hypervisor calls and coprocessors take CPU addresses by design),
     // and only when no mapped DMA address reaches the same place on another path
     // (virtio's vring_map_one_sg() picks virt_to_phys() only without the DMA API).
+    // virt_to_bus() says by its name that its result is for a bus master: wherever it is.
     for (const r of ctx.results) {
-      if (!r.usesDmaApi) continue;
       for (const e of r.events) {
       if (e.kind !== 'apply' || e.word !== 'to-device' || guarded(e)) continue;
-      const isPhys = (v: Val) => v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'virt-to-phys';
+      // (A DMA address turned into a pointer and back — `virt_to_bus(bus_to_virt(cmdptr))` — was
+      // reported where it was first taken for a CPU address, with this write as its chain's end.)
+      const isPhys = (v: Val) => v.src !== 'dma-handle' && v.steps.length > 0 && v.steps[v.steps.length - 1].word === 'virt-to-phys';
       const phys = e.input.filter(isPhys);
       if (phys.length === 0 || phys.length !== e.input.length) continue;
+      if (!r.usesDmaApi && !phys.every((v) => v.steps[v.steps.length - 1].callee === 'virt_to_bus')) continue;
       out.push({
         loc: e.loc,
         fn: e.fn,
