@@ -17,10 +17,11 @@ export interface Summary {
 export interface FieldFacts {
   /**
    * Known sources of values assigned to `base->field` in this driver, with
-   * where. Empty when the assignments disagree (a field filled from
+   * where — to that field of `struct` through any variable, when the base's
+   * struct is known. Empty when the assignments disagree (a field filled from
    * vmalloc() in one place and kmalloc() in another tells us nothing).
    */
-  sources(field: string, base: string): { src: Source; loc: Loc }[];
+  sources(field: string, base: string, struct?: string): { src: Source; loc: Loc }[];
   /**
    * The field is declared dma_addr_t in a struct of this driver — in `struct`
    * itself when the base's struct type is known (a `phys_addr_t addr` of
@@ -86,6 +87,8 @@ interface Binding {
 }
 
 const DMA_TYPE = /\bdma_addr_t\b/;
+/** The tag of a declared struct or union type (`struct acme_desc *`). */
+const STRUCT_TAG = /\b(?:struct|union)\s+([A-Za-z_]\w*)/;
 /** Logging and formatting calls: what is printed is not a use of the address. */
 const LOGGING = /^(printk|pr_[a-z_]+|dev_(?:dbg|info|notice|warn|err|crit|alert|emerg|printk|err_probe|[a-z]+_ratelimited|[a-z]+_once)|netdev_(?:dbg|info|notice|warn|err|crit|alert|emerg|printk)|netif_(?:dbg|info|notice|warn|err|vdbg)|seq_printf|snprintf|scnprintf|sprintf|trace_[a-z0-9_]+|drm_(?:dbg|info|warn|err|printf)[a-z_]*|DRM_[A-Z_]+)$/;
 
@@ -252,6 +255,8 @@ class Evaluator {
   private handleNames: Set<string> | undefined;
   /** How many early-exit ifs the current statement sits after (see block()). */
   private elseDepth = 0;
+  /** A variable was given a value that may be 0 (a lookup's): branch conditions are read for tests of it. */
+  private zeroSeen = false;
   private limited: Limit | undefined;
 
   constructor(private readonly env: EvalEnv) {}
@@ -361,7 +366,8 @@ class Evaluator {
         const cond = n.childForFieldName('condition');
         // A value tested against 0 is non-zero in one arm only: `if (!pa) dev_err(…);`
         // falls through with pa still possibly 0, `if (!pa) return …;` does not.
-        const zero = cond ? zeroTests(cond) : undefined;
+        // (Read only where a value that may be 0 exists: most functions look nothing up.)
+        const zero = cond && this.zeroSeen ? zeroTests(cond) : undefined;
         const untested = zero ? zero.names.filter((x) => !this.tested.has(x)) : [];
         if (cond) this.condition(cond);
         for (const x of untested) this.tested.delete(x);
@@ -748,7 +754,8 @@ class Evaluator {
     if (this.vars.has(text)) return this.readVar(text, n, false);
     const field = n.childForFieldName('field')?.text;
     if (!field) return [];
-    const known = this.env.fields.sources(field, fieldBase(n));
+    const fb = fieldBaseOf(n);
+    const known = this.env.fields.sources(field, fb.base, fb.variable ? STRUCT_TAG.exec(this.types.get(fb.base) ?? '')?.[1] : undefined);
     if (known.length) return known.map((k) => ({ src: k.src, key: `f:${field}`, steps: [], origin: k.loc }));
     // Declared dma_addr_t somewhere in the driver: a device address, but only by its name.
     // (A struct guessed from a kernel member's name — a driver's own `->runtime` is not ALSA's — may also
@@ -769,10 +776,11 @@ class Evaluator {
   private structOf(base: Node | null): string | undefined {
     if (base?.type === 'field_expression') return KERNEL_MEMBER_STRUCTS[base.childForFieldName('field')?.text ?? ''];
     if (base?.type !== 'identifier') return undefined;
-    return /\b(?:struct|union)\s+([A-Za-z_]\w*)/.exec(this.types.get(base.text) ?? '')?.[1];
+    return STRUCT_TAG.exec(this.types.get(base.text) ?? '')?.[1];
   }
 
   private bind(name: string, val: Val, loc: Loc): void {
+    if (val.zeroAt) this.zeroSeen = true;
     const list = this.vars.get(name) ?? [];
     list.push({ val, loc });
     this.vars.set(name, list);
@@ -1071,6 +1079,11 @@ class Evaluator {
 
 /** The struct a field is read from, by name: `ring->desc` → ring, `priv->rx.buf` → rx, `q[i].va` → q. */
 export function fieldBase(fe: Node): string {
+  return fieldBaseOf(fe).base;
+}
+
+/** fieldBase(), and whether that base is a variable (`td->next`, `ring[i].addr`) rather than a member (`priv->rx.buf`). */
+export function fieldBaseOf(fe: Node): { base: string; variable: boolean } {
   let a = fe.childForFieldName('argument');
   // (The type is read once per node: each read is a call into the parser's wasm.)
   let t = a?.type;
@@ -1078,9 +1091,9 @@ export function fieldBase(fe: Node): string {
     a = t === 'subscript_expression' || t === 'pointer_expression' ? a.childForFieldName('argument') : (a.childForFieldName('value') ?? a.namedChildren[a.namedChildren.length - 1]);
     t = a?.type;
   }
-  if (!a) return '';
-  if (t === 'field_expression') return a.childForFieldName('field')?.text ?? '';
-  return t === 'identifier' ? a.text : '';
+  if (!a) return { base: '', variable: false };
+  if (t === 'field_expression') return { base: a.childForFieldName('field')?.text ?? '', variable: false };
+  return t === 'identifier' ? { base: a.text, variable: true } : { base: '', variable: false };
 }
 
 function strip(n: Node): Node {

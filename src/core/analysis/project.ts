@@ -11,10 +11,11 @@ import { skim, type SkimmedField, type Unit } from './skim';
 import { lineIndex } from '../lines';
 import { calledNames, callsTo } from './calls';
 import { ParseTimeout } from '../parse/parser';
-import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBase } from './evaluate';
+import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBaseOf } from './evaluate';
 import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
 import { blankMacroComments, matchesInCode } from './code-text';
+import { declaredIn, type Declared } from './declared';
 
 export interface FileFacts {
   /** The text as parsed (annotations blanked); kept for incremental reparses. */
@@ -31,8 +32,11 @@ export interface FileFacts {
   /** Trees parsed from macro bodies, freed with the file. */
   extraTrees: Tree[];
   fns: FnInfo[];
-  /** `base->field = <call>` assignments; src undefined when the value is of no known kind. */
-  fieldSources: { field: string; base: string; src?: Source; loc: Loc }[];
+  /**
+   * `base->field = <value>` assignments; src undefined when the value is of no
+   * known kind by itself (what its declarations say is worked out per driver, on demand).
+   */
+  fieldSources: FieldSource[];
   dmaFields: Set<string>;
   ownsDomain: boolean;
   /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*, dma_pool_*, dma_set_mask, ALSA's snd_dma_alloc_*pages). */
@@ -43,11 +47,31 @@ export interface FileFacts {
   skippedMacro?: 'macro';
 }
 
+export interface FieldSource {
+  field: string;
+  base: string;
+  /** The base is a variable (`td->next`), whose declaration may say its struct; not a member (`priv->rx.buf`). */
+  variable: boolean;
+  /** The function around the assignment: [start, end) offsets in the file (none at file scope). */
+  fn?: [number, number];
+  src?: Source;
+  /** The value is this variable: a DMA address if the function declares it dma_addr_t. */
+  viaIdent?: string;
+  /** The value is this field's: a DMA address if the driver declares the field dma_addr_t. */
+  viaField?: string;
+  /** A skimmed value's text, read as viaIdent/viaField when first needed (valueText()). */
+  rhs?: string;
+  loc: Loc;
+}
+
 export function dirOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
 }
 
+
+/** NULL, a zero (`0`, `0UL`, `0x00`) and ERR_PTR(): resets that say nothing about what a field holds. */
+const RESET = /^(?:NULL|0[xX]0+[uUlL]*|0+[uUlL]*|ERR_PTR\b.*)$/;
 
 const FIELD_ASSIGN_SOURCES = new Set<Source>(['domain-borrowed', 'domain-owned', 'coherent-va', 'vmalloc-va', 'ioremap-va', 'linear-va', 'dma-handle']);
 
@@ -202,12 +226,34 @@ function addSkimmedFields(fields: SkimmedField[], facts: FileFacts, pos: (index:
     return { line: p.row + 1, column: p.column + 1 };
   };
   for (const f of fields) {
-    if (/^(NULL|0|0UL|ERR_PTR\b.*)$/.test(f.rhs)) continue;
-    let src = f.callee ? (SOURCES[f.callee] ?? (f.callee === 'virt_to_phys' || f.callee === '__pa' ? 'linear-va' : undefined)) : undefined;
-    if (src && !FIELD_ASSIGN_SOURCES.has(src)) src = undefined;
+    if (RESET.test(f.rhs)) continue;
     const p = at(f.index);
-    facts.fieldSources.push({ field: f.field, base: f.base, src, loc: { path: facts.path, line: p.line, column: p.column, endLine: p.line, endColumn: p.column + 1 } });
+    // (A value that is no call is read for a variable or a field only if asked: see valueText().)
+    const kind = f.callee ? assignedKind(f.callee, null) : { rhs: f.rhs };
+    facts.fieldSources.push({ field: f.field, base: f.base, variable: f.variable, fn: f.fn, ...kind, loc: { path: facts.path, line: p.line, column: p.column, endLine: p.line, endColumn: p.column + 1 } });
   }
+}
+
+/** A skimmed assignment's value text, past its casts: a variable, or the last field of a member access. */
+function valueText(rhs: string): { viaIdent?: string; viaField?: string } {
+  const bare = rhs.replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
+  if (/^[A-Za-z_]\w*$/.test(bare)) return { viaIdent: bare };
+  const m = /^[A-Za-z_][\w\s[\].>-]*?(?:->|\.)\s*([A-Za-z_]\w*)$/.exec(bare);
+  return m ? { viaField: m[1] } : {};
+}
+
+/**
+ * What a field is given: the source of a known call; or a variable or another
+ * field whose declaration decides — looked up per driver, only for the fields
+ * some analysed code reads (see fieldFacts()).
+ */
+function assignedKind(callee: string | null, value: { ident: string } | { field: string } | null): { src?: Source; viaIdent?: string; viaField?: string } {
+  if (callee) {
+    const src = SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined);
+    return src && FIELD_ASSIGN_SOURCES.has(src) ? { src } : {};
+  }
+  if (!value) return {};
+  return 'ident' in value ? { viaIdent: value.ident } : { viaField: value.field };
 }
 
 function loc(path: string, n: Node): Loc {
@@ -216,6 +262,11 @@ function loc(path: string, n: Node): Loc {
 
 /** `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the file. */
 function collectFieldFacts(root: Node, facts: FileFacts): void {
+  /** The function around `offset` (file order: the last one starting before it). */
+  const fnAt = (offset: number): [number, number] | undefined => {
+    const f = facts.fns.find((x) => !x.isMacro && x.start <= offset && offset < x.end);
+    return f && [f.start, f.end];
+  };
   // tree-sitter finds the nodes that can matter in its own code and only those
   // are marshalled. (descendantsOfType walks the tree with a cursor; a query
   // for the same nodes ran its pattern matcher over every node: ~20 % slower.)
@@ -232,11 +283,15 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
       const field = left.childForFieldName('field')?.text;
       if (!field) continue;
       // NULL, 0 and ERR_PTR() resets say nothing about what the field holds.
-      if (/^(NULL|0|0UL|ERR_PTR\b.*)$/.test(right.text)) continue;
-      const callee = right.type === 'call_expression' ? calleeName(right) : null;
-      let src = callee ? (SOURCES[callee] ?? (callee === 'virt_to_phys' || callee === '__pa' ? 'linear-va' : undefined)) : undefined;
-      if (src && !FIELD_ASSIGN_SOURCES.has(src)) src = undefined;
-      facts.fieldSources.push({ field, base: fieldBase(left), src, loc: loc(facts.path, a) });
+      if (RESET.test(right.text)) continue;
+      const rt = right.type;
+      const callee = rt === 'call_expression' ? calleeName(right) : null;
+      const value = rt === 'identifier' ? { ident: right.text } : rt === 'field_expression' ? { field: right.childForFieldName('field')?.text ?? '' } : null;
+      const kind = assignedKind(callee, value);
+      const { base, variable } = fieldBaseOf(left);
+      // (Where it is only when its declarations may be asked about: a variable base, or a variable's value.)
+      const fn = variable || kind.viaIdent ? fnAt(a.startIndex) : undefined;
+      facts.fieldSources.push({ field, base, variable, ...(fn ? { fn } : {}), ...kind, loc: loc(facts.path, a) });
     } else if (t === 'field_declaration') {
       const f = node;
       if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
@@ -347,29 +402,62 @@ export class Project {
   private fieldFacts(dir: string): FieldFacts {
     const hit = this.fieldCache.get(dir);
     if (hit) return hit;
-    const srcs = new Map<string, { src?: Source; loc: Loc }[]>();
     const dma = new Set<string>();
+    for (const f of this.files.values()) if (f.dir === dir) for (const d of f.dmaFields) dma.add(d);
+    const isDmaField = (field: string, struct?: string) =>
+      struct ? dma.has(`${struct}.${field}`) || dma.has(`*.${field}`) || KERNEL_DMA_FIELDS.has(`${struct}.${field}`) : dma.has(field) || KERNEL_DMA_FIELD_NAMES.has(field);
+    // By the base's text (`td.next`) and, when a read's base has a known struct, by that struct
+    // (`udc_data_dma.next`), whatever variable wrote it. What declarations say — the struct of an
+    // assignment's base, the type of a variable assigned — is read on demand: a driver has
+    // thousands of field assignments, its analysed code reads a few fields.
+    type Assigned = { s: FieldSource; text: string; kind?: Source | null; struct?: string | null };
+    const decls = new Map<string, Map<number, Declared>>();
+    const declared = (x: Assigned): Declared | undefined => {
+      const fn = x.s.fn;
+      if (!fn) return undefined;
+      let inFile = decls.get(x.s.loc.path);
+      if (!inFile) decls.set(x.s.loc.path, (inFile = new Map()));
+      let d = inFile.get(fn[0]);
+      if (!d) inFile.set(fn[0], (d = declaredIn(x.text.slice(fn[0], fn[1]))));
+      return d;
+    };
+    const kindOf = (x: Assigned): Source | null => {
+      if (x.kind === undefined) {
+        const { src } = x.s;
+        const { viaIdent, viaField } = x.s.rhs !== undefined ? valueText(x.s.rhs) : x.s;
+        x.kind = src ?? (viaIdent !== undefined ? (declared(x)?.dma.has(viaIdent) ? 'dma-handle' : null) : viaField !== undefined && isDmaField(viaField) ? 'dma-handle' : null);
+      }
+      return x.kind;
+    };
+    const structOf = (x: Assigned): string | null => {
+      if (x.struct === undefined) x.struct = (x.s.variable && declared(x)?.structs.get(x.s.base)) || null;
+      return x.struct;
+    };
+    const byField = new Map<string, Assigned[]>();
     for (const f of this.files.values()) {
       if (f.dir !== dir) continue;
       for (const s of f.fieldSources) {
-        const k = `${s.base}.${s.field}`;
-        const list = srcs.get(k);
-        if (list) list.push({ src: s.src, loc: s.loc });
-        else srcs.set(k, [{ src: s.src, loc: s.loc }]);
+        const list = byField.get(s.field);
+        if (list) list.push({ s, text: f.text });
+        else byField.set(s.field, [{ s, text: f.text }]);
       }
-      for (const d of f.dmaFields) dma.add(d);
     }
-    const sources = (field: string, base: string): { src: Source; loc: Loc }[] => {
-      const list = srcs.get(`${base}.${field}`) ?? [];
+    const known = new Map<string, { src: Source; loc: Loc }[]>();
+    const sources = (field: string, base: string, struct?: string): { src: Source; loc: Loc }[] => {
+      const k = `${struct ?? ''}|${base}.${field}`;
+      let out = known.get(k);
+      if (out) return out;
+      // A base of known struct: every assignment to that struct's field, and those through a base of
+      // the same name whose struct is not known — not another struct's field of the same name.
+      const all = byField.get(field) ?? [];
+      const list = struct ? all.filter((x) => (structOf(x) ?? (x.s.base === base ? struct : null)) === struct) : all.filter((x) => x.s.base === base);
       // Every assignment must agree on the kind; otherwise the field's kind depends on the path.
-      const kinds = new Set(list.map((x) => x.src));
-      if (list.length === 0 || kinds.size !== 1 || kinds.has(undefined)) return [];
-      return list as { src: Source; loc: Loc }[];
+      const kind = list.length ? kindOf(list[0]) : null;
+      out = kind === null || list.some((x) => kindOf(x) !== kind) ? [] : list.map((x) => ({ src: kind, loc: x.s.loc }));
+      known.set(k, out);
+      return out;
     };
-    const facts: FieldFacts = {
-      sources,
-      isDmaField: (field, struct) => (struct ? dma.has(`${struct}.${field}`) || dma.has(`*.${field}`) || KERNEL_DMA_FIELDS.has(`${struct}.${field}`) : dma.has(field) || KERNEL_DMA_FIELD_NAMES.has(field)),
-    };
+    const facts: FieldFacts = { sources, isDmaField };
     this.fieldCache.set(dir, facts);
     return facts;
   }
@@ -589,7 +677,25 @@ function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
   if (a.dir !== b.dir || a.ownsDomain !== b.ownsDomain || a.usesDmaApi !== b.usesDmaApi) return false;
   if (a.dmaFields.size !== b.dmaFields.size || [...a.dmaFields].some((x) => !b.dmaFields.has(x))) return false;
   // (With the line of a known source: a caller's finding names it as a related location.)
-  const key = (f: FileFacts) => f.fieldSources.map((x) => `${x.base}.${x.field}=${x.src ?? ''}${x.src ? `@${x.loc.line}:${x.loc.column}` : ''}`).sort().join('\n');
+  // (So does a value whose declaration makes it a DMA address, or may: another field's.)
+  const key = (f: FileFacts) => {
+    const decls = new Map<number, Declared>();
+    const declared = (x: FieldSource) => {
+      if (!x.fn) return undefined;
+      let d = decls.get(x.fn[0]);
+      if (!d) decls.set(x.fn[0], (d = declaredIn(f.text.slice(x.fn[0], x.fn[1]))));
+      return d;
+    };
+    const struct = (x: FieldSource) => (x.variable ? (declared(x)?.structs.get(x.base) ?? '') : '.');
+    return f.fieldSources
+      .map((x) => {
+        const { viaIdent, viaField } = x.rhs !== undefined ? valueText(x.rhs) : x;
+        const dmaVar = viaIdent !== undefined && !!declared(x)?.dma.has(viaIdent);
+        return `${struct(x)}:${x.base}.${x.field}=${x.src ?? viaField ?? viaIdent ?? ''}${x.src || viaField || dmaVar ? `@${x.loc.line}:${x.loc.column}` : ''}`;
+      })
+      .sort()
+      .join('\n');
+  };
   return key(a) === key(b);
 }
 

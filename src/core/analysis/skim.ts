@@ -16,9 +16,13 @@ import { logicalLineEnd } from './code-text';
 export interface SkimmedField {
   field: string;
   base: string;
+  /** The base is a variable (`td->next`), not a member (`priv->rx.buf`): its declaration may say its struct. */
+  variable: boolean;
   callee: string | null;
   rhs: string;
   index: number;
+  /** The function the assignment is in: [start, end) offsets (its declarations say what the names are). */
+  fn: [number, number];
 }
 
 export interface Skim {
@@ -273,10 +277,12 @@ export function skim(text: string, keep: (name: string | null, body: string) => 
       // A macro defined inside the body is parsed with it.
       kept = keep(u.name, body) || (u.directive && [...body.matchAll(DEFINE)].some((m) => keep(m[1], m[0])));
       if (!kept) {
+        let fn: [number, number] | undefined;
         for (const m of fieldAssignments(body)) {
           const rhs = m.rhs.trim();
           const bare = rhs.replace(/^\((?:[^()]|\([^()]*\))*\)\s*/, '');
-          fields.push({ base: m.base, field: m.field, rhs, callee: /^([A-Za-z_]\w*)\s*\(/.exec(bare)?.[1] ?? null, index: u.open + 1 + m.index });
+          const index = u.open + 1 + m.index;
+          fields.push({ base: m.base, variable: !isMember(text, index), field: m.field, rhs, callee: /^([A-Za-z_]\w*)\s*\(/.exec(bare)?.[1] ?? null, index, fn: (fn ??= [u.start, u.end]) });
         }
       }
     } else if (u.kind === 'define') kept = keep(u.name, text.slice(u.start, u.end));
@@ -298,6 +304,14 @@ export function skim(text: string, keep: (name: string | null, body: string) => 
     else ranges.push([u.start, end]);
   }
   return { ranges, fields };
+}
+
+/** The identifier at `index` follows `->` or `.`: a member, not a variable. */
+function isMember(text: string, index: number): boolean {
+  let j = index - 1;
+  while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+  const c = text.charCodeAt(j);
+  return c === 46 /* . */ || (c === 62 /* > */ && text.charCodeAt(j - 1) === 45); /* -> */
 }
 
 function onlySpace(text: string, from: number, to: number): boolean {

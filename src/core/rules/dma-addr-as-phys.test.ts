@@ -274,6 +274,47 @@ static void acme_rxdma_intr(struct acme_priv *bp, volatile struct acme_dbdma_reg
 `,
     },
     {
+      name: 'a dma_pool descriptor chain walked with phys_to_virt() through another variable than the one its links were written through (pch_udc.c, snps_udc_core.c)',
+      code: `
+struct acme_desc { u32 status; u32 dataptr; u32 next; };
+struct acme_req { struct acme_desc *td_data; dma_addr_t td_data_phys; unsigned chain_len; };
+
+static int acme_create_chain(struct dma_pool *pool, struct acme_req *req, int n)
+{
+	struct acme_desc *td = req->td_data, *last;
+	dma_addr_t dma_addr;
+	int i;
+
+	for (i = 1; i < n; i++) {
+		last = td;
+		td = dma_pool_alloc(pool, GFP_ATOMIC, &dma_addr);
+		if (!td)
+			return -ENOMEM;
+		last->next = dma_addr;
+	}
+	td->next = req->td_data_phys;
+	return 0;
+}
+
+static void acme_start_rx(struct acme_req *req)
+{
+	struct acme_desc *td_data = req->td_data;
+
+	while (!(td_data->status & 1))
+		td_data = phys_to_virt(td_data->next); /*!*/
+}
+
+static void acme_free_chain(struct acme_req *req)
+{
+	struct acme_desc *td = req->td_data;
+
+	td->next = 0x00;
+	req->chain_len = 1;
+}
+`,
+      chain: ['dma-handle', 'phys-to-virt'],
+    },
+    {
       name: 'PowerPC and big-endian register writes: out_be32/out_le32 (address first), iowrite32be, hi_lo_writeq_relaxed, regmap_write (ucc_geth.c, mesh.c)',
       code: `
 static void acme_qe_start(struct acme_priv *p, struct acme_regs __iomem *regs, dma_addr_t unused)
@@ -478,6 +519,24 @@ static int acme_setup(struct acme_priv *p, void *buf, int i)
 	p->ring[i].buf0 = dma_map_single(p->dev, buf, 2048, DMA_FROM_DEVICE);
 	p->ring[i].misc = p->sw[i].phys != 0;
 	return 0;
+}
+`,
+    },
+    {
+      name: 'another struct\'s field of the same name read through a variable of the same name: its own struct is never given a DMA address',
+      code: `
+struct acme_txbuf { u64 addr; unsigned int len; };
+struct acme_frag { struct page *page; u64 addr; };
+
+static int acme_tx_map(struct device *dev, struct acme_txbuf *b, void *data)
+{
+	b->addr = dma_map_single(dev, data, b->len, DMA_TO_DEVICE);
+	return dma_mapping_error(dev, b->addr);
+}
+
+static void *acme_frag_va(struct acme_frag *b)
+{
+	return phys_to_virt(b->addr);
 }
 `,
     },
