@@ -315,6 +315,28 @@ static void acme_free_chain(struct acme_req *req)
       chain: ['dma-handle', 'phys-to-virt'],
     },
     {
+      name: 'the kernel\'s frame-descriptor accessors return the DMA address the hardware used: qm_fd_addr(), dpaa2_sg_get_addr(), xsk_buff_xdp_get_dma() (dpaa_eth.c:1395)',
+      code: `
+static void acme_fd_release(struct acme_priv *priv, const struct qm_fd *fd)
+{
+	void *vaddr = phys_to_virt(qm_fd_addr(fd)); /*!*/
+
+	dma_unmap_page(priv->rx_dma_dev, qm_fd_addr(fd), 4096, DMA_FROM_DEVICE);
+	acme_release(virt_to_page(vaddr));
+}
+
+static void *acme_sg_va(const struct dpaa2_sg_entry *sge)
+{
+	return phys_to_virt(dpaa2_sg_get_addr(sge)); /*!*/
+}
+
+static void *acme_xsk_va(struct xdp_buff *xdp)
+{
+	return __va(xsk_buff_xdp_get_dma(xdp)); /*!*/
+}
+`,
+    },
+    {
       name: 'PowerPC and big-endian register writes: out_be32/out_le32 (address first), iowrite32be, hi_lo_writeq_relaxed, regmap_write (ucc_geth.c, mesh.c)',
       code: `
 static void acme_qe_start(struct acme_priv *p, struct acme_regs __iomem *regs, dma_addr_t unused)
