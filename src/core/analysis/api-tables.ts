@@ -186,11 +186,11 @@ export const SINKS: Record<string, { word: string; arg: number }> = {
  * they are. By `struct.field`; KERNEL_DMA_FIELD_NAMES are the names distinct
  * enough to count when the base's struct is not known (`addr` is not).
  */
-export const KERNEL_DMA_FIELDS = new Set(['urb.transfer_dma', 'urb.setup_dma', 'scatterlist.dma_address', 'snd_dma_buffer.addr', 'snd_pcm_runtime.dma_addr', 'snd_compr_runtime.dma_addr']);
+export const KERNEL_DMA_FIELDS = new Set(['urb.transfer_dma', 'urb.setup_dma', 'scatterlist.dma_address', 'snd_dma_buffer.addr', 'snd_pcm_runtime.dma_addr', 'snd_compr_runtime.dma_addr', 'usb_request.dma']);
 export const KERNEL_DMA_FIELD_NAMES = new Set(['transfer_dma', 'setup_dma', 'dma_address']);
 
 /** Members of kernel structs whose type is that struct (`substream->runtime`, `substream->dma_buffer.addr`). */
-export const KERNEL_MEMBER_STRUCTS: Record<string, string> = { runtime: 'snd_pcm_runtime', dma_buffer: 'snd_dma_buffer' };
+export const KERNEL_MEMBER_STRUCTS: Record<string, string> = { runtime: 'snd_pcm_runtime', dma_buffer: 'snd_dma_buffer', req: 'usb_request' };
 
 /** dma_unmap_*(dev, handle, …): the handle is argument 1. */
 export const UNMAPS = new Set([

@@ -760,12 +760,15 @@ class Evaluator {
     // Declared dma_addr_t somewhere in the driver: a device address, but only by its name.
     // (A struct guessed from a kernel member's name — a driver's own `->runtime` is not ALSA's — may also
     // be the driver's: then the field's name alone decides, as for any base of unknown type.)
+    if (this.declaredDma(n, field)) return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n), weak: true }];
+    return [];
+  }
+
+  /** `base->field` is declared dma_addr_t in the driver (or is a kernel struct's DMA address: usb_request.dma). */
+  private declaredDma(n: Node, field: string): boolean {
     const base = n.childForFieldName('argument');
     const struct = this.structOf(base);
-    if (this.env.fields.isDmaField(field, struct) || (struct !== undefined && base?.type === 'field_expression' && this.env.fields.isDmaField(field))) {
-      return [{ src: 'dma-handle', key: `f:${field}`, steps: [], origin: this.loc(n), weak: true }];
-    }
-    return [];
+    return this.env.fields.isDmaField(field, struct) || (struct !== undefined && base?.type === 'field_expression' && this.env.fields.isDmaField(field));
   }
 
   /**
@@ -832,6 +835,12 @@ class Evaluator {
       else if (op === '=') {
         const ring = this.deviceMemory(left);
         if (ring) this.apply('to-device', 'a store into coherent DMA memory', n, vals, undefined, ring);
+        // `req.dma = virt_to_phys(buf)`: a CPU physical address kept where the driver keeps the DMA
+        // addresses it programs (a dma_addr_t field; usb_request.dma, which the UDC core programs).
+        else if (left.type === 'field_expression' && vals.every((v) => v.src !== 'dma-handle' && v.steps[v.steps.length - 1]?.word === 'virt-to-phys')) {
+          const field = left.childForFieldName('field')?.text;
+          if (field && this.declaredDma(left, field)) this.apply('to-device', `a dma_addr_t field (${field})`, n, vals);
+        }
       }
     }
     return vals;

@@ -337,6 +337,30 @@ static void *acme_xsk_va(struct xdp_buff *xdp)
 `,
     },
     {
+      name: 'virt_to_phys() kept where the driver keeps DMA addresses: its own dma_addr_t field, or usb_request.dma (mv_u3d_core.c:1909, fdma_api.c:110)',
+      code: `
+struct acme_fdma { void *dcbs; dma_addr_t dma; size_t size; };
+struct acme_req { struct usb_request req; };
+struct acme_udc { struct acme_req *status_req; };
+
+static int acme_alloc_phys(struct acme_fdma *fdma)
+{
+	fdma->dcbs = kzalloc(fdma->size, GFP_KERNEL);
+	if (!fdma->dcbs)
+		return -ENOMEM;
+	fdma->dma = virt_to_phys(fdma->dcbs); /*!*/
+	return 0;
+}
+
+static void acme_status_req(struct acme_udc *u3d)
+{
+	u3d->status_req->req.buf = (char *)u3d->status_req + sizeof(struct acme_req);
+	u3d->status_req->req.dma = virt_to_phys(u3d->status_req->req.buf); /*!*/
+}
+`,
+      chain: ['linear-va', 'virt-to-phys', 'to-device'],
+    },
+    {
       name: 'PowerPC and big-endian register writes: out_be32/out_le32 (address first), iowrite32be, hi_lo_writeq_relaxed, regmap_write (ucc_geth.c, mesh.c)',
       code: `
 static void acme_qe_start(struct acme_priv *p, struct acme_regs __iomem *regs, dma_addr_t unused)
@@ -559,6 +583,19 @@ static int acme_tx_map(struct device *dev, struct acme_txbuf *b, void *data)
 static void *acme_frag_va(struct acme_frag *b)
 {
 	return phys_to_virt(b->addr);
+}
+`,
+    },
+    {
+      name: 'virt_to_phys() kept in a field that is no dma_addr_t (a physical address for firmware or the CPU)',
+      code: `
+struct acme_ctx { void *buf; u64 buf_ra; phys_addr_t paddr; dma_addr_t dma; };
+
+static void acme_setup(struct acme_ctx *ctx, struct device *dev)
+{
+	ctx->buf_ra = virt_to_phys(ctx->buf);
+	ctx->paddr = __pa(ctx->buf);
+	ctx->dma = dma_map_single(dev, ctx->buf, 64, DMA_TO_DEVICE);
 }
 `,
     },
