@@ -209,6 +209,17 @@ export const UNMAPS = new Set([
  */
 export const SG_UNMAPS = new Set(['dma_unmap_sg', 'dma_unmap_sg_attrs', 'pci_unmap_sg', 'dma_unmap_sgtable']);
 
+/**
+ * Reads of device registers and device memory: an address read back from
+ * the device (a DMA engine's current-descriptor pointer, a buffer descriptor's
+ * buffer pointer) is the bus address the device uses.
+ */
+export const MMIO_READS = new Set([
+  'readl', 'readl_relaxed', 'readq', 'readq_relaxed', '__raw_readl', '__raw_readq', 'ioread32', 'ioread64',
+  'ioread32be', 'ioread64be', 'lo_hi_readq', 'hi_lo_readq', 'lo_hi_readq_relaxed', 'hi_lo_readq_relaxed',
+  'in_be32', 'in_le32', 'in_be64', 'in_le64',
+]);
+
 /** Calls that return their (first) argument's address, possibly re-typed or re-ordered. */
 export const PASS_THROUGH = new Set([
   'cpu_to_le64', 'cpu_to_le32', 'le64_to_cpu', 'le32_to_cpu', 'cpu_to_be64', 'cpu_to_be32', 'be64_to_cpu', 'be32_to_cpu',

@@ -6,7 +6,7 @@
 // are joined, which is what a reviewer does when reading the code.
 import type { Node } from 'web-tree-sitter';
 import type { FnInfo } from './functions';
-import { GUARD_RE, HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, PFN_CONVERT, SG_UNMAPS, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
+import { GUARD_RE, HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, MMIO_READS, PFN_CONVERT, SG_UNMAPS, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
 import type { ApplyEvent, BranchArm, Event, Loc, LookupEvent, Source, Val } from './model';
 
 export interface Summary {
@@ -931,6 +931,8 @@ class Evaluator {
       if (input.length) this.apply(sink.word, callee, n, input);
       return [];
     }
+    // (Weak: a pointer variable given it is a CPU address by its type, whatever was read.)
+    if (MMIO_READS.has(callee)) return [{ src: 'dma-handle', key: `r:${n.startIndex}`, steps: [], origin: this.loc(n), weak: true }];
     if (UNMAPS.has(callee) && argNodes[1]) {
       this.apply('dma-unmap', callee, n, args[1] ?? [], handleOf(argNodes[1]));
       return [];

@@ -361,6 +361,26 @@ static void acme_status_req(struct acme_udc *u3d)
       chain: ['linear-va', 'virt-to-phys', 'to-device'],
     },
     {
+      name: 'an address read back from the device (a buffer descriptor in device memory, a DMA engine register) is a bus address (fsl_qe_udc.c:843)',
+      code: `
+struct acme_bd { u32 status; u32 buf; };
+
+static void *acme_rx_frame(struct acme_bd __iomem *bd)
+{
+	return phys_to_virt(in_be32(&bd->buf)); /*!*/
+}
+
+static void acme_dump(void __iomem *base)
+{
+	unsigned long desc = readl_relaxed(base + 0x200);
+	u32 *d = phys_to_virt(desc); /*!*/
+
+	pr_info("%x\\n", d[0]);
+}
+`,
+      chain: ['dma-handle', 'phys-to-virt'],
+    },
+    {
       name: 'PowerPC and big-endian register writes: out_be32/out_le32 (address first), iowrite32be, hi_lo_writeq_relaxed, regmap_write (ucc_geth.c, mesh.c)',
       code: `
 static void acme_qe_start(struct acme_priv *p, struct acme_regs __iomem *regs, dma_addr_t unused)
@@ -596,6 +616,19 @@ static void acme_setup(struct acme_ctx *ctx, struct device *dev)
 	ctx->buf_ra = virt_to_phys(ctx->buf);
 	ctx->paddr = __pa(ctx->buf);
 	ctx->dma = dma_map_single(dev, ctx->buf, 64, DMA_TO_DEVICE);
+}
+`,
+    },
+    {
+      name: 'register values that are no address taken to phys_to_virt(): a status word printed, a pointer variable given a read',
+      code: `
+static void acme_status(struct acme_priv *p)
+{
+	u32 st = readl(p->regs + 4);
+	void *q = (void *)readl(p->regs + 8);
+
+	pr_info("status %x\\n", st);
+	acme_use(virt_to_phys(q));
 }
 `,
     },
