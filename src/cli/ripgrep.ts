@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 
 export const PREFILTER_NAMES = [
   'iommu_iova_to_phys', 'phys_to_virt', '__va', 'bus_to_virt', 'phys_to_page', 'pfn_to_page', 'pfn_to_kaddr',
-  'virt_to_page', 'virt_to_head_page', 'virt_to_phys', '__pa', 'virt_addr_valid', 'virt_to_bus', 'virt_to_pfn',
+  'virt_to_page', 'virt_to_head_page', 'sg_set_buf', 'sg_init_one', 'virt_to_phys', '__pa', 'virt_addr_valid', 'virt_to_bus', 'virt_to_pfn',
   'remap_pfn_range',
   // A suppression is checked even where the code it silenced is gone (engine.ts mayMatter).
   'iova-lens-ignore',

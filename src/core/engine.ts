@@ -32,7 +32,7 @@ function severityFor(cfg: Config, rule: RuleId, def: Severity): Severity | 'off'
 const REVERSE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|remap_pfn_range)\b/;
 // Tier 2: linear-map conversions matter only next to memory that may not be
 // linear-mapped, or next to something written to the device.
-const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|virt_to_phys|__pa|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
+const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|sg_set_buf|sg_init_one|virt_to_phys|__pa|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
 // (`ioremap`, `iomap`, `memremap\b`, `write[lq]`: any identifier containing them; outside \b…\b for speed.)
 const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci_z?alloc_consistent|dma_pool_z?alloc|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|cpu_to_[lb]e(?:32|64)|iowrite(?:32|64)\w*|out_[bl]e(?:32|64)|regmap_write)\b|ioremap|iomap|memremap\b|write[lq]/;
 

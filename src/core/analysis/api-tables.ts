@@ -120,6 +120,9 @@ export const STEPS: Record<string, { word: string; arg: number }> = {
   __pa_symbol: { word: 'virt-to-phys', arg: 0 },
   virt_to_page: { word: 'virt-to-page', arg: 0 },
   virt_to_head_page: { word: 'virt-to-page', arg: 0 },
+  // sg_set_buf()/sg_init_one() take virt_to_page() of the buffer (and BUG_ON(!virt_addr_valid()) with CONFIG_DEBUG_SG).
+  sg_set_buf: { word: 'virt-to-page', arg: 1 },
+  sg_init_one: { word: 'virt-to-page', arg: 1 },
   virt_to_pfn: { word: 'virt-to-page', arg: 0 },
   virt_addr_valid: { word: 'virt-addr-valid', arg: 0 },
   pfn_to_page: { word: 'pfn-to-page', arg: 0 },

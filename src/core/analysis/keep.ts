@@ -16,7 +16,7 @@ import { DEFINE, type Unit } from './skim';
 import { calledNames, callsTo } from './calls';
 
 /** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
-export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn|remap_pfn_range)\b/;
+export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|sg_set_buf|sg_init_one|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn|remap_pfn_range)\b/;
 
 
 interface Def {

@@ -644,7 +644,7 @@ const SUMMARY_ROUNDS = 6;
 
 /** Names whose presence makes a function worth evaluating (see evaluateFile). */
 // (`ioremap` and `memremap\b` stand for any identifier containing them: testing them outside \b…\b is 3x faster.)
-export const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|(?:pci|pcim|of|devm_of|fwnode)_iomap\w*|sg_dma_address|page_pool_get_dma_addr\w*|qm_(?:fd|sg)_addr\w*|qm_sg_entry_get64|dpaa2_(?:fd|sg|fl)_get_addr|xsk_buff_\w+_dma|remap_pfn_range|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|virt_addr_valid)\b|ioremap|memremap\b/;
+export const RELEVANT_RE = /\b(?:iommu_\w+|phys_to_virt|__va|__pa|bus_to_virt|virt_to_\w+|sg_set_buf|sg_init_one|phys_to_page|pfn_to_\w+|page_address|page_to_virt|kmap\w*|dma_\w+|dmam_\w+|pci_(?:un)?map_\w+|pci_\w*alloc_consistent|(?:pci|pcim|of|devm_of|fwnode)_iomap\w*|sg_dma_address|page_pool_get_dma_addr\w*|qm_(?:fd|sg)_addr\w*|qm_sg_entry_get64|dpaa2_(?:fd|sg|fl)_get_addr|xsk_buff_\w+_dma|remap_pfn_range|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|virt_addr_valid)\b|ioremap|memremap\b/;
 
 const relevance = new WeakMap<FnInfo, boolean>();
 

@@ -88,6 +88,39 @@ static void *acme_a2(struct device *dev, size_t sz, dma_addr_t *h)
       chain: ['coherent-va', 'virt-to-page'],
     },
     {
+      name: 'sg_set_buf()/sg_init_one() of coherent memory: they take virt_to_page() of the buffer (intel_th msu.c:1011, mthca_memfree.c:131)',
+      code: `
+struct acme_buf { void *va; dma_addr_t dma; };
+
+static int acme_alloc_window(struct device *dev, struct sg_table *sgt, int n)
+{
+	struct scatterlist *sg_ptr;
+	void *block;
+	int i;
+
+	for_each_sg(sgt->sgl, sg_ptr, n, i) {
+		block = dma_alloc_coherent(dev, PAGE_SIZE, &sg_dma_address(sg_ptr), GFP_KERNEL);
+		if (!block)
+			return -ENOMEM;
+		sg_set_buf(sg_ptr, block, PAGE_SIZE); /*!*/
+	}
+	return n;
+}
+
+static int acme_alloc(struct device *dev, struct acme_buf *b)
+{
+	b->va = dma_alloc_coherent(dev, 4096, &b->dma, GFP_KERNEL);
+	return b->va ? 0 : -ENOMEM;
+}
+
+static void acme_queue(struct scatterlist *sg, struct acme_buf *b)
+{
+	sg_init_one(sg, b->va, 4096); /*!*/
+}
+`,
+      chain: ['coherent-va', 'virt-to-page'],
+    },
+    {
       name: 'virt_to_phys() of coherent memory reported to user space',
       code: `
 static int acme_alloc_ucontext(struct acme_ctx *ctx, struct device *dev, struct acme_uresp *resp)
@@ -419,6 +452,23 @@ static void acme_complete(struct acme_ring *r, dma_addr_t dma)
 	struct acme_desc *d = acme_dma_to_virt(r, dma);
 
 	d->status = 0;
+}
+`,
+    },
+    {
+      name: 'sg_set_buf()/sg_init_one() of kmalloc() memory, a static buffer, or a buffer of unknown origin',
+      code: `
+static u8 acme_static[64];
+
+static int acme_prep(struct device *dev, struct scatterlist *sg, void *unknown)
+{
+	void *buf = kmalloc(256, GFP_KERNEL);
+	dma_addr_t h = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+
+	sg_set_buf(sg, buf, 256);
+	sg_init_one(sg + 1, acme_static, sizeof(acme_static));
+	sg_set_buf(sg + 2, unknown, 16);
+	return dma_mapping_error(dev, h);
 }
 `,
     },
