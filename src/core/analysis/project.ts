@@ -234,6 +234,27 @@ function addSkimmedFields(fields: SkimmedField[], facts: FileFacts, pos: (index:
   }
 }
 
+/**
+ * What a local holds when the function gives it only known sources
+ * (`virt_addr = dma_alloc_attrs(…); mw->virt_addr = virt_addr;`): read from
+ * the function's text, every assignment to it must be the same kind of call
+ * (NULL and 0 aside); anything else — a parameter, another variable — says nothing.
+ */
+function localSource(text: string, fn: [number, number] | undefined, name: string): Source | null {
+  if (!fn) return null;
+  const body = text.slice(fn[0], fn[1]);
+  let kind: Source | null = null;
+  for (const m of body.matchAll(new RegExp(`(?<![\\w.>])${name}\\s*=(?!=)\\s*([^;,]*)`, 'g'))) {
+    const rhs = m[1].trim().replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
+    if (RESET.test(rhs)) continue;
+    const callee = /^([A-Za-z_]\w*)\s*\(/.exec(rhs)?.[1];
+    const src = callee ? SOURCES[callee] : undefined;
+    if (!src || !FIELD_ASSIGN_SOURCES.has(src) || (kind && kind !== src)) return null;
+    kind = src;
+  }
+  return kind;
+}
+
 /** A skimmed assignment's value text, past its casts: a variable, or the last field of a member access. */
 function valueText(rhs: string): { viaIdent?: string; viaField?: string } {
   const bare = rhs.replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
@@ -425,7 +446,15 @@ export class Project {
       if (x.kind === undefined) {
         const { src } = x.s;
         const { viaIdent, viaField } = x.s.rhs !== undefined ? valueText(x.s.rhs) : x.s;
-        x.kind = src ?? (viaIdent !== undefined ? (declared(x)?.dma.has(viaIdent) ? 'dma-handle' : null) : viaField !== undefined && isDmaField(viaField) ? 'dma-handle' : null);
+        x.kind =
+          src ??
+          (viaIdent !== undefined
+            ? declared(x)?.dma.has(viaIdent)
+              ? 'dma-handle'
+              : localSource(x.text, x.s.fn, viaIdent)
+            : viaField !== undefined && isDmaField(viaField)
+              ? 'dma-handle'
+              : null);
       }
       return x.kind;
     };
@@ -690,7 +719,7 @@ function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
     return f.fieldSources
       .map((x) => {
         const { viaIdent, viaField } = x.rhs !== undefined ? valueText(x.rhs) : x;
-        const dmaVar = viaIdent !== undefined && !!declared(x)?.dma.has(viaIdent);
+        const dmaVar = viaIdent !== undefined && (!!declared(x)?.dma.has(viaIdent) || localSource(f.text, x.fn, viaIdent) !== null);
         return `${struct(x)}:${x.base}.${x.field}=${x.src ?? viaField ?? viaIdent ?? ''}${x.src || viaField || dmaVar ? `@${x.loc.line}:${x.loc.column}` : ''}`;
       })
       .sort()

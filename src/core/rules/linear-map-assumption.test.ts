@@ -121,6 +121,31 @@ static void acme_queue(struct scatterlist *sg, struct acme_buf *b)
       chain: ['coherent-va', 'virt-to-page'],
     },
     {
+      name: 'an allocation kept in a local, then in a field: the field holds what the local got (ntb_transport.c ntb_alloc_mw_buffer())',
+      code: `
+struct acme_mw { void *virt_addr; dma_addr_t dma_addr; size_t size; };
+
+static int acme_alloc_mw(struct device *dev, struct acme_mw *mw)
+{
+	dma_addr_t dma_addr;
+	void *virt_addr;
+
+	virt_addr = dma_alloc_attrs(dev, mw->size, &dma_addr, GFP_KERNEL, DMA_ATTR_FORCE_CONTIGUOUS);
+	if (!virt_addr)
+		return -ENOMEM;
+	mw->virt_addr = virt_addr;
+	mw->dma_addr = dma_addr;
+	return 0;
+}
+
+static dma_addr_t acme_rx_map(struct device *dma_dev, struct acme_mw *mw, size_t len)
+{
+	return dma_map_page(dma_dev, virt_to_page(mw->virt_addr), 0, len, DMA_TO_DEVICE); /*!*/
+}
+`,
+      chain: ['coherent-va', 'virt-to-page'],
+    },
+    {
       name: 'virt_to_phys() of coherent memory reported to user space',
       code: `
 static int acme_alloc_ucontext(struct acme_ctx *ctx, struct device *dev, struct acme_uresp *resp)
@@ -469,6 +494,29 @@ static int acme_prep(struct device *dev, struct scatterlist *sg, void *unknown)
 	sg_init_one(sg + 1, acme_static, sizeof(acme_static));
 	sg_set_buf(sg + 2, unknown, 16);
 	return dma_mapping_error(dev, h);
+}
+`,
+    },
+    {
+      name: 'a local given kmalloc() on one path and dma_alloc_coherent() on another, then kept in a field: its kind depends on the path',
+      code: `
+struct acme_buf { void *va; dma_addr_t dma; };
+
+static int acme_alloc(struct device *dev, struct acme_buf *b, bool coherent)
+{
+	void *va;
+
+	if (coherent)
+		va = dma_alloc_coherent(dev, 4096, &b->dma, GFP_KERNEL);
+	else
+		va = kmalloc(4096, GFP_KERNEL);
+	b->va = va;
+	return va ? 0 : -ENOMEM;
+}
+
+static struct page *acme_page(struct acme_buf *b)
+{
+	return virt_to_page(b->va);
 }
 `,
     },
