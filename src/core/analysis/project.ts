@@ -235,25 +235,29 @@ function addSkimmedFields(fields: SkimmedField[], facts: FileFacts, pos: (index:
 }
 
 /**
- * What a local holds when the function gives it only known sources
- * (`virt_addr = dma_alloc_attrs(…); mw->virt_addr = virt_addr;`): read from
- * the function's text, every assignment to it must be the same kind of call
- * (NULL and 0 aside); anything else — a parameter, another variable — says nothing.
+ * What each local of a function holds when the function gives it only known
+ * sources (`virt_addr = dma_alloc_attrs(…); mw->virt_addr = virt_addr;`):
+ * read from its text in one pass, every assignment to a name must be the same
+ * kind of call (NULL and 0 aside); anything else — a parameter, another
+ * variable — makes the name say nothing (null).
  */
-function localSource(text: string, fn: [number, number] | undefined, name: string): Source | null {
-  if (!fn) return null;
-  const body = text.slice(fn[0], fn[1]);
-  let kind: Source | null = null;
-  for (const m of body.matchAll(new RegExp(`(?<![\\w.>])${name}\\s*=(?!=)\\s*([^;,]*)`, 'g'))) {
-    const rhs = m[1].trim().replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
+export function localSources(body: string): Map<string, Source | null> {
+  const out = new Map<string, Source | null>();
+  for (const m of body.matchAll(LOCAL_ASSIGN)) {
+    const name = m[1];
+    if (out.get(name) === null) continue;
+    const rhs = m[2].trim().replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
     if (RESET.test(rhs)) continue;
     const callee = /^([A-Za-z_]\w*)\s*\(/.exec(rhs)?.[1];
     const src = callee ? SOURCES[callee] : undefined;
-    if (!src || !FIELD_ASSIGN_SOURCES.has(src) || (kind && kind !== src)) return null;
-    kind = src;
+    const had = out.get(name);
+    out.set(name, !src || !FIELD_ASSIGN_SOURCES.has(src) || (had !== undefined && had !== src) ? null : src);
   }
-  return kind;
+  return out;
 }
+
+/** `name = value` (not `==`, not a member's `->name =`), the value up to `;` or `,`. */
+const LOCAL_ASSIGN = /(?<![\w.>])([A-Za-z_]\w*)\s*=(?!=)\s*([^;,]*)/g;
 
 /** A skimmed assignment's value text, past its casts: a variable, or the last field of a member access. */
 function valueText(rhs: string): { viaIdent?: string; viaField?: string } {
@@ -432,15 +436,22 @@ export class Project {
     // assignment's base, the type of a variable assigned — is read on demand: a driver has
     // thousands of field assignments, its analysed code reads a few fields.
     type Assigned = { s: FieldSource; text: string; kind?: Source | null; struct?: string | null };
-    const decls = new Map<string, Map<number, Declared>>();
-    const declared = (x: Assigned): Declared | undefined => {
+    const decls = new Map<string, Map<number, { declared: Declared; locals?: Map<string, Source | null> }>>();
+    const fnFacts = (x: Assigned) => {
       const fn = x.s.fn;
       if (!fn) return undefined;
       let inFile = decls.get(x.s.loc.path);
       if (!inFile) decls.set(x.s.loc.path, (inFile = new Map()));
       let d = inFile.get(fn[0]);
-      if (!d) inFile.set(fn[0], (d = declaredIn(x.text.slice(fn[0], fn[1]))));
+      if (!d) inFile.set(fn[0], (d = { declared: declaredIn(x.text.slice(fn[0], fn[1])) }));
       return d;
+    };
+    const declared = (x: Assigned): Declared | undefined => fnFacts(x)?.declared;
+    const localSource = (x: Assigned, name: string): Source | null => {
+      const d = fnFacts(x);
+      if (!d) return null;
+      d.locals ??= localSources(x.text.slice(x.s.fn![0], x.s.fn![1]));
+      return d.locals.get(name) ?? null;
     };
     const kindOf = (x: Assigned): Source | null => {
       if (x.kind === undefined) {
@@ -451,7 +462,7 @@ export class Project {
           (viaIdent !== undefined
             ? declared(x)?.dma.has(viaIdent)
               ? 'dma-handle'
-              : localSource(x.text, x.s.fn, viaIdent)
+              : localSource(x, viaIdent)
             : viaField !== undefined && isDmaField(viaField)
               ? 'dma-handle'
               : null);
@@ -708,18 +719,22 @@ function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
   // (With the line of a known source: a caller's finding names it as a related location.)
   // (So does a value whose declaration makes it a DMA address, or may: another field's.)
   const key = (f: FileFacts) => {
-    const decls = new Map<number, Declared>();
-    const declared = (x: FieldSource) => {
+    const decls = new Map<number, { declared: Declared; locals: Map<string, Source | null> }>();
+    const fnFacts = (x: FieldSource) => {
       if (!x.fn) return undefined;
       let d = decls.get(x.fn[0]);
-      if (!d) decls.set(x.fn[0], (d = declaredIn(f.text.slice(x.fn[0], x.fn[1]))));
+      if (!d) {
+        const body = f.text.slice(x.fn[0], x.fn[1]);
+        decls.set(x.fn[0], (d = { declared: declaredIn(body), locals: localSources(body) }));
+      }
       return d;
     };
+    const declared = (x: FieldSource) => fnFacts(x)?.declared;
     const struct = (x: FieldSource) => (x.variable ? (declared(x)?.structs.get(x.base) ?? '') : '.');
     return f.fieldSources
       .map((x) => {
         const { viaIdent, viaField } = x.rhs !== undefined ? valueText(x.rhs) : x;
-        const dmaVar = viaIdent !== undefined && (!!declared(x)?.dma.has(viaIdent) || localSource(f.text, x.fn, viaIdent) !== null);
+        const dmaVar = viaIdent !== undefined && (!!declared(x)?.dma.has(viaIdent) || (fnFacts(x)?.locals.get(viaIdent) ?? null) !== null);
         return `${struct(x)}:${x.base}.${x.field}=${x.src ?? viaField ?? viaIdent ?? ''}${x.src || viaField || dmaVar ? `@${x.loc.line}:${x.loc.column}` : ''}`;
       })
       .sort()
