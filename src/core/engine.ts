@@ -4,7 +4,7 @@
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
 import { Project, blankAnnotations, extractFacts, type ExtractOptions } from './analysis/project';
-import { KeepPlan } from './analysis/keep';
+import { KeepPlan, NON_LINEAR_ALLOC_RE, SG_BUF_RE } from './analysis/keep';
 import { topLevel, type Unit } from './analysis/skim';
 import { callsTo } from './analysis/calls';
 import { RULES } from './rules/index';
@@ -32,7 +32,7 @@ function severityFor(cfg: Config, rule: RuleId, def: Severity): Severity | 'off'
 const REVERSE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|remap_pfn_range)\b/;
 // Tier 2: linear-map conversions matter only next to memory that may not be
 // linear-mapped, or next to something written to the device.
-const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|sg_set_buf|sg_init_one|virt_to_phys|__pa|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
+const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|virt_to_phys|__pa|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
 // (`ioremap`, `iomap`, `memremap\b`, `write[lq]`: any identifier containing them; outside \b…\b for speed.)
 const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci_z?alloc_consistent|dma_pool_z?alloc|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|cpu_to_[lb]e(?:32|64)|iowrite(?:32|64)\w*|out_[bl]e(?:32|64)|regmap_write)\b|ioremap|iomap|memremap\b|write[lq]/;
 
@@ -44,6 +44,8 @@ const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci
 export function mayMatter(text: string, helperNames?: ReadonlySet<string>): boolean {
   if (REVERSE_RE.test(text) || text.includes('iova-lens-ignore')) return true;
   if (LINEAR_RE.test(text) && NON_LINEAR_RE.test(text)) return true;
+  // (sg_set_buf()/sg_init_one() matter only where the file allocates outside the linear map: keep.ts.)
+  if (SG_BUF_RE.test(text) && NON_LINEAR_ALLOC_RE.test(text)) return true;
   if (helperNames && helperNames.size) return callsRe(helperNames).test(text);
   return false;
 }

@@ -6,6 +6,7 @@
 // are joined, which is what a reviewer does when reading the code.
 import type { Node } from 'web-tree-sitter';
 import type { FnInfo } from './functions';
+import { NON_LINEAR_ALLOC_RE } from './keep';
 import { GUARD_RE, HANDLE_OUT_PARAM, KERNEL_MEMBER_STRUCTS, PASS_THROUGH, MMIO_READS, PFN_CONVERT, SG_UNMAPS, SINKS, SOURCES, STEPS, UNMAPS, DEVICE_ORDER } from './api-tables';
 import type { ApplyEvent, BranchArm, Event, Loc, LookupEvent, Source, Val } from './model';
 
@@ -255,6 +256,8 @@ class Evaluator {
   private handleNames: Set<string> | undefined;
   /** How many early-exit ifs the current statement sits after (see block()). */
   private elseDepth = 0;
+  /** The function names an allocation outside the linear map (see call(): sg_set_buf()). */
+  private allocates: boolean | undefined;
   /** A variable was given a value that may be 0 (a lookup's): branch conditions are read for tests of it. */
   private zeroSeen = false;
   private limited: Limit | undefined;
@@ -908,6 +911,9 @@ class Evaluator {
     if (/^(WARN_ON|WARN_ON_ONCE|BUG_ON|WARN|WARN_ONCE|unlikely|likely)$/.test(callee) && argNodes[0]) this.condition(argNodes[0], callee === 'BUG_ON');
 
     const step = STEPS[callee];
+    // sg_set_buf()/sg_init_one() count where the function allocates outside the linear map itself
+    // (keep.ts: crypto and network code calls them on kmalloc() buffers in hundreds of functions).
+    if (step && (callee === 'sg_set_buf' || callee === 'sg_init_one') && !(this.allocates ??= NON_LINEAR_ALLOC_RE.test(this.env.fn.body.text))) return [];
     if (step) {
       const input = args[step.arg] ?? [];
       const handle = argNodes[step.arg] ? handleOf(argNodes[step.arg]) : undefined;

@@ -16,7 +16,21 @@ import { DEFINE, type Unit } from './skim';
 import { calledNames, callsTo } from './calls';
 
 /** Names whose presence in a body makes it a place a finding can be reported (a translation step). */
-export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|sg_set_buf|sg_init_one|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn|remap_pfn_range)\b/;
+export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_to_page|pfn_to_page|pfn_to_kaddr|virt_to_page|virt_to_head_page|virt_to_phys|__pa|__pa_symbol|virt_addr_valid|virt_to_bus|virt_to_pfn|remap_pfn_range)\b/;
+
+/**
+ * sg_set_buf()/sg_init_one() translate too (virt_to_page() of the buffer), but
+ * crypto and network code calls them in hundreds of functions on kmalloc()
+ * buffers: such a function is parsed only when it also allocates memory
+ * outside the linear map itself (intel_th's msu.c, mthca, libsrp).
+ */
+export const SG_BUF_RE = /\b(?:sg_set_buf|sg_init_one)\b/;
+export const NON_LINEAR_ALLOC_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci_z?alloc_consistent|dma_pool_z?alloc|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap)\b|ioremap|memremap\b/;
+
+/** Whether a body names a translation step (see SG_BUF_RE for the scatterlist ones). */
+export function translates(body: string): boolean {
+  return TRANSLATE_RE.test(body) || (SG_BUF_RE.test(body) && NON_LINEAR_ALLOC_RE.test(body));
+}
 
 
 interface Def {
@@ -40,7 +54,7 @@ export class KeepPlan {
       const list = this.defs.get(name);
       if (list) list.push({ body, returnsVoid });
       else this.defs.set(name, [{ body, returnsVoid }]);
-      if (TRANSLATE_RE.test(body)) roots.push(name);
+      if (translates(body)) roots.push(name);
     };
     for (const { text, units } of files) {
       for (const u of units) {
@@ -54,7 +68,7 @@ export class KeepPlan {
   }
 
   /** Whether a definition is parsed: its name is kept (every named one that translates is), or, unnamed, it translates. */
-  readonly keep = (name: string | null, body: string): boolean => (name !== null ? this.kept.has(name) : TRANSLATE_RE.test(body));
+  readonly keep = (name: string | null, body: string): boolean => (name !== null ? this.kept.has(name) : translates(body));
 
   /**
    * Keeps the functions that call one of `helpers` (the folder's translating

@@ -88,7 +88,7 @@ static void *acme_a2(struct device *dev, size_t sz, dma_addr_t *h)
       chain: ['coherent-va', 'virt-to-page'],
     },
     {
-      name: 'sg_set_buf()/sg_init_one() of coherent memory: they take virt_to_page() of the buffer (intel_th msu.c:1011, mthca_memfree.c:131)',
+      name: 'sg_set_buf()/sg_init_one() of coherent memory the function allocates: they take virt_to_page() of the buffer (intel_th msu.c:1011, libsrp.c:228)',
       code: `
 struct acme_buf { void *va; dma_addr_t dma; };
 
@@ -107,15 +107,16 @@ static int acme_alloc_window(struct device *dev, struct sg_table *sgt, int n)
 	return n;
 }
 
-static int acme_alloc(struct device *dev, struct acme_buf *b)
+static int acme_indirect(struct device *dev, struct scatterlist *dummy, size_t len)
 {
-	b->va = dma_alloc_coherent(dev, 4096, &b->dma, GFP_KERNEL);
-	return b->va ? 0 : -ENOMEM;
-}
+	dma_addr_t token;
+	void *md = dma_alloc_coherent(dev, len, &token, GFP_KERNEL);
 
-static void acme_queue(struct scatterlist *sg, struct acme_buf *b)
-{
-	sg_init_one(sg, b->va, 4096); /*!*/
+	if (!md)
+		return -ENOMEM;
+	sg_init_one(dummy, md, len); /*!*/
+	sg_dma_address(dummy) = token;
+	return 0;
 }
 `,
       chain: ['coherent-va', 'virt-to-page'],
@@ -481,8 +482,21 @@ static void acme_complete(struct acme_ring *r, dma_addr_t dma)
 `,
     },
     {
-      name: 'sg_set_buf()/sg_init_one() of kmalloc() memory, a static buffer, or a buffer of unknown origin',
+      name: 'sg_set_buf()/sg_init_one() of kmalloc() memory, a static buffer, a buffer of unknown origin — and, by design, of a coherent field allocated in another function (crypto and network code calls them in hundreds of functions)',
       code: `
+struct acme_buf { void *va; dma_addr_t dma; };
+
+static int acme_alloc(struct device *dev, struct acme_buf *b)
+{
+	b->va = dma_alloc_coherent(dev, 4096, &b->dma, GFP_KERNEL);
+	return b->va ? 0 : -ENOMEM;
+}
+
+static void acme_queue(struct scatterlist *sg, struct acme_buf *b)
+{
+	sg_init_one(sg, b->va, 4096);
+}
+
 static u8 acme_static[64];
 
 static int acme_prep(struct device *dev, struct scatterlist *sg, void *unknown)
