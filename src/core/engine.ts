@@ -44,11 +44,23 @@ const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci
 export function mayMatter(text: string, helperNames?: ReadonlySet<string>): boolean {
   if (REVERSE_RE.test(text) || text.includes('iova-lens-ignore')) return true;
   if (LINEAR_RE.test(text) && NON_LINEAR_RE.test(text)) return true;
-  // (sg_set_buf()/sg_init_one() matter only where the file allocates outside the linear map: keep.ts.)
-  if (SG_BUF_RE.test(text) && NON_LINEAR_ALLOC_RE.test(text)) return true;
+  // (sg_set_buf()/sg_init_one() matter only in a function that allocates outside the linear map: keep.ts.)
+  if (SG_BUF_RE.test(text) && NON_LINEAR_ALLOC_RE.test(text) && sgNearAlloc(text)) return true;
   if (helperNames && helperNames.size) return callsRe(helperNames).test(text);
   return false;
 }
+
+/** A sg_set_buf()/sg_init_one() call with an allocation outside the linear map close enough to share its function. */
+function sgNearAlloc(text: string): boolean {
+  for (const m of text.matchAll(SG_BUF_ALL)) {
+    if (NON_LINEAR_ALLOC_RE.test(text.slice(Math.max(0, m.index - SG_REACH), m.index + SG_REACH))) return true;
+  }
+  return false;
+}
+
+const SG_BUF_ALL = new RegExp(SG_BUF_RE.source, 'g');
+/** Characters either side of the call (most kernel functions are shorter; a longer one is left out). */
+const SG_REACH = 4000;
 
 /**
  * A header that declares dma_addr_t members (`struct acme_ring { dma_addr_t
