@@ -27,9 +27,13 @@ export const TRANSLATE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_vi
 export const SG_BUF_RE = /\b(?:sg_set_buf|sg_init_one)\b/;
 export const NON_LINEAR_ALLOC_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci_z?alloc_consistent|dma_pool_z?alloc|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap)\b|ioremap|memremap\b/;
 
-/** Whether a body names a translation step (see SG_BUF_RE for the scatterlist ones). */
-export function translates(body: string): boolean {
-  return TRANSLATE_RE.test(body) || (SG_BUF_RE.test(body) && NON_LINEAR_ALLOC_RE.test(body));
+/**
+ * Whether a body names a translation step (see SG_BUF_RE for the scatterlist
+ * ones; `sg`: its file names sg_set_buf/sg_init_one at all — most do not, and
+ * their bodies are not searched again for them).
+ */
+export function translates(body: string, sg = true): boolean {
+  return TRANSLATE_RE.test(body) || (sg && SG_BUF_RE.test(body) && NON_LINEAR_ALLOC_RE.test(body));
 }
 
 
@@ -50,13 +54,15 @@ export class KeepPlan {
 
   constructor(files: { text: string; units: Unit[] }[]) {
     const roots: string[] = [];
+    let sg = false;
     const add = (name: string, body: string, returnsVoid = false) => {
       const list = this.defs.get(name);
       if (list) list.push({ body, returnsVoid });
       else this.defs.set(name, [{ body, returnsVoid }]);
-      if (translates(body)) roots.push(name);
+      if (translates(body, sg)) roots.push(name);
     };
     for (const { text, units } of files) {
+      sg = text.includes('sg_set_buf') || text.includes('sg_init_one');
       for (const u of units) {
         if (u.kind === 'define' && u.name) add(u.name, text.slice(u.start, u.end));
         if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close), u.returnsVoid);
