@@ -34,7 +34,8 @@ const REVERSE_RE = /\b(?:iommu_iova_to_phys|phys_to_virt|__va|bus_to_virt|phys_t
 // linear-mapped, or next to something written to the device.
 const LINEAR_RE = /\b(?:virt_to_page|virt_to_head_page|virt_to_phys|__pa|virt_addr_valid|virt_to_bus|virt_to_pfn)\b/;
 // (`ioremap`, `iomap`, `memremap\b`, `write[lq]`: any identifier containing them; outside \b…\b for speed.)
-const NON_LINEAR_RE = /\b(?:dma_alloc_\w+|dmam_alloc_\w+|dma_zalloc_coherent|pci_z?alloc_consistent|dma_pool_z?alloc|v[mz]alloc\w*|kv[mzc]alloc\w*|vmap|cpu_to_[lb]e(?:32|64)|iowrite(?:32|64)\w*|out_[bl]e(?:32|64)|regmap_write)\b|ioremap|iomap|memremap\b|write[lq]/;
+// (The allocations outside the linear map, as keep.ts has them, or a write to the device.)
+const NON_LINEAR_RE = new RegExp(`${NON_LINEAR_ALLOC_RE.source}|\\b(?:cpu_to_[lb]e(?:32|64)|iowrite(?:32|64)\\w*|out_[bl]e(?:32|64)|regmap_write)\\b|iomap|write[lq]`);
 
 /**
  * Cheap text test: can this file matter at all? (API names, or the name of a

@@ -52,8 +52,10 @@ export interface FieldSource {
   base: string;
   /** The base is a variable (`td->next`), whose declaration may say its struct; not a member (`priv->rx.buf`). */
   variable: boolean;
-  /** The function around the assignment: [start, end) offsets in the file (none at file scope). */
+  /** The skimmed function around the assignment: [start, end) offsets in the file. */
   fn?: [number, number];
+  /** A parsed assignment's offset: its function is looked up only if its declarations are asked about (fnOf()). */
+  at?: number;
   src?: Source;
   /** The value is this variable: a DMA address if the function declares it dma_addr_t. */
   viaIdent?: string;
@@ -246,7 +248,7 @@ export function localSources(body: string): Map<string, Source | null> {
   for (const m of body.matchAll(LOCAL_ASSIGN)) {
     const name = m[1];
     if (out.get(name) === null) continue;
-    const rhs = m[2].trim().replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
+    const rhs = stripCasts(m[2].trim());
     if (RESET.test(rhs)) continue;
     const callee = /^([A-Za-z_]\w*)\s*\(/.exec(rhs)?.[1];
     const src = callee ? SOURCES[callee] : undefined;
@@ -256,12 +258,72 @@ export function localSources(body: string): Map<string, Source | null> {
   return out;
 }
 
+/** `(u32)(unsigned long)x` → `x`: the casts in front of a value's text. */
+function stripCasts(text: string): string {
+  return text.replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
+}
+
+/** What an assignment's value is when it is no call: a variable or another field (skimmed ones are read from their text). */
+function valueOf(s: FieldSource): { viaIdent?: string; viaField?: string } {
+  return s.rhs !== undefined ? valueText(s.rhs) : s;
+}
+
+type FnFacts = { range: [number, number]; declared: Declared; locals?: Map<string, Source | null> };
+/** Per file (its facts are replaced on every edit) and function start: what the function declares and gives its locals. */
+const fnFactsCache = new WeakMap<FileFacts, { fns?: FnInfo[]; byStart: Map<number, FnFacts> }>();
+
+/**
+ * The function an assignment is in: the skim's unit, or the parsed function
+ * around its offset — found once (kept in `s.fn`), by a binary search over the
+ * file's functions in file order.
+ */
+function fnOf(f: FileFacts, s: FieldSource, c: { fns?: FnInfo[] }): [number, number] | undefined {
+  if (s.fn || s.at === undefined) return s.fn;
+  const fns = (c.fns ??= f.fns.filter((x) => !x.isMacro).sort((x, y) => x.start - y.start));
+  let lo = 0;
+  let hi = fns.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (fns[mid].start <= s.at) lo = mid;
+    else hi = mid - 1;
+  }
+  const fn = fns[lo];
+  if (fn && fn.start <= s.at && s.at < fn.end) s.fn = [fn.start, fn.end];
+  s.at = undefined;
+  return s.fn;
+}
+
+/** What the function around a field assignment declares and gives its locals, read once per function. */
+function fnFacts(f: FileFacts, s: FieldSource): FnFacts | undefined {
+  let c = fnFactsCache.get(f);
+  if (!c) fnFactsCache.set(f, (c = { byStart: new Map() }));
+  const fn = fnOf(f, s, c);
+  if (!fn) return undefined;
+  let d = c.byStart.get(fn[0]);
+  if (!d) c.byStart.set(fn[0], (d = { range: fn, declared: declaredIn(f.text.slice(fn[0], fn[1])) }));
+  return d;
+}
+
+/** The struct of an assignment's base variable, by its function's declarations. */
+function structAt(f: FileFacts, s: FieldSource): string | undefined {
+  return s.variable ? fnFacts(f, s)?.declared.structs.get(s.base) : undefined;
+}
+
+/** What a variable assigned to a field holds: a DMA address by its declared type, or the one kind of allocation its function gives it. */
+function variableKind(f: FileFacts, s: FieldSource, name: string): Source | null {
+  const d = fnFacts(f, s);
+  if (!d) return null;
+  if (d.declared.dma.has(name)) return 'dma-handle';
+  d.locals ??= localSources(f.text.slice(d.range[0], d.range[1]));
+  return d.locals.get(name) ?? null;
+}
+
 /** `name = value` (not `==`, not a member's `->name =`), the value up to `;` or `,`. */
 const LOCAL_ASSIGN = /(?<![\w.>])([A-Za-z_]\w*)\s*=(?!=)\s*([^;,]*)/g;
 
 /** A skimmed assignment's value text, past its casts: a variable, or the last field of a member access. */
 function valueText(rhs: string): { viaIdent?: string; viaField?: string } {
-  const bare = rhs.replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
+  const bare = stripCasts(rhs);
   if (/^[A-Za-z_]\w*$/.test(bare)) return { viaIdent: bare };
   const m = /^[A-Za-z_][\w\s[\].>-]*?(?:->|\.)\s*([A-Za-z_]\w*)$/.exec(bare);
   return m ? { viaField: m[1] } : {};
@@ -287,11 +349,6 @@ function loc(path: string, n: Node): Loc {
 
 /** `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the file. */
 function collectFieldFacts(root: Node, facts: FileFacts): void {
-  /** The function around `offset` (file order: the last one starting before it). */
-  const fnAt = (offset: number): [number, number] | undefined => {
-    const f = facts.fns.find((x) => !x.isMacro && x.start <= offset && offset < x.end);
-    return f && [f.start, f.end];
-  };
   // tree-sitter finds the nodes that can matter in its own code and only those
   // are marshalled. (descendantsOfType walks the tree with a cursor; a query
   // for the same nodes ran its pattern matcher over every node: ~20 % slower.)
@@ -314,9 +371,7 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
       const value = rt === 'identifier' ? { ident: right.text } : rt === 'field_expression' ? { field: right.childForFieldName('field')?.text ?? '' } : null;
       const kind = assignedKind(callee, value);
       const { base, variable } = fieldBaseOf(left);
-      // (Where it is only when its declarations may be asked about: a variable base, or a variable's value.)
-      const fn = variable || kind.viaIdent ? fnAt(a.startIndex) : undefined;
-      facts.fieldSources.push({ field, base, variable, ...(fn ? { fn } : {}), ...kind, loc: loc(facts.path, a) });
+      facts.fieldSources.push({ field, base, variable, at: a.startIndex, ...kind, loc: loc(facts.path, a) });
     } else if (t === 'field_declaration') {
       const f = node;
       if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
@@ -435,51 +490,22 @@ export class Project {
     // (`udc_data_dma.next`), whatever variable wrote it. What declarations say — the struct of an
     // assignment's base, the type of a variable assigned — is read on demand: a driver has
     // thousands of field assignments, its analysed code reads a few fields.
-    type Assigned = { s: FieldSource; text: string; kind?: Source | null; struct?: string | null };
-    const decls = new Map<string, Map<number, { declared: Declared; locals?: Map<string, Source | null> }>>();
-    const fnFacts = (x: Assigned) => {
-      const fn = x.s.fn;
-      if (!fn) return undefined;
-      let inFile = decls.get(x.s.loc.path);
-      if (!inFile) decls.set(x.s.loc.path, (inFile = new Map()));
-      let d = inFile.get(fn[0]);
-      if (!d) inFile.set(fn[0], (d = { declared: declaredIn(x.text.slice(fn[0], fn[1])) }));
-      return d;
-    };
-    const declared = (x: Assigned): Declared | undefined => fnFacts(x)?.declared;
-    const localSource = (x: Assigned, name: string): Source | null => {
-      const d = fnFacts(x);
-      if (!d) return null;
-      d.locals ??= localSources(x.text.slice(x.s.fn![0], x.s.fn![1]));
-      return d.locals.get(name) ?? null;
-    };
+    type Assigned = { s: FieldSource; file: FileFacts; kind?: Source | null; struct?: string | null };
     const kindOf = (x: Assigned): Source | null => {
       if (x.kind === undefined) {
-        const { src } = x.s;
-        const { viaIdent, viaField } = x.s.rhs !== undefined ? valueText(x.s.rhs) : x.s;
-        x.kind =
-          src ??
-          (viaIdent !== undefined
-            ? declared(x)?.dma.has(viaIdent)
-              ? 'dma-handle'
-              : localSource(x, viaIdent)
-            : viaField !== undefined && isDmaField(viaField)
-              ? 'dma-handle'
-              : null);
+        const { viaIdent, viaField } = valueOf(x.s);
+        x.kind = x.s.src ?? (viaIdent !== undefined ? variableKind(x.file, x.s, viaIdent) : viaField !== undefined && isDmaField(viaField) ? 'dma-handle' : null);
       }
       return x.kind;
     };
-    const structOf = (x: Assigned): string | null => {
-      if (x.struct === undefined) x.struct = (x.s.variable && declared(x)?.structs.get(x.s.base)) || null;
-      return x.struct;
-    };
+    const structOf = (x: Assigned): string | null => (x.struct ??= structAt(x.file, x.s) ?? null);
     const byField = new Map<string, Assigned[]>();
     for (const f of this.files.values()) {
       if (f.dir !== dir) continue;
       for (const s of f.fieldSources) {
         const list = byField.get(s.field);
-        if (list) list.push({ s, text: f.text });
-        else byField.set(s.field, [{ s, text: f.text }]);
+        if (list) list.push({ s, file: f });
+        else byField.set(s.field, [{ s, file: f }]);
       }
     }
     const known = new Map<string, { src: Source; loc: Loc }[]>();
@@ -718,28 +744,15 @@ function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
   if (a.dmaFields.size !== b.dmaFields.size || [...a.dmaFields].some((x) => !b.dmaFields.has(x))) return false;
   // (With the line of a known source: a caller's finding names it as a related location.)
   // (So does a value whose declaration makes it a DMA address, or may: another field's.)
-  const key = (f: FileFacts) => {
-    const decls = new Map<number, { declared: Declared; locals: Map<string, Source | null> }>();
-    const fnFacts = (x: FieldSource) => {
-      if (!x.fn) return undefined;
-      let d = decls.get(x.fn[0]);
-      if (!d) {
-        const body = f.text.slice(x.fn[0], x.fn[1]);
-        decls.set(x.fn[0], (d = { declared: declaredIn(body), locals: localSources(body) }));
-      }
-      return d;
-    };
-    const declared = (x: FieldSource) => fnFacts(x)?.declared;
-    const struct = (x: FieldSource) => (x.variable ? (declared(x)?.structs.get(x.base) ?? '') : '.');
-    return f.fieldSources
+  const key = (f: FileFacts) =>
+    f.fieldSources
       .map((x) => {
-        const { viaIdent, viaField } = x.rhs !== undefined ? valueText(x.rhs) : x;
-        const dmaVar = viaIdent !== undefined && (!!declared(x)?.dma.has(viaIdent) || (fnFacts(x)?.locals.get(viaIdent) ?? null) !== null);
-        return `${struct(x)}:${x.base}.${x.field}=${x.src ?? viaField ?? viaIdent ?? ''}${x.src || viaField || dmaVar ? `@${x.loc.line}:${x.loc.column}` : ''}`;
+        const { viaIdent, viaField } = valueOf(x);
+        const dmaVar = viaIdent !== undefined && variableKind(f, x, viaIdent) !== null;
+        return `${x.variable ? (structAt(f, x) ?? '') : '.'}:${x.base}.${x.field}=${x.src ?? viaField ?? viaIdent ?? ''}${x.src || viaField || dmaVar ? `@${x.loc.line}:${x.loc.column}` : ''}`;
       })
       .sort()
       .join('\n');
-  };
   return key(a) === key(b);
 }
 
