@@ -295,6 +295,40 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t a)
     );
   });
 
+  test('a field given another field plus an offset is read alike from a skipped body (skim) and a parsed one', async () => {
+    const parser = await testParser();
+    const findings = (text: string, skim: boolean) => show(checkOneFile(parser, text, skim));
+    for (const value of ['mw->virt_addr + 64', '(void *)(mw->virt_addr + 64)', '(u8 *)mw->virt_addr + off * 2', '(mw->virt_addr)', 'mw[1].virt_addr + (off + 1)']) {
+      const text = `
+struct acme_mw { void *virt_addr; };
+struct acme_qp { void *rx_buff; };
+
+static int acme_alloc(struct device *dev, struct acme_mw *mw, dma_addr_t *dma)
+{
+	void *a = dma_alloc_coherent(dev, SZ_64K, dma, GFP_KERNEL);
+	void *v;
+
+	v = a;
+	mw->virt_addr = PTR_ALIGN(v, 4096);
+	return 0;
+}
+
+static void acme_init(struct acme_qp *qp, struct acme_mw *mw, size_t off)
+{
+	qp->rx_buff = ${value};
+}
+
+static struct page *acme_page(struct acme_qp *qp)
+{
+	return virt_to_page(qp->rx_buff);
+}
+`;
+      const whole = findings(text, false);
+      assert.match(whole, /linear-map-assumption/, `${value}: ${whole}`);
+      assert.equal(findings(text, true), whole, value);
+    }
+  });
+
   test('a function still being typed at the end of the file (no closing braces yet) is analysed', async () => {
     const fs = await check(`
 static void acme_tx(struct acme_priv *p)

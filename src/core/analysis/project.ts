@@ -231,7 +231,8 @@ function addSkimmedFields(fields: SkimmedField[], facts: FileFacts, pos: (index:
     if (RESET.test(f.rhs)) continue;
     const p = at(f.index);
     // (A value that is no call is read for a variable or a field only if asked: see valueText().)
-    const kind = f.callee ? assignedKind(f.callee, null) : { rhs: f.rhs };
+    const aligned = f.callee && ALIGNS.has(f.callee) ? firstArgOf(stripCasts(f.rhs)) : undefined;
+    const kind = aligned !== undefined ? { rhs: aligned } : f.callee ? assignedKind(f.callee, null) : { rhs: f.rhs };
     facts.fieldSources.push({ field: f.field, base: f.base, variable: f.variable, fn: f.fn, ...kind, loc: { path: facts.path, line: p.line, column: p.column, endLine: p.line, endColumn: p.column + 1 } });
   }
 }
@@ -240,27 +241,93 @@ function addSkimmedFields(fields: SkimmedField[], facts: FileFacts, pos: (index:
  * What each local of a function holds when the function gives it only known
  * sources (`virt_addr = dma_alloc_attrs(…); mw->virt_addr = virt_addr;`):
  * read from its text in one pass, every assignment to a name must be the same
- * kind of call (NULL and 0 aside); anything else — a parameter, another
- * variable — makes the name say nothing (null).
+ * kind of call (NULL and 0 aside), or another local that holds that kind —
+ * as it is, moved by an offset or aligned (ntb_transport.c: `virt_addr =
+ * alloc_addr;` and `virt_addr = PTR_ALIGN(alloc_addr, align);`); anything
+ * else — a parameter, an unknown call — makes the name say nothing (null).
+ * (Text-level, like the skim: `a = b` means the same in every branch.)
  */
 export function localSources(body: string): Map<string, Source | null> {
-  const out = new Map<string, Source | null>();
+  const given = new Map<string, (Source | string | null)[]>();
   for (const m of body.matchAll(LOCAL_ASSIGN)) {
     const name = m[1];
-    if (out.get(name) === null) continue;
-    const rhs = stripCasts(m[2].trim());
+    const list = given.get(name) ?? [];
+    given.set(name, list);
+    if (list.includes(null)) continue;
+    let rhs = stripCasts(m[2]);
     if (RESET.test(rhs)) continue;
-    const callee = /^([A-Za-z_]\w*)\s*\(/.exec(rhs)?.[1];
+    // (The value's text ends at its first comma: `PTR_ALIGN(alloc_addr` is all there is of the call.)
+    const call = /^([A-Za-z_]\w*)\s*\(([^,()]*)/.exec(rhs);
+    if (call && ALIGNS.has(call[1])) rhs = call[2];
+    const callee = call && !ALIGNS.has(call[1]) ? call[1] : undefined;
     const src = callee ? SOURCES[callee] : undefined;
-    const had = out.get(name);
-    out.set(name, !src || !FIELD_ASSIGN_SOURCES.has(src) || (had !== undefined && had !== src) ? null : src);
+    const local = callee ? undefined : leftOfPlus(stripCasts(rhs));
+    // (`p = p + stride` moves the pointer within what it holds: no new kind.)
+    if (local === name) continue;
+    // (A local is marked by its name, told from a Source word by the '-' every kind word has.)
+    list.push(src && FIELD_ASSIGN_SOURCES.has(src) ? src : local !== undefined && /^[A-Za-z_]\w*$/.test(local) ? local : null);
   }
+  const out = new Map<string, Source | null>();
+  const kindOf = (name: string): Source | null => {
+    const known = out.get(name);
+    if (known !== undefined) return known;
+    out.set(name, null);
+    const list = given.get(name);
+    let kind: Source | null = null;
+    if (list?.length) {
+      const kinds = list.map((x) => (x === null ? null : x.includes('-') ? (x as Source) : kindOf(x)));
+      kind = kinds[0] !== null && kinds.every((k) => k === kinds[0]) ? kinds[0] : null;
+    }
+    out.set(name, kind);
+    return kind;
+  };
+  for (const name of given.keys()) kindOf(name);
   return out;
 }
 
-/** `(u32)(unsigned long)x` → `x`: the casts in front of a value's text. */
+/** Calls that align a pointer or an address within what it points into: the value keeps its kind. */
+const ALIGNS = new Set(['PTR_ALIGN', 'PTR_ALIGN_DOWN', 'ALIGN', 'ALIGN_DOWN', 'PAGE_ALIGN']);
+
+/** `PTR_ALIGN((void *)v, 16)` → `(void *)v`: a call's first argument, or undefined when the text is no such call. */
+function firstArgOf(text: string): string | undefined {
+  const open = /^[A-Za-z_]\w*\s*\(/.exec(text);
+  if (!open) return undefined;
+  let depth = 0;
+  for (let i = open[0].length; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[') depth++;
+    else if ((c === ')' || c === ']') && depth > 0) depth--;
+    else if ((c === ',' || c === ')') && depth === 0) return text.slice(open[0].length, i);
+  }
+  return undefined;
+}
+
+/** `(u32)(unsigned long)x` → `x`: the casts in front of a value's text, and parentheses around all of it. */
 function stripCasts(text: string): string {
-  return text.replace(/^(?:\((?:[^()]|\([^()]*\))*\)\s*)+/, '');
+  let t = text.trim();
+  for (;;) {
+    const inner = enclosed(t);
+    if (inner !== undefined) t = inner;
+    else {
+      const m = CAST.exec(t);
+      if (!m || m[0].length === t.length) return t;
+      t = t.slice(m[0].length);
+    }
+  }
+}
+
+/** A cast: a parenthesized type name (`(void __iomem *)`, `(struct acme_desc *)`, `(unsigned long)`). */
+const CAST = /^\(\s*(?:(?:const|volatile|struct|union|enum|unsigned|signed)\s+)*[A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)*[\s*]*\)\s*/;
+
+/** `(x + y)` → `x + y` when the parentheses enclose all of the text. */
+function enclosed(t: string): string | undefined {
+  if (!t.startsWith('(') || !t.endsWith(')')) return undefined;
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '(') depth++;
+    else if (t[i] === ')' && --depth === 0 && i < t.length - 1) return undefined;
+  }
+  return t.slice(1, -1).trim();
 }
 
 /** What an assignment's value is when it is no call: a variable or another field (skimmed ones are read from their text). */
@@ -321,12 +388,31 @@ function variableKind(f: FileFacts, s: FieldSource, name: string): Source | null
 /** `name = value` (not `==`, not a member's `->name =`), the value up to `;` or `,`. */
 const LOCAL_ASSIGN = /(?<![\w.>])([A-Za-z_]\w*)\s*=(?!=)\s*([^;,]*)/g;
 
-/** A skimmed assignment's value text, past its casts: a variable, or the last field of a member access. */
+/**
+ * A skimmed assignment's value text, past its casts and an added offset
+ * (`mw->virt_addr + rx_size * n`, as the parsed `+`'s leftmost operand): a
+ * variable, or the last field of a member access.
+ */
 function valueText(rhs: string): { viaIdent?: string; viaField?: string } {
-  const bare = stripCasts(rhs);
+  const bare = leftOfPlus(stripCasts(rhs));
   if (/^[A-Za-z_]\w*$/.test(bare)) return { viaIdent: bare };
   const m = /^[A-Za-z_][\w\s[\].>-]*?(?:->|\.)\s*([A-Za-z_]\w*)$/.exec(bare);
   return m ? { viaField: m[1] } : {};
+}
+
+/** `a->b + c * d` → `a->b `: the text before the first `+` outside brackets (`++` is no addition). */
+function leftOfPlus(text: string): string {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === '+' && depth === 0) {
+      if (text[i + 1] === '+' || text[i - 1] === '+') return text;
+      return stripCasts(text.slice(0, i));
+    }
+  }
+  return text;
 }
 
 /**
@@ -347,6 +433,16 @@ function loc(path: string, n: Node): Loc {
   return { path, line: n.startPosition.row + 1, column: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endColumn: n.endPosition.column + 1 };
 }
 
+function cmpLoc(a: Loc, b: Loc): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column;
+}
+
+/** A value past its casts and parentheses. */
+function stripped(n: Node | null): Node | null {
+  for (let t = n?.type; n && (t === 'cast_expression' || t === 'parenthesized_expression'); t = n?.type) n = n.childForFieldName('value') ?? n.namedChildren[n.namedChildren.length - 1] ?? null;
+  return n;
+}
+
 /** `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the file. */
 function collectFieldFacts(root: Node, facts: FileFacts): void {
   // tree-sitter finds the nodes that can matter in its own code and only those
@@ -359,16 +455,26 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
       const left = a.childForFieldName('left');
       // Most assignments are to variables: nothing more to read.
       if (left?.type !== 'field_expression') continue;
-      let right = a.childForFieldName('right');
-      for (let rt = right?.type; right && (rt === 'cast_expression' || rt === 'parenthesized_expression'); rt = right?.type) right = right.childForFieldName('value') ?? right.namedChildren[right.namedChildren.length - 1] ?? null;
+      let right = stripped(a.childForFieldName('right'));
       if (!right) continue;
       const field = left.childForFieldName('field')?.text;
       if (!field) continue;
       // NULL, 0 and ERR_PTR() resets say nothing about what the field holds.
       if (RESET.test(right.text)) continue;
-      const rt = right.type;
-      const callee = rt === 'call_expression' ? calleeName(right) : null;
-      const value = rt === 'identifier' ? { ident: right.text } : rt === 'field_expression' ? { field: right.childForFieldName('field')?.text ?? '' } : null;
+      let rt: string | undefined = right.type;
+      let callee = rt === 'call_expression' ? calleeName(right) : null;
+      // `base + offset`, `PTR_ALIGN(base, n)`: a pointer or a DMA address moved within its buffer is still one (valueText()).
+      let v: Node | null = right;
+      if (callee && ALIGNS.has(callee)) {
+        v = stripped(right.childForFieldName('arguments')?.namedChildren[0] ?? null);
+        rt = v?.type;
+        callee = null;
+      }
+      while (v && rt === 'binary_expression' && v.childForFieldName('operator')?.text === '+') {
+        v = stripped(v.childForFieldName('left'));
+        rt = v?.type;
+      }
+      const value = !v ? null : rt === 'identifier' ? { ident: v.text } : rt === 'field_expression' ? { field: v.childForFieldName('field')?.text ?? '' } : null;
       const kind = assignedKind(callee, value);
       const { base, variable } = fieldBaseOf(left);
       facts.fieldSources.push({ field, base, variable, at: a.startIndex, ...kind, loc: loc(facts.path, a) });
@@ -493,10 +599,26 @@ export class Project {
     type Assigned = { s: FieldSource; file: FileFacts; kind?: Source | null; struct?: string | null };
     const kindOf = (x: Assigned): Source | null => {
       if (x.kind === undefined) {
+        // (null while it is worked out: fields given each other, `a->x = b->y; b->y = a->x`, say nothing.)
+        x.kind = null;
         const { viaIdent, viaField } = valueOf(x.s);
-        x.kind = x.s.src ?? (viaIdent !== undefined ? variableKind(x.file, x.s, viaIdent) : viaField !== undefined && isDmaField(viaField) ? 'dma-handle' : null);
+        x.kind = x.s.src ?? (viaIdent !== undefined ? variableKind(x.file, x.s, viaIdent) : viaField !== undefined ? (isDmaField(viaField) ? 'dma-handle' : fieldKind(viaField)) : null);
       }
       return x.kind;
+    };
+    // Another field given (`qp->rx_buff = mw->virt_addr + off`): what every assignment in the driver
+    // to a field of that name agrees on — the base of the value is not read, so only a unanimous kind counts.
+    const byName = new Map<string, Source | null>();
+    const fieldKind = (name: string): Source | null => {
+      let k = byName.get(name);
+      if (k === undefined) {
+        byName.set(name, null);
+        const list = byField.get(name) ?? [];
+        k = list.length ? kindOf(list[0]) : null;
+        if (k !== null && list.some((x) => kindOf(x) !== k)) k = null;
+        byName.set(name, k);
+      }
+      return k;
     };
     const structOf = (x: Assigned): string | null => (x.struct ??= structAt(x.file, x.s) ?? null);
     const byField = new Map<string, Assigned[]>();
@@ -519,7 +641,8 @@ export class Project {
       const list = struct ? all.filter((x) => (structOf(x) ?? (x.s.base === base ? struct : null)) === struct) : all.filter((x) => x.s.base === base);
       // Every assignment must agree on the kind; otherwise the field's kind depends on the path.
       const kind = list.length ? kindOf(list[0]) : null;
-      out = kind === null || list.some((x) => kindOf(x) !== kind) ? [] : list.map((x) => ({ src: kind, loc: x.s.loc }));
+      // (In place order: a skimmed file lists its parsed functions' assignments before the skipped ones'.)
+      out = kind === null || list.some((x) => kindOf(x) !== kind) ? [] : list.map((x) => ({ src: kind, loc: x.s.loc })).sort((a, b) => cmpLoc(a.loc, b.loc));
       known.set(k, out);
       return out;
     };
@@ -679,12 +802,7 @@ export class Project {
       for (const f of files) {
         const rs = this.evaluateFile(f, st.helperRe, this.versionOf(dir), st.sigs);
         results.set(f.path, rs);
-        for (const r of rs) {
-          if (r.returns.length === 0) continue;
-          const list = next.get(r.name) ?? [];
-          list.push({ path: f.path, dir: f.dir, summary: { returns: r.returns.map((x) => x.val) } });
-          next.set(r.name, list);
-        }
+        addSummaries(next, rs, f.path, f.dir);
       }
       const nextSigs = signatures(next);
       const nextSig = joinSignatures(nextSigs);
@@ -728,14 +846,19 @@ function summariesOf(results: Map<string, FnResult[]>, files: Map<string, FileFa
   const next = new Map<string, { path: string; dir: string; summary: Summary }[]>();
   for (const [path, rs] of results) {
     const dir = files.get(path)?.dir ?? '';
-    for (const r of rs) {
-      if (r.returns.length === 0) continue;
-      const list = next.get(r.name) ?? [];
-      list.push({ path, dir, summary: { returns: r.returns.map((x) => x.val) } });
-      next.set(r.name, list);
-    }
+    addSummaries(next, rs, path, dir);
   }
   return next;
+}
+
+/** The summaries of a file's functions that return something (what the learning rounds collect). */
+function addSummaries(into: Map<string, { path: string; dir: string; summary: Summary }[]>, rs: FnResult[], path: string, dir: string): void {
+  for (const r of rs) {
+    if (r.returns.length === 0) continue;
+    const list = into.get(r.name) ?? [];
+    list.push({ path, dir, summary: { returns: r.returns.map((x) => x.val) } });
+    into.set(r.name, list);
+  }
 }
 
 /** Facts of a file that other files of its driver see: struct field sources and types, domain ownership. */
@@ -771,7 +894,11 @@ interface DirState {
 function signatures(m: Map<string, { path: string; summary: Summary }[]>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, list] of m) {
-    const parts = list.map((s) => `${s.path}:` + s.summary.returns.map((v) => `${v.src}/${v.param ?? ''}/${v.key}/${v.zeroAt ? 'z' : ''}/${v.steps.map((x) => `${x.word}@${x.loc.line}:${x.loc.column}`).join(',')}`).join(';'));
+    const parts = list.map(
+      (s) =>
+        `${s.path}:` +
+        s.summary.returns.map((v) => `${v.src}/${v.param ?? ''}/${v.key}/${v.zeroAt ? 'z' : ''}/${v.steps.map((x) => `${x.word}@${x.loc.line}:${x.loc.column}`).join(',')}`).join(';'),
+    );
     out.set(name, parts.sort().join('\n'));
   }
   return out;

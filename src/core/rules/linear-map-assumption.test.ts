@@ -147,6 +147,42 @@ static dma_addr_t acme_rx_map(struct device *dma_dev, struct acme_mw *mw, size_t
       chain: ['coherent-va', 'virt-to-page'],
     },
     {
+      name: 'a local given another local or an aligned one, and a field given another field plus an offset (ntb_transport.c: virt_addr = PTR_ALIGN(alloc_addr, align); qp->rx_buff = mw->virt_addr + rx_size * n)',
+      code: `
+struct acme_mw { void *alloc_addr; void *virt_addr; size_t alloc_size; };
+struct acme_qp { void *rx_buff; unsigned int rx_max_frame, rx_index; };
+
+static int acme_alloc_mw(struct device *dev, struct acme_mw *mw, size_t align)
+{
+	void *alloc_addr, *virt_addr;
+	dma_addr_t dma_addr;
+
+	alloc_addr = dma_alloc_attrs(dev, mw->alloc_size, &dma_addr, GFP_KERNEL, DMA_ATTR_FORCE_CONTIGUOUS);
+	if (!alloc_addr)
+		return -ENOMEM;
+	virt_addr = alloc_addr;
+	if (!IS_ALIGNED(dma_addr, align))
+		virt_addr = PTR_ALIGN(alloc_addr, align);
+	mw->alloc_addr = alloc_addr;
+	mw->virt_addr = virt_addr;
+	return 0;
+}
+
+static void acme_qp_init(struct acme_qp *qp, struct acme_mw *mw, unsigned int rx_size, unsigned int n)
+{
+	qp->rx_buff = (void *)(mw->virt_addr + rx_size * n);
+}
+
+static dma_addr_t acme_rx_map(struct device *dma_dev, struct acme_qp *qp, size_t len)
+{
+	void *offset = qp->rx_buff + qp->rx_max_frame * qp->rx_index;
+
+	return dma_map_page(dma_dev, virt_to_page(offset), 0, len, DMA_TO_DEVICE); /*!*/
+}
+`,
+      chain: ['coherent-va', 'virt-to-page'],
+    },
+    {
       name: 'virt_to_phys() of coherent memory reported to user space',
       code: `
 static int acme_alloc_ucontext(struct acme_ctx *ctx, struct device *dev, struct acme_uresp *resp)
@@ -352,6 +388,55 @@ static struct page *acme_buf_page(size_t len, bool big)
 	if (!virt_addr_valid(p))
 		return vmalloc_to_page(p);
 	return virt_to_page(p);
+}
+`,
+    },
+    {
+      name: 'a field given another field whose assignments disagree (vmalloc() in one place, kmalloc() in another), and a local given a kmalloc() local',
+      code: `
+struct acme_ring { void *base; void *cur; void *bounce; };
+
+static void acme_ring_alloc(struct acme_ring *r, size_t len, bool big)
+{
+	if (big)
+		r->base = vmalloc(len);
+	else
+		r->base = kmalloc(len, GFP_KERNEL);
+	r->cur = r->base + 64;
+}
+
+static void acme_bounce_alloc(struct acme_ring *r, size_t len)
+{
+	void *p, *q;
+
+	p = kmalloc(len, GFP_KERNEL);
+	q = p;
+	q = q + 16;
+	r->bounce = q;
+}
+
+static struct page *acme_pages(struct acme_ring *r)
+{
+	get_page(virt_to_page(r->bounce));
+	return virt_to_page(r->cur);
+}
+`,
+    },
+    {
+      name: 'fields given each other (a cycle says nothing)',
+      code: `
+struct acme_a { void *x; };
+struct acme_b { void *y; };
+
+static void acme_swap(struct acme_a *a, struct acme_b *b)
+{
+	a->x = b->y + 8;
+	b->y = a->x;
+}
+
+static struct page *acme_page(struct acme_a *a)
+{
+	return virt_to_page(a->x);
 }
 `,
     },
