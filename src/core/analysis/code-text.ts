@@ -125,3 +125,14 @@ function inString(text: string, i: number): boolean {
   }
   return quotes % 2 === 1;
 }
+
+/** `( x )` → `x` when the parentheses enclose all of the text (not `(a) + (b)`); else the text as it is. */
+export function unwrapParens(s: string): string {
+  if (!s.startsWith('(') || !s.endsWith(')')) return s;
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(') depth++;
+    else if (s[i] === ')' && --depth === 0 && i < s.length - 1) return s;
+  }
+  return s.slice(1, -1).trim();
+}

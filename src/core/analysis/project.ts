@@ -14,7 +14,7 @@ import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBaseOf } from './evaluate';
 import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, SOURCES } from './api-tables';
 import type { Loc, Source } from './model';
-import { blankMacroComments, matchesInCode } from './code-text';
+import { blankMacroComments, matchesInCode, unwrapParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
 
 export interface FileFacts {
@@ -306,8 +306,8 @@ function firstArgOf(text: string): string | undefined {
 function stripCasts(text: string): string {
   let t = text.trim();
   for (;;) {
-    const inner = enclosed(t);
-    if (inner !== undefined) t = inner;
+    const inner = unwrapParens(t);
+    if (inner !== t) t = inner;
     else {
       const m = CAST.exec(t);
       if (!m || m[0].length === t.length) return t;
@@ -318,17 +318,6 @@ function stripCasts(text: string): string {
 
 /** A cast: a parenthesized type name (`(void __iomem *)`, `(struct acme_desc *)`, `(unsigned long)`). */
 const CAST = /^\(\s*(?:(?:const|volatile|struct|union|enum|unsigned|signed)\s+)*[A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)*[\s*]*\)\s*/;
-
-/** `(x + y)` → `x + y` when the parentheses enclose all of the text. */
-function enclosed(t: string): string | undefined {
-  if (!t.startsWith('(') || !t.endsWith(')')) return undefined;
-  let depth = 0;
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] === '(') depth++;
-    else if (t[i] === ')' && --depth === 0 && i < t.length - 1) return undefined;
-  }
-  return t.slice(1, -1).trim();
-}
 
 /** What an assignment's value is when it is no call: a variable or another field (skimmed ones are read from their text). */
 function valueOf(s: FieldSource): { viaIdent?: string; viaField?: string } {

@@ -7,6 +7,7 @@
 // linear. (Silencing every use under any such `if` hid the mapped branch's
 // `phys_to_virt(b->dma)` and a `virt_to_page()` right under is_vmalloc_addr().)
 import { GUARD_RE } from '../analysis/api-tables';
+import { unwrapParens as unwrap } from '../analysis/code-text';
 
 /** What a condition that holds says of the buffer: in the linear map (page allocator), not, or cannot tell. */
 type Sense = 'linear' | 'not-linear' | 'unknown';
@@ -48,15 +49,4 @@ function senseOf(cond: string): Sense {
   else if (/^virt_addr_valid\s*\(/.test(s)) sense = 'linear';
   if (sense === 'unknown' || !negated) return sense;
   return sense === 'linear' ? 'not-linear' : 'linear';
-}
-
-/** `( x )` → `x` when the parentheses enclose all of it. */
-function unwrap(s: string): string {
-  if (!s.startsWith('(') || !s.endsWith(')')) return s;
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '(') depth++;
-    else if (s[i] === ')' && --depth === 0 && i < s.length - 1) return s;
-  }
-  return s.slice(1, -1).trim();
 }
