@@ -422,6 +422,7 @@ function loc(path: string, n: Node): Loc {
   return { path, line: n.startPosition.row + 1, column: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endColumn: n.endPosition.column + 1 };
 }
 
+/** Locations in file order (path, line, column). */
 function cmpLoc(a: Loc, b: Loc): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column;
 }
@@ -630,7 +631,7 @@ export class Project {
       const list = struct ? all.filter((x) => (structOf(x) ?? (x.s.base === base ? struct : null)) === struct) : all.filter((x) => x.s.base === base);
       // Every assignment must agree on the kind; otherwise the field's kind depends on the path.
       const kind = list.length ? kindOf(list[0]) : null;
-      // (In place order: a skimmed file lists its parsed functions' assignments before the skipped ones'.)
+      // (In file order: a skimmed file lists its parsed functions' assignments before its skipped ones'.)
       out = kind === null || list.some((x) => kindOf(x) !== kind) ? [] : list.map((x) => ({ src: kind, loc: x.s.loc })).sort((a, b) => cmpLoc(a.loc, b.loc));
       known.set(k, out);
       return out;
