@@ -8,11 +8,13 @@ import { Checker, declaresDmaFields, mayMatter, MAX_DECLARATIONS_CHARS } from '.
 
 const DMA_ADDR_T = Buffer.from('dma_addr_t');
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Config } from '../core/config';
 import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
 import { readRaw, decodeUtf8, sameStamp, sizeError, stampOf, type FileStamp } from './files';
 import { namesIn } from '../core/analysis/calls';
+import { convertedUnassigned, fieldAllocsOf, fieldKey, type LineFieldAlloc } from '../core/analysis/field-lines';
 import { toCodePointColumns } from '../core/lines';
 
 export interface GroupFile extends FileStamp {
@@ -42,6 +44,8 @@ export interface FileMeta extends FileStamp {
   hash?: string;
   /** Why the file could not be scanned (binary, too large, …). */
   error?: string;
+  /** A file not analysed whose lines give a wanted field memory outside the linear map (field-lines.ts): what they say. */
+  fields?: LineFieldAlloc[];
 }
 
 export interface GroupTask {
@@ -55,6 +59,8 @@ export interface GroupResult {
   dir: string;
   /** The folder's translating helpers: a file that starts calling one must be analysed (see revalidate()). */
   helpers?: string[];
+  /** Fields (fieldKey()) converted but not assigned by the analysed files: a file that starts allocating one matters (revalidate()). */
+  wanted?: string[];
   /** Keys of the files read as context only (GroupFile.context): a result for another report set is another result. */
   context?: string[];
   findings: Finding[];
@@ -120,6 +126,30 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     }
     if (candidates.length === 0) return { dir: task.dir, ...contextOf(task), findings: [], errors, scanned, parsed: 0, meta };
     if (!checker) throw new Error(`${task.dir}: a file may matter but no parser was given`);
+    // Fields the candidates convert through the linear map but never assign: the driver's other files may give
+    // them memory outside the linear map (ocrdma_hw.c allocates what ocrdma_verbs.c converts). Their lines are
+    // read for those names only (field-lines.ts), before any parsing, so that the first analysis has them.
+    const wanted = convertedUnassigned(candidates.map((c) => c.text));
+    if (wanted.size) {
+      // (`->va`, `.va`: a byte search rules out most files before they are decoded.)
+      const fields = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)));
+      const names = fieldBytes(wanted);
+      for (const f of others) {
+        // (Allocations live in .c files: a driver's headers are mostly declarations and generated registers.)
+        if (f.key.endsWith('.h')) continue;
+        let buf: Buffer;
+        try {
+          buf = readFileSync(f.abs);
+        } catch {
+          continue; // (Read once already, or by ripgrep: a file gone since then gives nothing.)
+        }
+        if (!names.some((n) => buf.includes(n))) continue;
+        const found = wantedAllocs(buf.toString('latin1'), wanted, fields);
+        if (found.length === 0) continue;
+        checker.setExternalFields(f.key, found);
+        meta[f.key] = { ...meta[f.key], fields: found };
+      }
+    }
     // The folder's headers that name no API but declare dma_addr_t members: which fields hold DMA addresses.
     for (const f of others) {
       if (!f.key.endsWith('.h') || f.size > MAX_DECLARATIONS_CHARS) continue;
@@ -160,7 +190,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     const report = task.files.some((f) => f.context) ? task.files.filter((f) => !f.context).map((f) => f.key) : undefined;
     // Columns in characters, as the CLI's contract says (the editor keeps UTF-16 units).
     const findings = toCodePointColumns(checker.check(report), (p) => checker.project.files.get(p)?.text);
-    return { dir: task.dir, ...contextOf(task), findings, errors, scanned, parsed, meta, helpers: [...helpers].sort() };
+    return { dir: task.dir, ...contextOf(task), findings, errors, scanned, parsed, meta, helpers: [...helpers].sort(), ...(wanted.size ? { wanted: [...wanted].sort() } : {}) };
   } finally {
     checker?.project.dispose();
   }
@@ -197,6 +227,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
   if ((previous.context ?? []).join('\0') !== (contextOf(task).context ?? []).join('\0')) return undefined;
   const helpers = previous.helpers?.length ? new Set(previous.helpers) : undefined;
   const analysed = Object.values(known).some((m) => m.candidate);
+  const wanted = previous.wanted?.length ? new Set(previous.wanted) : undefined;
   const meta: Record<string, FileMeta> = {};
   for (const f of task.files) {
     const m = known[f.key];
@@ -218,14 +249,38 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     // (nor, a header of a folder that was analysed, declare dma_addr_t members).
     if (f.maybe === true) return undefined;
     const declares = analysed && f.key.endsWith('.h');
-    if (f.maybe === undefined || helpers || declares) {
+    // (Only .c files are read for the wanted fields, as analyzeGroup() reads them.)
+    const allocates = wanted && !f.key.endsWith('.h');
+    const matters = f.maybe === undefined || helpers || declares;
+    if (matters || allocates) {
       const r = readRaw(f.abs);
       if ('error' in r) return undefined;
+      // (A byte search first: most files name none of the wanted fields.)
+      if (!matters && !m.fields && !fieldBytes(wanted!).some((n) => r.buf.includes(n))) continue;
       const text = r.buf.toString('latin1');
-      if (mayMatter(text, helpers) || (declares && declaresDmaFields(f.key, text))) return undefined;
+      if (matters && (mayMatter(text, helpers) || (declares && declaresDmaFields(f.key, text)))) return undefined;
+      // (Its lines must give the wanted fields what they gave before — nothing, for most files.)
+      if (allocates && JSON.stringify(wantedAllocs(text, wanted)) !== JSON.stringify(m.fields ?? [])) return undefined;
     } else if (sizeError(f.size)) return undefined;
   }
   return { ...previous, meta };
+}
+
+const bytesOf = new WeakMap<ReadonlySet<string>, Buffer[]>();
+
+/** `->field` and `.field` as bytes, for each field of a wanted set (fieldKey()s). */
+function fieldBytes(wanted: ReadonlySet<string>): Buffer[] {
+  let out = bytesOf.get(wanted);
+  if (!out) {
+    const fields = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)));
+    bytesOf.set(wanted, (out = [...fields].flatMap((n) => [Buffer.from(`->${n}`, 'latin1'), Buffer.from(`.${n}`, 'latin1')])));
+  }
+  return out;
+}
+
+/** The assignments in `text` that give a wanted field (fieldKey()) memory outside the linear map. */
+function wantedAllocs(text: string, wanted: ReadonlySet<string>, fields = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)))): LineFieldAlloc[] {
+  return fieldAllocsOf(text, fields).filter((a) => wanted.has(fieldKey(a.base, a.field)));
 }
 
 /** Stable shard of a directory: the same on every machine and run. */

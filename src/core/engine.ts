@@ -4,6 +4,7 @@
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
 import { Project, blankAnnotations, extractFacts, type ExtractOptions } from './analysis/project';
+import type { LineFieldAlloc } from './analysis/field-lines';
 import { KeepPlan, NON_LINEAR_ALLOC_RE, SG_BUF_RE } from './analysis/keep';
 import { topLevel, type Unit } from './analysis/skim';
 import { callsTo } from './analysis/calls';
@@ -174,6 +175,11 @@ export class Checker {
 
   removeFile(path: string): void {
     this.project.remove(path);
+  }
+
+  /** A file not analysed itself, for the field allocations its lines make (field-lines.ts); [] forgets them. */
+  setExternalFields(path: string, allocs: readonly LineFieldAlloc[]): void {
+    this.project.setExternalFields(path, allocs);
   }
 
   hasFile(path: string): boolean {

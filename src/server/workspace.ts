@@ -5,6 +5,7 @@
 import { join, isAbsolute, relative } from 'node:path';
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { Checker, declaresDmaFields, mayMatter } from '../core/engine';
+import { fieldAllocsInText } from '../core/analysis/field-lines';
 import { DEFAULT_CONFIG, globsProblem, parseConfig, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import type { CParser } from '../core/parse/parser';
@@ -161,6 +162,8 @@ export class Workspace {
     if (mayMatter(r.text)) this.checker.setFile(key, r.text);
     else {
       if (declaresDmaFields(key, r.text)) this.checker.setDeclarations(key, r.text);
+      // (As a whole-tree scan: a field another file converts may be given its memory here — field-lines.ts.)
+      else this.checker.setExternalFields(key, fieldAllocsInText(r.text));
       if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
     }
   }
@@ -235,7 +238,10 @@ export class Workspace {
   private fromDisk(key: string, r: ReturnType<typeof readSource>): void {
     if ('text' in r && mayMatter(r.text, this.checker.helperNames())) this.checker.setFile(key, r.text);
     else if ('text' in r && declaresDmaFields(key, r.text)) this.checker.setDeclarations(key, r.text);
-    else this.checker.removeFile(key);
+    else {
+      this.checker.removeFile(key);
+      if ('text' in r) this.checker.setExternalFields(key, fieldAllocsInText(r.text));
+    }
   }
 
   allFindings(): Finding[] {

@@ -401,3 +401,48 @@ test('a header read for its dma_addr_t members that also calls a translating hel
     assert.deepEqual(brief(r.stdout), ['acme.c:3:iova-reverse-lookup', 'acme.h:4:iova-phys-unchecked', 'acme.h:4:linear-map-assumption'], r.stderr);
   }
 });
+
+test('a field that a file naming no API gives coherent memory (ocrdma_hw.c) is followed where another converts it (ocrdma_verbs.c) — with and without ripgrep, cache warm and after edits, patch mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-xfield-'));
+  const drv = join(dir, 'drivers', 'infiniband', 'acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  const hw = 'int acme_mbx_create_cq(struct device *dev, struct acme_cq *cq)\n{\n\tcq->va = dma_alloc_coherent(dev, cq->len, &cq->pa, GFP_KERNEL);\n\treturn cq->va ? 0 : -ENOMEM;\n}\n';
+  writeFileSync(join(drv, 'acme_hw.c'), hw);
+  const verbs = [
+    'static int acme_alloc_ucontext(struct device *dev, struct acme_ctx *ctx)',
+    '{',
+    '\tctx->tbl.va = dma_alloc_coherent(dev, ctx->tbl.len, &ctx->tbl.pa, GFP_KERNEL);',
+    '\treturn ctx->tbl.va ? 0 : -ENOMEM;',
+    '}',
+    '',
+    'static void acme_copy_cq_uresp(struct acme_cq *cq, struct acme_uresp *uresp)',
+    '{',
+    '\turesp->page_addr[0] = virt_to_phys(cq->va);',
+    '}',
+    '',
+  ].join('\n');
+  writeFileSync(join(drv, 'acme_verbs.c'), verbs);
+  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; rule: string; related: { path: string; line: number }[] }[]).map((f) => `${f.path}:${f.line}:${f.rule} <- ${f.related.map((r) => `${r.path.split('/').pop()}:${r.line}`).join(',')}`);
+  const want = ['drivers/infiniband/acme/acme_verbs.c:9:linear-map-assumption <- acme_hw.c:3'];
+  const cache = mkdtempSync(join(tmpdir(), 'iova-xfield-cache-'));
+  const scan = (env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--cache-dir', cache], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+    return brief(r.stdout);
+  };
+  for (const pass of ['cold', 'warm']) assert.deepEqual(scan(), want, pass);
+  assert.deepEqual(brief(run(['scan', '.', '--format', 'json', '--no-cache'], dir).out), want);
+  const noRg = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, IOVA_LENS_NO_RG: '1' } });
+  assert.deepEqual(brief(noRg.stdout), want, 'without ripgrep');
+  // The allocation becomes kmalloc(): the cached result must not stay …
+  writeFileSync(join(drv, 'acme_hw.c'), hw.replace('dma_alloc_coherent(dev, cq->len, &cq->pa, GFP_KERNEL)', 'kzalloc(cq->len, GFP_KERNEL)'));
+  assert.deepEqual(scan(), [], 'kzalloc()');
+  // … and a file that gives the field nothing yet starts to: the folder is analysed again.
+  writeFileSync(join(drv, 'acme_hw.c'), hw);
+  assert.deepEqual(scan(), want, 'back to dma_alloc_coherent()');
+  // Patch mode reads the folder's other files from the tree as the scan does.
+  const patch = ['--- a/drivers/infiniband/acme/acme_verbs.c', '+++ b/drivers/infiniband/acme/acme_verbs.c', '@@ -9 +9 @@', '-\turesp->page_addr[0] = virt_to_phys(cq->va);', '+\turesp->page_addr[0] = virt_to_phys(cq->va) + 0;', ''].join('\n');
+  writeFileSync(join(dir, 'p.diff'), patch);
+  const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
+  assert.deepEqual(brief(p.out), want, p.err);
+});

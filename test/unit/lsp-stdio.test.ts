@@ -306,6 +306,18 @@ test('the editor reads a header that names no API for its dma_addr_t members, as
   assert.deepEqual(got, ['5:dma-addr-as-phys', '5:linear-map-assumption']);
 });
 
+test('the editor follows a field that a file naming no API gives coherent memory into the file that converts it, as the CLI does', async () => {
+  const got = await diagnoseInTree(
+    {
+      'drivers/infiniband/acme/acme_hw.c': 'int acme_mbx_create_cq(struct device *dev, struct acme_cq *cq)\n{\n\tcq->va = dma_alloc_coherent(dev, cq->len, &cq->pa, GFP_KERNEL);\n\treturn cq->va ? 0 : -ENOMEM;\n}\n',
+      'drivers/infiniband/acme/acme_verbs.c': 'static void acme_copy_cq_uresp(struct acme_cq *cq, struct acme_uresp *uresp)\n{\n\turesp->page_addr[0] = virt_to_phys(cq->va);\n}\n',
+    },
+    'drivers/infiniband/acme/acme_verbs.c',
+    1,
+  );
+  assert.deepEqual(got, ['3:linear-map-assumption']);
+});
+
 test('hostile input does not stop the server: a FIFO .iova-lens.json, a hanging glob in the settings, a didOpen without text, a .patch of 130,000 lines, malformed hover params', async () => {
   const ws = mkdtempSync(join(tmpdir(), 'iova-lsp-hostile-'));
   cpSync(SAMPLE, ws, { recursive: true });

@@ -16,6 +16,7 @@ import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, SOURCES } from './api-tables
 import type { Loc, Source } from './model';
 import { blankMacroComments, matchesInCode, unwrapParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
+import type { LineFieldAlloc } from './field-lines';
 
 export interface FileFacts {
   /** The text as parsed (annotations blanked); kept for incremental reparses. */
@@ -524,9 +525,11 @@ export class Project {
     this.files.set(f.path, f);
     const prev = this.dirs.get(f.dir);
     this.dirs.delete(f.dir);
+    // (A file parsed now gives its field assignments itself: what its lines said is dropped.)
+    const wasExternal = this.external.delete(f.path);
     // As-you-type: when the edit left the file's driver-wide facts alone, the
     // folder can be re-learned from where it was (only this file evaluated again).
-    if (old && prev && sameDriverFacts(old, f)) {
+    if (old && prev && !wasExternal && sameDriverFacts(old, f)) {
       const w = this.warm.get(f.dir);
       this.warm.set(f.dir, { prev: w?.prev ?? prev, changed: new Set([...(w?.changed ?? []), f.path]) });
     } else {
@@ -550,7 +553,33 @@ export class Project {
   /** Folders invalidated by edits that kept their driver-wide facts: the previous state and the changed files. */
   private warm = new Map<string, { prev: DirState; changed: Set<string> }>();
 
+  /**
+   * The field allocations of a file that is not analysed itself, as lines of
+   * its text say them (field-lines.ts): the driver's field facts count them.
+   * An empty list forgets the file's.
+   */
+  setExternalFields(path: string, allocs: readonly LineFieldAlloc[]): void {
+    const dir = dirOf(path);
+    if (allocs.length === 0 && !this.external.has(path)) return;
+    if (allocs.length === 0) this.external.delete(path);
+    else {
+      const sources = allocs.map((a): FieldSource => ({ field: a.field, base: a.base, variable: a.variable, src: a.src, loc: { path, line: a.line, column: a.column, endLine: a.line, endColumn: a.column + 1 } }));
+      // (The editor says it again for every save of such a file: the same lines change nothing.)
+      const had = this.external.get(path);
+      if (had && JSON.stringify(had.sources) === JSON.stringify(sources)) return;
+      this.external.set(path, { dir, sources });
+    }
+    this.fieldCache.delete(dir);
+    this.dirs.delete(dir);
+    this.warm.delete(dir);
+    this.bumpVersion(dir);
+  }
+
+  /** Field allocations read off the lines of files that are not analysed (setExternalFields), by path. */
+  private external = new Map<string, { dir: string; sources: FieldSource[] }>();
+
   remove(path: string): void {
+    this.setExternalFields(path, []);
     const old = this.files.get(path);
     if (old) {
       disposeFacts(old);
@@ -570,6 +599,7 @@ export class Project {
   dispose(): void {
     for (const f of this.files.values()) disposeFacts(f);
     this.files.clear();
+    this.external.clear();
   }
 
   /** Per-driver field facts: a driver is the folder of the file. */
@@ -586,13 +616,14 @@ export class Project {
     // (`udc_data_dma.next`), whatever variable wrote it. What declarations say — the struct of an
     // assignment's base, the type of a variable assigned — is read on demand: a driver has
     // thousands of field assignments, its analysed code reads a few fields.
-    type Assigned = { s: FieldSource; file: FileFacts; kind?: Source | null; struct?: string | null };
+    // (`file` is absent for an assignment read off a line of a file not analysed: its kind is its call's.)
+    type Assigned = { s: FieldSource; file?: FileFacts; kind?: Source | null; struct?: string | null };
     const kindOf = (x: Assigned): Source | null => {
       if (x.kind === undefined) {
         // (null while it is worked out: fields given each other, `a->x = b->y; b->y = a->x`, say nothing.)
         x.kind = null;
         const { viaIdent, viaField } = valueOf(x.s);
-        x.kind = x.s.src ?? (viaIdent !== undefined ? variableKind(x.file, x.s, viaIdent) : viaField !== undefined ? (isDmaField(viaField) ? 'dma-handle' : fieldKind(viaField)) : null);
+        x.kind = x.s.src ?? (viaIdent !== undefined && x.file ? variableKind(x.file, x.s, viaIdent) : viaField !== undefined ? (isDmaField(viaField) ? 'dma-handle' : fieldKind(viaField)) : null);
       }
       return x.kind;
     };
@@ -610,15 +641,19 @@ export class Project {
       }
       return k;
     };
-    const structOf = (x: Assigned): string | null => (x.struct ??= structAt(x.file, x.s) ?? null);
+    const structOf = (x: Assigned): string | null => (x.struct ??= (x.file && structAt(x.file, x.s)) || null);
     const byField = new Map<string, Assigned[]>();
-    for (const f of this.files.values()) {
-      if (f.dir !== dir) continue;
-      for (const s of f.fieldSources) {
-        const list = byField.get(s.field);
-        if (list) list.push({ s, file: f });
-        else byField.set(s.field, [{ s, file: f }]);
-      }
+    const note = (x: Assigned) => {
+      const list = byField.get(x.s.field);
+      if (list) list.push(x);
+      else byField.set(x.s.field, [x]);
+    };
+    for (const f of this.files.values()) if (f.dir === dir) for (const s of f.fieldSources) note({ s, file: f });
+    // (Only where no analysed file assigns the field through the same base: then those assignments are what
+    // the analysis reads — as a whole-tree scan, which looks for the others only then (convertedUnassigned()).)
+    for (const e of this.external.values()) {
+      if (e.dir !== dir) continue;
+      for (const s of e.sources) if (!(byField.get(s.field) ?? []).some((x) => x.file && x.s.base === s.base)) note({ s });
     }
     const known = new Map<string, { src: Source; loc: Loc }[]>();
     const sources = (field: string, base: string, struct?: string): { src: Source; loc: Loc }[] => {

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { convertedUnassigned, fieldAllocsInLine, fieldAllocsInText, fieldAllocsOf } from './field-lines';
+
+const show = (line: string) => fieldAllocsInLine(line, 1).map((a) => `${a.base}${a.variable ? '' : '(member)'}.${a.field}=${a.src}@${a.column}`);
+
+test('a field given coherent, vmalloc or ioremap memory on one line, with its base as the parser names it', () => {
+  assert.deepEqual(show('\tq->va = dma_alloc_coherent(&dev->nic_info.pdev->dev, q->size, &q->dma,'), ['q.va=coherent-va@2']);
+  assert.deepEqual(show('\tdev->av_tbl.pbl.va = dma_alloc_coherent(&pdev->dev, PAGE_SIZE,'), ['pbl(member).va=coherent-va@2']);
+  assert.deepEqual(show('\tqp->sq.va = (void *)dma_alloc_coherent(&pdev->dev, len, &pa, GFP_KERNEL);'), ['sq(member).va=coherent-va@2']);
+  assert.deepEqual(show('\tring[i].desc = vzalloc(size);'), ['ring.desc=vmalloc-va@2']);
+  assert.deepEqual(show('\tpriv->q[n]->regs = devm_ioremap(dev, res->start, 0x100);'), ['q(member).regs=ioremap-va@2']);
+  assert.deepEqual(show('\ta->x = vmalloc(n); b.y = (u8 __iomem *) (ioremap(base, 4));'), ['a.x=vmalloc-va@2', 'b.y=ioremap-va@21']);
+});
+
+test('what is no such assignment: other allocators, comparisons, locals, comments', () => {
+  assert.deepEqual(show('\tq->va = kzalloc(len, GFP_KERNEL);'), [], 'linear-map memory');
+  assert.deepEqual(show('\tif (q->va == dma_alloc_coherent(d, 1, &h, 0))'), [], 'a comparison');
+  assert.deepEqual(show('\tva = dma_alloc_coherent(d, len, &h, GFP_KERNEL);'), [], 'a local (the parser reads those in analysed files)');
+  assert.deepEqual(show('\tq->va = my_dma_alloc_coherent(d, len);'), [], 'another function');
+  assert.deepEqual(show('\t/* q->va = dma_alloc_coherent(d, len, &h, 0); */'), []);
+  assert.deepEqual(show('\t * q->va = dma_alloc_coherent(d, len, &h, 0);'), []);
+  assert.deepEqual(show('\tx = 1; // q->va = vmalloc(n);'), []);
+  assert.deepEqual(show('\t/* old */ q->va = vmalloc(n);'), ['q.va=vmalloc-va@12'], 'after a closed comment it is code');
+});
+
+test('fieldAllocsInText numbers lines as the file does, and finds what fieldAllocsInLine finds on each line', () => {
+  const text = '#include <x.h>\n\nstatic int f(struct q *q)\n{\n\tq->va = dma_alloc_coherent(d, n, &q->dma, 0);\r\n\tq->vm = vmalloc(n); q->io = ioremap(a, 4);\n}\n';
+  assert.deepEqual(
+    fieldAllocsInText(text).map((a) => `${a.line}:${a.column} ${a.field}`),
+    ['5:2 va', '6:2 vm', '6:22 io'],
+  );
+  const lineOf = fc.constantFrom('\tq->va = dma_alloc_coherent(d, n, &h, 0);', '\tp->m.buf = vmalloc(n);', '\tint x = 0;', '', '/* q->va = vmalloc(1); */', '\tr[i].regs = ioremap(a, 4); s->t = vzalloc(2);');
+  fc.assert(
+    fc.property(fc.array(lineOf, { maxLength: 12 }), (lines) => {
+      const perLine = lines.flatMap((l, i) => fieldAllocsInLine(l, i + 1));
+      assert.deepEqual(fieldAllocsInText(lines.join('\n')), perLine);
+    }),
+  );
+});
+
+test('convertedUnassigned: fields converted directly through a base that the texts never give a value through it', () => {
+  const verbs = [
+    'static void f(struct acme_cq *cq, struct acme_qp *qp, struct acme_ctx *ctx)',
+    '{',
+    '\tresp->page = virt_to_phys(cq->va);',
+    '\tresp->sq = virt_to_phys((void *)qp->sq.va);',
+    '\tresp->tbl = virt_to_phys(ctx->tbl.va);',
+    '\tpage = virt_to_page(&ring[i]->desc[2]);',
+    '\tctx->tbl.va = dma_alloc_coherent(d, n, &h, GFP_KERNEL);',
+    '\tcq->va = NULL;',
+    '\tmr->hwmr.va = addr;',
+    '}',
+  ].join('\n');
+  assert.deepEqual([...convertedUnassigned([verbs])].sort(), ['cq.va', 'ring.desc', 'sq.va']);
+  assert.deepEqual([...convertedUnassigned([verbs, 'void g(struct acme_cq *cq) { cq->va = vmalloc(4); }'])].sort(), ['ring.desc', 'sq.va'], 'assigned in another text');
+  assert.deepEqual([...convertedUnassigned(['x = virt_to_phys(buf);'])], [], 'no field');
+});
+
+test('fieldAllocsOf finds what fieldAllocsInText finds for those fields', () => {
+  const lineOf = fc.constantFrom('\tq->va = dma_alloc_coherent(d, n, &h, 0);', '\tp->m.buf = vmalloc(n);', '\tq->va == vmalloc(1);', '\tq->vaddr = vmalloc(1);', '', '/* q->va = vmalloc(1); */', '\tr[i].va[2] = ioremap(a, 4); s->buf = vzalloc(2);', '\tx = q->va;');
+  fc.assert(
+    fc.property(fc.array(lineOf, { maxLength: 12 }), fc.subarray(['va', 'buf', 'regs']), (lines, names) => {
+      const text = lines.join('\n');
+      const fields = new Set(names);
+      assert.deepEqual(fieldAllocsOf(text, fields), fieldAllocsInText(text).filter((a) => fields.has(a.field)));
+    }),
+  );
+});

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// A struct field given memory outside the linear map, read off one line of
+// text: `q->va = dma_alloc_coherent(…`. A driver often allocates in a file
+// that names no translation API (ocrdma_hw.c) and converts in one that does
+// (ocrdma_verbs.c: `virt_to_phys(cq->va)`). Whole-tree scans neither read nor
+// parse such files; they take these lines from a literal ripgrep search for
+// the allocators' names (scan.ts), and the editor and the scan without
+// ripgrep read the same lines from the text — one line at a time, so all
+// three agree.
+import { SOURCES } from './api-tables';
+import type { Source } from './model';
+
+/** Kinds of memory a linear-map conversion gets wrong. */
+const NOT_LINEAR = new Set<Source>(['coherent-va', 'vmalloc-va', 'ioremap-va']);
+
+/** The allocators of SOURCES that give such memory (what the line search looks for). */
+export const FIELD_ALLOC_NAMES: string[] = Object.keys(SOURCES).filter((k) => NOT_LINEAR.has(SOURCES[k]));
+
+const ANY_NAME = new RegExp(`\\b(?:${FIELD_ALLOC_NAMES.join('|')})\\b`);
+
+/** One field assignment of such an allocation: 1-based line and column (of the assignment's start). */
+export interface LineFieldAlloc {
+  field: string;
+  /** The variable or member the field is read through: `q` in `q->va`, `av_tbl` in `dev->av_tbl.va`. */
+  base: string;
+  /** The base is a variable (`q->va`, `ring[i].va`), not a member (`dev->av_tbl.va`). */
+  variable: boolean;
+  src: Source;
+  line: number;
+  column: number;
+}
+
+/**
+ * `obj(->m)*->field = (cast) alloc(` (or `= (alloc(…))`) with subscripts anywhere in the object,
+ * not after `.`/`->`/a word (then the object would be longer), not `==`. (`->field` without a
+ * space, as kernel code writes it: fieldAllocsOf() finds such lines by that text.)
+ */
+const ASSIGN = /(?<![\w.>\]])([A-Za-z_]\w*(?:\s*\[[^\]]*\])*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*(?:\s*\[[^\]]*\])*)*)\s*(?:->|\.)([A-Za-z_]\w*)\s*=(?!=)\s*(?:\((?:[^()]|\([^()]*\))*\)\s*|\(\s*)*([A-Za-z_]\w*)\s*\(/g;
+
+/** The allocations given to fields on one line (`line` is its 1-based number). A comment's text is no code. */
+export function fieldAllocsInLine(text: string, line: number): LineFieldAlloc[] {
+  if (!ANY_NAME.test(text)) return [];
+  const out: LineFieldAlloc[] = [];
+  for (const m of text.matchAll(ASSIGN)) {
+    const src = SOURCES[m[3]];
+    if (!src || !NOT_LINEAR.has(src)) continue;
+    const before = text.slice(0, m.index);
+    // (A line comment or a block comment's text: `/* q->va = dma_alloc_coherent(…) */`, ` * p->buf = vmalloc(…)`.)
+    if (before.includes('//') || (before.includes('/*') && !before.slice(before.lastIndexOf('/*')).includes('*/')) || /^\s*\*/.test(before)) continue;
+    const object = m[1].replace(/\s*\[[^\]]*\]/g, '');
+    const parts = object.split(/\s*(?:->|\.)\s*/);
+    out.push({ field: m[2], base: parts[parts.length - 1], variable: parts.length === 1, src, line, column: m.index + 1 });
+  }
+  return out;
+}
+
+/** Whether `text` at `i` (just after a field's name) goes on `[…] =`, not `==` or another character of a longer name. */
+function assignedAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) return false;
+  const m = /^\s*(?:\[[^\]\n]*\]\s*)*=(?!=)/.exec(text.slice(i, i + 200));
+  return m !== null;
+}
+
+/**
+ * fieldAllocsInText() for some fields only: the lines holding `->field` or
+ * `.field` are found by plain text search, and only they are read (a
+ * whole-tree scan asks this of a driver's files for the few fields it wants).
+ */
+export function fieldAllocsOf(text: string, fields: ReadonlySet<string>): LineFieldAlloc[] {
+  const starts = new Set<number>();
+  for (const f of fields) {
+    for (const op of ['->', '.']) {
+      const needle = op + f;
+      for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) if (assignedAt(text, i + needle.length)) starts.add(text.lastIndexOf('\n', i) + 1);
+    }
+  }
+  if (starts.size === 0) return [];
+  const out: LineFieldAlloc[] = [];
+  let line = 1;
+  let counted = 0;
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) line++;
+    counted = start;
+    const end = text.indexOf('\n', start);
+    for (const a of fieldAllocsInLine(text.slice(start, end < 0 ? text.length : end), line)) if (fields.has(a.field)) out.push(a);
+  }
+  return out;
+}
+
+/** fieldAllocsInLine() over every line of a text that names an allocator. */
+export function fieldAllocsInText(text: string): LineFieldAlloc[] {
+  const out: LineFieldAlloc[] = [];
+  const names = new RegExp(ANY_NAME.source, 'g');
+  let line = 1;
+  let counted = 0; // newlines are counted up to here
+  for (let m = names.exec(text); m; m = names.exec(text)) {
+    const start = text.lastIndexOf('\n', m.index) + 1;
+    let end = text.indexOf('\n', m.index);
+    if (end < 0) end = text.length;
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) line++;
+    counted = start;
+    for (const a of fieldAllocsInLine(text.slice(start, end), line)) out.push(a);
+    names.lastIndex = end; // the rest of this line is done
+  }
+  return out;
+}
+
+/** A linear-map conversion of a field, as text: `virt_to_phys(cq->va)`, `virt_to_page(&q->ring[i])` (object m[1], field m[2]). */
+const CONVERTED = /\b(?:virt_to_phys|__pa|virt_to_page|virt_to_head_page|virt_addr_valid|virt_to_bus|virt_to_pfn)\s*\(\s*(?:\([^()]*\)\s*)*&?\s*([A-Za-z_]\w*(?:\s*\[[^\]]*\])*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*(?:\s*\[[^\]]*\])*)*)\s*(?:->|\.)\s*([A-Za-z_]\w*)/g;
+
+/** The base of an object text, as the parser names it: `dev->av_tbl` → av_tbl, `q[i]` → q. */
+function baseOf(object: string): string {
+  const parts = object.replace(/\s*\[[^\]]*\]/g, '').split(/\s*(?:->|\.)\s*/);
+  return parts[parts.length - 1];
+}
+
+/** The identifier that ends right before `i` past any subscripts: `q` in `q[i]->va`, `av_tbl` in `dev->av_tbl.va`. */
+function baseBefore(text: string, i: number): string {
+  let j = i - 1;
+  for (;;) {
+    while (j >= 0 && /\s/.test(text[j])) j--;
+    if (text[j] !== ']') break;
+    let depth = 0;
+    for (; j >= 0; j--) {
+      if (text[j] === ']') depth++;
+      else if (text[j] === '[' && --depth === 0) break;
+    }
+    j--;
+  }
+  const end = j + 1;
+  while (j >= 0 && /\w/.test(text[j])) j--;
+  return text.slice(j + 1, end);
+}
+
+/** `base.field`: how a field read through a base is named in wanted sets. */
+export function fieldKey(base: string, field: string): string {
+  return `${base}.${field}`;
+}
+
+/**
+ * Fields that the texts convert through the linear map directly but never
+ * assign through the same base (`virt_to_phys(cq->va)` without `cq->va =`;
+ * a reset to NULL or 0 says nothing), as fieldKey()s: the driver's other
+ * files may give them memory outside the linear map (ocrdma_hw.c allocates
+ * what ocrdma_verbs.c converts), so a whole-tree scan reads those files'
+ * lines for these only.
+ */
+export function convertedUnassigned(texts: readonly string[]): Set<string> {
+  const wanted = new Map<string, [string, string]>();
+  for (const t of texts) for (const m of t.matchAll(CONVERTED)) wanted.set(fieldKey(baseOf(m[1]), m[2]), [baseOf(m[1]), m[2]]);
+  if (wanted.size === 0) return new Set();
+  // Each `->field =` / `.field =` found by plain text search; its base read backwards (baseBefore()).
+  const fields = new Set([...wanted.values()].map(([, f]) => f));
+  for (const t of texts) {
+    for (const f of fields) {
+      for (const op of ['->', '.']) {
+        const needle = op + f;
+        for (let i = t.indexOf(needle); i >= 0; i = t.indexOf(needle, i + needle.length)) {
+          // (`->va = …`, as the analysis reads a field's assignments: not `->va[i] =`; a reset — NULL, 0,
+          // ERR_PTR() — says nothing, as project.ts's RESET has it.)
+          const rest = t.slice(i + needle.length, i + needle.length + 200);
+          if (!/^\s*=(?!=)/.test(rest) || /^\s*=\s*(?:NULL|0[xX]0+[uUlL]*|0+[uUlL]*|ERR_PTR\b[^;]*)\s*[;,)]/.test(rest) || /^\w/.test(rest)) continue;
+          wanted.delete(fieldKey(baseBefore(t, i), f));
+        }
+      }
+    }
+  }
+  return new Set(wanted.keys());
+}
