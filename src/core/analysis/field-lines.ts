@@ -2,19 +2,19 @@
 // A struct field given memory outside the linear map, read off one line of
 // text: `q->va = dma_alloc_coherent(…`. A driver often allocates in a file
 // that names no translation API (ocrdma_hw.c) and converts in one that does
-// (ocrdma_verbs.c: `virt_to_phys(cq->va)`). Whole-tree scans neither read nor
-// parse such files; they take these lines from a literal ripgrep search for
-// the allocators' names (scan.ts), and the editor and the scan without
-// ripgrep read the same lines from the text — one line at a time, so all
-// three agree.
+// (ocrdma_verbs.c: `virt_to_phys(cq->va)`). A whole-tree scan does not parse
+// such files: for the fields its analysed files convert directly but never
+// assign (convertedUnassigned()), it reads the lines of the driver's other .c
+// files that hold them (fieldAllocsOf()). The editor and patch mode read every
+// file's lines (fieldAllocsInText()) — one line at a time, so all agree.
 import { SOURCES } from './api-tables';
 import type { Source } from './model';
 
 /** Kinds of memory a linear-map conversion gets wrong. */
 const NOT_LINEAR = new Set<Source>(['coherent-va', 'vmalloc-va', 'ioremap-va']);
 
-/** The allocators of SOURCES that give such memory (what the line search looks for). */
-export const FIELD_ALLOC_NAMES: string[] = Object.keys(SOURCES).filter((k) => NOT_LINEAR.has(SOURCES[k]));
+/** The allocators of SOURCES that give such memory. */
+const FIELD_ALLOC_NAMES: string[] = Object.keys(SOURCES).filter((k) => NOT_LINEAR.has(SOURCES[k]));
 
 const ANY_NAME = new RegExp(`\\b(?:${FIELD_ALLOC_NAMES.join('|')})\\b`);
 
