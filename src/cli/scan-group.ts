@@ -131,9 +131,6 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     // read for those names only (field-lines.ts), before any parsing, so that the first analysis has them.
     const wanted = convertedUnassigned(candidates.map((c) => c.text));
     if (wanted.size) {
-      // (`->va`, `.va`: a byte search rules out most files before they are decoded.)
-      const fields = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)));
-      const names = fieldBytes(wanted);
       for (const f of others) {
         // (Allocations live in .c files: a driver's headers are mostly declarations and generated registers.)
         if (f.key.endsWith('.h')) continue;
@@ -143,8 +140,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         } catch {
           continue; // (Read once already, or by ripgrep: a file gone since then gives nothing.)
         }
-        if (!names.some((n) => buf.includes(n))) continue;
-        const found = wantedAllocs(buf.toString('latin1'), wanted, fields);
+        const found = wantedAllocsIn(buf, wanted);
         if (found.length === 0) continue;
         checker.setExternalFields(f.key, found);
         meta[f.key] = { ...meta[f.key], fields: found };
@@ -255,32 +251,33 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     if (matters || allocates) {
       const r = readRaw(f.abs);
       if ('error' in r) return undefined;
-      // (A byte search first: most files name none of the wanted fields.)
-      if (!matters && !m.fields && !fieldBytes(wanted!).some((n) => r.buf.includes(n))) continue;
-      const text = r.buf.toString('latin1');
-      if (matters && (mayMatter(text, helpers) || (declares && declaresDmaFields(f.key, text)))) return undefined;
+      if (matters) {
+        const text = r.buf.toString('latin1');
+        if (mayMatter(text, helpers) || (declares && declaresDmaFields(f.key, text))) return undefined;
+      }
       // (Its lines must give the wanted fields what they gave before — nothing, for most files.)
-      if (allocates && JSON.stringify(wantedAllocs(text, wanted)) !== JSON.stringify(m.fields ?? [])) return undefined;
+      if (allocates && JSON.stringify(wantedAllocsIn(r.buf, wanted)) !== JSON.stringify(m.fields ?? [])) return undefined;
     } else if (sizeError(f.size)) return undefined;
   }
   return { ...previous, meta };
 }
 
-const bytesOf = new WeakMap<ReadonlySet<string>, Buffer[]>();
+/** Per wanted set (fieldKey()s): its fields, and `->field`/`.field` as bytes. */
+const namesOf = new WeakMap<ReadonlySet<string>, { fields: Set<string>; bytes: Buffer[] }>();
 
-/** `->field` and `.field` as bytes, for each field of a wanted set (fieldKey()s). */
-function fieldBytes(wanted: ReadonlySet<string>): Buffer[] {
-  let out = bytesOf.get(wanted);
-  if (!out) {
+/**
+ * The assignments in a file's bytes that give a wanted field (fieldKey())
+ * memory outside the linear map. A byte search for `->va`/`.va` first: most
+ * files name none of the wanted fields and are never decoded.
+ */
+function wantedAllocsIn(buf: Buffer, wanted: ReadonlySet<string>): LineFieldAlloc[] {
+  let names = namesOf.get(wanted);
+  if (!names) {
     const fields = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)));
-    bytesOf.set(wanted, (out = [...fields].flatMap((n) => [Buffer.from(`->${n}`, 'latin1'), Buffer.from(`.${n}`, 'latin1')])));
+    namesOf.set(wanted, (names = { fields, bytes: [...fields].flatMap((n) => [Buffer.from(`->${n}`, 'latin1'), Buffer.from(`.${n}`, 'latin1')]) }));
   }
-  return out;
-}
-
-/** The assignments in `text` that give a wanted field (fieldKey()) memory outside the linear map. */
-function wantedAllocs(text: string, wanted: ReadonlySet<string>, fields = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)))): LineFieldAlloc[] {
-  return fieldAllocsOf(text, fields).filter((a) => wanted.has(fieldKey(a.base, a.field)));
+  if (!names.bytes.some((n) => buf.includes(n))) return [];
+  return fieldAllocsOf(buf.toString('latin1'), names.fields).filter((a) => wanted.has(fieldKey(a.base, a.field)));
 }
 
 /** Stable shard of a directory: the same on every machine and run. */

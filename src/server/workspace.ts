@@ -238,10 +238,11 @@ export class Workspace {
   private fromDisk(key: string, r: ReturnType<typeof readSource>): void {
     if ('text' in r && mayMatter(r.text, this.checker.helperNames())) this.checker.setFile(key, r.text);
     else if ('text' in r && declaresDmaFields(key, r.text)) this.checker.setDeclarations(key, r.text);
-    else {
-      this.checker.removeFile(key);
-      if ('text' in r) this.checker.setExternalFields(key, fieldAllocsInText(r.text));
-    }
+    else if ('text' in r) {
+      // (A save that leaves its field lines as they were changes nothing: setExternalFields() compares.)
+      if (this.checker.hasFile(key)) this.checker.removeFile(key);
+      this.checker.setExternalFields(key, fieldAllocsInText(r.text));
+    } else this.checker.removeFile(key);
   }
 
   allFindings(): Finding[] {

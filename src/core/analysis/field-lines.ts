@@ -10,6 +10,9 @@
 import { SOURCES } from './api-tables';
 import type { Source } from './model';
 
+/** NULL, a zero (`0`, `0UL`, `0x00`) and ERR_PTR(): resets that say nothing about what a field holds. */
+export const RESET = /^(?:NULL|0[xX]0+[uUlL]*|0+[uUlL]*|ERR_PTR\b.*)$/;
+
 /** Kinds of memory a linear-map conversion gets wrong. */
 const NOT_LINEAR = new Set<Source>(['coherent-va', 'vmalloc-va', 'ioremap-va']);
 
@@ -62,48 +65,49 @@ function assignedAt(text: string, i: number): boolean {
   return m !== null;
 }
 
-/**
- * fieldAllocsInText() for some fields only: the lines holding `->field` or
- * `.field` are found by plain text search, and only they are read (a
- * whole-tree scan asks this of a driver's files for the few fields it wants).
- */
-export function fieldAllocsOf(text: string, fields: ReadonlySet<string>): LineFieldAlloc[] {
-  const starts = new Set<number>();
-  for (const f of fields) {
-    for (const op of ['->', '.']) {
-      const needle = op + f;
-      for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) if (assignedAt(text, i + needle.length)) starts.add(text.lastIndexOf('\n', i) + 1);
-    }
+/** Each `->field` or `.field` in the text: where it starts, and where the field's name ends. */
+function* mentions(text: string, field: string): Generator<{ at: number; after: number }> {
+  for (const op of ['->', '.']) {
+    const needle = op + field;
+    for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) yield { at: i, after: i + needle.length };
   }
-  if (starts.size === 0) return [];
+}
+
+/** fieldAllocsInLine() on the lines that begin at `starts` (ascending), numbered as the text numbers them. */
+function allocsOnLines(text: string, starts: Iterable<number>, keep: (a: LineFieldAlloc) => boolean = () => true): LineFieldAlloc[] {
   const out: LineFieldAlloc[] = [];
   let line = 1;
-  let counted = 0;
-  for (const start of [...starts].sort((a, b) => a - b)) {
+  let counted = 0; // newlines are counted up to here
+  for (const start of starts) {
     for (let i = text.indexOf('\n', counted); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) line++;
     counted = start;
     const end = text.indexOf('\n', start);
-    for (const a of fieldAllocsInLine(text.slice(start, end < 0 ? text.length : end), line)) if (fields.has(a.field)) out.push(a);
+    for (const a of fieldAllocsInLine(text.slice(start, end < 0 ? text.length : end), line)) if (keep(a)) out.push(a);
   }
   return out;
 }
 
+/**
+ * fieldAllocsInText() for some fields only: the lines holding `->field =` or
+ * `.field =` are found by plain text search, and only they are read (a
+ * whole-tree scan asks this of a driver's files for the few fields it wants).
+ */
+export function fieldAllocsOf(text: string, fields: ReadonlySet<string>): LineFieldAlloc[] {
+  const starts = new Set<number>();
+  for (const f of fields) for (const { at, after } of mentions(text, f)) if (assignedAt(text, after)) starts.add(text.lastIndexOf('\n', at) + 1);
+  return starts.size ? allocsOnLines(text, [...starts].sort((a, b) => a - b), (a) => fields.has(a.field)) : [];
+}
+
 /** fieldAllocsInLine() over every line of a text that names an allocator. */
 export function fieldAllocsInText(text: string): LineFieldAlloc[] {
-  const out: LineFieldAlloc[] = [];
+  const starts: number[] = [];
   const names = new RegExp(ANY_NAME.source, 'g');
-  let line = 1;
-  let counted = 0; // newlines are counted up to here
   for (let m = names.exec(text); m; m = names.exec(text)) {
-    const start = text.lastIndexOf('\n', m.index) + 1;
-    let end = text.indexOf('\n', m.index);
-    if (end < 0) end = text.length;
-    for (let i = text.indexOf('\n', counted); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) line++;
-    counted = start;
-    for (const a of fieldAllocsInLine(text.slice(start, end), line)) out.push(a);
-    names.lastIndex = end; // the rest of this line is done
+    starts.push(text.lastIndexOf('\n', m.index) + 1);
+    const end = text.indexOf('\n', m.index);
+    names.lastIndex = end < 0 ? text.length : end; // the rest of this line is done
   }
-  return out;
+  return allocsOnLines(text, starts);
 }
 
 /** A linear-map conversion of a field, as text: `virt_to_phys(cq->va)`, `virt_to_page(&q->ring[i])` (object m[1], field m[2]). */
@@ -154,15 +158,11 @@ export function convertedUnassigned(texts: readonly string[]): Set<string> {
   const fields = new Set([...wanted.values()].map(([, f]) => f));
   for (const t of texts) {
     for (const f of fields) {
-      for (const op of ['->', '.']) {
-        const needle = op + f;
-        for (let i = t.indexOf(needle); i >= 0; i = t.indexOf(needle, i + needle.length)) {
-          // (`->va = …`, as the analysis reads a field's assignments: not `->va[i] =`; a reset — NULL, 0,
-          // ERR_PTR() — says nothing, as project.ts's RESET has it.)
-          const rest = t.slice(i + needle.length, i + needle.length + 200);
-          if (!/^\s*=(?!=)/.test(rest) || /^\s*=\s*(?:NULL|0[xX]0+[uUlL]*|0+[uUlL]*|ERR_PTR\b[^;]*)\s*[;,)]/.test(rest) || /^\w/.test(rest)) continue;
-          wanted.delete(fieldKey(baseBefore(t, i), f));
-        }
+      for (const { at, after } of mentions(t, f)) {
+        // (`->va = …`, as the analysis reads a field's assignments: not `->va[i] =`, and a RESET value says nothing.)
+        const rest = /^\s*=(?!=)([^;]*)/.exec(t.slice(after, after + 200));
+        if (!rest || RESET.test(rest[1].trim())) continue;
+        wanted.delete(fieldKey(baseBefore(t, at), f));
       }
     }
   }

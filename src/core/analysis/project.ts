@@ -16,7 +16,7 @@ import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, SOURCES } from './api-tables
 import type { Loc, Source } from './model';
 import { blankMacroComments, matchesInCode, unwrapParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
-import type { LineFieldAlloc } from './field-lines';
+import { RESET, type LineFieldAlloc } from './field-lines';
 
 export interface FileFacts {
   /** The text as parsed (annotations blanked); kept for incremental reparses. */
@@ -71,10 +71,6 @@ export function dirOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
 }
-
-
-/** NULL, a zero (`0`, `0UL`, `0x00`) and ERR_PTR(): resets that say nothing about what a field holds. */
-const RESET = /^(?:NULL|0[xX]0+[uUlL]*|0+[uUlL]*|ERR_PTR\b.*)$/;
 
 const FIELD_ASSIGN_SOURCES = new Set<Source>(['domain-borrowed', 'domain-owned', 'coherent-va', 'vmalloc-va', 'ioremap-va', 'linear-va', 'dma-handle']);
 
