@@ -9,9 +9,17 @@ export interface Io {
   errIsTTY: boolean;
 }
 
-export function processIo(): Io {
+/** `failed`: what to do when standard output cannot be written (main.ts outputFailed()). */
+export function processIo(failed: (e: NodeJS.ErrnoException) => void = (e) => { throw e; }): Io {
   return {
-    out: (s) => process.stdout.write(s),
+    // (A file or /dev/full as stdout is written synchronously: its error is thrown here, not emitted.)
+    out: (s) => {
+      try {
+        process.stdout.write(s);
+      } catch (e) {
+        failed(e as NodeJS.ErrnoException);
+      }
+    },
     err: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
     progress: (s) => {
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${s}`);

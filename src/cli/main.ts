@@ -34,6 +34,13 @@ or nothing could be scanned (no .c/.h files, or every one failed).
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `iova-lens scan --help` is the first thing a CI author types (not a usage error); after `--` it is a path.
+  const dashes = rest.indexOf('--');
+  const opts = dashes < 0 ? rest : rest.slice(0, dashes);
+  if (cmd !== 'emulate' && cmd !== undefined && (opts.includes('--help') || opts.includes('-h'))) {
+    io.out(HELP);
+    return 0;
+  }
   try {
     switch (cmd) {
       case 'scan':
@@ -72,6 +79,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`iova-lens: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`);
       return 2;
     }
+    // (process.cwd() of a folder deleted under the shell: every relative path is meaningless.)
+    if ((e as NodeJS.ErrnoException).syscall === 'uv_cwd') {
+      io.err(`iova-lens: the current folder no longer exists (${(e as NodeJS.ErrnoException).code}); cd to one that does`);
+      return 2;
+    }
     throw e;
   }
 }
@@ -79,11 +91,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 if (require.main === module) {
   // `iova-lens rules | head -1`: the reader went away. Stop quietly, as cat
   // and grep do, instead of a stack trace for the unhandled EPIPE.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(process.exitCode ?? 0);
-  });
-  main(process.argv.slice(2), processIo()).then(
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => outputFailed(e));
+  main(process.argv.slice(2), processIo(outputFailed)).then(
     (code) => {
       process.exitCode = code;
     },
@@ -92,6 +101,18 @@ if (require.main === module) {
       process.exitCode = 2;
     },
   );
+}
+
+/**
+ * Standard output could not be written. EPIPE: the reader went away
+ * (`iova-lens rules | head -1`): stop quietly, as cat and grep do. Anything
+ * else (a full disk under `> report.sarif`) is one line and exit 2 — not a
+ * stack trace, and not 1, which a CI job would read as "findings".
+ */
+export function outputFailed(e: NodeJS.ErrnoException): never {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`iova-lens: cannot write the output (${e.code ?? e.message}${e.code === 'ENOSPC' ? ': no space left on device' : ''})\n`);
+  process.exit(2);
 }
 
 /**

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // `iova-lens scan`: discover, prefilter, parse what can matter, learn helper
 // summaries across files, run the rules, print in the chosen format.
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { resolve, join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareFindings } from '../core/engine';
-import { BaselineError, newFindings, parseBaseline } from '../core/baseline';
+import { BaselineError, newFindings, parseBaseline, type BaselineEntry } from '../core/baseline';
 import { isIncluded, ownsTranslation, type Config } from '../core/config';
 import { formatJson } from '../core/formats/json';
 import { formatGcc } from '../core/formats/gcc';
@@ -60,10 +60,18 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   if (values.root !== undefined && !statSync(outRoot, { throwIfNoEntry: false })?.isDirectory()) {
     throw new UsageError(`--root ${values.root}: ${existsSync(outRoot) ? 'not a directory' : 'no such directory'} (output paths are relative to it)`);
   }
+  // (`scan "$DIR"` with DIR unset would otherwise scan the current folder without a word.)
+  if (positionals.includes('')) throw new UsageError('scan: an empty path ("") names no file or folder');
+  if (values.baseline === '') throw new UsageError('--baseline needs a file (an empty name would compare with nothing)');
+  // Read before any work: a mistyped baseline path must not cost a whole-tree scan first.
+  const baseline = values.baseline !== undefined ? loadBaseline(values.baseline) : undefined;
   const args = positionals.length ? positionals : ['.'];
-  // SPEC §1.4: .patch/.diff files given explicitly are scanned as patches (findings on their added lines).
-  const patchArgs = args.filter(isPatchFile);
-  const paths = args.filter((p) => !patchArgs.includes(p));
+  // SPEC §1.4: .patch/.diff files given explicitly are scanned as patches (findings on their added lines);
+  // so are mailboxes (b4's .mbx). Another file named explicitly is not C: one error line, not an analysis.
+  const kinds = new Map(args.map((p) => [p, argKind(p)]));
+  const patchArgs = args.filter((p) => kinds.get(p) === 'patch');
+  const paths = args.filter((p) => kinds.get(p) === 'source');
+  const skipped: FileError[] = args.filter((p) => kinds.get(p) === 'other').map((p) => ({ path: relPath(outRoot, resolve(p)), message: 'not a .c or .h file, nor a patch (.patch, .diff, .mbox): not scanned' }));
   // (From the source paths: a .patch named first lives anywhere, its paths are the tree's.)
   const { config, treeRoot: cfgRoot } = loadConfigForPaths(paths, values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(paths[0] ?? '.'), 'MAINTAINERS') ?? outRoot;
@@ -71,12 +79,16 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const shard = parseShard(values.shard);
   const patched = patchArgs.length && (shard?.i ?? 1) === 1 ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
 
-  /** Baseline, output and exit status for what was found; `nothing`: no file could be scanned (exit 2). */
-  const emit = (found: Finding[], errors: FileError[], scanned: number, nothing: boolean): number => {
+  /**
+   * Baseline, output and exit status for what was found. `nothing`: whether a
+   * scan that read no file means "nothing could be scanned" (exit 2); a number
+   * decides it for a shard, which sees only its part (see the end of runScan).
+   */
+  const emit = (found: Finding[], errors: FileError[], scanned: number, nothing: boolean | number): number => {
     let findings = [...found, ...patched.findings].sort(compareFindings);
-    errors = [...errors, ...patched.errors].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    errors = [...errors, ...skipped, ...patched.errors].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     scanned += patched.scanned;
-    if (values.baseline) findings = applyBaseline(findings, values.baseline);
+    if (baseline) findings = newFindings(findings, baseline);
     for (const e of errors) io.err(`iova-lens: ${printable(e.path)}: ${e.message}`);
     const durationMs = Date.now() - started;
     const report = { tool: 'iova-lens' as const, version: VERSION, root: outRoot, filesScanned: scanned, durationMs, findings, errors };
@@ -84,8 +96,9 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     else if (format === 'sarif') io.out(formatSarif(report, ruleDoc) + '\n');
     else if (format === 'gcc') io.out(formatGcc(findings));
     else io.out(formatText(findings, errors, { color: io.isTTY, filesScanned: scanned, durationMs }));
-    if (nothing && scanned === 0 && errors.length > 0) {
-      io.err(`iova-lens: ${args.join(' ')}: nothing could be scanned (${errors.length === 1 ? 'the one file' : `all ${errors.length} files`} failed; see above)`);
+    const failed = typeof nothing === 'number' ? nothing : nothing && scanned === 0 ? errors.length : 0;
+    if (failed > 0) {
+      io.err(`iova-lens: ${args.join(' ')}: nothing could be scanned (${failed === 1 ? 'the one file' : `all ${failed} files`} failed; see above)`);
       return 2;
     }
     return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
@@ -133,13 +146,14 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     if (!isIncluded(config, key)) continue;
     // Code that owns the translation is never reported, and no other driver's
     // analysis depends on it (folder-local): it is not even read.
+    const dir = dirOf(key);
+    // (Each file counts in one shard only, so the shards' filesScanned add up to the whole run's.)
+    if (shard && shardOf(dir, shard.n) !== shard.i) continue;
     if (ownsTranslation(config, key)) {
       ownerFiles++;
       continue;
     }
     const st = found.stats.get(abs) ?? context.get(abs)!;
-    const dir = dirOf(key);
-    if (shard && shardOf(dir, shard.n) !== shard.i) continue;
     outPath.set(key, outRoot === treeRoot ? key : relPath(outRoot, abs));
     const list = groups.get(dir) ?? [];
     list.push(inContext ? { abs, key, ...stampOf(st), context: true } : { abs, key, ...stampOf(st) });
@@ -235,8 +249,10 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     for (const r of results) groupsOut[r.dir] = { fingerprint: prints.get(r.dir)!, result: r };
     saveCache(cachePath, { ...cache, groups: groupsOut }, (m) => io.err(m));
   }
+  // A file the walk could not read belongs to one shard, as the files it could (CI reports it once).
+  const inShard = (abs: string) => !shard || shardOf(dirOf(relPath(treeRoot, abs)), shard.n) === shard.i;
   const errors: FileError[] = [
-    ...found.errors.map((e) => ({ path: relPath(outRoot, e.path), message: e.message })),
+    ...found.errors.filter((e) => inShard(e.path)).map((e) => ({ path: relPath(outRoot, e.path), message: e.message })),
     ...results.flatMap((r) => r.errors.map((e) => ({ path: outPath.get(e.path) ?? e.path, message: e.message }))),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
@@ -254,17 +270,47 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   // Every file this run had to scan could not be read (binary, unreadable, too large, loops): nothing
   // was scanned. (A shard or an exclude that leaves nothing to scan is not that.)
   const attempted = ownerFiles + [...groups.values()].reduce((n, g) => n + g.length, 0);
+  // A shard sees only its part: whether the run could scan nothing is the whole walk's to say (every
+  // file it found failed there), the same in every shard — a binary file alone in one shard's folder
+  // does not fail that CI job while the run as a whole scans.
+  if (shard) return emit(findings, errors, scanned, found.files.length === 0 && patched.scanned === 0 ? found.errors.length : 0);
   return emit(findings, errors, scanned, attempted > 0 || found.files.length === 0);
 }
 
-/** Whether a path given on the command line is a patch file (a directory named x.patch is scanned as a folder). */
-function isPatchFile(p: string): boolean {
-  if (!/\.(?:patch|diff)$/i.test(p)) return false;
+/**
+ * What a path given on the command line is: a patch file (.patch, .diff, a
+ * mailbox — b4 writes .mbx — or another file that holds a unified diff), a
+ * source or folder to walk (.c/.h, a directory: a folder named x.patch is
+ * walked; a missing path is discover()'s to report), or another file, which
+ * is not C (`git diff --name-only | xargs iova-lens scan` names README.md).
+ */
+function argKind(p: string): 'patch' | 'source' | 'other' {
+  let st;
   try {
-    return statSync(p).isFile();
+    st = statSync(p);
   } catch {
-    return false;
+    return 'source';
   }
+  if (!st.isFile() || /\.[ch]$/.test(p)) return 'source';
+  if (/\.(?:patch|diff|mbox|mbx|eml)$/i.test(p)) return 'patch';
+  return holdsDiff(p) ? 'patch' : 'other';
+}
+
+/** Whether a file's first 256 KB hold a unified diff's `---`/`+++` header and a hunk (a .txt saved from a mail). */
+function holdsDiff(p: string): boolean {
+  let head: string;
+  try {
+    const fd = openSync(p, 'r');
+    try {
+      const buf = Buffer.alloc(256 * 1024);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false; // (unreadable: the patch reader says why)
+  }
+  return /^--- \S.*\r?\n\+\+\+ \S/m.test(head) && /^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/m.test(head);
 }
 
 /**
@@ -299,13 +345,13 @@ async function scanPatches(files: string[], treeRoot: string, outRoot: string, c
   return { findings, errors, scanned };
 }
 
-/** Keep only findings not in a previous JSON report (core/baseline.ts: rule + path + function + message, counted). */
-function applyBaseline(findings: Finding[], file: string): Finding[] {
+/** A previous JSON report, to keep only findings not in it (core/baseline.ts: rule + path + function + message, counted). */
+function loadBaseline(file: string): BaselineEntry[] {
   const r = readTextFile(file);
   if ('error' in r) throw new UsageError(`${file}: cannot read baseline (${r.error})`);
   const text = r.text;
   try {
-    return newFindings(findings, parseBaseline(text));
+    return parseBaseline(text);
   } catch (e) {
     // (A binary file's bytes would reach the terminal through JSON.parse's message.)
     if (e instanceof BaselineError) throw new UsageError(`${file}: bad baseline: ${printable(e.message)}`);

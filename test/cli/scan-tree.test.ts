@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, cpSync, utimesSync, readdirSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, cpSync, utimesSync, readdirSync, mkdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO } from '../helpers';
@@ -54,6 +54,32 @@ test('the union of --shard 1/3, 2/3, 3/3 equals the unsharded run, and shards do
   assert.equal(new Set(union).size, union.length);
   assert.equal(scan(['.', '--shard', '4/3']).code, 2);
   assert.equal(scan(['.', '--shard', 'x']).code, 2);
+});
+
+test('shards add up in the JSON too: filesScanned sums to the whole run, each file error is in one shard, and a shard whose only file is binary exits as the whole run does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-shard-'));
+  cpSync(TREE, dir, { recursive: true });
+  // Files that fail: in the walk (a dangling link) and when read (binary), in folders of their own.
+  mkdirSync(join(dir, 'drivers', 'bad1'));
+  writeFileSync(join(dir, 'drivers', 'bad1', 'blob.c'), 'x\0y');
+  mkdirSync(join(dir, 'drivers', 'bad2'));
+  symlinkSync('nowhere.c', join(dir, 'drivers', 'bad2', 'dangling.c'));
+  const whole = JSON.parse(scan(['.', '--format', 'json', '--no-cache'], {}, dir).out);
+  const wholeCode = scan(['.', '--format', 'gcc', '--no-cache'], {}, dir).code;
+  assert.equal(wholeCode, 1);
+  assert.equal(whole.errors.length, 2);
+  let files = 0;
+  const errors: string[] = [];
+  for (let i = 1; i <= 9; i++) {
+    const r = scan(['.', '--format', 'json', '--no-cache', '--shard', `${i}/9`], {}, dir);
+    const j = JSON.parse(r.out);
+    files += j.filesScanned;
+    errors.push(...j.errors.map((e: { path: string }) => e.path));
+    // (Before: the shard holding blob.c alone said "nothing could be scanned" and exited 2.)
+    assert.ok(r.code === 0 || r.code === 1, `shard ${i}/9 exited ${r.code}: ${r.err}`);
+  }
+  assert.equal(files, whole.filesScanned);
+  assert.deepEqual(errors.sort(), whole.errors.map((e: { path: string }) => e.path).sort());
 });
 
 test('--jobs 1, --jobs 2, the no-ripgrep and the no-skim paths give the same findings', () => {

@@ -340,6 +340,59 @@ test('SARIF uris are URI references: a file named with #, % or a space is percen
   const uris = [...new Set(s.runs[0].results.map((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0].physicalLocation.artifactLocation.uri))].sort();
   assert.deepEqual(uris, ['a%23b%2520.c', 'caf%C3%A9.c', 'with%20space.c', 'x+y,z.c']);
   for (const u of uris as string[]) assert.equal(new URL(u, 'file:///t/').pathname.split('/').pop(), u, 'a path, no fragment or query');
+  // A colon in the first segment would make `drv:a/x.c` a URI of scheme `drv` (RFC 3986 §4.2).
+  mkdirSync(join(dir, 'drv:a'));
+  writeFileSync(join(dir, 'drv:a', 'x:y.c'), src);
+  const c = JSON.parse(run(['scan', 'drv:a', '--format', 'sarif', '--no-cache'], dir).out);
+  const uri = c.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri;
+  assert.equal(uri, 'drv%3Aa/x:y.c');
+  assert.equal(new URL(uri, 'file:///t/').href, 'file:///t/drv%3Aa/x:y.c');
+});
+
+test('stdout that cannot be written (a full disk) is one line and exit 2, not a stack trace and not 1 ("findings")', { skip: !existsSync('/dev/full') }, () => {
+  for (const args of [['rules'], ['scan', '.', '--format', 'json', '--no-cache']]) {
+    const r = spawnSync('sh', ['-c', '"$0" "$@" > /dev/full', process.execPath, CLI, ...args], { cwd: SAMPLE, encoding: 'utf8' });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.equal(r.stderr, 'iova-lens: cannot write the output (ENOSPC: no space left on device)\n');
+  }
+});
+
+test('command-line odds a CI job meets: scan --help, an empty path or --baseline "" (an unset variable), a missing baseline before any work, a deleted current folder', () => {
+  for (const h of ['--help', '-h']) {
+    const r = run(['scan', h]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^iova-lens .*\n\nUsage:\n {2}iova-lens scan /);
+  }
+  assert.deepEqual(run(['scan', '']), { code: 2, out: '', err: 'iova-lens: scan: an empty path ("") names no file or folder\n' });
+  assert.deepEqual(run(['scan', '.', '--baseline', '']), { code: 2, out: '', err: 'iova-lens: --baseline needs a file (an empty name would compare with nothing)\n' });
+  // Read first: with IOVA_LENS_STATS the analysis would say it ran.
+  const b = spawnSync(process.execPath, [CLI, 'scan', '.', '--no-cache', '--baseline', 'missing.json'], { cwd: SAMPLE, encoding: 'utf8', env: { ...process.env, IOVA_LENS_STATS: '1' } });
+  assert.equal(b.status, 2);
+  assert.equal(b.stderr, 'iova-lens: missing.json: cannot read baseline (no such file)\n');
+  const gone = mkdtempSync(join(tmpdir(), 'iova-gone-'));
+  const r = spawnSync('sh', ['-c', 'cd "$1" && rmdir "$1" && exec "$0" "$2" scan --no-cache --format gcc "$3"', process.execPath, gone, CLI, SAMPLE], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'iova-lens: the current folder no longer exists (ENOENT); cd to one that does\n');
+});
+
+test('a file named explicitly that is not .c/.h: a mailbox or a saved mail holding a diff is read as a patch, anything else is one error line (not C)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-ext-'));
+  const c = 'void *f(struct d *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d->dom, a)); }\n';
+  writeFileSync(join(dir, 'u.txt'), c);
+  writeFileSync(join(dir, 'README.md'), '# hello\n');
+  const diff = `From 1 Mon Sep 17 00:00:00 2001\nSubject: [PATCH] x\n\n---\ndiff --git a/drivers/x/x.c b/drivers/x/x.c\nnew file mode 100644\n--- /dev/null\n+++ b/drivers/x/x.c\n@@ -0,0 +1 @@\n+${c}`;
+  for (const n of ['series.mbx', 'mail.eml', 'saved.txt']) writeFileSync(join(dir, n), diff);
+  const r = run(['scan', 'u.txt', 'README.md', '--format', 'json', '--no-cache'], dir);
+  assert.equal(r.code, 2);
+  const j = JSON.parse(r.out);
+  assert.equal(j.filesScanned, 0);
+  assert.deepEqual(j.errors, ['README.md', 'u.txt'].map((path) => ({ path, message: 'not a .c or .h file, nor a patch (.patch, .diff, .mbox): not scanned' })));
+  for (const n of ['series.mbx', 'mail.eml', 'saved.txt']) {
+    const p = run(['scan', n, '--format', 'gcc', '--no-cache'], dir);
+    assert.equal(p.code, 1, p.err);
+    // Placed on the patch's own added line, as a .patch is.
+    assert.match(p.out, new RegExp(`^${n.replace('.', '\\.')}:10:\\d+: warning: drivers/x/x\\.c:1: `, 'm'));
+  }
 });
 
 test('a dma_addr_t member declared in a header that names no API makes its field a DMA address — scan (cache cold and warm), patch mode', () => {

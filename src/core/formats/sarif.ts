@@ -112,11 +112,16 @@ function plain(md: string): string {
  * characters (kernel paths' `+` `,`) stay as they are.
  */
 export function uriPath(path: string): string {
-  return path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu, (c) => {
+  const uri = path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu, (c) => {
     try {
       return encodeURIComponent(c);
     } catch {
       return '%EF%BF%BD'; // a lone surrogate: U+FFFD, as the name's decoding would give
     }
   });
+  // A relative reference whose first segment holds a colon reads as a scheme (`drv:a/x.c` is scheme
+  // `drv`, RFC 3986 §4.2): that segment's colons are percent-encoded.
+  const first = uri.indexOf('/');
+  const head = first < 0 ? uri : uri.slice(0, first);
+  return uri[0] !== '/' && head.includes(':') ? head.replace(/:/g, '%3A') + uri.slice(head.length) : uri;
 }
