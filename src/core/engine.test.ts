@@ -96,6 +96,60 @@ static void *v(struct iommu_domain *d, dma_addr_t a)
     assert.deepEqual(none, []);
   });
 
+  test('a reason may hold `*` (C prose: "struct page *"), a kernel-style comment may span lines, and several rules may share a reason', async () => {
+    const fs = await check(`
+static void *v(struct iommu_domain *d, dma_addr_t a)
+{
+	/* iova-lens-ignore iova-phys-unchecked: callers pass a struct page * only for mapped iovas */
+	return phys_to_virt(iommu_iova_to_phys(d, a));
+}
+static void *w(struct iommu_domain *d, dma_addr_t a)
+{
+	/*
+	 * iova-lens-ignore iova-reverse-lookup, iova-phys-unchecked: our own
+	 * UNMANAGED domain, never an identity one (acme_attach())
+	 */
+	return phys_to_virt(iommu_iova_to_phys(d, a));
+}
+`);
+    // Each comment silences the rules it names and only those.
+    assert.deepEqual(fs.map((f) => `${f.line}:${f.rule}`), ['5:linear-map-assumption', '5:iova-reverse-lookup', '13:linear-map-assumption'], show(fs));
+  });
+
+  test('a suppression written wrong is reported, not ignored without a word: no colon, an unknown (upper-case) rule id', async () => {
+    const fs = await check(`
+static void *v(struct iommu_domain *d, dma_addr_t a)
+{
+	/* iova-lens-ignore iova-reverse-lookup - our own domain */
+	return phys_to_virt(iommu_iova_to_phys(d, a));
+}
+static void *w(struct iommu_domain *d, dma_addr_t a)
+{
+	/* iova-lens-ignore IOVA-REVERSE-LOOKUP: our own domain */
+	return phys_to_virt(iommu_iova_to_phys(d, a));
+}
+`);
+    const unused = fs.filter((f) => f.rule === 'unused-suppression').map((f) => `${f.line}: ${f.message}`);
+    assert.deepEqual(unused, [
+      '4: unused suppression: needs a reason after the rule id and a colon (iova-lens-ignore <rule>: <reason>)',
+      '9: unused suppression: unknown rule IOVA-REVERSE-LOOKUP (`iova-lens rules` lists them)',
+    ]);
+    assert.ok(fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 5) && fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 10), show(fs));
+  });
+
+  test('the suppressions of a rule the config turns off are not reported as unused (kept for when it is on again)', async () => {
+    const src = `
+static struct page *v(size_t size)
+{
+	void *p = vmalloc(size);
+	/* iova-lens-ignore linear-map-assumption: only on lowmem configs */
+	return virt_to_page(p);
+}
+`;
+    assert.deepEqual(await check(src, { config: { rules: { 'linear-map-assumption': 'off' } } }), []);
+    assert.deepEqual(await check(src), []);
+  });
+
   test('findSuppressions parses rule, reason and target line', () => {
     const s = findSuppressions('int a;\n/* iova-lens-ignore dma-addr-as-phys: 1:1 SoC */\nint b; // iova-lens-ignore linear-map-assumption: page allocator\n');
     assert.deepEqual(

@@ -8,7 +8,9 @@ import type { LineFieldAlloc } from './analysis/field-lines';
 import { KeepPlan, NON_LINEAR_ALLOC_RE, SG_BUF_RE } from './analysis/keep';
 import { topLevel, type Unit } from './analysis/skim';
 import { callsTo } from './analysis/calls';
-import { RULES } from './rules/index';
+import { RULES, RULE_IDS } from './rules/index';
+
+const KNOWN_RULES = new Set(RULE_IDS);
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
 import { capPerFile, limitNotice, MAX_FINDINGS_PER_FILE } from './limits';
@@ -273,11 +275,18 @@ export class Checker {
       let units: Unit[] | undefined;
       sups.forEach((s, i) => {
         if (used.has(i)) return;
+        // A rule the config turns off has no findings to match: its suppressions are kept for when it
+        // is turned back on, not reported as stale on every line.
+        if (this.config.rules[s.rule as RuleId] === 'off' && s.reason) return;
         // The enclosing function as the lexer sees it (the same parsed whole or skimmed).
         units ??= topLevel(file!.text);
         const fn = units.find((u) => u.kind === 'fn' && u.open < s.index && s.index < u.close)?.name ?? null;
         // (No line number in the message: a baseline and SARIF fingerprints key on it, and must survive moved code.)
-        const why = !s.reason ? 'needs a reason after the rule id (iova-lens-ignore <rule>: <reason>)' : `no ${s.rule} finding on ${s.target === s.line ? 'its line' : 'the line after it'}`;
+        const why = !s.reason
+          ? 'needs a reason after the rule id and a colon (iova-lens-ignore <rule>: <reason>)'
+          : !KNOWN_RULES.has(s.rule)
+            ? `unknown rule ${s.rule} (\`iova-lens rules\` lists them)`
+            : `no ${s.rule} finding on ${s.target === s.line ? 'its line' : 'the line after it'}`;
         out.push({
           path,
           line: s.line,

@@ -18,28 +18,64 @@ export interface Suppression {
   index: number;
 }
 
-const RE = /\/\*\s*iova-lens-ignore\s+([a-z-]+)\s*(?::\s*([^*]*?))?\s*\*\/|\/\/\s*iova-lens-ignore\s+([a-z-]+)\s*(?::\s*(.*?))?\s*$/gm;
+const MARK = 'iova-lens-ignore';
 
+/**
+ * Every `iova-lens-ignore` inside a comment: a block comment (one line, or a
+ * kernel-style one over several, ` * ` in front of each line) or a `//` one.
+ * Written wrong — no colon before the reason (`rule - why`), an upper-case id —
+ * it is still found, so that it is reported (it silences nothing) instead of
+ * being ignored without a word. Several rules may share one reason:
+ * `iova-lens-ignore dma-addr-as-phys, linear-map-assumption: why`.
+ */
 export function findSuppressions(text: string): Suppression[] {
-  if (!text.includes('iova-lens-ignore')) return [];
+  if (!text.includes(MARK)) return [];
   const out: Suppression[] = [];
   const at = lineIndex(text);
-  for (const m of text.matchAll(RE)) {
-    const idx = m.index ?? 0;
-    const { row, column } = at(idx);
+  for (let k = text.indexOf(MARK); k >= 0; k = text.indexOf(MARK, k + MARK.length)) {
+    const c = commentAround(text, k);
+    if (!c) continue;
+    const { row, column } = at(c.start);
     const line = row + 1;
-    const before = text.slice(idx - column, idx);
-    // Alone on its line: it speaks about the next line. After code: about its own line.
-    const target = before.trim() === '' ? line + 1 : line;
-    out.push({
-      rule: m[1] ?? m[3],
-      reason: (m[2] ?? m[4] ?? '').trim(),
-      line,
-      column: column + 1,
-      endColumn: column + 1 + m[0].length,
-      target,
-      index: idx,
-    });
+    const before = text.slice(c.start - column, c.start);
+    // Alone on its line(s): it speaks about the line after the comment. After code: about its own line.
+    const alone = before.trim() === '';
+    const target = alone ? at(c.end).row + 2 : line;
+    const firstLineEnd = text.indexOf('\n', c.start);
+    const endColumn = column + 1 + ((firstLineEnd < 0 || firstLineEnd > c.end ? c.end : firstLineEnd) - c.start);
+    // The comment's words after the mark, its lines joined (a block comment's ` * ` prefixes dropped).
+    const body = text
+      .slice(k + MARK.length, c.bodyEnd)
+      .split('\n')
+      .map((l, i) => (i === 0 ? l : l.replace(/^\s*\*(?!\/)/, '')))
+      .join(' ');
+    const m = /^\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(:?)\s*([^]*?)\s*$/.exec(body);
+    if (!m) continue;
+    const reason = m[2] ? m[3] : '';
+    for (const rule of m[1].split(/\s*,\s*/)) out.push({ rule, reason, line, column: column + 1, endColumn, target, index: c.start });
   }
   return out;
+}
+
+/**
+ * The comment that holds offset `k`: its start, where its words end (before
+ * `*\/` or the line's end) and where it ends; undefined when `k` is in code
+ * (a string, say) — the nearest comment opener before it on the line, for a
+ * `//` one, or before it at all with no `*\/` in between, for a block one.
+ */
+function commentAround(text: string, k: number): { start: number; bodyEnd: number; end: number } | undefined {
+  const lineStart = text.lastIndexOf('\n', k - 1) + 1;
+  const open = text.lastIndexOf('/*', k);
+  if (open >= 0 && text.lastIndexOf('*/', k) < open) {
+    const close = text.indexOf('*/', k);
+    if (close < 0) return undefined;
+    return { start: open, bodyEnd: close, end: close + 2 };
+  }
+  const slash = text.lastIndexOf('//', k);
+  if (slash >= lineStart) {
+    const eol = text.indexOf('\n', k);
+    const end = eol < 0 ? text.length : eol;
+    return { start: slash, bodyEnd: end, end };
+  }
+  return undefined;
 }
