@@ -77,7 +77,7 @@ function runText(r: RunResult, title?: string): string {
   lines.push('');
   const t = r.truth;
   lines.push(`truth:    pa ${t.pa === null ? '-' : hexGrouped(t.pa)}  va ${t.va === null ? '-' : hexGrouped(t.va)}  page ${t.page === null ? '-' : hexGrouped(t.page)}`);
-  lines.push(`outcome:  ${r.outcome.join(', ')}`);
+  lines.push(`outcome:  ${r.outcome.join(', ')}${r.answer ? ` (${r.answer})` : ''}`);
   return lines.join('\n') + '\n';
 }
 
@@ -123,7 +123,7 @@ export function runEmulate(args: string[], io: EmulateIO): number {
         } else {
           const w = Math.max(...mx.rows.map((r) => r.platform.name.length));
           io.out(`chain: ${mx.chain.join(' → ')}\n\n`);
-          for (const r of mx.rows) io.out(`${r.platform.name.padEnd(w)}  ${r.outcome.join(', ')}\n`);
+          for (const r of mx.rows) io.out(`${r.platform.name.padEnd(w)}  ${r.outcome.join(', ')}${r.answer ? ` (${r.answer})` : ''}\n`);
         }
         return 0;
       }

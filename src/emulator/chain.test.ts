@@ -55,6 +55,24 @@ test('chain words: aliases accepted, bad words named', () => {
     ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page']);
   assert.throws(() => normaliseChain(['phys-to-virt']), /bad chain source 'phys-to-virt'/);
   assert.throws(() => normaliseChain(['dma-handle', 'teleport']), /bad chain step 'teleport'/);
+  // Alternatives: only the nicvf helper's choice. A `|` in the source ran the ioremap program unasked;
+  // `put-page|cpu-access` ran put-page, "because" of the IOMMU domain.
+  assert.deepEqual(normaliseChain(['dma-handle', 'identity|iova-to-phys']), ['dma-handle', 'identity|iova-to-phys']);
+  assert.throws(() => normaliseChain(['dma-handle|linear-va', 'phys-to-virt']), /^Error: bad chain source 'dma-handle\|linear-va': a chain starts from one source$/);
+  assert.throws(() => normaliseChain(['dma-handle', 'identity', 'put-page|cpu-access']), /bad chain step 'put-page\|cpu-access': the one choice a step can offer is iova-to-phys\|identity/);
+  // A pasted 100 KB word is not echoed whole.
+  assert.throws(() => normaliseChain(['x'.repeat(100_000)]), (e: Error) => e.message.length < 200 && e.message.includes(`'${'x'.repeat(40)}…'`));
+});
+
+test('virt_addr_valid() of coherent memory (a linear-map-assumption chain) replays: its answer per platform is the point', () => {
+  const m = runMatrix(['coherent-va', 'virt_addr_valid']);
+  assert.deepEqual(m.chain, ['coherent-va', 'virt-addr-valid']);
+  const answer = (name: string) => m.rows.find((r) => r.platform.name === name)?.answer;
+  // dma-direct hands out the linear map; dma-iommu remaps a blocking allocation (iommu_dma_alloc_remap).
+  assert.equal(answer('arm64-64k'), 'virt_addr_valid() = true');
+  assert.equal(answer('arm64-64k-smmuv3'), 'virt_addr_valid() = false');
+  for (const r of m.rows) assert.deepEqual(r.outcome, ['correct'], 'a test reads no wrong memory');
+  assert.equal(runChain(['dma-handle', 'identity', 'phys-to-virt'], parsePlatform('arm64-64k')).answer, undefined);
 });
 
 test('matrix: one row per preset, no events, outcomes differ across platforms', () => {

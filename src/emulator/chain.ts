@@ -12,17 +12,28 @@ import { hex } from './hex';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from './io-pgtable-arm';
 
 export const SOURCES = ['dma-handle', 'coherent-va', 'vmalloc-va', 'ioremap-va', 'linear-va'] as const;
-export const STEPS = ['iova-to-phys', 'identity', 'phys-to-virt', 'virt-to-phys', 'virt-to-page', 'pfn-to-page', 'page-address', 'dma-unmap', 'cpu-access', 'put-page', 'to-device'] as const;
+export const STEPS = ['iova-to-phys', 'identity', 'phys-to-virt', 'virt-to-phys', 'virt-to-page', 'virt-addr-valid', 'pfn-to-page', 'page-address', 'dma-unmap', 'cpu-access', 'put-page', 'to-device'] as const;
 
 const ALIASES: Record<string, string> = {
   '__va': 'phys-to-virt', 'phys_to_virt': 'phys-to-virt', '__pa': 'virt-to-phys', 'virt_to_phys': 'virt-to-phys',
   'virt_to_head_page': 'virt-to-page', 'virt-to-head-page': 'virt-to-page', 'virt_to_page': 'virt-to-page',
   'phys_to_page': 'pfn-to-page', 'phys-to-page': 'pfn-to-page', 'PHYS_PFN': 'pfn-to-page', 'phys-pfn': 'pfn-to-page', 'pfn_to_page': 'pfn-to-page',
   'page_frag_free': 'put-page', 'page-frag-free': 'put-page', 'skb_free_frag': 'put-page', 'skb-free-frag': 'put-page', 'put_page': 'put-page',
-  'iommu_iova_to_phys': 'iova-to-phys', 'page_address': 'page-address', 'dma_unmap': 'dma-unmap', 'dma-unmap-page': 'dma-unmap', 'dma-unmap-single': 'dma-unmap',
+  'iommu_iova_to_phys': 'iova-to-phys', 'virt_addr_valid': 'virt-addr-valid', 'page_address': 'page-address', 'dma_unmap': 'dma-unmap', 'dma-unmap-page': 'dma-unmap', 'dma-unmap-single': 'dma-unmap',
 };
 
-/** Normalises and validates a chain; throws Error naming the bad word. */
+/** A word of the user's as an error message quotes it: a pasted 100 KB chain is not echoed whole. */
+function quoted(w: string): string {
+  return `'${w.length > 40 ? `${w.slice(0, 40)}…` : w}'`;
+}
+
+/**
+ * Normalises and validates a chain; throws Error naming the bad word. The
+ * one choice a step may offer is the nicvf helper's `iova-to-phys|identity`
+ * (a lookup when the device has a domain, else the address itself): any
+ * other alternative — or one in the source — would run a program nobody
+ * named.
+ */
 export function normaliseChain(chain: string[]): string[] {
   if (chain.length === 0) throw new Error('empty chain (expected a source such as dma-handle, then steps)');
   return chain.map((w, i) => {
@@ -31,8 +42,14 @@ export function normaliseChain(chain: string[]): string[] {
       const ok = i === 0 ? (SOURCES as readonly string[]).includes(a) : (STEPS as readonly string[]).includes(a);
       if (!ok) {
         throw new Error(i === 0
-          ? `bad chain source '${a}' (expected one of ${SOURCES.join(', ')})`
-          : `bad chain step '${a}' (expected one of ${STEPS.join(', ')})`);
+          ? `bad chain source ${quoted(a)} (expected one of ${SOURCES.join(', ')})`
+          : `bad chain step ${quoted(a)} (expected one of ${STEPS.join(', ')})`);
+      }
+    }
+    if (alts.length > 1) {
+      if (i === 0) throw new Error(`bad chain source ${quoted(w)}: a chain starts from one source`);
+      if (alts.length !== 2 || !alts.includes('iova-to-phys') || !alts.includes('identity')) {
+        throw new Error(`bad chain step ${quoted(w)}: the one choice a step can offer is iova-to-phys|identity (the lookup when the device has an IOMMU domain, else the address itself)`);
       }
     }
     return alts.join('|');
@@ -60,6 +77,7 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
   let unmapped = false;
   let stopped = false;
   let mmio = false;
+  let answer: string | undefined;
 
   t.step = 0;
   const pagePa = det.bufferPage;
@@ -137,9 +155,8 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
     pageBase = false;
     let step = chain[i];
     if (step.includes('|')) {
-      const alts = step.split('|');
-      // The nicvf helper: iommu_iova_to_phys when the device has a domain, else the DMA address itself.
-      step = alts.includes('iova-to-phys') && alts.includes('identity') ? (m.domainForDev() ? 'iova-to-phys' : 'identity') : alts[0];
+      // (normaliseChain() allows this one choice only.) The nicvf helper: iommu_iova_to_phys when the device has a domain, else the DMA address itself.
+      step = m.domainForDev() ? 'iova-to-phys' : 'identity';
       t.emit({ op: 'translate', fn: 'choose', in: 0n, out: 0n, note: `${chain[i]}: takes ${step} here (${m.domainForDev() ? 'iommu_get_domain_for_dev() != NULL' : 'no IOMMU domain'})` });
     }
     const v = cur.v;
@@ -180,6 +197,14 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
         const out = cpu.virtToPage(v);
         t.emit({ op: 'translate', fn: 'virt_to_page', in: v, out, note: m.mem.validPagePtr(out) ? undefined : 'not a valid struct page' });
         cur = { kind: 'page', v: out };
+        break;
+      }
+      case 'virt-addr-valid': {
+        // A test, not a conversion: the address goes on as it is. Its answer is the finding's point —
+        // for coherent memory it depends on whether the platform remapped the buffer (dma-iommu: vmap).
+        const valid = cpu.isLinear(v) && m.mem.isRam(cpu.virtToPhys(v));
+        answer = `virt_addr_valid() = ${valid}`;
+        t.emit({ op: 'translate', fn: 'virt_addr_valid', in: v, out: valid ? 1n : 0n, note: valid ? 'true: a linear-map address here' : 'false: not a linear-map address here (a driver that branches on it takes another path on this platform)' });
         break;
       }
       case 'pfn-to-page': {
@@ -276,5 +301,5 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
   for (const o of bad) t.flag(o);
   // (The machine may have flagged on its own: a put_page on a count already 0 is an oops.)
   if (bad.size === 0 && t.outcome().length === 0) t.flag('correct');
-  return { scenario, chain, platform: pl, outcome: t.outcome(), truth, events: t.events };
+  return { scenario, chain, platform: pl, outcome: t.outcome(), truth, events: t.events, ...(answer ? { answer } : {}) };
 }

@@ -231,6 +231,8 @@ test('SMMUv3 STE / CD words and SMMUv2 S2CR as the drivers build them', () => {
   assert.equal(cd[2], 0xf404_ff44n);
   assert.deepEqual(new Machine(parsePlatform('arm64-64k-smmuv3-identity'), false).iommu!.steWords(0n), [9n, 1n << 44n]);
   assert.equal(new Machine(parsePlatform('thunderx-2017-identity'), false).iommu!.s2crValue(), 0x10000);
+  // A stage-1 context bank: TYPE = S1 translate + S2 bypass, BPSHCFG = NSH, MEMATTR = WB (arm-smmu.c:595-607).
+  assert.equal(new Machine(parsePlatform('thunderx-numa-smmuv2'), false).iommu!.cbarValue(), 0x1_f300);
   assert.ok(m.trace.events.some((e) => e.op === 'translate' && e.fn === 'attach (STE)'));
 });
 

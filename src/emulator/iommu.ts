@@ -112,7 +112,12 @@ export class Iommu {
 
   /** SMMUv2 S2CR (TYPE 17:16, CBNDX 7:0) and CBAR (TYPE 17:16: 1 = S1 translate, S2 bypass). */
   s2crValue(): number { return (this.s2crType() << 16) >>> 0; }
-  cbarValue(): number { return (1 << 16) >>> 0; }
+  /**
+   * CBAR of a stage-1 context bank (arm-smmu.c:595-607, arm-smmu.h:124-136): TYPE 17:16 = 1 (S1
+   * translate, S2 bypass), and for stage 1 the weakest bypass attributes, BPSHCFG 9:8 = NSH (3) and
+   * MEMATTR 15:12 = WB (0xf), which the TCR and PTEs override; an SMMUv2 keeps no IRPTNDX there.
+   */
+  cbarValue(): number { return ((1 << 16) | (0xf << 12) | (3 << 8)) >>> 0; }
 
   /** SMMUv3 STE word 0 (V, Config) as the driver builds it for this domain type. */
   steWord0(): bigint {

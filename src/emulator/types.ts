@@ -103,4 +103,10 @@ export interface RunResult {
   outcome: Outcome[];
   truth: Truth;
   events: EmuEvent[];
+  /**
+   * A test the chain makes whose answer is the point (virt_addr_valid() of
+   * coherent memory: true where dma-direct hands out the linear map, false
+   * where dma-iommu remaps it): `virt_addr_valid() = false`.
+   */
+  answer?: string;
 }

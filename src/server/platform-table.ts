@@ -4,13 +4,14 @@
 import { runMatrix } from '../emulator/index';
 
 export function platformTable(chain: string[]): string {
-  let rows: { platform: { name: string }; outcome: string[] }[];
+  let rows: { platform: { name: string }; outcome: string[]; answer?: string }[];
   try {
     rows = runMatrix(chain).rows;
   } catch (e) {
     return `_(emulator: ${(e as Error).message})_`;
   }
   const lines = ['| platform | outcome |', '|---|---|'];
-  for (const r of rows) lines.push(`| ${r.platform.name} | ${r.outcome.join(', ')} |`);
+  // (A test such as virt_addr_valid(): its answer per platform is what the finding is about.)
+  for (const r of rows) lines.push(`| ${r.platform.name} | ${r.outcome.join(', ')}${r.answer ? ` — ${r.answer}` : ''} |`);
   return lines.join('\n');
 }
