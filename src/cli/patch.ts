@@ -54,6 +54,17 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string, stdi
     // (Not an error: `git format-patch` of an empty commit writes nothing. But
     // say so, in case the pipe was meant to carry something.)
     if (t.trim() === '') io.err(`iova-lens: ${s === '-' ? 'stdin' : s}: empty, no patch to check`);
+    // Each file of a series is read alone first, so that a damaged one, or one that is no diff at all
+    // (`iova-lens patch out/*` picking up a junk file), is named with its own line number — in the
+    // series they would be lines of all the files run together, or a junk file would pass unnoticed.
+    if (sources.length > 1) {
+      try {
+        parseDiff(decodeMail(withoutColor(t)));
+      } catch (e) {
+        if (e instanceof DiffError) throw new UsageError(`${s}: ${e.message}`);
+        throw e;
+      }
+    }
     texts.push(t);
   }
   // (A file that does not end in a newline must not run into the next one's first line.)

@@ -149,6 +149,14 @@ test('a new file\'s prefix comes from its diff --git line (diff.mnemonicPrefix, 
   assert.deepEqual(parseDiff(newFile('x', 'y')).map((d) => d.path), ['drivers/x.c']);
   const move = 'diff --git drivers/x.c sound/x.c\nsimilarity index 90%\nrename from drivers/x.c\nrename to sound/x.c\n--- drivers/x.c\n+++ sound/x.c\n@@ -1 +1 @@\n-a\n+b\n';
   assert.deepEqual(parseDiff(move + 'diff --git /dev/null sound/y.c\n--- /dev/null\n+++ sound/y.c\n@@ -0,0 +1 @@\n+int a;\n').map((d) => d.path), ['sound/x.c', 'sound/y.c']);
+  // A move's own paths are its rename/copy lines', which git writes with no prefix at all: with
+  // diff.mnemonicPrefix (c/ w/) or --src-prefix/--dst-prefix the ---/+++ lines' prefixes stayed on.
+  for (const [o, n] of [['c', 'w'], ['old', 'new'], ['a', 'b']]) {
+    for (const kind of ['rename', 'copy']) {
+      const d = parseDiff(`diff --git ${o}/drivers/x.c ${n}/drivers/y.c\nsimilarity index 90%\n${kind} from drivers/x.c\n${kind} to drivers/y.c\n--- ${o}/drivers/x.c\n+++ ${n}/drivers/y.c\n@@ -1 +1 @@\n-a\n+b\n`);
+      assert.deepEqual(d.map((x) => [x.oldPath, x.path, !!x.copy]), [['drivers/x.c', 'drivers/y.c', kind === 'copy']], `${o}/ ${n}/ ${kind}`);
+    }
+  }
 });
 
 test('a CRLF file in the tree takes a patch whose lines lost their CR (as git apply does)', () => {
@@ -302,4 +310,13 @@ test('"---"/"+++" headers with no hunk at all, and no diff --git header, are a d
   assert.throws(() => parseDiff('--- a/drivers/acme/rx.c\n+++ b/drivers/acme/rx.c\n'), (e: unknown) => e instanceof DiffError && /no hunk found after the "---"\/"\+\+\+" header of drivers\/acme\/rx\.c/.test(e.message));
   // A rename (git header, no hunk) adds nothing: read, no error.
   assert.equal(parseDiff('diff --git a/x.c b/y.c\nsimilarity index 100%\nrename from x.c\nrename to y.c\n').length, 0);
+});
+
+test('a hunk one added line short, followed by a mail signature, says what it still owes (the `-- ` line is no removed line)', () => {
+  const mail = '--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,4 @@\n int a;\n+int b;\n int c;\n-- \n2.39.0\n';
+  assert.throws(
+    () => parseDiff(mail),
+    (e: unknown) => e instanceof DiffError && (e as Error).message.startsWith("line 7: hunk of x.c ends early (expected 1 more added line; a line its header has no room for:"),
+  );
+  assert.throws(() => parseDiff('--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\n int a;\n'), /ends early \(expected 2 more context lines\)$/);
 });

@@ -40,6 +40,16 @@ export function withoutColor(text: string): string {
   return text.includes('\x1b[') ? text.replace(/\x1b\[[0-9;]*m/g, '') : text;
 }
 
+/** `1 more added line`, `2 more old and 1 more added lines`: what a short hunk still owes (old = context or removed). */
+function linesMore(oldLeft: number, newLeft: number): string {
+  const o = Math.max(0, oldLeft);
+  const n = Math.max(0, newLeft);
+  // (A context line counts on both sides: what is owed on both is context, the rest removed or added.)
+  const ctx = Math.min(o, n);
+  const parts = [ctx && `${ctx} more context`, o - ctx && `${o - ctx} more removed`, n - ctx && `${n - ctx} more added`].filter(Boolean);
+  return `${parts.join(' and ')} line${o + n - ctx === 1 ? '' : 's'}`;
+}
+
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
 /** Word-diff change marks, `[-old-]{+new+}`. */
@@ -169,6 +179,9 @@ export function parseDiff(text: string): FileDiff[] {
   let gitPaths: string[] | undefined;
   /** The last move was a copy (`copy from`): the old file stays, and the copy starts from its pre-image. */
   let copied = false;
+  /** The last move's `rename from`/`copy from` and `rename to`/`copy to` paths (tree paths: no prefix). */
+  let moveFrom: string | null = null;
+  let moveTo: string | null = null;
   let lastPair = -1;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
@@ -176,6 +189,9 @@ export function parseDiff(text: string): FileDiff[] {
       const c = l[0];
       // `git diff --word-diff`/`--color-words` marks changes inside context lines: no added line to read.
       if (c === '~') throw wordDiff(i);
+      // (A line the header has no room for ends the hunk early: a mail's `-- ` signature after a hunk
+      // one added line short is not a removed line — counted as one, it made the message say "-1 old".)
+      const room = c !== '-' || oldLeft > 0;
       if (c === ' ' || l === '') {
         hunk.lines.push(l === '' ? ' ' : l);
         hunk.at.push(i);
@@ -186,7 +202,7 @@ export function parseDiff(text: string): FileDiff[] {
         if (oldLeft <= 0 && newLeft <= 0 && hunk.lines.every((x) => x[0] === ' ') && hunk.lines.some((x) => WORD_DIFF_RE.test(x))) throw wordDiff(i);
         continue;
       }
-      if (c === '-') {
+      if (room && c === '-') {
         hunk.lines.push(l);
         hunk.at.push(i);
         oldLeft--;
@@ -201,7 +217,7 @@ export function parseDiff(text: string): FileDiff[] {
       if (c === '\\') continue; // "\ No newline at end of file"
       // (--word-diff=plain writes every line of a hunk without a leading ' ', '+' or '-', its changes marked.)
       if (lines.slice(i, i + Math.max(oldLeft, newLeft)).some((x) => WORD_DIFF_RE.test(x))) throw wordDiff(i);
-      throw new DiffError(`line ${i + 1}: hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${oldLeft} old and ${newLeft} new lines more; a line that starts with neither ' ', '+' nor '-': a damaged patch, or a word diff such as --color-words)`);
+      throw new DiffError(`line ${i + 1}: hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${linesMore(oldLeft, newLeft)}; ${room ? "a line that starts with neither ' ', '+' nor '-'" : 'a line its header has no room for'}: a damaged patch, or a word diff such as --color-words)`);
     }
     // After a hunk's last counted line (and any context lines past it), another added or removed
     // line means the header's counts are too small (git apply: "corrupt patch"): its added lines
@@ -243,6 +259,13 @@ export function parseDiff(text: string): FileDiff[] {
     if (l.startsWith('rename from ') || l.startsWith('copy from ')) {
       lastMove = i;
       copied = l.startsWith('copy from ');
+      moveFrom = headerPath(l.slice(copied ? 10 : 12));
+      moveTo = null;
+      continue;
+    }
+    // (git writes a move's paths here without any prefix, whatever diff.mnemonicPrefix or --src-prefix put on its ---/+++ lines.)
+    if (l.startsWith('rename to ') || l.startsWith('copy to ')) {
+      moveTo = headerPath(l.slice(l.startsWith('copy to ') ? 8 : 10));
       continue;
     }
     if (l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ')) {
@@ -251,7 +274,8 @@ export function parseDiff(text: string): FileDiff[] {
       // what `diff.mnemonicPrefix` or `--src-prefix`/`--dst-prefix` put before the paths (not a move's:
       // `diff --git drivers/x.c sound/x.c` of --no-prefix names two folders).
       if (!moved && gitPaths && lastGit > lastPair) learnPrefix(gitPaths[0], gitPaths[1], prefix);
-      cur = { ...treePaths(l.slice(4), lines[i + 1].slice(4), prefix, moved), hunks: [], patch, ...(log ? { log } : {}), ...(moved && copied ? { copy: true } : {}) };
+      const paths = moved && moveFrom && moveTo ? { oldPath: moveFrom, path: moveTo } : treePaths(l.slice(4), lines[i + 1].slice(4), prefix, moved);
+      cur = { ...paths, hunks: [], patch, ...(log ? { log } : {}), ...(moved && copied ? { copy: true } : {}) };
       lastPair = i;
       out.push(cur);
       i++;
@@ -267,7 +291,7 @@ export function parseDiff(text: string): FileDiff[] {
     }
   }
   if (hunk && (oldLeft > 0 || newLeft > 0)) {
-    throw new DiffError(`hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${Math.max(0, oldLeft)} old and ${Math.max(0, newLeft)} new lines more)`);
+    throw new DiffError(`hunk of ${cur?.path ?? cur?.oldPath} ends early (expected ${linesMore(oldLeft, newLeft)})`);
   }
   if (out.length === 0 && gitFiles === 0 && covers === 0 && commits === 0 && text.trim() !== '') throw new DiffError('no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)');
   // `---`/`+++` pairs and not one hunk, and no `diff --git` header (a rename or mode change has none):

@@ -73,6 +73,22 @@ test('a diff that is not a diff is a usage error naming the input', () => {
   assert.equal(patch(['/no/such.patch']).code, 2);
 });
 
+test('a series of files: one that is no diff, or a damaged one, is named with its own line number (not the files run together, not passed over)', () => {
+  const { repo, mbox } = series();
+  const good = join(repo, '0001.patch');
+  writeFileSync(good, mbox);
+  const junk = join(repo, 'junk.txt');
+  writeFileSync(junk, 'hello\nworld\n');
+  const damaged = join(repo, '0002.patch');
+  writeFileSync(damaged, '--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,4 @@\n x\n+y\n z\n-- \n2.39.0\n');
+  const j = patch([good, junk, '--tree', repo]);
+  assert.equal(j.code, 2);
+  assert.equal(j.err, `iova-lens: ${junk}: no unified diff found (expected "--- a/FILE", "+++ b/FILE" and "@@ … @@" hunks)\n`);
+  const d = patch([good, damaged, '--tree', repo]);
+  assert.equal(d.code, 2);
+  assert.match(d.err, new RegExp(`^iova-lens: ${damaged.replace(/[.]/g, '\\.')}: line 7: hunk of x\\.c ends early \\(expected 1 more added line;`));
+});
+
 test('a patch with no text hunks (rename, mode change, binary file) reports nothing and exits 0', () => {
   // Real `git format-patch` output: CI runs the check on every commit of a series, and
   // a commit that only moves a file or updates firmware must not fail it.
