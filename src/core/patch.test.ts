@@ -320,3 +320,36 @@ test('a hunk one added line short, followed by a mail signature, says what it st
   );
   assert.throws(() => parseDiff('--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\n int a;\n'), /ends early \(expected 2 more context lines\)$/);
 });
+
+/** A two-patch series of one file: patch 1 adds a function at line 20, patch 2 adds a comment block right above it. */
+function twoPatchSeries(): { mbox: string; base: string; mid: string; head: string } {
+  const baseLines = Array.from({ length: 30 }, (_, i) => `int v${i + 1};`);
+  const fn = ['static void *bad(struct d *d, dma_addr_t a)', '{', '\treturn phys_to_virt(iommu_iova_to_phys(d->dom, a));', '}'];
+  const midLines = [...baseLines.slice(0, 19), ...fn, ...baseLines.slice(19)];
+  const comment = ['/*', ' * bad(): the address of a received buffer', ' */'];
+  const headLines = [...midLines.slice(0, 19), ...comment, ...midLines.slice(19)];
+  const p1 = ['From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001', 'Subject: [PATCH 1/2] add', '', '---', 'diff --git a/x.c b/x.c', '--- a/x.c', '+++ b/x.c', '@@ -17,6 +17,10 @@', ...baseLines.slice(16, 19).map((l) => ` ${l}`), ...fn.map((l) => `+${l}`), ...baseLines.slice(19, 22).map((l) => ` ${l}`), ''];
+  const p2 = ['From 2222222222222222222222222222222222222222 Mon Sep 17 00:00:00 2001', 'Subject: [PATCH 2/2] comment', '', '---', 'diff --git a/x.c b/x.c', '--- a/x.c', '+++ b/x.c', '@@ -17,6 +17,9 @@', ...midLines.slice(16, 19).map((l) => ` ${l}`), ...comment.map((l) => `+${l}`), ...midLines.slice(19, 22).map((l) => ` ${l}`), ''];
+  const text = (ls: string[]) => ls.join('\n') + '\n';
+  return { mbox: [...p1, ...p2].join('\n'), base: text(baseLines), mid: text(midLines), head: text(headLines) };
+}
+
+test('a series without a tree: a later patch is applied to the earlier ones\' image — what it inserts moves their lines, which stay added', () => {
+  const { mbox, head } = twoPatchSeries();
+  const [img] = postImages(parseDiff(mbox), () => undefined);
+  const lines = img.text.split('\n');
+  // The function is at 23–26 in the series' result (the comment, 20–22, went in above it).
+  assert.equal(lines[24], head.split('\n')[24]);
+  assert.equal(lines[24], '\treturn phys_to_virt(iommu_iova_to_phys(d->dom, a));');
+  assert.deepEqual([...img.added].sort((a, b) => a - b), [20, 21, 22, 23, 24, 25, 26]);
+});
+
+test('a tree part-way through a series (patch 1 applied, patch 2 not) gives the series\' result, as the base and the head do', () => {
+  const { mbox, base, mid, head } = twoPatchSeries();
+  const diffs = parseDiff(mbox);
+  const want = imagesOf(diffs, { 'x.c': base });
+  assert.equal(want['x.c'][0], head);
+  assert.deepEqual(want['x.c'][1], [20, 21, 22, 23, 24, 25, 26]);
+  assert.deepEqual(imagesOf(diffs, { 'x.c': head }), want);
+  assert.deepEqual(imagesOf(diffs, { 'x.c': mid }), want);
+});

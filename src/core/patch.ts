@@ -441,16 +441,38 @@ function asIs(text: string | undefined): { lines: Line[]; fromHead: boolean } | 
  */
 function seriesBase(tree: Line[], patches: FileDiff[]): { lines: Line[]; fromHead: boolean } {
   if (patches.length === 0) return { lines: tree, fromHead: false };
-  const forward = (start: Line[]): number => {
+  /** How far from their stated lines patches[from…] sit when applied in turn to `start` (Infinity: one does not apply). */
+  const forward = (start: Line[], from = 0): number => {
     const fit = { dist: 0 };
     let lines: Line[] | undefined = start;
-    for (const p of patches) if (!(lines = applyHunks(lines, p, fit))) return Infinity;
+    for (const p of patches.slice(from)) if (!(lines = applyHunks(lines, p, fit))) return Infinity;
     return fit.dist;
   };
-  const back = { dist: 0 };
-  const base = unapply(tree, patches, back);
-  if (base && back.dist <= forward(tree) && forward(base) < Infinity) return { lines: base, fromHead: true };
-  return { lines: tree, fromHead: false };
+  // The tree may also sit part-way through the series (`git checkout` of a commit in the middle, or
+  // `git am` stopped half-way): it holds the first k patches of this file. Each k is tried, the whole
+  // series first: the one whose hunks sit nearest where they say wins, a tie going to the larger k.
+  let best: { lines: Line[]; fromHead: boolean } = { lines: tree, fromHead: false };
+  let bestDist = forward(tree);
+  for (let k = patches.length; k >= 1; k--) {
+    const back = { dist: 0 };
+    const base = unapply(tree, patches.slice(0, k), back);
+    if (!base) continue;
+    const rest = k < patches.length ? forward(tree, k) : 0;
+    const dist = back.dist + rest;
+    // Part-way, every hunk sits exactly where it says (each patch was made on the one before): the
+    // head of a series given in another order — newest-first `git log -p`, which postImages() tries
+    // next — can look part-way with its hunks a few lines off, and would add a patch twice.
+    // And the later patches' hunks must each hold an old line: a pure addition with no context (a new
+    // file's, `-U0`) fits anywhere and proves nothing.
+    // Nor may the tree hold a later patch already (appending commits, newest first: the older one's
+    // context is still where it says in the head).
+    const later = patches.slice(k);
+    if (k < patches.length && (dist !== 0 || !later.every((p) => p.hunks.every((h) => h.lines.some((l) => l[0] !== '+'))) || later.some((p) => p.hunks.some((h) => h.lines.some((l) => l[0] === '+')) && markApplied([...tree], p).missing === 0))) continue;
+    if (dist === Infinity || (best.fromHead ? dist >= bestDist : dist > bestDist) || forward(base) === Infinity) continue;
+    best = { lines: base, fromHead: true };
+    bestDist = dist;
+  }
+  return best;
 }
 
 /** How far from their stated lines `d`'s hunks' post-images sit in `lines` (Infinity when one is missing). */
@@ -606,6 +628,17 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     // analysed, so no post-image has more lines: a larger number is a damaged hunk, not a file to build).
     for (const h of d.hunks) {
       if (h.newStart + h.newCount > MAX_POST_IMAGE_LINES) throw new DiffError(`hunk of ${d.path} starts at line ${h.newStart}: past the end of any file that can be analysed (8 MB)`);
+    }
+    // A later patch of the series: its old line numbers are the earlier patches' image's, so it is
+    // applied to that image — what it inserts moves what follows, and an earlier patch's lines it
+    // keeps as context stay added. (Written over it at their new numbers, they were lost or misplaced.)
+    if (img.lines.length && (images.has(d.path) || renamed)) {
+      img.lines = applySparse(img.lines, d);
+      images.set(d.path, img);
+      if (renamed) images.delete(d.oldPath!);
+      continue;
+    }
+    for (const h of d.hunks) {
       let n = h.newStart - 1;
       for (const [j, l] of h.lines.entries()) {
         if (l[0] === '-') continue;
@@ -627,6 +660,39 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     });
     out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, sources, warning: img.warning });
   }
+  return out;
+}
+
+/**
+ * `d`'s hunks applied to an image made of hunks alone (no tree): the lines
+ * between hunks are unknown (BLANK), so nothing is matched — each hunk
+ * replaces its old lines, counted from its stated old line, and shifts what
+ * follows. A context line keeps the image's line (and whether an earlier
+ * patch added it) where the texts agree, and fills a gap where it was unknown.
+ */
+function applySparse(lines: Line[], d: FileDiff): Line[] {
+  const out: Line[] = [];
+  let cursor = 0;
+  for (const h of d.hunks) {
+    const start = h.oldCount === 0 ? h.oldStart : h.oldStart - 1;
+    for (; cursor < start; cursor++) out.push(lines[cursor] ?? BLANK);
+    let k = cursor;
+    for (const [j, l] of h.lines.entries()) {
+      if (l[0] === '-') {
+        k++;
+        continue;
+      }
+      if (l[0] === '+') {
+        out.push({ text: l.slice(1), added: true, src: h.at[j] });
+        continue;
+      }
+      const was = lines[k];
+      out.push(was && was !== BLANK && was.text === l.slice(1) ? was : { text: l.slice(1), added: false });
+      k++;
+    }
+    cursor = Math.max(cursor, k);
+  }
+  for (; cursor < lines.length; cursor++) out.push(lines[cursor]);
   return out;
 }
 
