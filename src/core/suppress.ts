@@ -38,8 +38,10 @@ export function findSuppressions(text: string): Suppression[] {
     const { row, column } = at(c.start);
     const line = row + 1;
     const before = text.slice(c.start - column, c.start);
-    // Alone on its line(s): it speaks about the line after the comment. After code: about its own line.
-    const alone = before.trim() === '';
+    // Alone on its line(s) — or after other comments only (`/* …ignore a: … */ /* …ignore b: … */`,
+    // two rules silenced on the line below): it speaks about the line after the comment. After code:
+    // about its own line.
+    const alone = before.replace(/\/\*.*?\*\//g, '').trim() === '';
     const target = alone ? at(c.end).row + 2 : line;
     const firstLineEnd = text.indexOf('\n', c.start);
     const endColumn = column + 1 + ((firstLineEnd < 0 || firstLineEnd > c.end ? c.end : firstLineEnd) - c.start);

@@ -58,6 +58,9 @@ export function normaliseChain(chain: string[]): string[] {
 
 type Kind = 'dma' | 'phys' | 'va' | 'page' | 'none';
 
+/** Steps that act on the value rather than give a new one (and virt-addr-valid, a test: its answer is RunResult.answer). */
+const ACTIONS = new Set(['dma-unmap', 'cpu-access', 'put-page', 'to-device', 'virt-addr-valid']);
+
 const LEN = 1920; // nicvf RCV_FRAG_LEN: the buffer every chain follows
 
 export function runChainProgram(chainIn: string[], pl: Platform, record: boolean, scenario: string | null = null): RunResult {
@@ -147,6 +150,8 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
     if (c) bad.add(c);
   };
 
+  // What the chain holds after each word (the hover's per-step table).
+  const values: string[] = [stopped ? 'fault' : cur.kind === 'none' ? '—' : hex(cur.v)];
   // After page_address() the code holds the page's start; it adds the offset itself, so only the page is judged.
   let pageBase = false;
   for (let i = 1; i < chain.length && !stopped; i++) {
@@ -283,6 +288,7 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
         break;
       }
     }
+    values.push(stopped ? 'fault' : ACTIONS.has(step) ? '—' : hex(cur.v));
   }
   t.step = undefined;
 
@@ -301,5 +307,5 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
   for (const o of bad) t.flag(o);
   // (The machine may have flagged on its own: a put_page on a count already 0 is an oops.)
   if (bad.size === 0 && t.outcome().length === 0) t.flag('correct');
-  return { scenario, chain, platform: pl, outcome: t.outcome(), truth, events: t.events, ...(answer ? { answer } : {}) };
+  return { scenario, chain, platform: pl, outcome: t.outcome(), truth, events: t.events, ...(answer ? { answer } : {}), values };
 }

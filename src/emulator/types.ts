@@ -109,4 +109,11 @@ export interface RunResult {
    * where dma-iommu remaps it): `virt_addr_valid() = false`.
    */
   answer?: string;
+  /**
+   * A chain program's value after each word of the chain (the source's, then
+   * each step's), as hex; '—' for a step that gives no value (put-page,
+   * cpu-access, dma-unmap, to-device), 'fault' where the run stopped, absent
+   * past it. What the hover's table shows per platform.
+   */
+  values?: string[];
 }

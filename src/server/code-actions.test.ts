@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic, TextEdit } from 'vscode-languageserver/node';
 import { codeActionsFor } from './code-actions';
+import { check } from '../core/testing/check';
 
 function diag(line: number, character: number, rule: string | undefined): Diagnostic {
   return { range: { start: { line, character }, end: { line, character: character + 5 } }, source: 'iova-lens', message: 'm', code: rule, data: rule ? { rule, concerns: ['c'], chain: ['dma-handle', 'phys-to-virt'], function: 'f' } : undefined };
@@ -49,4 +50,42 @@ test('a client without the iovaLens.* commands (Neovim, eglot): Suppress is an e
   assert.equal(apply(plain(5)[0]).split('\r\n')[5], '\tphys_to_virt(d) /* iova-lens-ignore dma-addr-as-phys: TODO say why this is safe here */');
   // With the commands (VS Code): the same Suppress asks for the reason, and the doc and Replay actions are there.
   assert.deepEqual(codeActionsFor(doc, [diag(2, 5, 'dma-addr-as-phys')], true).map((a) => a.command?.command), ['iovaLens.suppress', 'iovaLens.showRuleDoc', 'iovaLens.replayInEmulator']);
+});
+
+test('a second rule suppressed on the same line joins the comment line above (a line of its own in between made the first silence that comment)', async () => {
+  let text = 'static void *v(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(iommu_iova_to_phys(d, a));\n}\n';
+  const lineOf = (t: string) => t.split('\n').findIndex((l) => l.includes('return phys_to_virt'));
+  const rules = (await check(text)).map((f) => f.rule);
+  assert.ok(rules.length >= 3, rules.join());
+  // Suppress each finding in turn, as a user clicks them, with a plain client's edit (its reason filled in).
+  for (const rule of rules) {
+    const doc = TextDocument.create('file:///w/a.c', 'c', 1, text);
+    const a = codeActionsFor(doc, [diag(lineOf(text), 9, rule)], false).find((x) => x.title.startsWith('Suppress'))!;
+    text = TextDocument.applyEdits(doc, a.edit!.changes!['file:///w/a.c'] as TextEdit[]).replace('TODO say why this is safe here', 'own domain');
+  }
+  assert.deepEqual(await check(text), [], text);
+  assert.equal(text.split('\n').filter((l) => l.includes('iova-lens-ignore')).length, 1, 'one comment line, the rules side by side');
+  // The VS Code command gets the same place: the line above, at its end.
+  const doc = TextDocument.create('file:///w/a.c', 'c', 1, 'void f(void)\n{\n\t/* iova-lens-ignore dma-addr-as-phys: x */\n\ty = phys_to_virt(h);\n}\n');
+  assert.deepEqual(codeActionsFor(doc, [diag(3, 5, 'linear-map-assumption')]).find((x) => x.title.startsWith('Suppress'))!.command!.arguments, ['file:///w/a.c', 2, 'linear-map-assumption', '\t', '\t/* iova-lens-ignore dma-addr-as-phys: x */'.length]);
+});
+
+test('the fix reaches a call written over several lines; an unused suppression can be removed (its whole line, or the comment alone after code)', () => {
+  for (const call of ['virt_to_page(\n\t\tphys_to_virt(pa))', 'virt_to_page(phys_to_virt(\n\t\tpa))', 'virt_to_page(phys_to_virt(pa)\n\t\t)']) {
+    const text = `void f(void)\n{\n\tput_page(${call});\n}\n`;
+    const doc = TextDocument.create('file:///w/a.c', 'c', 1, text);
+    const fix = codeActionsFor(doc, [diag(2, 10, 'linear-map-assumption')]).find((a) => a.isPreferred);
+    assert.ok(fix, JSON.stringify(call));
+    assert.equal(TextDocument.applyEdits(doc, fix.edit!.changes!['file:///w/a.c'] as TextEdit[]), 'void f(void)\n{\n\tput_page(pfn_to_page(PHYS_PFN(pa)));\n}\n');
+  }
+  const text = 'void f(void)\n{\n\t/* iova-lens-ignore dma-addr-as-phys: stale */\n\tx = 1; // iova-lens-ignore linear-map-assumption: stale\n}\n';
+  const doc = TextDocument.create('file:///w/a.c', 'c', 1, text);
+  const remove = (line: number, character: number) => {
+    const d = { ...diag(line, character, 'unused-suppression') };
+    const a = codeActionsFor(doc, [d]);
+    assert.deepEqual(a.map((x) => x.title), ['Remove the unused suppression comment']);
+    return TextDocument.applyEdits(doc, a[0].edit!.changes!['file:///w/a.c'] as TextEdit[]);
+  };
+  assert.equal(remove(2, 1), 'void f(void)\n{\n\tx = 1; // iova-lens-ignore linear-map-assumption: stale\n}\n');
+  assert.equal(remove(3, 8), 'void f(void)\n{\n\t/* iova-lens-ignore dma-addr-as-phys: stale */\n\tx = 1;\n}\n');
 });

@@ -14,10 +14,27 @@ import { URI } from './uri';
 
 const V2P_RE = /virt_to_page\s*\(\s*phys_to_virt\s*\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\)\s*\)/g;
 
-/** The virt_to_page(phys_to_virt(x)) on the line that holds the diagnostic's start (a line may have two). */
-function v2pAt(lineText: string, character: number): RegExpExecArray | undefined {
-  for (const m of lineText.matchAll(V2P_RE)) if (m.index <= character && character < m.index + m[0].length) return m as RegExpExecArray;
+/** Lines a call may span and still get the fix (`virt_to_page(\n\tphys_to_virt(pa))`). */
+const CALL_LINES = 6;
+
+/**
+ * The virt_to_page(phys_to_virt(x)) that holds the diagnostic's start (a line
+ * may have two), read from its line and the few after it: its offsets in the
+ * document and the argument, on one line.
+ */
+function v2pAt(doc: TextDocument, line: number, character: number): { start: number; end: number; arg: string } | undefined {
+  const from = doc.offsetAt({ line, character: 0 });
+  const text = doc.getText({ start: { line, character: 0 }, end: { line: line + CALL_LINES, character: 0 } });
+  const at = doc.offsetAt({ line, character }) - from;
+  for (const m of text.matchAll(V2P_RE)) {
+    if (m.index <= at && at < m.index + m[0].length) return { start: from + m.index, end: from + m.index + m[0].length, arg: m[1].replace(/\s*\r?\n\s*/g, ' ').trim() };
+  }
   return undefined;
+}
+
+/** An `iova-lens-ignore` comment alone on line `n` (comments only), which silences the line after it. */
+function suppressionLine(text: string): boolean {
+  return text.includes('iova-lens-ignore') && text.replace(/\/\*.*?\*\//g, '').trim() === '';
 }
 
 /** What a suppression made by a plain edit says until its author writes the reason. */
@@ -35,34 +52,43 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[], cli
     const line = d.range.start.line;
     const textOf = (n: number) => rawLine(doc, n).replace(/\r?\n$/, '');
     const lineText = textOf(line);
-    const m = v2pAt(lineText, d.range.start.character);
-    if (m && rule === 'linear-map-assumption') {
+    const m = rule === 'linear-map-assumption' ? v2pAt(doc, line, d.range.start.character) : undefined;
+    if (m) {
       out.push({
-        title: `Replace with pfn_to_page(PHYS_PFN(${m[1].trim()}))`,
+        title: `Replace with pfn_to_page(PHYS_PFN(${m.arg}))`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [d],
         isPreferred: true,
         edit: {
           changes: {
-            [doc.uri]: [{ range: { start: { line, character: m.index }, end: { line, character: m.index + m[0].length } }, newText: `pfn_to_page(PHYS_PFN(${m[1].trim()}))` }],
+            [doc.uri]: [{ range: { start: doc.positionAt(m.start), end: doc.positionAt(m.end) }, newText: `pfn_to_page(PHYS_PFN(${m.arg}))` }],
           },
         },
       });
     }
-    if (rule === 'unused-suppression' || rule === 'analysis-limit') continue;
+    if (rule === 'unused-suppression') {
+      const removal = removeComment(doc, d);
+      if (removal) out.push({ title: 'Remove the unused suppression comment', kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: { changes: { [doc.uri]: [removal] } } });
+      continue;
+    }
+    if (rule === 'analysis-limit') continue;
     // Not in a .patch (a comment line there is no + line: the patch would no longer apply); in the source.
     if (!patch) {
       const indent = /^\s*/.exec(lineText)?.[0] ?? '';
       // Inside a #define a comment line of its own would end the macro: the comment goes at the end of
       // the line, before its continuation backslash.
       const inMacro = /\\\s*$/.test(lineText) || /\\\s*$/.test(textOf(line - 1));
-      const at = inMacro ? (/\s*\\\s*$/.exec(lineText)?.index ?? lineText.length) : undefined;
+      // The line above already silences rules here: the new comment joins it (a line of its own would
+      // sit between them, and the first would silence that comment line instead of the code).
+      const joins = !inMacro && suppressionLine(textOf(line - 1));
+      const target = joins ? line - 1 : line;
+      const at = inMacro ? (/\s*\\\s*$/.exec(lineText)?.index ?? lineText.length) : joins ? textOf(line - 1).length : undefined;
       if (clientCommands) {
         out.push({
           title: `Suppress ${rule} on this line (with a reason)…`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [d],
-          command: { title: 'Suppress', command: 'iovaLens.suppress', arguments: at === undefined ? [doc.uri, line, rule, indent] : [doc.uri, line, rule, indent, at] },
+          command: { title: 'Suppress', command: 'iovaLens.suppress', arguments: at === undefined ? [doc.uri, line, rule, indent] : [doc.uri, target, rule, indent, at] },
         });
       } else {
         const comment = `/* iova-lens-ignore ${rule}: ${REASON_PLACEHOLDER} */`;
@@ -72,7 +98,7 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[], cli
           title: `Suppress ${rule} on this line (then write the reason)`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [d],
-          edit: { changes: { [doc.uri]: [at === undefined ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${comment}${eol}` } : { range: { start: { line, character: at }, end: { line, character: at } }, newText: ` ${comment}` }] } },
+          edit: { changes: { [doc.uri]: [at === undefined ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${comment}${eol}` } : { range: { start: { line: target, character: at }, end: { line: target, character: at } }, newText: ` ${comment}` }] } },
         });
       }
     }
@@ -84,6 +110,24 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[], cli
     }
   }
   return out;
+}
+
+/**
+ * The edit that deletes an unused suppression's comment: its whole line when
+ * the comment is all there is on it, else the comment and the space before
+ * it. None for a comment over several lines (the diagnostic marks its first).
+ */
+function removeComment(doc: TextDocument, d: Diagnostic): { range: Diagnostic['range']; newText: string } | undefined {
+  const line = d.range.start.line;
+  const text = rawLine(doc, line).replace(/\r?\n$/, '');
+  const start = d.range.start.character;
+  const rest = text.slice(start);
+  const len = rest.startsWith('//') ? rest.length : rest.indexOf('*/') + 2;
+  if (len < 2 || !/^\/[/*]/.test(rest)) return undefined;
+  const end = start + len;
+  if (text.slice(0, start).trim() === '' && text.slice(end).trim() === '') return { range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, newText: '' };
+  const from = text.slice(0, start).trimEnd().length;
+  return { range: { start: { line, character: from }, end: { line, character: end } }, newText: '' };
 }
 
 /** Line `n` with its line break (empty before the first line). */

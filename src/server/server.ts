@@ -9,8 +9,12 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   DiagnosticSeverity,
+  DiagnosticTag,
   CodeActionKind,
   FileChangeType,
+  DidChangeWatchedFilesNotification,
+  MessageType,
+  ShowMessageNotification,
   type CancellationToken,
   type Diagnostic,
   type InitializeParams,
@@ -57,22 +61,37 @@ function toDiagnostic(f: Finding, uriOf: (path: string) => string): Diagnostic {
       location: { uri: uriOf(r.path), range: { start: { line: r.line - 1, character: Math.max(0, r.column - 1) }, end: { line: r.line - 1, character: Math.max(0, r.column - 1) } } },
       message: r.message,
     })),
+    // (A stale suppression is dead text: clients grey it out, as they do unused code.)
+    ...(f.rule === 'unused-suppression' ? { tags: [DiagnosticTag.Unnecessary] } : {}),
     data,
   };
 }
 
+/**
+ * A message the user should see, as a notification: vscode-languageserver's
+ * showWarningMessage() is a window/showMessageRequest, which a client must
+ * answer — Neovim opens a "Request Actions" prompt with nothing to choose.
+ */
+function tell(type: MessageType, message: string): void {
+  void connection.sendNotification(ShowMessageNotification.type, { type, message });
+}
+
+/** The client can be asked to watch files (LSP 3.16 dynamic registration); VS Code's extension also watches itself. */
+let canWatch = false;
+
 connection.onInitialize(async (params: InitializeParams) => {
   hasConfigCapability = !!params.capabilities.workspace?.configuration;
+  canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
   clientCommands = (params.initializationOptions as InitOptions | null | undefined)?.clientCommands === true;
   const folders = params.workspaceFolders?.map((f) => URI.toPath(f.uri)) ?? (params.rootUri ? [URI.toPath(params.rootUri)] : []);
   try {
     const parser = await loadParser();
     trees = new Trees(parser, folders, (msg) => connection.console.error(msg));
-    for (const ws of trees.all()) if (ws.configError) void connection.window.showWarningMessage(`IOVA Lens: ${ws.configError}`);
+    for (const ws of trees.all()) if (ws.configError) tell(MessageType.Warning, `IOVA Lens: ${ws.configError}`);
   } catch (e) {
     // No parser means no diagnostics: say so loudly, once, where the user looks.
     connection.console.error(`IOVA Lens: ${(e as Error).message}`);
-    connection.window.showErrorMessage(`IOVA Lens: ${(e as Error).message}`);
+    tell(MessageType.Error, `IOVA Lens: ${(e as Error).message}`);
   }
   return {
     capabilities: {
@@ -85,6 +104,12 @@ connection.onInitialize(async (params: InitializeParams) => {
 });
 
 connection.onInitialized(async () => {
+  // Neovim and eglot send workspace/didChangeWatchedFiles only for what the server asks them to watch:
+  // without this an edit of .iova-lens.json or of a helper's header on disk went unnoticed.
+  // (The VS Code extension watches them itself, synchronize.fileEvents: not twice.)
+  if (canWatch && !clientCommands) {
+    await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{c,h}' }, { globPattern: '**/.iova-lens.json' }] }).catch((e: Error) => connection.console.warn(`IOVA Lens: the client would not watch files (${e.message}): edits on disk are seen when a file is opened or saved`));
+  }
   if (hasConfigCapability) await refreshSettings();
   if (!trees) return;
   const t0 = Date.now();
@@ -117,7 +142,9 @@ connection.onDidChangeConfiguration(async (p) => {
   if (hasConfigCapability) await refreshSettings();
   else {
     const pushed = (p.settings as Record<string, unknown> | null | undefined)?.iovaLens;
-    if (pushed !== undefined) settings = trees ? trees.setEditorSettings(pushed) : sanitizeSettings(pushed, (m) => connection.console.warn(m));
+    // (A section of the wrong type is ignored in one line, as a wrong-typed setting is — it does not reset them all.)
+    if (pushed !== undefined && (pushed === null || typeof pushed !== 'object' || Array.isArray(pushed))) connection.console.warn(`IOVA Lens: ignoring settings.iovaLens = ${JSON.stringify(pushed)?.slice(0, 80)} (not an object of iovaLens.* settings)`);
+    else if (pushed !== undefined) settings = trees ? trees.setEditorSettings(pushed) : sanitizeSettings(pushed, (m) => connection.console.warn(m));
   }
   markAllDirty();
   publishAll();
@@ -263,7 +290,7 @@ connection.onDidChangeWatchedFiles((p) => {
     const config = trees?.all().find((ws) => ws.isConfigFile(path));
     if (config) {
       config.loadFileConfig();
-      if (config.configError) void connection.window.showWarningMessage(`IOVA Lens: ${config.configError}`);
+      if (config.configError) tell(MessageType.Warning, `IOVA Lens: ${config.configError}`);
       continue;
     }
     if (!/\.[ch]$/.test(c.uri)) continue;

@@ -130,7 +130,7 @@ export class Workspace {
     }
     // (At once, not in slices: the file's first diagnostics need them, and one folder is small.)
     const later: { key: string; text: string }[] = [];
-    for (const p of names.map((n) => join(dir, n))) if (statSync(p, { throwIfNoEntry: false })?.isFile()) this.indexOne(p, later);
+    for (const p of names.map((n) => join(dir, n))) if (isFile(p)) this.indexOne(p, later);
     this.indexLater(later);
   }
 
@@ -276,4 +276,13 @@ export function sanitizeSettings(raw: unknown, log: (m: string) => void): Server
     else out[k] = s[k] as string[];
   }
   return out;
+}
+
+/** A regular file (through links). A symlink loop next to the file is no file — statSync() throws ELOOP even with throwIfNoEntry: false. */
+function isFile(p: string): boolean {
+  try {
+    return !!statSync(p, { throwIfNoEntry: false })?.isFile();
+  } catch {
+    return false;
+  }
 }
