@@ -17,6 +17,8 @@ class Client {
   private waiters: { method: string; pred: (p: any) => boolean; resolve: (p: any) => void }[] = [];
   readonly proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   readonly logs: string[] = [];
+  /** Requests the server made of this client (client/registerCapability, window/showMessageRequest, …). */
+  readonly serverRequests: { method: string; params: any }[] = [];
 
   constructor(private readonly settings: unknown = null) {
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
@@ -32,7 +34,10 @@ class Client {
       const msg = JSON.parse(this.buf.subarray(sep + 4, sep + 4 + len).toString());
       this.buf = this.buf.subarray(sep + 4 + len);
       if (msg.id !== undefined && msg.method === undefined) this.pending.get(msg.id)?.(msg.result);
-      else if (msg.id !== undefined && msg.method) this.send({ jsonrpc: '2.0', id: msg.id, result: msg.method === 'workspace/configuration' ? [this.settings] : null });
+      else if (msg.id !== undefined && msg.method) {
+        this.serverRequests.push({ method: msg.method, params: msg.params });
+        this.send({ jsonrpc: '2.0', id: msg.id, result: msg.method === 'workspace/configuration' ? [this.settings] : null });
+      }
       else {
         if (msg.method === 'window/logMessage') this.logs.push(msg.params.message);
         for (const w of [...this.waiters]) {
@@ -132,6 +137,39 @@ test('the language server speaks plain LSP over stdio', async () => {
     c.notify('workspace/didChangeConfiguration', { settings: { iovaLens: {} } });
     await pushed;
     assert.ok(!c.logs.some((l) => /cannot read settings/.test(l)), c.logs.join(' | '));
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('a client other than VS Code: asked to watch C files and the config, told of a bad config by a notification, and a file: URI Node cannot map (a host, an encoded slash) is analysed, not fatal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-client-'));
+  cpSync(SAMPLE, dir, { recursive: true });
+  writeFileSync(join(dir, '.iova-lens.json'), '{ "rules": { "linear-map-assumption": 3 } }');
+  const c = new Client();
+  try {
+    const root = pathToFileURL(dir).toString();
+    const told = c.waitFor<{ type: number; message: string }>('window/showMessage', (p) => /linear-map-assumption/.test(p.message));
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } } });
+    c.notify('initialized', {});
+    assert.equal((await told).type, 2, 'a warning');
+    const src = 'void *f(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(iommu_iova_to_phys(d, a));\n}\n';
+    for (const uri of ['file://remotehost/share/x.c', `${pathToFileURL(join(dir, 'drivers'))}/a%2Fb.c`]) {
+      const got = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === uri && p.diagnostics.length > 0);
+      c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: src } });
+      await got;
+    }
+    const reg = c.serverRequests.find((r) => r.method === 'client/registerCapability');
+    assert.ok(reg, JSON.stringify(c.serverRequests));
+    const watchers = reg.params.registrations[0].registerOptions.watchers.map((w: { globPattern: string }) => w.globPattern);
+    assert.deepEqual(watchers, ['**/*.{c,h}', '**/.iova-lens.json']);
+    assert.ok(!c.serverRequests.some((r) => r.method === 'window/showMessageRequest'), 'no request that wants an answer');
+    // A settings section of the wrong type is one line, and the settings stay as they were.
+    c.notify('workspace/didChangeConfiguration', { settings: { iovaLens: 'x' } });
+    await c.request('textDocument/hover', { textDocument: { uri: 'file:///nowhere.c' }, position: { line: 0, character: 0 } });
+    assert.ok(c.logs.some((l) => l === 'IOVA Lens: ignoring settings.iovaLens = "x" (not an object of iovaLens.* settings)'), c.logs.join(' | '));
     await c.request('shutdown', {});
     c.notify('exit', {});
   } finally {
