@@ -14,6 +14,7 @@ import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
 import { readRaw, decodeUtf8, sameStamp, sizeError, stampOf, type FileStamp } from './files';
 import { namesIn } from '../core/analysis/calls';
+import { ownsDomainIn } from '../core/analysis/project';
 import { convertedUnassigned, fieldAllocsOf, fieldKey, type LineFieldAlloc } from '../core/analysis/field-lines';
 import { toCodePointColumns } from '../core/lines';
 
@@ -46,6 +47,8 @@ export interface FileMeta extends FileStamp {
   error?: string;
   /** A file not analysed whose lines give a wanted field memory outside the linear map (field-lines.ts): what they say. */
   fields?: LineFieldAlloc[];
+  /** A file not analysed that allocates an IOMMU domain (ownsDomainIn()), in a folder that looks IOVAs up. */
+  owner?: boolean;
 }
 
 export interface GroupTask {
@@ -61,6 +64,8 @@ export interface GroupResult {
   helpers?: string[];
   /** Fields (fieldKey()) converted but not assigned by the analysed files: a file that starts allocating one matters (revalidate()). */
   wanted?: string[];
+  /** The analysed files look up IOVAs and allocate no domain: a file that starts or stops allocating one matters (revalidate()). */
+  lookups?: boolean;
   /** Keys of the files read as context only (GroupFile.context): a result for another report set is another result. */
   context?: string[];
   findings: Finding[];
@@ -146,6 +151,17 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
         meta[f.key] = { ...meta[f.key], fields: found };
       }
     }
+    // A driver that looks up IOVAs may allocate its own domain in another file (remoteproc, GPU): a lookup
+    // in a domain it owns is no reverse lookup. Only such folders read their other files for it, by bytes first.
+    const lookups = needsOwner(candidates);
+    if (lookups) {
+      for (const f of others) {
+        const owns = ownerIn(f.abs);
+        if (!owns) continue;
+        checker.setExternalOwner(f.key, true);
+        meta[f.key] = { ...meta[f.key], owner: true };
+      }
+    }
     // The folder's headers that name no API but declare dma_addr_t members: which fields hold DMA addresses.
     for (const f of others) {
       if (!f.key.endsWith('.h') || f.size > MAX_DECLARATIONS_CHARS) continue;
@@ -186,7 +202,7 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     const report = task.files.some((f) => f.context) ? task.files.filter((f) => !f.context).map((f) => f.key) : undefined;
     // Columns in characters, as the CLI's contract says (the editor keeps UTF-16 units).
     const findings = toCodePointColumns(checker.check(report), (p) => checker.project.files.get(p)?.text);
-    return { dir: task.dir, ...contextOf(task), findings, errors, scanned, parsed, meta, helpers: [...helpers].sort(), ...(wanted.size ? { wanted: [...wanted].sort() } : {}) };
+    return { dir: task.dir, ...contextOf(task), findings, errors, scanned, parsed, meta, helpers: [...helpers].sort(), ...(wanted.size ? { wanted: [...wanted].sort() } : {}), ...(lookups ? { lookups } : {}) };
   } finally {
     checker?.project.dispose();
   }
@@ -248,7 +264,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     // (Only .c files are read for the wanted fields, as analyzeGroup() reads them.)
     const allocates = wanted && !f.key.endsWith('.h');
     const matters = f.maybe === undefined || helpers || declares;
-    if (matters || allocates) {
+    if (matters || allocates || previous.lookups) {
       const r = readRaw(f.abs);
       if ('error' in r) return undefined;
       if (matters) {
@@ -257,9 +273,31 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
       }
       // (Its lines must give the wanted fields what they gave before — nothing, for most files.)
       if (allocates && JSON.stringify(wantedAllocsIn(r.buf, wanted)) !== JSON.stringify(m.fields ?? [])) return undefined;
+      if (previous.lookups && ownsDomainBytes(r.buf) !== !!m.owner) return undefined;
     } else if (sizeError(f.size)) return undefined;
   }
   return { ...previous, meta };
+}
+
+const DOMAIN_ALLOC = Buffer.from('domain_alloc');
+const IOVA_TO_PHYS = 'iommu_iova_to_phys';
+
+/** The candidates look up IOVAs (iommu_iova_to_phys) and none allocates a domain: the other files may. */
+function needsOwner(candidates: { text: string }[]): boolean {
+  return candidates.some((c) => c.text.includes(IOVA_TO_PHYS)) && !candidates.some((c) => ownsDomainIn(c.text));
+}
+
+/** Whether a file's bytes allocate an IOMMU domain (a byte search first: almost none name one). */
+function ownsDomainBytes(buf: Buffer): boolean {
+  return buf.includes(DOMAIN_ALLOC) && ownsDomainIn(buf.toString('latin1'));
+}
+
+function ownerIn(abs: string): boolean {
+  try {
+    return ownsDomainBytes(readFileSync(abs));
+  } catch {
+    return false; // (Read once already, or by ripgrep: a file gone since then allocates nothing.)
+  }
 }
 
 /** Per wanted set (fieldKey()s): its fields, and `->field`/`.field` as bytes. */

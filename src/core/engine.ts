@@ -3,8 +3,8 @@
 // Finding contract: severity from config, owners of the translation silenced,
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
-import { Project, blankAnnotations, extractFacts, type ExtractOptions } from './analysis/project';
-import type { LineFieldAlloc } from './analysis/field-lines';
+import { Project, blankAnnotations, extractFacts, ownsDomainIn, type ExtractOptions } from './analysis/project';
+import { fieldAllocsInText, type LineFieldAlloc } from './analysis/field-lines';
 import { KeepPlan, NON_LINEAR_ALLOC_RE, SG_BUF_RE } from './analysis/keep';
 import { topLevel, type Unit } from './analysis/skim';
 import { callsTo } from './analysis/calls';
@@ -182,6 +182,17 @@ export class Checker {
   /** A file not analysed itself, for the field allocations its lines make (field-lines.ts); [] forgets them. */
   setExternalFields(path: string, allocs: readonly LineFieldAlloc[]): void {
     this.project.setExternalFields(path, allocs);
+  }
+
+  /** A file not analysed allocates an IOMMU domain (Project.setExternalOwner). */
+  setExternalOwner(path: string, owns: boolean): void {
+    this.project.setExternalOwner(path, owns);
+  }
+
+  /** What a file that is not analysed tells the analysis (the editor and patch mode hold its text): field allocations, domain ownership. */
+  setOtherFile(path: string, text: string): void {
+    this.project.setExternalFields(path, fieldAllocsInText(text));
+    this.project.setExternalOwner(path, ownsDomainIn(text));
   }
 
   hasFile(path: string): boolean {

@@ -9,7 +9,6 @@
 // memory all at once, and an editor re-analysing a 4 MB patch on each edit
 // does not parse every file of it whole.
 import { Checker, compareFindings, declaresDmaFields, mayMatter } from './engine';
-import { fieldAllocsInText } from './analysis/field-lines';
 import { dirOf } from './analysis/project';
 import type { Config } from './config';
 import type { CParser } from './parse/parser';
@@ -47,8 +46,8 @@ export function checkPostImages(images: PostImage[], others: (dir: string, touch
       for (const f of files) {
         if (candidates.includes(f)) continue;
         if (declaresDmaFields(f.key, f.text)) checker.setDeclarations(f.key, f.text);
-        // (Fields another file gives memory outside the linear map, as the scan and the editor read them: field-lines.ts.)
-        else checker.setExternalFields(f.key, fieldAllocsInText(f.text));
+        // (Fields another file gives memory outside the linear map, and domains it allocates, as the scan and the editor read them.)
+        else checker.setOtherFile(f.key, f.text);
       }
       checker.setWhole(candidates);
       // Files that name no API but call a helper that translates, as the scan adds them.

@@ -5,7 +5,6 @@
 import { join, isAbsolute, relative } from 'node:path';
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { Checker, declaresDmaFields, mayMatter } from '../core/engine';
-import { fieldAllocsInText } from '../core/analysis/field-lines';
 import { DEFAULT_CONFIG, globsProblem, parseConfig, type Config } from '../core/config';
 import { RULE_IDS } from '../core/rules/index';
 import type { CParser } from '../core/parse/parser';
@@ -163,7 +162,7 @@ export class Workspace {
     else {
       if (declaresDmaFields(key, r.text)) this.checker.setDeclarations(key, r.text);
       // (As a whole-tree scan: a field another file converts may be given its memory here — field-lines.ts.)
-      else this.checker.setExternalFields(key, fieldAllocsInText(r.text));
+      else this.checker.setOtherFile(key, r.text);
       if (r.text.length < 512 * 1024) later.push({ key, text: r.text });
     }
   }
@@ -241,7 +240,7 @@ export class Workspace {
     else if ('text' in r) {
       // (A save that leaves its field lines as they were changes nothing: setExternalFields() compares.)
       if (this.checker.hasFile(key)) this.checker.removeFile(key);
-      this.checker.setExternalFields(key, fieldAllocsInText(r.text));
+      this.checker.setOtherFile(key, r.text);
     } else this.checker.removeFile(key);
   }
 

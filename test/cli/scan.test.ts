@@ -499,3 +499,30 @@ test('a field that a file naming no API gives coherent memory (ocrdma_hw.c) is f
   const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
   assert.deepEqual(brief(p.out), want, p.err);
 });
+
+test('a driver that allocates its own IOMMU domain in a file naming no translation API translates in it silently (SPEC §1.1) — scan cold and warm, without ripgrep, after edits, patch mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-xowner-'));
+  const drv = join(dir, 'drivers', 'remoteproc', 'acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  writeFileSync(join(drv, 'acme.h'), 'struct acme_rproc { struct iommu_domain *domain; struct device *dev; };\n');
+  const iommu = 'int acme_iommu_init(struct acme_rproc *r)\n{\n\tr->domain = iommu_domain_alloc(&platform_bus_type);\n\tif (!r->domain)\n\t\treturn -ENOMEM;\n\treturn iommu_attach_device(r->domain, r->dev);\n}\n';
+  writeFileSync(join(drv, 'acme_iommu.c'), iommu);
+  const main = 'static void *acme_da_to_va(struct acme_rproc *r, u64 da)\n{\n\tphys_addr_t pa = iommu_iova_to_phys(r->domain, da);\n\n\tif (!pa)\n\t\treturn NULL;\n\treturn phys_to_virt(pa);\n}\n';
+  writeFileSync(join(drv, 'acme_main.c'), main);
+  const rules = (out: string) => (JSON.parse(out).findings as { line: number; rule: string }[]).map((f) => `${f.line}:${f.rule}`);
+  const cache = mkdtempSync(join(tmpdir(), 'iova-xowner-cache-'));
+  const scan = (env: Record<string, string> = {}) => rules(spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--cache-dir', cache], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } }).stdout);
+  for (const pass of ['cold', 'warm']) assert.deepEqual(scan(), [], pass);
+  assert.deepEqual(rules(spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, IOVA_LENS_NO_RG: '1' } }).stdout), [], 'without ripgrep');
+  // The domain now comes from the device (borrowed): the lookup is a reverse lookup again, cache or not.
+  writeFileSync(join(drv, 'acme_iommu.c'), iommu.replace('iommu_domain_alloc(&platform_bus_type)', 'iommu_get_domain_for_dev(r->dev)'));
+  const borrowed = scan();
+  assert.ok(borrowed.includes('3:iova-reverse-lookup'), borrowed.join());
+  writeFileSync(join(drv, 'acme_iommu.c'), iommu);
+  assert.deepEqual(scan(), [], 'the allocation back');
+  // Patch mode reads the folder's other files from the tree as the scan does.
+  writeFileSync(join(dir, 'p.diff'), ['--- a/drivers/remoteproc/acme/acme_main.c', '+++ b/drivers/remoteproc/acme/acme_main.c', '@@ -7 +7 @@', '-\treturn phys_to_virt(pa);', '+\treturn phys_to_virt(pa) + 0;', ''].join('\n'));
+  const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
+  assert.deepEqual(rules(p.out), [], p.err);
+});

@@ -356,6 +356,14 @@ test('the editor follows a field that a file naming no API gives coherent memory
   assert.deepEqual(got, ['3:linear-map-assumption']);
 });
 
+test('the editor sees a driver allocate its own IOMMU domain in a file that names no API, as the CLI does: its lookups are silent', async () => {
+  const main = 'static void *acme_da_to_va(struct acme_rproc *r, u64 da)\n{\n\tphys_addr_t pa = iommu_iova_to_phys(r->domain, da);\n\n\tif (!pa)\n\t\treturn NULL;\n\treturn phys_to_virt(pa);\n}\n';
+  const iommu = (how: string) => `int acme_iommu_init(struct acme_rproc *r)\n{\n\tr->domain = ${how};\n\treturn iommu_attach_device(r->domain, r->dev);\n}\n`;
+  const files = (how: string) => ({ 'drivers/remoteproc/acme/acme_iommu.c': iommu(how), 'drivers/remoteproc/acme/acme_main.c': main });
+  assert.deepEqual(await diagnoseInTree(files('iommu_get_domain_for_dev(r->dev)'), 'drivers/remoteproc/acme/acme_main.c', 2), ['3:iova-reverse-lookup', '7:linear-map-assumption']);
+  assert.deepEqual(await diagnoseInTree(files('iommu_domain_alloc(&platform_bus_type)'), 'drivers/remoteproc/acme/acme_main.c', 0), []);
+});
+
 test('hostile input does not stop the server: a FIFO .iova-lens.json, a hanging glob in the settings, a didOpen without text, a .patch of 130,000 lines, malformed hover params', async () => {
   const ws = mkdtempSync(join(tmpdir(), 'iova-lsp-hostile-'));
   cpSync(SAMPLE, ws, { recursive: true });

@@ -92,6 +92,11 @@ export function blankAnnotations(text: string): string {
 // ALSA drivers allocate their DMA buffers through ALSA's wrappers of the DMA
 // API (snd_dma_alloc_pages(), managed PCM buffers) and may never name it.
 const OWNS_DOMAIN_RE = /\biommu_(paging_)?domain_alloc(_flags)?\s*\(/g;
+
+/** Whether C text allocates an IOMMU domain (in code, not a comment or string): the driver owns what it translates in. */
+export function ownsDomainIn(text: string): boolean {
+  return text.includes('domain_alloc') && matchesInCode(OWNS_DOMAIN_RE, text);
+}
 const USES_DMA_API_RE = /\bdma_addr_t\b|\bdma_(?:map|alloc|pool)_\w+\s*\(|\bdma_set_(?:mask|coherent_mask|mask_and_coherent)\s*\(|\bsnd_(?:dma|devm)_alloc_\w*pages\w*\s*\(|\bsnd_pcm_(?:set_managed_buffer|lib_preallocate_pages)\w*\s*\(/g;
 
 /** Longest macro body parsed as a helper (see extractFacts). */
@@ -521,8 +526,8 @@ export class Project {
     this.files.set(f.path, f);
     const prev = this.dirs.get(f.dir);
     this.dirs.delete(f.dir);
-    // (A file parsed now gives its field assignments itself: what its lines said is dropped.)
-    const wasExternal = this.external.delete(f.path);
+    // (A file parsed now gives its field assignments and domain allocations itself: what its lines said is dropped.)
+    const wasExternal = this.external.delete(f.path) || this.externalOwners.delete(f.path);
     // As-you-type: when the edit left the file's driver-wide facts alone, the
     // folder can be re-learned from where it was (only this file evaluated again).
     if (old && prev && !wasExternal && sameDriverFacts(old, f)) {
@@ -574,8 +579,28 @@ export class Project {
   /** Field allocations read off the lines of files that are not analysed (setExternalFields), by path. */
   private external = new Map<string, { dir: string; sources: FieldSource[] }>();
 
+  /**
+   * Whether a file that is not analysed allocates an IOMMU domain
+   * (ownsDomainIn()): a remoteproc or GPU driver allocates its UNMANAGED
+   * domain in one file and translates in another, and a lookup in a domain
+   * the driver owns is no reverse lookup (SPEC §1.1).
+   */
+  setExternalOwner(path: string, owns: boolean): void {
+    if (owns === this.externalOwners.has(path)) return;
+    if (owns) this.externalOwners.add(path);
+    else this.externalOwners.delete(path);
+    const dir = dirOf(path);
+    this.dirs.delete(dir);
+    this.warm.delete(dir);
+    this.bumpVersion(dir);
+  }
+
+  /** Files not analysed that allocate an IOMMU domain (setExternalOwner), by path. */
+  private externalOwners = new Set<string>();
+
   remove(path: string): void {
     this.setExternalFields(path, []);
+    this.setExternalOwner(path, false);
     const old = this.files.get(path);
     if (old) {
       disposeFacts(old);
@@ -596,6 +621,7 @@ export class Project {
     for (const f of this.files.values()) disposeFacts(f);
     this.files.clear();
     this.external.clear();
+    this.externalOwners.clear();
   }
 
   /** Per-driver field facts: a driver is the folder of the file. */
@@ -674,6 +700,7 @@ export class Project {
 
   private driverOwnsDomain(dir: string): boolean {
     for (const f of this.files.values()) if (f.dir === dir && f.ownsDomain) return true;
+    for (const p of this.externalOwners) if (dirOf(p) === dir) return true;
     return false;
   }
 
