@@ -15,7 +15,7 @@ import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './conf
 import { findSuppressions } from './suppress';
 import { capPerFile, limitNotice, MAX_FINDINGS_PER_FILE } from './limits';
 import { lfForLoneCr } from './lines';
-import type { Finding, Related, RuleId, Severity } from './types';
+import type { Concern, Finding, Related, RuleId, Severity } from './types';
 
 const DOCS_BASE = 'https://github.com/iova-lens/iova-lens/blob/main/src/core/rules/';
 
@@ -29,6 +29,32 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 function severityFor(cfg: Config, rule: RuleId, def: Severity): Severity | 'off' {
   return cfg.rules[rule] ?? def;
+}
+
+/** The order in which a line's other concerns are added to a finding's own. */
+const CONCERN_ORDER: readonly Concern[] = ['a', 'b', 'c', 'zero', 'after-unmap'];
+
+/**
+ * SPEC §1.1: "A finding's `concerns` lists every concern its line shows" —
+ * the rules report each at its own line, and a line where several rules
+ * fire (`phys = iommu_iova_to_phys(dom, buf)` after the unmap: a, c, zero,
+ * after-unmap) shows them all in every finding on it. The message ends with
+ * them, as `[a, c, zero, after-unmap]`.
+ */
+function withLineConcerns(findings: Finding[]): void {
+  const byLine = new Map<string, Set<Concern>>();
+  for (const f of findings) {
+    const k = `${f.path}\0${f.line}`;
+    const set = byLine.get(k) ?? new Set<Concern>();
+    for (const c of f.concerns) set.add(c);
+    byLine.set(k, set);
+  }
+  for (const f of findings) {
+    const set = byLine.get(`${f.path}\0${f.line}`)!;
+    // (Its own first, as its rule gives them: a line with one rule keeps its message as it was.)
+    f.concerns = [...f.concerns, ...CONCERN_ORDER.filter((c) => set.has(c) && !f.concerns.includes(c))];
+    f.message = `${f.message} [${f.concerns.join(', ')}]`;
+  }
 }
 
 // Tier 1: conversions that rebuild a CPU address — always worth a parse.
@@ -247,12 +273,13 @@ export class Checker {
           severity: sev,
           concerns: raw.concerns,
           function: raw.fn,
-          message: `${raw.message} [${raw.concerns.join(', ')}]`,
+          message: raw.message,
           chain: raw.chain,
           related,
         });
       }
     }
+    withLineConcerns(out);
     const limitSev = severityFor(cfg, 'analysis-limit', 'info');
     if (limitSev !== 'off') {
       for (const path of report) {

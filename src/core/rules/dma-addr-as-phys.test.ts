@@ -61,7 +61,7 @@ static void *caam_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova_addr
 	return phys_to_virt(phys_addr);
 }
 `,
-      concerns: ['b', 'c'],
+      concerns: ['b', 'c', 'a', 'zero'],
       chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt'],
     },
     {

@@ -42,7 +42,7 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
 	return phys_to_virt(iommu_iova_to_phys(d, iova)); /*!*/
 }
 `,
-      concerns: ['zero', 'a'],
+      concerns: ['zero', 'a', 'c'],
       chain: ['dma-handle', 'iova-to-phys', 'phys-to-virt'],
     },
     {

@@ -107,7 +107,7 @@ static void *acme_rx_va(struct device *dev, dma_addr_t iova)
 	return phys_to_virt(iommu_iova_to_phys(dom, iova)); /*!*/
 }
 `,
-      concerns: ['a', 'c'],
+      concerns: ['a', 'c', 'zero'],
       chain: ['dma-handle', 'iova-to-phys', 'phys-to-virt'],
     },
     {
@@ -130,7 +130,7 @@ static void *acme_rx_va(struct device *dev, dma_addr_t iova)
         'drivers/net/ethernet/freescale/dpaa2/dpaa2-eth.c': DPAA2_ETH_C,
         'drivers/net/ethernet/freescale/dpaa2/dpaa2-xsk.c': DPAA2_XSK_C,
       },
-      concerns: ['a', 'b', 'c'],
+      concerns: ['a', 'b', 'c', 'zero'],
     },
     {
       name: 'a helper macro written as a GNU statement expression, in a header; its caller in the .c',
@@ -176,7 +176,7 @@ static void *acme_rx_va(struct acme_priv *priv, dma_addr_t iova)
 }
 `,
       },
-      concerns: ['a', 'c'],
+      concerns: ['a', 'c', 'zero'],
     },
     {
       name: 'through a local variable and a struct field set in the probe function',

@@ -19,7 +19,7 @@ static void acme_free(struct acme_priv *p, dma_addr_t buf_addr)
 		put_page(virt_to_page(phys_to_virt(pa)));
 }
 `,
-      concerns: ['after-unmap'],
+      concerns: ['after-unmap', 'a', 'c'],
     },
     {
       name: 'phys_to_virt() of the handle after dma_unmap_page() (dpaa_eth)',
@@ -168,7 +168,7 @@ static void acme_done_table(struct device *dev, struct sg_table *sgt, void *out)
 	memcpy(out, phys_to_virt(sg_dma_address(sgt->sgl)), 64); /*!*/
 }
 `,
-      concerns: ['after-unmap'],
+      concerns: ['after-unmap', 'b', 'c'],
     },
     {
       name: 'unmap before an if, translation inside it',
