@@ -53,7 +53,7 @@ function eventText(e: EmuEvent): string {
   const step = e.step !== undefined ? `[${e.step}] ` : '';
   const n = e.note ? `  — ${e.note}` : '';
   switch (e.op) {
-    case 'alloc': return `${step}alloc     ${e.what}: ${e.what.startsWith('IOVA') ? 'iova' : 'pa'} ${h(e.pa)}${e.va !== null ? ` va ${h(e.va)}` : ''} size ${e.size}${e.page !== null ? ` page ${h(e.page)}` : ''}${n}`;
+    case 'alloc': return `${step}alloc     ${e.what}: ${e.iova !== undefined ? `iova ${h(e.iova)}` : `pa ${e.pa === null ? '-' : h(e.pa)}`}${e.va !== null ? ` va ${h(e.va)}` : ''} size ${e.size}${e.page !== null ? ` page ${h(e.page)}` : ''}${n}`;
     case 'free': return `${step}free      ${e.what}: pa ${h(e.pa)} size ${e.size}${n}`;
     case 'map': return `${step}map       ${e.api}: ${h(e.iova)} → ${h(e.pa)} size ${e.size}${e.pte !== null ? ` pte ${h(e.pte)}` : ''}${n}`;
     case 'unmap': return `${step}unmap     ${e.api}: ${h(e.iova)} size ${e.size}${n}`;

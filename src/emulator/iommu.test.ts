@@ -1,6 +1,8 @@
 // iommu_iova_to_phys() by era and driver (facts §4.2), the device's view
 // (IOTLB, faults with SMMU event names), the IOVA allocator and SWIOTLB.
 import { test } from 'node:test';
+import { X86Pgtable } from './x86-pgtable';
+import { IOMMU_READ, IOMMU_WRITE } from './io-pgtable-arm';
 import assert from 'node:assert/strict';
 import { Machine } from './machine';
 import { parsePlatform } from './platform';
@@ -246,4 +248,19 @@ test('the IOVA rcache hands out only a range that ends at or below the limit (io
   assert.ok(b !== 0 && b + 1 <= 0xffffe, `got ${b.toString(16)}`);
   // With room below the limit the cached range comes back (LIFO), as before.
   assert.equal(d.allocFast(2, 0xfffff), 0xffffe);
+});
+
+test('AMD v1 tables start with 3 levels and grow by one for an IOVA past them (amd/io_pgtable.c:570, :180); Intel walks 4', () => {
+  const amd = new X86Pgtable('amd');
+  assert.equal(amd.map(0xffff_f000, 0x1_1230_0000, IOMMU_READ | IOMMU_WRITE), 0);
+  const w = amd.walk(0xffff_f780);
+  assert.deepEqual(w.levels.map((l) => [l.level, l.index]), [[3, 3], [2, 511], [1, 511]]);
+  assert.equal(X86Pgtable.addr(w.pte), 0x1_1230_0000n);
+  // Past 2^39: a fourth level above, the old root its entry 0 — what was mapped is still found.
+  assert.equal(amd.map(2 ** 40, 0x2000_0000, IOMMU_READ), 0);
+  assert.deepEqual(amd.walk(0xffff_f780).levels.map((l) => [l.level, l.index]), [[4, 0], [3, 3], [2, 511], [1, 511]]);
+  assert.equal(X86Pgtable.addr(amd.walk(2 ** 40).pte), 0x2000_0000n);
+  const intel = new X86Pgtable('intel');
+  intel.map(0xffff_f000, 0x1_1230_0000, IOMMU_READ);
+  assert.equal(intel.walk(0xffff_f780).levels.length, 4);
 });

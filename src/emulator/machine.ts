@@ -276,7 +276,7 @@ export class Machine {
   }
 
   private iovaEvent(iova: bigint, len: bigint): bigint {
-    if (this.trace.on) this.trace.emit({ op: 'alloc', what: 'IOVA (alloc_iova_fast)', pa: iova, va: null, size: Number(len), page: null });
+    if (this.trace.on) this.trace.emit({ op: 'alloc', what: 'IOVA (alloc_iova_fast)', pa: null, iova, va: null, size: Number(len), page: null });
     return iova;
   }
 

@@ -188,3 +188,11 @@ test('deterministic and recording can be switched off', () => {
   assert.equal(off.events.length, 0);
   assert.deepEqual(off.outcome, ['correct']);
 });
+
+test('an IOVA range from the allocator is an IOVA in the events, never a PA (a reader of `pa` took it for one)', () => {
+  const r = runScenario('S1');
+  const a = r.events.find((e) => e.op === 'alloc' && e.what.startsWith('IOVA'));
+  assert.ok(a && a.op === 'alloc');
+  assert.equal(a.pa, null);
+  assert.equal(a.iova, 0xffff_0000n);
+});

@@ -72,7 +72,8 @@ interface EventBase {
 }
 
 export type EmuEvent =
-  | (EventBase & { op: 'alloc'; what: string; pa: bigint; va: bigint | null; size: number; page: bigint | null })
+  // (An IOVA range from the IOVA allocator has `iova` and no `pa`: it is no physical address.)
+  | (EventBase & { op: 'alloc'; what: string; pa: bigint | null; iova?: bigint; va: bigint | null; size: number; page: bigint | null })
   | (EventBase & { op: 'free'; what: string; pa: bigint; size: number })
   | (EventBase & { op: 'map'; api: string; pa: bigint; iova: bigint; size: number; pte: bigint | null })
   | (EventBase & { op: 'unmap'; api: string; iova: bigint; size: number })

@@ -139,8 +139,8 @@ export function eventDetail(e: Ev): string {
       parts.push(`${String(e.api)}: ${g('iova')} (${String(e.size)} B)`);
       break;
     case 'alloc':
-      // (The IOVA allocator's event carries the IOVA in its address field: it is no PA.)
-      parts.push(`${String(e.what)}: ${/^IOVA\b/.test(String(e.what)) ? 'IOVA' : 'PA'} ${g('pa')}${e.va ? `, VA ${g('va')}` : ''}${e.page ? `, page ${g('page')}` : ''} (${String(e.size)} B)`);
+      // (The IOVA allocator's event carries an IOVA, no PA.)
+      parts.push(`${String(e.what)}: ${e.iova !== undefined && e.iova !== null ? `IOVA ${g('iova')}` : `PA ${g('pa')}`}${e.va ? `, VA ${g('va')}` : ''}${e.page ? `, page ${g('page')}` : ''} (${String(e.size)} B)`);
       break;
     case 'free':
       parts.push(`${String(e.what)}: PA ${g('pa')}`);
