@@ -76,7 +76,10 @@ export class Nicvf {
     if (pfn !== null && mem.ref(pfn) !== 1) pfn = null;
     else if (pfn !== null) this.m.trace.emit({ op: 'translate', fn: 'note', in: 0n, out: 0n, note: `pgcache[${this.pgidx}]: page ${hex(pfn << this.m.cpu.pageShift)} has count 1 → recycled` });
     if (pfn === null) {
-      pfn = mem.allocPage('nicvf receive page');
+      // alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NOWARN, 0) (nicvf_queues.c:122): no __GFP_HIGHMEM, so a
+      // lowmem page even where the platform's buffer page is highmem (arm32-highmem's is: S8's generic driver).
+      const lowmem = this.m.cpu.isLowmemPfn(this.m.det.bufferPage >> this.m.cpu.pageShift);
+      pfn = mem.allocPage('nicvf receive page', lowmem ? 'driver' : 'kernel');
       this.pages.add(pfn);
       if (this.pgalloc >= this.pgcnt) return { pfn, cached: false };
       this.pgcache[this.pgidx] = { pfn };
