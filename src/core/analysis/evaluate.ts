@@ -569,6 +569,8 @@ class Evaluator {
       }
       for (const k of c.namedChildren) {
         const kt = k?.type;
+        // IS_ERR_OR_NULL(va) / ZERO_OR_NULL_PTR(va): as pointless on phys_to_virt()'s result as `!va`.
+        if (k && kt === 'call_expression' && NULL_TESTS.has(calleeName(k) ?? '')) this.vaNullTest(k, k.childForFieldName('arguments')?.namedChildren[0] ?? null);
         if (k && kt !== 'call_expression') {
           stack.push(k);
           types.push(kt!);
@@ -927,7 +929,12 @@ class Evaluator {
       // bus_to_virt()'s argument is a bus (DMA) address by the API's own contract, whatever else is known of it
       // (bmac.c, mace.c: the DBDMA engine's command pointer read back from the device).
       const unknown: Source | undefined = input.length > 0 || !argNodes[step.arg] ? undefined : step.word === 'virt-to-phys' ? 'linear-va' : callee === 'bus_to_virt' ? 'dma-handle' : undefined;
-      const from = unknown ? [{ src: unknown, key: `u:${argNodes[step.arg].startIndex}`, steps: [], origin: this.loc(argNodes[step.arg]) }] : input;
+      // (Also a parameter of no known kind — `u32 cmdptr` — given to bus_to_virt(): it is a bus address.)
+      const from = unknown
+        ? [{ src: unknown, key: `u:${argNodes[step.arg].startIndex}`, steps: [], origin: this.loc(argNodes[step.arg]) }]
+        : callee === 'bus_to_virt'
+          ? input.map((v) => (v.src === 'param' && v.steps.length === 0 ? { ...v, src: 'dma-handle' as Source, param: undefined, origin: v.origin ?? this.loc(argNodes[step.arg]) } : v))
+          : input;
       this.apply(step.word, callee, n, from, handle);
       return from.map((v) => ({ ...v, steps: [...v.steps, this.stepAt(step.word, callee, n)] }));
     }
@@ -1093,6 +1100,9 @@ class Evaluator {
     }
   }
 }
+
+/** Macros that test a pointer for NULL (among other things): a test of phys_to_virt()'s result by one cannot fire for its NULL part. */
+const NULL_TESTS = new Set(['IS_ERR_OR_NULL', 'ZERO_OR_NULL_PTR']);
 
 /** The struct a field is read from, by name: `ring->desc` → ring, `priv->rx.buf` → rx, `q[i].va` → q. */
 export function fieldBase(fe: Node): string {

@@ -188,14 +188,14 @@ static int acme_post(struct acme_ring *ring, struct acme_desc *desc, size_t len)
       chain: ['linear-va', 'virt-to-phys', 'to-device'],
     },
     {
-      name: 'virt_to_phys() written into a descriptor array element (a BDL: both halves) or through a pointer',
+      name: 'virt_to_phys() written into a descriptor array element (a BDL: both halves, one finding) or through a pointer',
       code: `
 static int acme_setup_bdl(void *area, __le32 *bdl, dma_addr_t unused)
 {
 	phys_addr_t addr = virt_to_phys(area);
 
 	bdl[0] = cpu_to_le32(lower_32_bits(addr)); /*!*/
-	bdl[1] = cpu_to_le32(upper_32_bits(addr)); /*!*/
+	bdl[1] = cpu_to_le32(upper_32_bits(addr)); /* the same root: related */
 	return 0;
 }
 
@@ -252,6 +252,32 @@ static void acme_fill_table(struct device *dev, void *buf, int i)
 }
 `,
       chain: ['linear-va', 'virt-to-phys', 'to-device'],
+    },
+    {
+      name: 'a physical address written as two halves is one finding (once per root), the second store related',
+      code: `
+struct acme_desc { __le32 addr_lo; __le32 addr_hi; };
+struct acme_ring { struct acme_desc *desc; dma_addr_t desc_dma; };
+
+static void acme_post(struct acme_ring *r, int i, void *buf)
+{
+	phys_addr_t pa = virt_to_phys(buf);
+
+	r->desc[i].addr_lo = cpu_to_le32(lower_32_bits(pa)); /*!*/
+	r->desc[i].addr_hi = cpu_to_le32(upper_32_bits(pa));
+}
+`,
+    },
+    {
+      name: 'bus_to_virt() of a parameter of any type: a u32 is a bus address by the API\'s contract too',
+      code: `
+static u32 acme_status(u32 cmdptr)
+{
+	struct acme_cmd *cp = bus_to_virt(cmdptr); /*!*/
+
+	return cp->status;
+}
+`,
     },
     {
       name: 'virt_to_bus()/bus_to_virt(): bus addresses by the API\'s own name, in a file that names no DMA API (bmac.c, mace.c); the round trip is reported once, where the device address became a pointer',
@@ -403,7 +429,7 @@ static int acme_cldma_setup_bdle(struct snd_dma_buffer *dmab_data, __le32 *bdl, 
 	phys_addr_t addr = virt_to_phys(dmab_data->area);
 
 	bdl[0] = cpu_to_le32(lower_32_bits(addr)); /*!*/
-	bdl[1] = cpu_to_le32(upper_32_bits(addr)); /*!*/
+	bdl[1] = cpu_to_le32(upper_32_bits(addr));
 	bdl[2] = cpu_to_le32(size);
 	return 1;
 }

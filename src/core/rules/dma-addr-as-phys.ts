@@ -4,7 +4,7 @@
 // pfn_to_page() of a DMA handle, or a CPU physical address written to the
 // device where a mapped DMA address belongs.
 import { chainOf, isRawDma, locKey, LINEAR_WORDS, USE_WORDS, type ApplyEvent, type Val } from '../analysis/model';
-import { applyEvents, concernsOf, guarded, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
+import { applyEvents, concernsOf, guarded, MAX_RELATED, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
 
 export const rule: RuleModule = {
   meta: {
@@ -93,6 +93,9 @@ export const rule: RuleModule = {
     // and only when no mapped DMA address reaches the same place on another path
     // (virtio's vring_map_one_sg() picks virt_to_phys() only without the DMA API).
     // virt_to_bus() says by its name that its result is for a bus master: wherever it is.
+    // Once per root (the virt_to_phys()): a physical address written as two halves
+    // (`lower_32_bits(pa)`, `upper_32_bits(pa)`) or to two registers is one finding, the other stores related.
+    const byRoot = new Map<string, RawFinding>();
     for (const r of ctx.results) {
       for (const e of r.events) {
       if (e.kind !== 'apply' || e.word !== 'to-device' || guarded(e)) continue;
@@ -102,14 +105,22 @@ export const rule: RuleModule = {
       const phys = e.input.filter(isPhys);
       if (phys.length === 0 || phys.length !== e.input.length) continue;
       if (!r.usesDmaApi && !phys.every((v) => v.steps[v.steps.length - 1].callee === 'virt_to_bus')) continue;
-      out.push({
+      const root = `${e.loc.path}|${e.fn}|${[...new Set(phys.map((v) => locKey(v.steps[v.steps.length - 1].loc)))].sort().join(',')}`;
+      const first = byRoot.get(root);
+      if (first) {
+        if (first.related.length < MAX_RELATED && !first.related.some((x) => x.loc.line === e.loc.line && x.loc.path === e.loc.path)) first.related.push({ loc: e.loc, message: 'given to the device here too' });
+        continue;
+      }
+      const finding: RawFinding = {
         loc: e.loc,
         fn: e.fn,
         concerns: ['b'],
         chain: chainOf(phys, ['to-device']),
         related: relatedOf(phys, e.loc, e.deviceMemory ? [{ loc: e.deviceMemory, message: 'the store lands in coherent DMA memory, which the device reads: allocated here' }] : []),
         message: 'a CPU physical address (virt_to_phys/__pa) is given to the device as a DMA address; map the buffer with the DMA API (dma_map_single) and program the returned dma_addr_t',
-      });
+      };
+      byRoot.set(root, finding);
+      out.push(finding);
       }
     }
     return out;

@@ -89,6 +89,21 @@ static void acme_bufs_free(struct acme_pool *pool, u32 phys)
 `,
     },
     {
+      name: 'IS_ERR_OR_NULL() / ZERO_OR_NULL_PTR() of phys_to_virt()\'s result: as pointless as !va',
+      code: `
+static void *acme_fw_va(phys_addr_t pa)
+{
+	void *va = phys_to_virt(pa);
+
+	if (IS_ERR_OR_NULL(va)) /*!*/
+		return NULL;
+	if (ZERO_OR_NULL_PTR(va)) /*!*/
+		return NULL;
+	return va;
+}
+`,
+    },
+    {
       name: 'a NULL test on the result of a *_iova_to_virt() helper',
       code: `
 static void *caam_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova_addr)
