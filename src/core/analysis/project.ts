@@ -287,8 +287,13 @@ export function localSources(body: string): Map<string, Source | null> {
   return out;
 }
 
-/** Calls that align a pointer or an address within what it points into: the value keeps its kind. */
-const ALIGNS = new Set(['PTR_ALIGN', 'PTR_ALIGN_DOWN', 'ALIGN', 'ALIGN_DOWN', 'PAGE_ALIGN']);
+/**
+ * Calls whose value is their first argument's, of the same kind: an alignment
+ * within what it points into, or a byte-order conversion — a descriptor field
+ * is `__le32`/`__le64` (`last->next = cpu_to_le32(dma_addr)` gives it a DMA
+ * address as much as `last->next = dma_addr` does).
+ */
+const ALIGNS = new Set(['PTR_ALIGN', 'PTR_ALIGN_DOWN', 'ALIGN', 'ALIGN_DOWN', 'PAGE_ALIGN', 'cpu_to_le32', 'cpu_to_le64', 'cpu_to_be32', 'cpu_to_be64', '__cpu_to_le32', '__cpu_to_le64']);
 
 /** `PTR_ALIGN((void *)v, 16)` → `(void *)v`: a call's first argument, or undefined when the text is no such call. */
 function firstArgOf(text: string): string | undefined {

@@ -254,6 +254,23 @@ static void acme_fill_table(struct device *dev, void *buf, int i)
       chain: ['linear-va', 'virt-to-phys', 'to-device'],
     },
     {
+      name: 'a __le32 descriptor field given DMA addresses through cpu_to_le32(), read back through le32_to_cpu()',
+      code: `
+struct acme_td { __le32 next; u32 buf; };
+
+static void acme_link(struct acme_td *last, dma_addr_t dma_addr)
+{
+	last->next = cpu_to_le32(dma_addr);
+}
+
+static struct acme_td *acme_walk(struct acme_td *td)
+{
+	td = phys_to_virt(le32_to_cpu(td->next)); /*!*/
+	return td;
+}
+`,
+    },
+    {
       name: 'a physical address written as two halves is one finding (once per root), the second store related',
       code: `
 struct acme_desc { __le32 addr_lo; __le32 addr_hi; };
