@@ -251,6 +251,24 @@ function publishAll(): void {
     }
     send(doc.uri, diags);
   }
+  // Closed files the workspace scan reported: when their driver changes (a header edited, a file
+  // changed on disk) their Problems entries and the status count follow, as an open file's do.
+  if (scanned.size) {
+    const open = new Set(documents.all().map((d) => d.uri));
+    for (const uri of scanned) {
+      if (open.has(uri)) continue;
+      const path = URI.toPath(uri);
+      const ws = trees.for(path);
+      if (dirs && !dirs.has(folderOf(ws, path))) continue;
+      let diags: Diagnostic[] = [];
+      try {
+        if (settings.enable) diags = diagnosticsOf(ws.findingsFor(path), ws);
+      } catch (e) {
+        connection.console.error(`IOVA Lens: analysis of ${path} failed: ${(e as Error).message}`);
+      }
+      send(uri, diags);
+    }
+  }
   sendStatus();
 }
 

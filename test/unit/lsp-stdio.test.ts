@@ -177,6 +177,34 @@ test('a client other than VS Code: asked to watch C files and the config, told o
   }
 });
 
+test('after Scan workspace, a closed file\'s Problems entries follow its driver: the helper fixed in the open header clears them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-scan-'));
+  cpSync(SAMPLE, dir, { recursive: true });
+  const drv = join(dir, 'drivers/net/ethernet/cavium/thunder');
+  const h = pathToFileURL(join(drv, 'nicvf_queues.h')).toString();
+  const cUri = pathToFileURL(join(drv, 'nicvf_queues.c')).toString();
+  const c = new Client();
+  try {
+    const root = pathToFileURL(dir).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
+    c.notify('initialized', {});
+    const inProblems = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === cUri && p.diagnostics.length === 2);
+    const scan = await c.request<{ findings: number }>('iovaLens/scanWorkspace', {});
+    assert.equal(scan.findings, 4);
+    await inProblems;
+    const text = readFileSync(join(drv, 'nicvf_queues.h'), 'utf8');
+    const fixed = text.replace('\tif (nic->iommu_domain)\n\t\treturn iommu_iova_to_phys(nic->iommu_domain, dma_addr);\n\treturn dma_addr;', '\treturn nic->rb_page ? page_to_phys(nic->rb_page) : 0;');
+    assert.notEqual(fixed, text);
+    const cleared = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === cUri && p.diagnostics.length === 0);
+    c.notify('textDocument/didOpen', { textDocument: { uri: h, languageId: 'c', version: 1, text: fixed } });
+    await cleared;
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
 test('wrong-typed editor settings are ignored one line each; diagnostics still arrive', async () => {
   const c = new Client({ enable: 'yes', run: 7, rules: 5, include: 'drivers/**', exclude: [1] });
   try {
