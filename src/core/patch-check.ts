@@ -22,8 +22,8 @@ export interface FolderFile {
 }
 
 /**
- * Findings on the lines the patch adds, at their post-image paths and lines,
- * sorted. `others(dir, touched)` gives the folder's other files (not those in
+ * Findings on the lines the patch adds — and those an added line brings about
+ * on an unchanged one — at their post-image paths and lines, sorted. `others(dir, touched)` gives the folder's other files (not those in
  * `touched`, the patch's own post-images there): its helpers and struct
  * declarations. `errors` collects a rule's internal error, as Checker.errors.
  */
@@ -37,27 +37,47 @@ export function checkPostImages(images: PostImage[], others: (dir: string, touch
   }
   const findings: Finding[] = [];
   for (const [dir, imgs] of byDir) {
-    const own = new Set(imgs.map((i) => i.path));
-    const files: FolderFile[] = [...imgs.map((i) => ({ key: i.path, text: i.text })), ...others(dir, own)];
-    const candidates = files.filter((f) => mayMatter(f.text));
-    if (candidates.length === 0) continue;
-    const checker = new Checker(parser, config);
-    try {
-      for (const f of files) {
-        if (candidates.includes(f)) continue;
-        if (declaresDmaFields(f.key, f.text)) checker.setDeclarations(f.key, f.text);
-        // (Fields another file gives memory outside the linear map, and domains it allocates, as the scan and the editor read them.)
-        else checker.setOtherFile(f.key, f.text);
-      }
-      checker.setWhole(candidates);
-      // Files that name no API but call a helper that translates, as the scan adds them.
-      checker.addHelperCallers(files);
-      const added = new Map(imgs.map((i) => [i.path, i.added]));
-      findings.push(...checker.check(imgs.filter((i) => checker.hasFile(i.path)).map((i) => i.path)).filter((f) => added.get(f.path)?.has(f.line)));
-      errors.push(...checker.errors);
-    } finally {
-      checker.project.dispose();
-    }
+    const added = new Map(imgs.map((i) => [i.path, i.added]));
+    const onAdded = (path: string, line: number) => !!added.get(path)?.has(line);
+    const all = folderFindings(imgs.map((i) => ({ key: i.path, text: i.text })), others(dir, new Set(imgs.map((i) => i.path))), parser, config, errors);
+    findings.push(...all.filter((f) => onAdded(f.path, f.line)));
+    // A finding on an unchanged line that an added line brings about — the patch adds
+    // dma_unmap_page() before an existing translation — is the patch's too: one with a related
+    // location on an added line that the post-image without the added lines does not have.
+    const caused = all.filter((f) => !onAdded(f.path, f.line) && f.related.some((r) => onAdded(r.path, r.line)));
+    if (caused.length === 0) continue;
+    // (Added lines blanked, not removed: every other line keeps its number.)
+    const before = imgs.map((i) => ({ key: i.path, text: i.text.split('\n').map((l, n) => (i.added.has(n + 1) ? '' : l)).join('\n') }));
+    const had = new Set(folderFindings(before, others(dir, new Set(imgs.map((i) => i.path))), parser, config, []).map(findingKey));
+    findings.push(...caused.filter((f) => !had.has(findingKey(f))));
   }
   return findings.sort(compareFindings);
+}
+
+function findingKey(f: Finding): string {
+  return `${f.rule}|${f.path}|${f.line}|${f.column}`;
+}
+
+/** Every finding of the patch's post-images in one driver folder, its other files read for helpers and facts. */
+function folderFindings(imgs: FolderFile[], rest: FolderFile[], parser: CParser, config: Config, errors: string[]): Finding[] {
+  const files: FolderFile[] = [...imgs, ...rest];
+  const candidates = files.filter((f) => mayMatter(f.text));
+  if (candidates.length === 0) return [];
+  const checker = new Checker(parser, config);
+  try {
+    for (const f of files) {
+      if (candidates.includes(f)) continue;
+      if (declaresDmaFields(f.key, f.text)) checker.setDeclarations(f.key, f.text);
+      // (Fields another file gives memory outside the linear map, and domains it allocates, as the scan and the editor read them.)
+      else checker.setOtherFile(f.key, f.text);
+    }
+    checker.setWhole(candidates);
+    // Files that name no API but call a helper that translates, as the scan adds them.
+    checker.addHelperCallers(files);
+    const out = checker.check(imgs.filter((i) => checker.hasFile(i.key)).map((i) => i.key));
+    errors.push(...checker.errors);
+    return out;
+  } finally {
+    checker.project.dispose();
+  }
 }

@@ -703,13 +703,21 @@ function applySparse(lines: Line[], d: FileDiff): Line[] {
  * editor puts them on the patch document and keeps the post-image path). The
  * message starts with the post-image path:line; the column moves right by one for the `+`.
  */
-export function inPatchText<F extends { path: string; line: number; column: number; endLine: number; endColumn: number; message: string }>(findings: F[], images: PostImage[], patchPath?: string): F[] {
+export function inPatchText<F extends { path: string; line: number; column: number; endLine: number; endColumn: number; message: string; related?: { path: string; line: number; column: number }[] }>(findings: F[], images: PostImage[], patchPath?: string): F[] {
   const byPath = new Map(images.map((i) => [i.path, i]));
   const out: F[] = [];
   for (const f of findings) {
-    const src = byPath.get(f.path)?.sources.get(f.line);
-    if (src === undefined) continue;
-    out.push({ ...f, path: patchPath ?? f.path, line: src + 1, endLine: src + 1, column: f.column + 1, endColumn: f.endLine === f.line ? f.endColumn + 1 : f.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
+    const img = byPath.get(f.path);
+    const src = img?.sources.get(f.line);
+    if (src !== undefined) {
+      out.push({ ...f, path: patchPath ?? f.path, line: src + 1, endLine: src + 1, column: f.column + 1, endColumn: f.endLine === f.line ? f.endColumn + 1 : f.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
+      continue;
+    }
+    // A finding on an unchanged line that an added line brings about (checkPostImages()): shown on that added line.
+    const cause = f.related?.find((r) => r.path === f.path && img?.sources.has(r.line));
+    if (!cause || !img) continue;
+    const at = img.sources.get(cause.line)! + 1;
+    out.push({ ...f, path: patchPath ?? f.path, line: at, endLine: at, column: cause.column + 1, endColumn: cause.column + 2, message: `${f.path}:${f.line}: ${f.message}` });
   }
   return out;
 }

@@ -437,3 +437,46 @@ test('a file whose name git quotes (non-ASCII) is found in the tree and reported
     assert.deepEqual(JSON.parse(patch(['-', '--tree', repo, '--format', 'json'], other).out).findings, found, opt);
   }
 });
+
+test('a patch that brings a bug about on an unchanged line is reported there (dma_unmap_page() added before an existing translation); one that only adds a use of an existing finding is not', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'iova-patch-caused-'));
+  mkdirSync(join(repo, 'drivers', 'acme'), { recursive: true });
+  writeFileSync(join(repo, 'MAINTAINERS'), '');
+  const file = join(repo, 'drivers', 'acme', 'acme.c');
+  const base = [
+    'void *acme_rx(struct device *dev, struct iommu_domain *dom, dma_addr_t dma)',
+    '{',
+    '\tphys_addr_t pa;',
+    '',
+    '\tpa = iommu_iova_to_phys(dom, dma);',
+    '\tif (!pa)',
+    '\t\treturn NULL;',
+    '\treturn phys_to_virt(pa);',
+    '}',
+    '',
+  ].join('\n');
+  writeFileSync(file, base);
+  git(repo, 'init', '-q');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'base');
+  writeFileSync(file, base.replace('\tpa = iommu_iova_to_phys(dom, dma);\n', '\tdma_unmap_page(dev, dma, 2048, DMA_FROM_DEVICE);\n\tpa = iommu_iova_to_phys(dom, dma);\n'));
+  const unmap = git(repo, 'diff');
+  const rules = (r: { out: string }) => (JSON.parse(r.out).findings as { line: number; rule: string; related: { line: number }[] }[]).map((f) => `${f.line}:${f.rule}`);
+  // With the tree, and with the hunk alone (its context then must hold the whole function): the
+  // translation after the added unmap, at its own (unchanged) line.
+  for (const [args, input] of [[['-', '--tree', repo, '--format', 'json'], unmap], [['-', '--format', 'json'], git(repo, 'diff', '-U10')]] as const) {
+    const r = patch([...args], input);
+    assert.deepEqual(rules(r), ['6:translate-after-unmap'], `${args.join(' ')}: ${r.out}`);
+    assert.equal(r.code, 1);
+  }
+  // `scan x.patch` shows it on the added line that brings it about.
+  writeFileSync(join(repo, 'unmap.patch'), unmap);
+  const s = spawnSync(process.execPath, [CLI, 'scan', 'unmap.patch', '--format', 'gcc', '--no-cache'], { cwd: repo, encoding: 'utf8' });
+  assert.match(s.stdout, /^unmap\.patch:\d+:\d+: warning: drivers\/acme\/acme\.c:6: \S+ translates dma after dma_unmap_page\(\)/m);
+  // A line that only uses what an existing finding made: not the patch's bug.
+  git(repo, 'checkout', '-q', '.');
+  writeFileSync(file, base.replace('\treturn phys_to_virt(pa);\n', '\tmemset(phys_to_virt(pa), 0, 64);\n\treturn phys_to_virt(pa);\n'));
+  const use = git(repo, 'diff');
+  const u = patch(['-', '--tree', repo, '--format', 'json'], use);
+  assert.ok(rules(u).every((x) => x.startsWith('8:')), u.out);
+});
