@@ -203,9 +203,12 @@ suite('IOVA Lens editor experience in code-server (UI, issue 7)', { restricted: 
     await table.waitFor({ state: 'attached' });
     const cells = await table.locator('tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((c) => (c as HTMLElement).innerText.trim())));
     h.log(`hover platform table: ${JSON.stringify(cells)}`);
-    assert.deepEqual(cells[0], ['platform', 'outcome'], 'table header');
+    // What each step of the chain returns on each platform, then the outcome (SPEC §1.5).
+    assert.deepEqual(cells[0], ['platform', 'dma-handle', 'iova-to-phys / identity', 'phys-to-virt', 'virt-to-page', 'put-page', 'outcome'], 'table header');
     assert.ok(cells.length >= 4, `at least 3 platform rows: ${JSON.stringify(cells)}`);
-    assert.ok(cells.slice(1).every((r) => r.length === 2 && r[0] && r[1]), `every row names a platform and an outcome: ${JSON.stringify(cells)}`);
+    assert.ok(cells.slice(1).every((r) => r.length === 7 && r[0] && r[6]), `every row names a platform, the steps' values and an outcome: ${JSON.stringify(cells)}`);
+    const identity2017 = cells.find((r) => r[0] === 'thunderx-2017-identity');
+    assert.deepEqual(identity2017 && [identity2017[2], identity2017[6]], ['0x0', 'null, fault'], `the 2017 identity row: the lookup's 0, and the outcome: ${JSON.stringify(cells)}`);
     await table.scrollIntoViewIfNeeded();
     await h.screenshot(page, 'hover-open-table', 'editor');
     await page.mouse.move(1400, 880);

@@ -7,12 +7,12 @@ import { Edit, type Node, type Range, type Tree } from 'web-tree-sitter';
 import type { CParser } from '../parse/parser';
 import { findFunctions, findMacros, macroSource, type FnInfo } from './functions';
 import { hasLongLine, pathologicalShape, PARSE_STEPS } from '../limits';
-import { skim, type SkimmedField, type Unit } from './skim';
+import { skim, topLevel, type SkimmedField, type Unit } from './skim';
 import { lineIndex } from '../lines';
 import { calledNames, callsTo } from './calls';
 import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBaseOf } from './evaluate';
-import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, SOURCES } from './api-tables';
+import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, PASS_THROUGH, SOURCES, STEPS } from './api-tables';
 import type { Loc, Source } from './model';
 import { blankMacroComments, matchesInCode, unwrapParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
@@ -64,6 +64,8 @@ export interface FieldSource {
   viaField?: string;
   /** A skimmed value's text, read as viaIdent/viaField when first needed (valueText()). */
   rhs?: string;
+  /** The value is what this function of the driver returns (an allocation wrapper: helperAllocKind()). */
+  viaCall?: string;
   loc: Loc;
 }
 
@@ -234,7 +236,7 @@ function addSkimmedFields(fields: SkimmedField[], facts: FileFacts, pos: (index:
     const p = at(f.index);
     // (A value that is no call is read for a variable or a field only if asked: see valueText().)
     const aligned = f.callee && ALIGNS.has(f.callee) ? firstArgOf(stripCasts(f.rhs)) : undefined;
-    const kind = aligned !== undefined ? { rhs: aligned } : f.callee ? assignedKind(f.callee, null) : { rhs: f.rhs };
+    const kind = aligned !== undefined ? { rhs: aligned } : f.callee ? orViaCall(assignedKind(f.callee, null), f.callee) : { rhs: f.rhs };
     facts.fieldSources.push({ field: f.field, base: f.base, variable: f.variable, fn: f.fn, ...kind, loc: { path: facts.path, line: p.line, column: p.column, endLine: p.line, endColumn: p.column + 1 } });
   }
 }
@@ -331,6 +333,14 @@ function valueOf(s: FieldSource): { viaIdent?: string; viaField?: string } {
   return s.rhs !== undefined ? valueText(s.rhs) : s;
 }
 
+/** Per file: its top-level units as the skim's lexer sees them (wrapperKind()). */
+const unitsCache = new WeakMap<FileFacts, Unit[]>();
+function unitsOf(f: FileFacts): Unit[] {
+  let u = unitsCache.get(f);
+  if (!u) unitsCache.set(f, (u = topLevel(f.text)));
+  return u;
+}
+
 type FnFacts = { range: [number, number]; declared: Declared; locals?: Map<string, Source | null> };
 /** Per file (its facts are replaced on every edit) and function start: what the function declares and gives its locals. */
 const fnFactsCache = new WeakMap<FileFacts, { fns?: FnInfo[]; byStart: Map<number, FnFacts> }>();
@@ -425,6 +435,37 @@ function assignedKind(callee: string | null, value: { ident: string } | { field:
   return 'ident' in value ? { viaIdent: value.ident } : { viaField: value.field };
 }
 
+/** A call that is no known source: perhaps the driver's own allocation wrapper (FieldSource.viaCall). */
+function orViaCall(kind: { src?: Source; viaIdent?: string; viaField?: string }, callee: string): { src?: Source; viaIdent?: string; viaField?: string; viaCall?: string } {
+  return kind.src || PASS_THROUGH.has(callee) || STEPS[callee] ? kind : { viaCall: callee };
+}
+
+/**
+ * What a function returns when every `return` gives the same kind of memory
+ * outside the linear map — a call of its allocator, or a local given one —
+ * NULL, 0 and ERR_PTR() aside: an allocation wrapper (`return
+ * dma_alloc_coherent(…)`), read off its text as localSources() reads locals.
+ */
+export function returnedSource(body: string): Source | null {
+  let kind: Source | null = null;
+  let locals: Map<string, Source | null> | undefined;
+  for (const m of body.matchAll(RETURN)) {
+    const v = stripCasts(m[1]);
+    if (v === '' || RESET.test(v)) continue;
+    const call = /^([A-Za-z_]\w*)\s*\(/.exec(v);
+    let k: Source | null = null;
+    if (call) {
+      const src = SOURCES[call[1]];
+      k = src && FIELD_ASSIGN_SOURCES.has(src) ? src : null;
+    } else if (/^[A-Za-z_]\w*$/.test(v)) k = (locals ??= localSources(body)).get(v) ?? null;
+    if (k === null || (kind !== null && k !== kind)) return null;
+    kind = k;
+  }
+  return kind;
+}
+
+const RETURN = /\breturn\b\s*([^;]*);/g;
+
 function loc(path: string, n: Node): Loc {
   return { path, line: n.startPosition.row + 1, column: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endColumn: n.endPosition.column + 1 };
 }
@@ -472,7 +513,7 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
         rt = v?.type;
       }
       const value = !v ? null : rt === 'identifier' ? { ident: v.text } : rt === 'field_expression' ? { field: v.childForFieldName('field')?.text ?? '' } : null;
-      const kind = assignedKind(callee, value);
+      const kind = callee ? orViaCall(assignedKind(callee, value), callee) : assignedKind(callee, value);
       const { base, variable } = fieldBaseOf(left);
       facts.fieldSources.push({ field, base, variable, at: a.startIndex, ...kind, loc: loc(facts.path, a) });
     } else if (t === 'field_declaration') {
@@ -650,7 +691,17 @@ export class Project {
         // (null while it is worked out: fields given each other, `a->x = b->y; b->y = a->x`, say nothing.)
         x.kind = null;
         const { viaIdent, viaField } = valueOf(x.s);
-        x.kind = x.s.src ?? (viaIdent !== undefined && x.file ? variableKind(x.file, x.s, viaIdent) : viaField !== undefined ? (isDmaField(viaField) ? 'dma-handle' : fieldKind(viaField)) : null);
+        x.kind =
+          x.s.src ??
+          (viaIdent !== undefined && x.file
+            ? variableKind(x.file, x.s, viaIdent)
+            : viaField !== undefined
+              ? isDmaField(viaField)
+                ? 'dma-handle'
+                : fieldKind(viaField)
+              : x.s.viaCall !== undefined
+                ? this.wrapperKind(dir, x.s.viaCall)
+                : null);
       }
       return x.kind;
     };
@@ -701,6 +752,26 @@ export class Project {
     const facts: FieldFacts = { sources, isDmaField };
     this.fieldCache.set(dir, facts);
     return facts;
+  }
+
+  /**
+   * What the driver's function `name` returns, when it is an allocation
+   * wrapper of memory outside the linear map (returnedSource()); every
+   * definition of it in the folder's analysed files must agree. Read only when
+   * an analysed read asks what a field given its result holds.
+   */
+  private wrapperKind(dir: string, name: string): Source | null {
+    let kind: Source | null = null;
+    for (const f of this.files.values()) {
+      if (f.dir !== dir || !f.text.includes(name)) continue;
+      for (const u of unitsOf(f)) {
+        if (u.kind !== 'fn' || u.name !== name) continue;
+        const k = returnedSource(f.text.slice(u.open + 1, u.close));
+        if (k === null || (kind !== null && k !== kind)) return null;
+        kind = k;
+      }
+    }
+    return kind;
   }
 
   private driverOwnsDomain(dir: string): boolean {
@@ -925,11 +996,25 @@ function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
       .map((x) => {
         const { viaIdent, viaField } = valueOf(x);
         const dmaVar = viaIdent !== undefined && variableKind(f, x, viaIdent) !== null;
-        return `${x.variable ? (structAt(f, x) ?? '') : '.'}:${x.base}.${x.field}=${x.src ?? viaField ?? viaIdent ?? ''}${x.src || viaField || dmaVar ? `@${x.loc.line}:${x.loc.column}` : ''}`;
+        return `${x.variable ? (structAt(f, x) ?? '') : '.'}:${x.base}.${x.field}=${x.src ?? viaField ?? viaIdent ?? (x.viaCall ? `${x.viaCall}()` : '')}${x.src || viaField || dmaVar || x.viaCall ? `@${x.loc.line}:${x.loc.column}` : ''}`;
       })
       .sort()
       .join('\n');
-  return key(a) === key(b);
+  // (And what its allocation wrappers return: a field given one's result holds that — wrapperKind().)
+  return key(a) === key(b) && wrappers(a) === wrappers(b);
+}
+
+/** A file's allocation wrappers and what each returns (returnedSource()), as one string. */
+function wrappers(f: FileFacts): string {
+  if (!f.text.includes('return')) return '';
+  return unitsOf(f)
+    .filter((u) => u.kind === 'fn' && u.name !== null)
+    .map((u) => {
+      const k = returnedSource(f.text.slice(u.open + 1, u.close));
+      return k ? `${u.name}=${k}` : '';
+    })
+    .filter(Boolean)
+    .join(',');
 }
 
 interface DirState {

@@ -376,6 +376,43 @@ static struct page *acme_inner_page(size_t len, void *other, int x)
 }
 `,
     },
+    {
+      name: 'a field given the result of the driver\'s own allocation wrapper (return dma_alloc_coherent(…), or a local given one) holds that memory',
+      code: `
+struct acme_priv { struct device *dev; void *ring; dma_addr_t ring_dma; void *tbl; };
+
+static void *acme_ring_alloc(struct acme_priv *p, size_t size)
+{
+	return dma_alloc_coherent(p->dev, size, &p->ring_dma, GFP_KERNEL);
+}
+
+static void *acme_tbl_alloc(size_t size)
+{
+	void *t = vzalloc(size);
+
+	if (!t)
+		return NULL;
+	return t;
+}
+
+static int acme_init(struct acme_priv *p)
+{
+	p->ring = acme_ring_alloc(p, 4096);
+	p->tbl = acme_tbl_alloc(8192);
+	return p->ring && p->tbl ? 0 : -ENOMEM;
+}
+
+static int acme_mmap(struct acme_priv *p, struct vm_area_struct *vma)
+{
+	return remap_pfn_range(vma, vma->vm_start, virt_to_phys(p->ring) >> PAGE_SHIFT, 4096, vma->vm_page_prot); /*!*/
+}
+
+static struct page *acme_tbl_page(struct acme_priv *p)
+{
+	return virt_to_page(p->tbl); /*!*/
+}
+`,
+    },
   ],
   [
     {
