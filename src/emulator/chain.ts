@@ -301,7 +301,8 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
       if (pa === null) { if (!mmio) bad.add('fault'); } else flagPa(pa, !pageBase);
     } else if (cur.kind === 'page') {
       if (!m.mem.validPagePtr(cur.v)) bad.add('fault'); else flagPa(cpu.pageToPfn(cur.v) << cpu.pageShift, false);
-    } else if (cur.kind === 'dma' && m.mem.isRam(cur.v)) flagPa(cur.v);
+    }
+    // (A DMA address left as it is was used as nothing: whether its number happens to be RAM says nothing.)
   }
   if (putDone && m.mem.ref(buf!.pfn) > 0) bad.add('leak');
   for (const o of bad) t.flag(o);
