@@ -35,6 +35,12 @@ static void *acme_iova_to_virt(struct iommu_domain *domain, dma_addr_t iova)
 }
 `;
 
+/** Two functions v() and w() with the same reverse lookup, each under its own comment (line 4 and line 9 on). */
+function twoLookups(commentV: string, commentW: string): string {
+  const fn = (name: string, comment: string) => `static void *${name}(struct iommu_domain *d, dma_addr_t a)\n{\n\t${comment}\n\treturn phys_to_virt(iommu_iova_to_phys(d, a));\n}\n`;
+  return `\n${fn('v', commentV)}${fn('w', commentW)}`;
+}
+
 describe('suppressions', () => {
   test('a suppression on the line before silences its rule there, and only that rule', async () => {
     const fs = await check(`
@@ -97,38 +103,13 @@ static void *v(struct iommu_domain *d, dma_addr_t a)
   });
 
   test('a reason may hold `*` (C prose: "struct page *"), a kernel-style comment may span lines, and several rules may share a reason', async () => {
-    const fs = await check(`
-static void *v(struct iommu_domain *d, dma_addr_t a)
-{
-	/* iova-lens-ignore iova-phys-unchecked: callers pass a struct page * only for mapped iovas */
-	return phys_to_virt(iommu_iova_to_phys(d, a));
-}
-static void *w(struct iommu_domain *d, dma_addr_t a)
-{
-	/*
-	 * iova-lens-ignore iova-reverse-lookup, iova-phys-unchecked: our own
-	 * UNMANAGED domain, never an identity one (acme_attach())
-	 */
-	return phys_to_virt(iommu_iova_to_phys(d, a));
-}
-`);
+    const fs = await check(twoLookups('/* iova-lens-ignore iova-phys-unchecked: callers pass a struct page * only for mapped iovas */', '/*\n\t * iova-lens-ignore iova-reverse-lookup, iova-phys-unchecked: our own\n\t * UNMANAGED domain, never an identity one (acme_attach())\n\t */'));
     // Each comment silences the rules it names and only those.
     assert.deepEqual(fs.map((f) => `${f.line}:${f.rule}`), ['5:linear-map-assumption', '5:iova-reverse-lookup', '13:linear-map-assumption'], show(fs));
   });
 
   test('a suppression written wrong is reported, not ignored without a word: no colon, an unknown (upper-case) rule id', async () => {
-    const fs = await check(`
-static void *v(struct iommu_domain *d, dma_addr_t a)
-{
-	/* iova-lens-ignore iova-reverse-lookup - our own domain */
-	return phys_to_virt(iommu_iova_to_phys(d, a));
-}
-static void *w(struct iommu_domain *d, dma_addr_t a)
-{
-	/* iova-lens-ignore IOVA-REVERSE-LOOKUP: our own domain */
-	return phys_to_virt(iommu_iova_to_phys(d, a));
-}
-`);
+    const fs = await check(twoLookups('/* iova-lens-ignore iova-reverse-lookup - our own domain */', '/* iova-lens-ignore IOVA-REVERSE-LOOKUP: our own domain */'));
     const unused = fs.filter((f) => f.rule === 'unused-suppression').map((f) => `${f.line}: ${f.message}`);
     assert.deepEqual(unused, [
       '4: unused suppression: needs a reason after the rule id and a colon (iova-lens-ignore <rule>: <reason>)',
