@@ -76,7 +76,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const { config, treeRoot: cfgRoot } = loadConfigForPaths(paths, values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(paths[0] ?? '.'), 'MAINTAINERS') ?? outRoot;
   // (In a sharded run the patches are the first shard's, so the union of the shards reports them once.)
-  const shard = parseShard(values.shard);
+  // (--shard 1/1 is the whole run: it decides as the unsharded run does.)
+  const shard = ((x) => (x && x.n > 1 ? x : undefined))(parseShard(values.shard));
   const patched = patchArgs.length && (shard?.i ?? 1) === 1 ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
 
   /**
@@ -86,7 +87,8 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
    */
   const emit = (found: Finding[], errors: FileError[], scanned: number, nothing: boolean | number): number => {
     let findings = [...found, ...patched.findings].sort(compareFindings);
-    errors = [...errors, ...skipped, ...patched.errors].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // (Named files that are not C are the first shard's, as patches are: the union of the shards lists them once.)
+    errors = [...errors, ...((shard?.i ?? 1) === 1 ? skipped : []), ...patched.errors].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     scanned += patched.scanned;
     if (baseline) findings = newFindings(findings, baseline);
     for (const e of errors) io.err(`iova-lens: ${printable(e.path)}: ${e.message}`);

@@ -131,6 +131,14 @@ static struct page *v(size_t size)
     assert.deepEqual(await check(src), []);
   });
 
+  test('comments are found as the C lexer finds them: a /* inside a // comment opens none, a mark in a string is no suppression', () => {
+    const text = '// see drivers/*.c for more\nint a;\n// iova-lens-ignore iova-phys-unchecked: checked by caller\nint b;\nconst char *s = "/* iova-lens-ignore dma-addr-as-phys: no */";\n';
+    assert.deepEqual(
+      findSuppressions(text).map((x) => [x.rule, x.reason, x.line, x.target]),
+      [['iova-phys-unchecked', 'checked by caller', 3, 4]],
+    );
+  });
+
   test('findSuppressions parses rule, reason and target line', () => {
     const s = findSuppressions('int a;\n/* iova-lens-ignore dma-addr-as-phys: 1:1 SoC */\nint b; // iova-lens-ignore linear-map-assumption: page allocator\n');
     assert.deepEqual(

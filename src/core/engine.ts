@@ -39,7 +39,7 @@ const CONCERN_ORDER: readonly Concern[] = ['a', 'b', 'c', 'zero', 'after-unmap']
  * the rules report each at its own line, and a line where several rules
  * fire (`phys = iommu_iova_to_phys(dom, buf)` after the unmap: a, c, zero,
  * after-unmap) shows them all in every finding on it. The message ends with
- * them, as `[a, c, zero, after-unmap]`.
+ * the rule's own (`[a, c]`), as before.
  */
 function withLineConcerns(findings: Finding[]): void {
   const byLine = new Map<string, Set<Concern>>();
@@ -51,9 +51,11 @@ function withLineConcerns(findings: Finding[]): void {
   }
   for (const f of findings) {
     const set = byLine.get(`${f.path}\0${f.line}`)!;
-    // (Its own first, as its rule gives them: a line with one rule keeps its message as it was.)
-    f.concerns = [...f.concerns, ...CONCERN_ORDER.filter((c) => set.has(c) && !f.concerns.includes(c))];
+    // The message ends with its own rule's concerns: a baseline and SARIF fingerprints key on the
+    // message, which must not change when another rule is turned off or fixed on the same line.
     f.message = `${f.message} [${f.concerns.join(', ')}]`;
+    // (Its own first, as its rule gives them.)
+    f.concerns = [...f.concerns, ...CONCERN_ORDER.filter((c) => set.has(c) && !f.concerns.includes(c))];
   }
 }
 

@@ -46,8 +46,10 @@ export function checkPostImages(images: PostImage[], others: (dir: string, touch
     // location on an added line that the post-image without the added lines does not have.
     const caused = all.filter((f) => !onAdded(f.path, f.line) && f.related.some((r) => onAdded(r.path, r.line)));
     if (caused.length === 0) continue;
-    // (Added lines blanked, not removed: every other line keeps its number.)
-    const before = imgs.map((i) => ({ key: i.path, text: i.text.split('\n').map((l, n) => (i.added.has(n + 1) ? '' : l)).join('\n') }));
+    // The file before the patch, line for line: an added line that took a removed one's place gets it
+    // back (the patch that only edits the unmap call brings nothing about), any other is blanked.
+    // (Not removed: every other line keeps its number.)
+    const before = imgs.map((i) => ({ key: i.path, text: i.text.split('\n').map((l, n) => (i.added.has(n + 1) ? (i.before?.get(n + 1) ?? '') : l)).join('\n') }));
     const had = new Set(folderFindings(before, others(dir, new Set(imgs.map((i) => i.path))), parser, config, []).map(findingKey));
     findings.push(...caused.filter((f) => !had.has(findingKey(f))));
   }

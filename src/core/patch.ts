@@ -307,6 +307,8 @@ export interface PostImage {
   added: Set<number>;
   /** Post-image line → 0-based line of the diff text, for added lines. */
   sources: Map<number, number>;
+  /** Post-image line → the removed line an added one took the place of (replaced()). */
+  before?: Map<number, string>;
   /** Set when a hunk did not apply to the tree's file and the hunks alone were used. */
   warning?: string;
 }
@@ -316,6 +318,24 @@ interface Line {
   added: boolean;
   /** Diff line it came from (added lines). */
   src?: number;
+  /** An added line that took a removed one's place (`-x` then `+y` in a hunk): the removed line's text. */
+  was?: string;
+}
+
+/**
+ * For each line of a hunk, the removed line an added one replaces: `-` lines
+ * and the `+` lines after them pair up in order (a context line ends the
+ * run). What the file said there before the patch (checkPostImages()).
+ */
+function replaced(h: Hunk): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  let pending: string[] = [];
+  for (const l of h.lines) {
+    if (l[0] === '-') pending.push(l.slice(1));
+    else if (l[0] === ' ') pending = [];
+    out.push(l[0] === '+' ? pending.shift() : undefined);
+  }
+  return out;
 }
 
 /** The filler between hunks placed without a tree (shared: never changed in place). */
@@ -369,9 +389,10 @@ function markApplied(lines: Line[], d: FileDiff): { found: number; missing: numb
     }
     found++;
     let k = at;
+    const was = replaced(h);
     for (const [j, l] of h.lines.entries()) {
       if (l[0] === '-') continue;
-      if (l[0] === '+') lines[k] = { ...lines[k], added: true, src: h.at[j] };
+      if (l[0] === '+') lines[k] = { ...lines[k], added: true, src: h.at[j], was: was[j] };
       k++;
     }
   }
@@ -393,8 +414,9 @@ function applyHunks(file: Line[], d: FileDiff, fit?: { dist: number }): Line[] |
     // Context lines keep their provenance (added by an earlier patch of the series, or not).
     const repl: Line[] = [];
     let k = at;
+    const was = replaced(h);
     for (const [j, l] of h.lines.entries()) {
-      if (l[0] === '+') repl.push({ text: l.slice(1), added: true, src: h.at[j] });
+      if (l[0] === '+') repl.push({ text: l.slice(1), added: true, src: h.at[j], was: was[j] });
       else {
         if (l[0] === ' ') repl.push(lines[k]);
         k++;
@@ -640,10 +662,11 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     }
     for (const h of d.hunks) {
       let n = h.newStart - 1;
+      const was = replaced(h);
       for (const [j, l] of h.lines.entries()) {
         if (l[0] === '-') continue;
         while (img.lines.length <= n) img.lines.push(BLANK);
-        img.lines[n] = { text: l.slice(1), added: l[0] === '+', src: l[0] === '+' ? h.at[j] : undefined };
+        img.lines[n] = l[0] === '+' ? { text: l.slice(1), added: true, src: h.at[j], was: was[j] } : { text: l.slice(1), added: false };
         n++;
       }
     }
@@ -653,12 +676,14 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
   for (const [path, img] of images) {
     const added = new Set<number>();
     const sources = new Map<number, number>();
+    const before = new Map<number, string>();
     img.lines.forEach((l, i) => {
       if (!l.added) return;
       added.add(i + 1);
       if (l.src !== undefined) sources.set(i + 1, l.src);
+      if (l.was !== undefined) before.set(i + 1, l.was);
     });
-    out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, sources, warning: img.warning });
+    out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, sources, before, warning: img.warning });
   }
   return out;
 }
@@ -677,17 +702,18 @@ function applySparse(lines: Line[], d: FileDiff): Line[] {
     const start = h.oldCount === 0 ? h.oldStart : h.oldStart - 1;
     for (; cursor < start; cursor++) out.push(lines[cursor] ?? BLANK);
     let k = cursor;
+    const was = replaced(h);
     for (const [j, l] of h.lines.entries()) {
       if (l[0] === '-') {
         k++;
         continue;
       }
       if (l[0] === '+') {
-        out.push({ text: l.slice(1), added: true, src: h.at[j] });
+        out.push({ text: l.slice(1), added: true, src: h.at[j], was: was[j] });
         continue;
       }
-      const was = lines[k];
-      out.push(was && was !== BLANK && was.text === l.slice(1) ? was : { text: l.slice(1), added: false });
+      const prev = lines[k];
+      out.push(prev && prev !== BLANK && prev.text === l.slice(1) ? prev : { text: l.slice(1), added: false });
       k++;
     }
     cursor = Math.max(cursor, k);

@@ -4,6 +4,7 @@
 // a decision a reviewer can read, and unused suppressions are reported so
 // they do not rot.
 import { lineIndex } from './lines';
+import { commentSpans } from './analysis/code-text';
 
 export interface Suppression {
   rule: string;
@@ -32,9 +33,15 @@ export function findSuppressions(text: string): Suppression[] {
   if (!text.includes(MARK)) return [];
   const out: Suppression[] = [];
   const at = lineIndex(text);
+  // (A real C lexer's comments: a `/*` inside a `//` comment or a string opens none, and a mark in
+  // a string is no suppression.)
+  const spans = commentSpans(text);
+  let s = 0;
   for (let k = text.indexOf(MARK); k >= 0; k = text.indexOf(MARK, k + MARK.length)) {
-    const c = commentAround(text, k);
-    if (!c) continue;
+    while (s < spans.length && spans[s].end <= k) s++;
+    const c = spans[s];
+    if (!c || c.start > k || !c.closed) continue;
+    const bodyEnd = c.line ? c.end : c.end - 2;
     const { row, column } = at(c.start);
     const line = row + 1;
     const before = text.slice(c.start - column, c.start);
@@ -42,12 +49,12 @@ export function findSuppressions(text: string): Suppression[] {
     // two rules silenced on the line below): it speaks about the line after the comment. After code:
     // about its own line.
     const alone = before.replace(/\/\*.*?\*\//g, '').trim() === '';
-    const target = alone ? at(c.end).row + 2 : line;
+    const target = alone ? at(Math.max(c.start, c.end - 1)).row + 2 : line;
     const firstLineEnd = text.indexOf('\n', c.start);
     const endColumn = column + 1 + ((firstLineEnd < 0 || firstLineEnd > c.end ? c.end : firstLineEnd) - c.start);
     // The comment's words after the mark, its lines joined (a block comment's ` * ` prefixes dropped).
     const body = text
-      .slice(k + MARK.length, c.bodyEnd)
+      .slice(k + MARK.length, bodyEnd)
       .split('\n')
       .map((l, i) => (i === 0 ? l : l.replace(/^\s*\*(?!\/)/, '')))
       .join(' ');
@@ -57,27 +64,4 @@ export function findSuppressions(text: string): Suppression[] {
     for (const rule of m[1].split(/\s*,\s*/)) out.push({ rule, reason, line, column: column + 1, endColumn, target, index: c.start });
   }
   return out;
-}
-
-/**
- * The comment that holds offset `k`: its start, where its words end (before
- * `*\/` or the line's end) and where it ends; undefined when `k` is in code
- * (a string, say) — the nearest comment opener before it on the line, for a
- * `//` one, or before it at all with no `*\/` in between, for a block one.
- */
-function commentAround(text: string, k: number): { start: number; bodyEnd: number; end: number } | undefined {
-  const lineStart = text.lastIndexOf('\n', k - 1) + 1;
-  const open = text.lastIndexOf('/*', k);
-  if (open >= 0 && text.lastIndexOf('*/', k) < open) {
-    const close = text.indexOf('*/', k);
-    if (close < 0) return undefined;
-    return { start: open, bodyEnd: close, end: close + 2 };
-  }
-  const slash = text.lastIndexOf('//', k);
-  if (slash >= lineStart) {
-    const eol = text.indexOf('\n', k);
-    const end = eol < 0 ? text.length : eol;
-    return { start: slash, bodyEnd: end, end };
-  }
-  return undefined;
 }

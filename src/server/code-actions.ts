@@ -11,6 +11,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DiagnosticData } from '../protocol/lsp';
 import { COMMANDS } from '../protocol/lsp';
 import { URI } from './uri';
+import { findSuppressions } from '../core/suppress';
 
 const V2P_RE = /virt_to_page\s*\(\s*phys_to_virt\s*\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\)\s*\)/g;
 
@@ -43,6 +44,8 @@ export const REASON_PLACEHOLDER = 'TODO say why this is safe here';
 export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[], clientCommands = true): CodeAction[] {
   const out: CodeAction[] = [];
   const patch = /\.(patch|diff)$/.test(doc.uri);
+  /** The document's suppressions, read once when a Suppress action needs them. */
+  let sups: ReturnType<typeof findSuppressions> | undefined;
   for (const d of diagnostics) {
     if (d.source !== 'iova-lens') continue;
     const data = d.data as DiagnosticData | undefined;
@@ -68,7 +71,7 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[], cli
     }
     if (rule === 'unused-suppression') {
       const removal = removeComment(doc, d);
-      if (removal) out.push({ title: 'Remove the unused suppression comment', kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: { changes: { [doc.uri]: [removal] } } });
+      if (removal) out.push({ title: removal.newText ? 'Remove the stale rule from the suppression comment' : 'Remove the unused suppression comment', kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: { changes: { [doc.uri]: [removal] } } });
       continue;
     }
     if (rule === 'analysis-limit') continue;
@@ -78,11 +81,13 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[], cli
       // Inside a #define a comment line of its own would end the macro: the comment goes at the end of
       // the line, before its continuation backslash.
       const inMacro = /\\\s*$/.test(lineText) || /\\\s*$/.test(textOf(line - 1));
-      // The line above already silences rules here: the new comment joins it (a line of its own would
-      // sit between them, and the first would silence that comment line instead of the code).
-      const joins = !inMacro && suppressionLine(textOf(line - 1));
+      // A comment above already silences rules here: a line of its own would sit between them, and that
+      // one would silence the new comment line instead of the code. A one-line /* */ comment line is
+      // joined; after a `//` or a block comment over several lines the new one goes at the line's end.
+      const above = !inMacro && (sups ??= findSuppressions(doc.getText())).some((x) => x.target === line + 1 && x.line !== x.target);
+      const joins = above && suppressionLine(textOf(line - 1));
       const target = joins ? line - 1 : line;
-      const at = inMacro ? (/\s*\\\s*$/.exec(lineText)?.index ?? lineText.length) : joins ? textOf(line - 1).length : undefined;
+      const at = inMacro ? (/\s*\\\s*$/.exec(lineText)?.index ?? lineText.length) : joins ? textOf(line - 1).length : above ? lineText.length : undefined;
       if (clientCommands) {
         out.push({
           title: `Suppress ${rule} on this line (with a reason)…`,
@@ -122,6 +127,16 @@ function removeComment(doc: TextDocument, d: Diagnostic): { range: Diagnostic['r
   const text = rawLine(doc, line).replace(/\r?\n$/, '');
   const start = d.range.start.character;
   const rest = text.slice(start);
+  // A comment naming several rules (`a, b: why`) of which one is stale: only that name goes.
+  const stale = /\bno (\S+) finding\b|\bunknown rule (\S+)/.exec(d.message);
+  const list = /iova-lens-ignore\s+([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)+)/.exec(rest);
+  if (list) {
+    const names = list[1].split(/\s*,\s*/);
+    const gone = stale?.[1] ?? stale?.[2];
+    if (!gone || !names.includes(gone)) return undefined;
+    const from = start + list.index + list[0].length - list[1].length;
+    return { range: { start: { line, character: from }, end: { line, character: from + list[1].length } }, newText: names.filter((x) => x !== gone).join(', ') };
+  }
   const len = rest.startsWith('//') ? rest.length : rest.indexOf('*/') + 2;
   if (len < 2 || !/^\/[/*]/.test(rest)) return undefined;
   const end = start + len;

@@ -473,8 +473,16 @@ test('a patch that brings a bug about on an unchanged line is reported there (dm
   writeFileSync(join(repo, 'unmap.patch'), unmap);
   const s = spawnSync(process.execPath, [CLI, 'scan', 'unmap.patch', '--format', 'gcc', '--no-cache'], { cwd: repo, encoding: 'utf8' });
   assert.match(s.stdout, /^unmap\.patch:\d+:\d+: warning: drivers\/acme\/acme\.c:6: \S+ translates dma after dma_unmap_page\(\)/m);
-  // A line that only uses what an existing finding made: not the patch's bug.
+  // A patch that only edits the existing unmap call: the finding was there before — not the patch's.
   git(repo, 'checkout', '-q', '.');
+  writeFileSync(file, base.replace('\tpa = iommu_iova_to_phys(dom, dma);\n', '\tdma_unmap_page(dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);\n\tpa = iommu_iova_to_phys(dom, dma);\n'));
+  git(repo, 'commit', '-qam', 'unmap');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('PAGE_SIZE', '2048'));
+  const edit = patch(['-', '--tree', repo, '--format', 'json'], git(repo, 'diff'));
+  assert.deepEqual(rules(edit), [], edit.out);
+  git(repo, 'checkout', '-q', '.');
+  git(repo, 'reset', '-q', '--hard', 'HEAD~1');
+  // A line that only uses what an existing finding made: not the patch's bug.
   writeFileSync(file, base.replace('\treturn phys_to_virt(pa);\n', '\tmemset(phys_to_virt(pa), 0, 64);\n\treturn phys_to_virt(pa);\n'));
   const use = git(repo, 'diff');
   const u = patch(['-', '--tree', repo, '--format', 'json'], use);

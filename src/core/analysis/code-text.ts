@@ -24,6 +24,40 @@ export function matchesInCode(re: RegExp, text: string): boolean {
   return false;
 }
 
+/** A comment of a text: [start, end); `line` for a `//` one (it ends at its logical line's end); `closed`: a block one has its `*\/`. */
+export interface CommentSpan {
+  start: number;
+  end: number;
+  line: boolean;
+  closed: boolean;
+}
+
+/**
+ * The comments of a text, in order, as the C lexer sees them: a `/*` inside a
+ * `//` comment or a string opens nothing, and a `//` inside a block comment
+ * is part of it.
+ */
+export function commentSpans(text: string): CommentSpan[] {
+  const out: CommentSpan[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
+      const e = text.indexOf('*/', i + 2);
+      const end = e < 0 ? n : e + 2;
+      out.push({ start: i, end, line: false, closed: e >= 0 });
+      i = end;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      const end = logicalLineEnd(text, i + 2);
+      out.push({ start: i, end, line: true, closed: true });
+      i = end;
+    } else if (c === 34 /* " */ || c === 39 /* ' */) i = literalEnd(text, i + 1, c);
+    else i++;
+  }
+  return out;
+}
+
 /**
  * Lexes `text` from `from` (in code) towards `to`: returns `to` when `to` is
  * in code, else the offset just past the comment or literal holding it.

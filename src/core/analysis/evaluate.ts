@@ -562,6 +562,8 @@ class Evaluator {
       const t = types.pop()!;
       if (mark && (t === 'identifier' || t === 'field_expression' || t === 'subscript_expression')) this.tested.add(c.text);
       if (t === 'unary_expression' && c.text.startsWith('!')) this.vaNullTest(c, c.namedChildren[0]);
+      // (A call reached as an argument — `unlikely(IS_ERR_OR_NULL(va))`, `WARN_ON(…)` — or as the condition itself.)
+      if (t === 'call_expression' && NULL_TESTS.has(calleeName(c) ?? '')) this.vaNullTest(c, c.childForFieldName('arguments')?.namedChildren[0] ?? null);
       if (t === 'binary_expression') {
         const op = c.childForFieldName('operator')?.text;
         const r = c.childForFieldName('right');

@@ -573,7 +573,8 @@ export class Project {
     const prev = this.dirs.get(f.dir);
     this.dirs.delete(f.dir);
     // (A file parsed now gives its field assignments and domain allocations itself: what its lines said is dropped.)
-    const wasExternal = this.external.delete(f.path) || this.externalOwners.delete(f.path);
+    const hadFields = this.external.delete(f.path);
+    const wasExternal = this.externalOwners.delete(f.path) || hadFields;
     // As-you-type: when the edit left the file's driver-wide facts alone, the
     // folder can be re-learned from where it was (only this file evaluated again).
     if (old && prev && !wasExternal && sameDriverFacts(old, f)) {

@@ -99,6 +99,10 @@ static void *acme_fw_va(phys_addr_t pa)
 		return NULL;
 	if (ZERO_OR_NULL_PTR(va)) /*!*/
 		return NULL;
+	if (unlikely(IS_ERR_OR_NULL(va))) /*!*/
+		return NULL;
+	if (WARN_ON(IS_ERR_OR_NULL(va))) /*!*/
+		return NULL;
 	return va;
 }
 `,
