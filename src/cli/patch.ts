@@ -4,7 +4,7 @@
 // applied to the tree's files and the driver's other files are analysed too,
 // so a helper in its header is understood.
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDiff, postImages, withoutColor, DiffError, type PostImage } from '../core/patch';
 import { checkPostImages, type FolderFile } from '../core/patch-check';
@@ -90,6 +90,15 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string, stdi
   return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
 }
 
+/**
+ * A path a patch names that stays inside the tree: relative, no `..` part
+ * (`git apply` and `patch -p1` refuse those too) — a patch piped into CI must
+ * not make the tool read files outside the checkout.
+ */
+function inTree(p: string): boolean {
+  return !isAbsolute(p) && !p.split(/[\\/]/).includes('..');
+}
+
 export interface PatchAnalysis {
   /** The post-images of the .c/.h files the patch touches. */
   images: PostImage[];
@@ -110,14 +119,14 @@ export function analysePatch(text: string, tree: string | undefined, config: Con
   // git's output may be coloured (color.ui = always).
   const diffs = parseDiff(decodeMail(withoutColor(text)));
   const readTree = (p: string): string | undefined => {
-    if (!tree) return undefined;
+    if (!tree || !inTree(p)) return undefined;
     const r = readSource(join(tree, p));
     return 'text' in r ? r.text : undefined;
   };
   const images = postImages(diffs, readTree, tree !== undefined).filter((i) => /\.[ch]$/.test(i.path));
   // The driver's other files, from the tree: its helpers and struct declarations.
   const others = (dir: string, touched: ReadonlySet<string>): FolderFile[] => {
-    if (!tree) return [];
+    if (!tree || !inTree(dir)) return [];
     let names: string[];
     try {
       names = readdirSync(join(tree, dir)).filter((n) => /\.[ch]$/.test(n));

@@ -118,6 +118,17 @@ static void *v(struct iommu_domain *d, dma_addr_t a)
     assert.ok(fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 5) && fs.some((f) => f.rule === 'iova-reverse-lookup' && f.line === 10), show(fs));
   });
 
+  test('a file the analysis stopped short in (a line over the limit) says so, and calls none of its suppressions unused', async () => {
+    const fs = await check(`
+static void *v(struct iommu_domain *d, dma_addr_t a)
+{
+	/* iova-lens-ignore linear-map-assumption: ${'x'.repeat(12_000)} */
+	return phys_to_virt(iommu_iova_to_phys(d, a));
+}
+`);
+    assert.deepEqual(fs.map((f) => f.rule), ['analysis-limit'], show(fs));
+  });
+
   test('the suppressions of a rule the config turns off are not reported as unused (kept for when it is on again)', async () => {
     const src = `
 static struct page *v(size_t size)
@@ -137,6 +148,11 @@ static struct page *v(size_t size)
       findSuppressions(text).map((x) => [x.rule, x.reason, x.line, x.target]),
       [['iova-phys-unchecked', 'checked by caller', 3, 4]],
     );
+    // A string continued by a backslash, LF or CRLF, still holds the next line.
+    for (const eol of ['\n', '\r\n']) assert.deepEqual(findSuppressions(`pr_info("abc\\${eol}/* iova-lens-ignore dma-addr-as-phys: no */");${eol}int x;${eol}`), []);
+    // Empty places in a rule list are skipped; a list of none is reported as naming no rule.
+    assert.deepEqual(findSuppressions('/* iova-lens-ignore ,,linear-map-assumption,: x */\n').map((x) => x.rule), ['linear-map-assumption']);
+    assert.deepEqual(findSuppressions('/* iova-lens-ignore : x */\n').map((x) => x.rule), ['']);
   });
 
   test('findSuppressions parses rule, reason and target line', () => {
@@ -336,6 +352,33 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t a)
       }),
       { numRuns: 300 },
     );
+  });
+
+  test('a getter declared to return dma_addr_t is kept by the skim (mvpp2_rxdesc_dma_addr_get()): a byte-swapped descriptor field read through it is found alike skimmed and parsed', async () => {
+    const parser = await testParser();
+    const text = `
+struct acme_desc { __le32 buf_dma_addr; };
+
+static void acme_desc_set(struct acme_desc *d, dma_addr_t dma_addr)
+{
+	d->buf_dma_addr = cpu_to_le32(dma_addr);
+}
+
+static dma_addr_t acme_desc_dma_get(struct acme_desc *d)
+{
+	return le32_to_cpu(d->buf_dma_addr);
+}
+
+static void *acme_rx_hdr(struct acme_desc *d)
+{
+	phys_addr_t phys_addr = acme_desc_dma_get(d);
+
+	return phys_to_virt(phys_addr);
+}
+`;
+    const whole = show(checkOneFile(parser, text, false));
+    assert.match(whole, /:18 dma-addr-as-phys/);
+    assert.equal(show(checkOneFile(parser, text, true)), whole);
   });
 
   test('a field given another field plus an offset is read alike from a skipped body (skim) and a parsed one', async () => {

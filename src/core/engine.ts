@@ -311,7 +311,9 @@ export class Checker {
         if (i >= 0 && sups[i].reason) used.add(i);
         else out.push(f);
       }
-      if (unusedSev === 'off' || ownsTranslation(this.config, path)) continue;
+      // (A file the analysis stopped short in — a line over its limit, a parse too long — was not
+      // checked, so "no finding on the line after it" would be a guess: its analysis-limit notice says so.)
+      if (unusedSev === 'off' || ownsTranslation(this.config, path) || file?.limited) continue;
       let units: Unit[] | undefined;
       sups.forEach((s, i) => {
         if (used.has(i)) return;
@@ -322,7 +324,9 @@ export class Checker {
         units ??= topLevel(file!.text);
         const fn = units.find((u) => u.kind === 'fn' && u.open < s.index && s.index < u.close)?.name ?? null;
         // (No line number in the message: a baseline and SARIF fingerprints key on it, and must survive moved code.)
-        const why = !s.reason
+        const why = !s.rule
+          ? 'names no rule (iova-lens-ignore <rule>: <reason>)'
+          : !s.reason
           ? 'needs a reason after the rule id and a colon (iova-lens-ignore <rule>: <reason>)'
           : !KNOWN_RULES.has(s.rule)
             ? `unknown rule ${s.rule} (\`iova-lens rules\` lists them)`

@@ -58,10 +58,12 @@ export function findSuppressions(text: string): Suppression[] {
       .split('\n')
       .map((l, i) => (i === 0 ? l : l.replace(/^\s*\*(?!\/)/, '')))
       .join(' ');
-    const m = /^\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*(:?)\s*([^]*?)\s*$/.exec(body);
+    const m = /^\s*([A-Za-z0-9_-]*(?:\s*,\s*[A-Za-z0-9_-]*)*)\s*(:?)\s*([^]*?)\s*$/.exec(body);
     if (!m) continue;
     const reason = m[2] ? m[3] : '';
-    for (const rule of m[1].split(/\s*,\s*/)) out.push({ rule, reason, line, column: column + 1, endColumn, target, index: c.start });
+    // (A list with empty places — `,,rule,:` — keeps its names; one with none is reported as naming no rule.)
+    const rules = m[1].split(/\s*,\s*/).filter(Boolean);
+    for (const rule of rules.length ? rules : ['']) out.push({ rule, reason, line, column: column + 1, endColumn, target, index: c.start });
   }
   return out;
 }

@@ -60,6 +60,9 @@ test('chain words: aliases accepted, bad words named', () => {
   assert.deepEqual(normaliseChain(['dma-handle', 'identity|iova-to-phys']), ['dma-handle', 'identity|iova-to-phys']);
   assert.throws(() => normaliseChain(['dma-handle|linear-va', 'phys-to-virt']), /^Error: bad chain source 'dma-handle\|linear-va': a chain starts from one source$/);
   assert.throws(() => normaliseChain(['dma-handle', 'identity', 'put-page|cpu-access']), /bad chain step 'put-page\|cpu-access': the one choice a step can offer is iova-to-phys\|identity/);
+  // Object's own names are words like any other, not its built-ins.
+  assert.throws(() => normaliseChain(['dma-handle', '__proto__']), /bad chain step '__proto__'/);
+  assert.throws(() => normaliseChain(['constructor']), /bad chain source 'constructor'/);
   // A pasted 100 KB word is not echoed whole.
   assert.throws(() => normaliseChain(['x'.repeat(100_000)]), (e: Error) => e.message.length < 200 && e.message.includes(`'${'x'.repeat(40)}…'`));
 });

@@ -37,7 +37,9 @@ function quoted(w: string): string {
 export function normaliseChain(chain: string[]): string[] {
   if (chain.length === 0) throw new Error('empty chain (expected a source such as dma-handle, then steps)');
   return chain.map((w, i) => {
-    const alts = w.split('|').map((a) => a.trim()).map((a) => ALIASES[a] ?? ALIASES[a.toLowerCase()] ?? a.toLowerCase());
+    // (Own keys only: `__proto__` or `constructor` typed as a step is a bad word, not Object's.)
+    const alias = (a: string) => (Object.hasOwn(ALIASES, a) ? ALIASES[a] : undefined);
+    const alts = w.split('|').map((a) => a.trim()).map((a) => alias(a) ?? alias(a.toLowerCase()) ?? a.toLowerCase());
     for (const a of alts) {
       const ok = i === 0 ? (SOURCES as readonly string[]).includes(a) : (STEPS as readonly string[]).includes(a);
       if (!ok) {

@@ -488,3 +488,17 @@ test('a patch that brings a bug about on an unchanged line is reported there (dm
   const u = patch(['-', '--tree', repo, '--format', 'json'], use);
   assert.ok(rules(u).every((x) => x.startsWith('8:')), u.out);
 });
+
+test('--tree: a patch path with .. or an absolute one is not read outside the tree (git apply refuses them too)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-patch-escape-'));
+  mkdirSync(join(dir, 'tree', 'drivers'), { recursive: true });
+  const src = 'void *f(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(iommu_iova_to_phys(d, a));\n}\n';
+  writeFileSync(join(dir, 'outside.c'), '/* outside */\n'.repeat(10) + src);
+  for (const path of ['../outside.c', join(dir, 'outside.c')]) {
+    const diff = `--- a/${path}\n+++ b/${path}\n@@ -13 +13 @@\n-\treturn phys_to_virt(iommu_iova_to_phys(d, a));\n+\treturn phys_to_virt(iommu_iova_to_phys(d, a)); \n`;
+    const r = patch(['-', '--tree', join(dir, 'tree'), '--format', 'json'], diff);
+    assert.match(r.err, /not in the tree; analysed the hunks' own lines/, `${path}: ${r.err}`);
+    // (Read from the tree, the outside file's function would give findings at line 13.)
+    assert.deepEqual(JSON.parse(r.out).findings, [], path);
+  }
+});

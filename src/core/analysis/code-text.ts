@@ -107,7 +107,8 @@ function literalEnd(text: string, i: number, q: number): number {
     const c = text.charCodeAt(i);
     if (c === q) return i + 1;
     if (c === 10) return i;
-    i += c === 92 ? 2 : 1;
+    // (A backslash joins the next line to this one, CRLF or LF.)
+    i += c !== 92 ? 1 : text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10 ? 3 : 2;
   }
   return n;
 }

@@ -37,10 +37,15 @@ export function translates(body: string, sg = true): boolean {
 }
 
 
+/** A signature that returns a DMA address (`static dma_addr_t mvpp2_rxdesc_dma_addr_get(…)`). */
+const DMA_ADDR_T = /\bdma_addr_t\s+[A-Za-z_]\w*\s*$/;
+
 interface Def {
   body: string;
   /** A function declared void: it returns nothing, so it is never a source for a caller. */
   returnsVoid: boolean;
+  /** Declared to return a dma_addr_t: a source of a DMA address whatever its body names (a descriptor field's getter). */
+  returnsDma?: boolean;
   /** What the body calls; worked out when first needed (most definitions never are). */
   calls?: Set<string>;
 }
@@ -55,17 +60,18 @@ export class KeepPlan {
   constructor(files: { text: string; units: Unit[] }[]) {
     const roots: string[] = [];
     let sg = false;
-    const add = (name: string, body: string, returnsVoid = false) => {
+    const add = (name: string, body: string, returnsVoid = false, returnsDma = false) => {
+      const def = returnsDma ? { body, returnsVoid, returnsDma } : { body, returnsVoid };
       const list = this.defs.get(name);
-      if (list) list.push({ body, returnsVoid });
-      else this.defs.set(name, [{ body, returnsVoid }]);
+      if (list) list.push(def);
+      else this.defs.set(name, [def]);
       if (translates(body, sg)) roots.push(name);
     };
     for (const { text, units } of files) {
       sg = text.includes('sg_set_buf') || text.includes('sg_init_one');
       for (const u of units) {
         if (u.kind === 'define' && u.name) add(u.name, text.slice(u.start, u.end));
-        if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close), u.returnsVoid);
+        if (u.kind === 'fn' && u.name) add(u.name, text.slice(u.open + 1, u.close), u.returnsVoid, DMA_ADDR_T.test(text.slice(u.start, text.indexOf('(', u.start))));
         // Macros defined inside a function body, which are not units of their own.
         if (u.directive && u.kind !== 'pp') for (const m of text.slice(u.start, u.end).matchAll(DEFINE)) add(m[1], m[0]);
       }
@@ -119,7 +125,7 @@ export class KeepPlan {
         continue;
       }
       const list = this.defs.get(n) ?? [];
-      if (list.some((d) => RELEVANT_RE.test(d.body))) {
+      if (list.some((d) => d.returnsDma || RELEVANT_RE.test(d.body))) {
         this.source.set(n, true);
         yes = true;
         continue;
