@@ -21,7 +21,7 @@ Usage:
   iova-lens scan [PATH...] [--format text|gcc|json|sarif] [--root DIR] [--config FILE]
                  [--fail-on error|warning|info] [--baseline FILE] [--jobs N] [--shard I/N]
                  [--no-cache] [--cache-dir DIR]
-  iova-lens patch [FILE...|-] [--tree DIR] [--format gcc|text|json|sarif]
+  iova-lens patch [FILE...|-] [--tree DIR] [--format gcc|text|json|sarif] [--fail-on error|warning|info]
                                   findings on the lines a patch or mbox series adds
   iova-lens rules                 list the rules
   iova-lens explain RULE          print a rule's documentation

@@ -71,7 +71,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const kinds = new Map(args.map((p) => [p, argKind(p)]));
   const patchArgs = args.filter((p) => kinds.get(p) === 'patch');
   const paths = args.filter((p) => kinds.get(p) === 'source');
-  const skipped: FileError[] = args.filter((p) => kinds.get(p) === 'other').map((p) => ({ path: relPath(outRoot, resolve(p)), message: 'not a .c or .h file, nor a patch (.patch, .diff, .mbox): not scanned' }));
+  const skipped: FileError[] = args.filter((p) => kinds.get(p) === 'other').map((p) => ({ path: relPath(outRoot, resolve(p)), message: 'not a .c or .h file, nor a patch (.patch, .diff, .mbox, .mbx, .eml, or a file holding a unified diff): not scanned' }));
   // (From the source paths: a .patch named first lives anywhere, its paths are the tree's.)
   const { config, treeRoot: cfgRoot } = loadConfigForPaths(paths, values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(paths[0] ?? '.'), 'MAINTAINERS') ?? outRoot;

@@ -76,6 +76,9 @@ const NON_LINEAR_RE = new RegExp(`${NON_LINEAR_ALLOC_RE.source}|\\b(?:cpu_to_[lb
 export function mayMatter(text: string, helperNames?: ReadonlySet<string>): boolean {
   if (REVERSE_RE.test(text) || text.includes('iova-lens-ignore')) return true;
   if (LINEAR_RE.test(text) && NON_LINEAR_RE.test(text)) return true;
+  // `fdma->dma = virt_to_phys(buf)`: a CPU physical address kept where the driver keeps the DMA
+  // addresses it programs (a dma_addr_t field, usb_request.dma) is a write to the device of its own.
+  if (PHYS_FIELD_STORE_RE.test(text) && (DMA_ADDR_T_RE.test(text) || text.includes('usb_request'))) return true;
   // (sg_set_buf()/sg_init_one() matter only in a function that allocates outside the linear map: keep.ts.)
   if (SG_BUF_RE.test(text) && NON_LINEAR_ALLOC_RE.test(text) && sgNearAlloc(text)) return true;
   if (helperNames && helperNames.size) return callsRe(helperNames).test(text);
@@ -106,6 +109,8 @@ export function declaresDmaFields(path: string, text: string): boolean {
 }
 
 const DMA_ADDR_T_RE = /\bdma_addr_t\b/;
+/** A field given virt_to_phys()/__pa() of something, casts aside (dma-addr-as-phys's dma_addr_t field store). */
+const PHYS_FIELD_STORE_RE = /(?:->|\.)\s*\w+\s*=\s*(?:\([^()]*\)\s*)?(?:virt_to_phys|__pa)\s*\(/;
 /** Larger headers are generated register maps, not a driver's structs. */
 export const MAX_DECLARATIONS_CHARS = 512 * 1024;
 

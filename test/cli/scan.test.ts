@@ -386,7 +386,7 @@ test('a file named explicitly that is not .c/.h: a mailbox or a saved mail holdi
   assert.equal(r.code, 2);
   const j = JSON.parse(r.out);
   assert.equal(j.filesScanned, 0);
-  assert.deepEqual(j.errors, ['README.md', 'u.txt'].map((path) => ({ path, message: 'not a .c or .h file, nor a patch (.patch, .diff, .mbox): not scanned' })));
+  assert.deepEqual(j.errors, ['README.md', 'u.txt'].map((path) => ({ path, message: 'not a .c or .h file, nor a patch (.patch, .diff, .mbox, .mbx, .eml, or a file holding a unified diff): not scanned' })));
   for (const n of ['series.mbx', 'mail.eml', 'saved.txt']) {
     const p = run(['scan', n, '--format', 'gcc', '--no-cache'], dir);
     assert.equal(p.code, 1, p.err);
@@ -525,4 +525,13 @@ test('a driver that allocates its own IOMMU domain in a file naming no translati
   writeFileSync(join(dir, 'p.diff'), ['--- a/drivers/remoteproc/acme/acme_main.c', '+++ b/drivers/remoteproc/acme/acme_main.c', '@@ -7 +7 @@', '-\treturn phys_to_virt(pa);', '+\treturn phys_to_virt(pa) + 0;', ''].join('\n'));
   const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
   assert.deepEqual(rules(p.out), [], p.err);
+});
+
+test('a file whose only device write is virt_to_phys() kept in a dma_addr_t field is scanned, as the editor checks it (fdma_api.c:110)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-physfield-'));
+  mkdirSync(join(dir, 'drivers', 'acme'), { recursive: true });
+  writeFileSync(join(dir, 'drivers', 'acme', 'fdma.c'), 'struct acme_fdma { void *dcbs; dma_addr_t dma; size_t size; };\n\nint acme_alloc_phys(struct acme_fdma *fdma, void *buf)\n{\n\tfdma->dma = virt_to_phys(buf);\n\treturn 0;\n}\n');
+  const r = run(['scan', '.', '--format', 'gcc', '--no-cache'], dir);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /^drivers\/acme\/fdma\.c:5:2: warning: a CPU physical address \(virt_to_phys\/__pa\) is given to the device/);
 });
