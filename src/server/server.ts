@@ -15,6 +15,8 @@ import {
   DidChangeWatchedFilesNotification,
   MessageType,
   ShowMessageNotification,
+  ResponseError,
+  ErrorCodes,
   type CancellationToken,
   type Diagnostic,
   type InitializeParams,
@@ -80,6 +82,8 @@ function tell(type: MessageType, message: string): void {
 let canWatch = false;
 
 connection.onInitialize(async (params: InitializeParams) => {
+  if (lifecycle !== 'new') throw new ResponseError(ErrorCodes.InvalidRequest, 'IOVA Lens: initialize was already answered');
+  lifecycle = 'running';
   hasConfigCapability = !!params.capabilities.workspace?.configuration;
   canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
   clientCommands = (params.initializationOptions as InitOptions | null | undefined)?.clientCommands === true;
@@ -337,7 +341,20 @@ documents.onDidClose((e) => {
   sendStatus();
 });
 
+/** LSP's lifecycle: requests before `initialize` get ServerNotInitialized, after `shutdown` InvalidRequest, and `initialize` is answered once. */
+let lifecycle: 'new' | 'running' | 'shut' = 'new';
+function lifecycleError(): ResponseError<void> | undefined {
+  if (lifecycle === 'new') return new ResponseError(ErrorCodes.ServerNotInitialized, 'IOVA Lens: the server is not initialized yet (send initialize first)');
+  if (lifecycle === 'shut') return new ResponseError(ErrorCodes.InvalidRequest, 'IOVA Lens: the server is shutting down');
+  return undefined;
+}
+connection.onShutdown(() => {
+  lifecycle = 'shut';
+});
+
 connection.onHover((p): Hover | null => {
+  const late = lifecycleError();
+  if (late) throw late;
   // (Malformed params — no document, no position — get no hover, not an internal error.)
   if (!trees || !settings.enable || typeof p?.textDocument?.uri !== 'string' || !Number.isInteger(p.position?.line)) return null;
   const doc = documents.get(p.textDocument.uri);
@@ -349,6 +366,8 @@ connection.onHover((p): Hover | null => {
 });
 
 connection.onCodeAction((p): CodeAction[] => {
+  const late = lifecycleError();
+  if (late) throw late;
   if (typeof p?.textDocument?.uri !== 'string' || !Array.isArray(p.context?.diagnostics)) return [];
   const doc = documents.get(p.textDocument.uri);
   if (!doc || unusable(doc)) return [];
@@ -356,6 +375,8 @@ connection.onCodeAction((p): CodeAction[] => {
 });
 
 connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {
+  const late = lifecycleError();
+  if (late) throw late;
   if (!trees) return { files: 0, findings: 0, cancelled: false };
   await trees.indexFolders(undefined, () => token.isCancellationRequested);
   if (token.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };

@@ -33,7 +33,8 @@ class Client {
       if (this.buf.length < sep + 4 + len) return;
       const msg = JSON.parse(this.buf.subarray(sep + 4, sep + 4 + len).toString());
       this.buf = this.buf.subarray(sep + 4 + len);
-      if (msg.id !== undefined && msg.method === undefined) this.pending.get(msg.id)?.(msg.result);
+      // (An error answer resolves to `{ error }`: a test can tell it from a result.)
+      if (msg.id !== undefined && msg.method === undefined) this.pending.get(msg.id)?.(msg.error ? { error: msg.error } : msg.result);
       else if (msg.id !== undefined && msg.method) {
         this.serverRequests.push({ method: msg.method, params: msg.params });
         this.send({ jsonrpc: '2.0', id: msg.id, result: msg.method === 'workspace/configuration' ? [this.settings] : null });
@@ -199,6 +200,24 @@ test('after Scan workspace, a closed file\'s Problems entries follow its driver:
     c.notify('textDocument/didOpen', { textDocument: { uri: h, languageId: 'c', version: 1, text: fixed } });
     await cleared;
     await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('the LSP lifecycle: a request before initialize is ServerNotInitialized, a second initialize and a request after shutdown are InvalidRequest', async () => {
+  const c = new Client();
+  try {
+    const hover = { textDocument: { uri: 'file:///x.c' }, position: { line: 0, character: 0 } };
+    assert.equal((await c.request<{ error: { code: number } }>('textDocument/hover', hover)).error.code, -32002);
+    const root = pathToFileURL(SAMPLE).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, capabilities: {} });
+    assert.equal((await c.request<{ error: { code: number } }>('initialize', { processId: process.pid, rootUri: root, capabilities: {} })).error.code, -32600);
+    c.notify('initialized', {});
+    assert.equal(await c.request('textDocument/hover', hover), null);
+    await c.request('shutdown', {});
+    assert.equal((await c.request<{ error: { code: number } }>('textDocument/hover', hover)).error.code, -32600);
     c.notify('exit', {});
   } finally {
     c.proc.kill();
