@@ -12,6 +12,6 @@ export function registerStatus(context: vscode.ExtensionContext): (s: StatusPara
   context.subscriptions.push(item);
   return (s) => {
     item.text = s.indexing ? '$(sync~spin) IOVA Lens' : `$(search) IOVA Lens: ${s.findings}`;
-    item.tooltip = `${s.findings} IOVA Lens problem${s.findings === 1 ? '' : 's'} in the Problems panel · ${s.files} files indexed`;
+    item.tooltip = `${s.findings} IOVA Lens problem${s.findings === 1 ? '' : 's'} in the Problems panel · ${s.files} file${s.files === 1 ? '' : 's'} that can matter indexed (they name a translation API or call a helper that does)`;
   };
 }

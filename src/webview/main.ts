@@ -87,7 +87,8 @@ function renderRun(m: Extract<HostToWebview, { type: 'run' }>): void {
   outcome.className = bad ? 'bad' : 'good';
   document.body.dataset.outcome = run.outcome.join(' ');
   const p = run.platform;
-  setText($('platform'), `platform: ${p.name} — ${String(p.arch)}, ${Number(p.pageSize) / 1024}K pages, IOMMU ${String(p.iommu)}${p.domain !== 'none' ? ` (${String(p.domain)})` : ''}, era ${String(p.era)}, dma-ranges offset ${String(p.dmaOffset)}, SWIOTLB ${String(p.swiotlb)}${p.untrusted ? ', untrusted device' : ''}`);
+  // (SWIOTLB in the words of its picker: off / when needed / force.)
+  setText($('platform'), `platform: ${p.name} — ${String(p.arch)}, ${Number(p.pageSize) / 1024}K pages, IOMMU ${String(p.iommu)}${p.domain !== 'none' ? ` (${String(p.domain)})` : ''}, era ${String(p.era)}, dma-ranges offset ${String(p.dmaOffset)}, SWIOTLB ${p.swiotlb === 'on' ? 'when needed' : String(p.swiotlb)}${p.untrusted ? ', untrusted device' : ''}`);
   const what = run.scenario ? `${run.scenario} · ${scenarios.find((s) => s.id === run!.scenario)?.title ?? ''} · ` : run.program ? `program ${run.program} · ` : m.rule ? `${m.rule} · ` : 'chain program · ';
   setText($('chain'), `${what}chain: ${run.chain.join(' → ')}`);
   setText($('truth'), `truth (the buffer): PA ${hexGrouped(big(run.truth.pa))}, VA ${hexGrouped(big(run.truth.va))}, struct page ${hexGrouped(big(run.truth.page))}`);
