@@ -135,29 +135,26 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
     // them memory outside the linear map (ocrdma_hw.c allocates what ocrdma_verbs.c converts). Their lines are
     // read for those names only (field-lines.ts), before any parsing, so that the first analysis has them.
     const wanted = convertedUnassigned(candidates.map((c) => c.text));
-    if (wanted.size) {
-      for (const f of others) {
-        // (Allocations live in .c files: a driver's headers are mostly declarations and generated registers.)
-        if (f.key.endsWith('.h')) continue;
-        let buf: Buffer;
-        try {
-          buf = readFileSync(f.abs);
-        } catch {
-          continue; // (Read once already, or by ripgrep: a file gone since then gives nothing.)
-        }
-        const found = wantedAllocsIn(buf, wanted);
-        if (found.length === 0) continue;
-        checker.setExternalFields(f.key, found);
-        meta[f.key] = { ...meta[f.key], fields: found };
-      }
-    }
     // A driver that looks up IOVAs may allocate its own domain in another file (remoteproc, GPU): a lookup
     // in a domain it owns is no reverse lookup. Only such folders read their other files for it, by bytes first.
     const lookups = needsOwner(candidates);
-    if (lookups) {
-      for (const f of others) {
-        const owns = ownerIn(f.abs);
-        if (!owns) continue;
+    // (One read per file for both: allocations of wanted fields live in .c files — a driver's headers are
+    // mostly declarations and generated registers — a domain allocation anywhere.)
+    for (const f of wanted.size || lookups ? others : []) {
+      const allocates = wanted.size > 0 && !f.key.endsWith('.h');
+      if (!allocates && !lookups) continue;
+      let buf: Buffer;
+      try {
+        buf = readFileSync(f.abs);
+      } catch {
+        continue; // (Read once already, or by ripgrep: a file gone since then gives nothing.)
+      }
+      const found = allocates ? wantedAllocsIn(buf, wanted) : [];
+      if (found.length) {
+        checker.setExternalFields(f.key, found);
+        meta[f.key] = { ...meta[f.key], fields: found };
+      }
+      if (lookups && ownsDomainBytes(buf)) {
         checker.setExternalOwner(f.key, true);
         meta[f.key] = { ...meta[f.key], owner: true };
       }
@@ -290,14 +287,6 @@ function needsOwner(candidates: { text: string }[]): boolean {
 /** Whether a file's bytes allocate an IOMMU domain (a byte search first: almost none name one). */
 function ownsDomainBytes(buf: Buffer): boolean {
   return buf.includes(DOMAIN_ALLOC) && ownsDomainIn(buf.toString('latin1'));
-}
-
-function ownerIn(abs: string): boolean {
-  try {
-    return ownsDomainBytes(readFileSync(abs));
-  } catch {
-    return false; // (Read once already, or by ripgrep: a file gone since then allocates nothing.)
-  }
 }
 
 /** Per wanted set (fieldKey()s): its fields, and `->field`/`.field` as bytes. */

@@ -76,8 +76,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const { config, treeRoot: cfgRoot } = loadConfigForPaths(paths, values.config);
   const treeRoot = cfgRoot ?? findUp(resolve(paths[0] ?? '.'), 'MAINTAINERS') ?? outRoot;
   // (In a sharded run the patches are the first shard's, so the union of the shards reports them once.)
-  // (--shard 1/1 is the whole run: it decides as the unsharded run does.)
-  const shard = ((x) => (x && x.n > 1 ? x : undefined))(parseShard(values.shard));
+  const shard = parseShard(values.shard);
   const patched = patchArgs.length && (shard?.i ?? 1) === 1 ? await scanPatches(patchArgs, treeRoot, outRoot, config) : { findings: [], errors: [], scanned: 0 };
 
   /**
@@ -367,7 +366,8 @@ function parseShard(v: string | undefined): { i: number; n: number } | undefined
   const i = m ? Number(m[1]) : NaN;
   const n = m ? Number(m[2]) : NaN;
   if (!m || n < 1 || i < 1 || i > n) throw new UsageError(`--shard must be I/N with 1 ≤ I ≤ N (e.g. 2/4), not ${v}`);
-  return { i, n };
+  // (--shard 1/1 is the whole run: it decides as the unsharded run does.)
+  return n > 1 ? { i, n } : undefined;
 }
 
 /** Runs the groups in this thread (one job, or too little work to start workers for). */

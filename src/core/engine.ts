@@ -9,8 +9,6 @@ import { KeepPlan, NON_LINEAR_ALLOC_RE, SG_BUF_RE } from './analysis/keep';
 import { topLevel, type Unit } from './analysis/skim';
 import { callsTo } from './analysis/calls';
 import { RULES, RULE_IDS } from './rules/index';
-
-const KNOWN_RULES = new Set(RULE_IDS);
 import { DEFAULT_CONFIG, isIncluded, ownsTranslation, type Config } from './config';
 import { findSuppressions } from './suppress';
 import { capPerFile, limitNotice, MAX_FINDINGS_PER_FILE } from './limits';
@@ -18,6 +16,8 @@ import { lfForLoneCr } from './lines';
 import type { Concern, Finding, Related, RuleId, Severity } from './types';
 
 const DOCS_BASE = 'https://github.com/iova-lens/iova-lens/blob/main/src/core/rules/';
+
+const KNOWN_RULES = new Set(RULE_IDS);
 
 export function docUrl(rule: string): string {
   return `${DOCS_BASE}${rule}.md`;

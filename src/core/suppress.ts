@@ -21,6 +21,11 @@ export interface Suppression {
 
 const MARK = 'iova-lens-ignore';
 
+/** Whether a piece of a line holds nothing but blanks and one-line block comments. */
+export function commentsOnly(text: string): boolean {
+  return text.replace(/\/\*.*?\*\//g, '').trim() === '';
+}
+
 /**
  * Every `iova-lens-ignore` inside a comment: a block comment (one line, or a
  * kernel-style one over several, ` * ` in front of each line) or a `//` one.
@@ -48,7 +53,7 @@ export function findSuppressions(text: string): Suppression[] {
     // Alone on its line(s) — or after other comments only (`/* …ignore a: … */ /* …ignore b: … */`,
     // two rules silenced on the line below): it speaks about the line after the comment. After code:
     // about its own line.
-    const alone = before.replace(/\/\*.*?\*\//g, '').trim() === '';
+    const alone = commentsOnly(before);
     const target = alone ? at(Math.max(c.start, c.end - 1)).row + 2 : line;
     const firstLineEnd = text.indexOf('\n', c.start);
     const endColumn = column + 1 + ((firstLineEnd < 0 || firstLineEnd > c.end ? c.end : firstLineEnd) - c.start);

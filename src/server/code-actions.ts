@@ -11,7 +11,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DiagnosticData } from '../protocol/lsp';
 import { COMMANDS } from '../protocol/lsp';
 import { URI } from './uri';
-import { findSuppressions } from '../core/suppress';
+import { commentsOnly, findSuppressions } from '../core/suppress';
 
 const V2P_RE = /virt_to_page\s*\(\s*phys_to_virt\s*\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\)\s*\)/g;
 
@@ -35,7 +35,7 @@ function v2pAt(doc: TextDocument, line: number, character: number): { start: num
 
 /** An `iova-lens-ignore` comment alone on line `n` (comments only), which silences the line after it. */
 function suppressionLine(text: string): boolean {
-  return text.includes('iova-lens-ignore') && text.replace(/\/\*.*?\*\//g, '').trim() === '';
+  return text.includes('iova-lens-ignore') && commentsOnly(text);
 }
 
 /** What a suppression made by a plain edit says until its author writes the reason. */

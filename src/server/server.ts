@@ -343,18 +343,16 @@ documents.onDidClose((e) => {
 
 /** LSP's lifecycle: requests before `initialize` get ServerNotInitialized, after `shutdown` InvalidRequest, and `initialize` is answered once. */
 let lifecycle: 'new' | 'running' | 'shut' = 'new';
-function lifecycleError(): ResponseError<void> | undefined {
-  if (lifecycle === 'new') return new ResponseError(ErrorCodes.ServerNotInitialized, 'IOVA Lens: the server is not initialized yet (send initialize first)');
-  if (lifecycle === 'shut') return new ResponseError(ErrorCodes.InvalidRequest, 'IOVA Lens: the server is shutting down');
-  return undefined;
+function assertRunning(): void {
+  if (lifecycle === 'new') throw new ResponseError(ErrorCodes.ServerNotInitialized, 'IOVA Lens: the server is not initialized yet (send initialize first)');
+  if (lifecycle === 'shut') throw new ResponseError(ErrorCodes.InvalidRequest, 'IOVA Lens: the server is shutting down');
 }
 connection.onShutdown(() => {
   lifecycle = 'shut';
 });
 
 connection.onHover((p): Hover | null => {
-  const late = lifecycleError();
-  if (late) throw late;
+  assertRunning();
   // (Malformed params — no document, no position — get no hover, not an internal error.)
   if (!trees || !settings.enable || typeof p?.textDocument?.uri !== 'string' || !Number.isInteger(p.position?.line)) return null;
   const doc = documents.get(p.textDocument.uri);
@@ -366,8 +364,7 @@ connection.onHover((p): Hover | null => {
 });
 
 connection.onCodeAction((p): CodeAction[] => {
-  const late = lifecycleError();
-  if (late) throw late;
+  assertRunning();
   if (typeof p?.textDocument?.uri !== 'string' || !Array.isArray(p.context?.diagnostics)) return [];
   const doc = documents.get(p.textDocument.uri);
   if (!doc || unusable(doc)) return [];
@@ -375,8 +372,7 @@ connection.onCodeAction((p): CodeAction[] => {
 });
 
 connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {
-  const late = lifecycleError();
-  if (late) throw late;
+  assertRunning();
   if (!trees) return { files: 0, findings: 0, cancelled: false };
   await trees.indexFolders(undefined, () => token.isCancellationRequested);
   if (token.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };

@@ -701,10 +701,17 @@ export class Project {
                 ? 'dma-handle'
                 : fieldKind(viaField)
               : x.s.viaCall !== undefined
-                ? this.wrapperKind(dir, x.s.viaCall)
+                ? wrapperKind(x.s.viaCall)
                 : null);
       }
       return x.kind;
+    };
+    // A field given the driver's own allocation wrapper's result: what the wrapper returns, once per name.
+    const byWrapper = new Map<string, Source | null>();
+    const wrapperKind = (name: string): Source | null => {
+      let k = byWrapper.get(name);
+      if (k === undefined) byWrapper.set(name, (k = this.wrapperKind(dir, name)));
+      return k;
     };
     // Another field given (`qp->rx_buff = mw->virt_addr + off`): what every assignment in the driver
     // to a field of that name agrees on — the base of the value is not read, so only a unanimous kind counts.
@@ -1005,18 +1012,26 @@ function sameDriverFacts(a: FileFacts, b: FileFacts): boolean {
   return key(a) === key(b) && wrappers(a) === wrappers(b);
 }
 
-/** A file's allocation wrappers and what each returns (returnedSource()), as one string. */
+/** A file's allocation wrappers and what each returns (returnedSource()), as one string; once per file's facts (an edit compares the new facts with the old, whose string is kept). */
 function wrappers(f: FileFacts): string {
-  if (!f.text.includes('return')) return '';
-  return unitsOf(f)
-    .filter((u) => u.kind === 'fn' && u.name !== null)
-    .map((u) => {
-      const k = returnedSource(f.text.slice(u.open + 1, u.close));
-      return k ? `${u.name}=${k}` : '';
-    })
-    .filter(Boolean)
-    .join(',');
+  let w = wrappersCache.get(f);
+  if (w === undefined) {
+    w = !f.text.includes('return')
+      ? ''
+      : unitsOf(f)
+          .filter((u) => u.kind === 'fn' && u.name !== null)
+          .map((u) => {
+            const k = returnedSource(f.text.slice(u.open + 1, u.close));
+            return k ? `${u.name}=${k}` : '';
+          })
+          .filter(Boolean)
+          .join(',');
+    wrappersCache.set(f, w);
+  }
+  return w;
 }
+
+const wrappersCache = new WeakMap<FileFacts, string>();
 
 interface DirState {
   /** signature() of `summaries`, to see whether an edit changed any. */
