@@ -88,3 +88,43 @@ test('usage errors exit 2 with one line naming the bad part', () => {
     assert.equal(r.err.trim().split('\n').length, 1, args.join(' '));
   }
 });
+
+test('--guard N: the code tests step N for 0 — the run, the matrix, the text and the errors', () => {
+  const chain = 'dma-handle,iova-to-phys|identity,phys-to-virt,virt-to-page,put-page';
+  const plain = JSON.parse(run('--chain', chain, '--platform', 'thunderx-2017-identity', '--format', 'json').out);
+  assert.deepEqual(plain.outcome, ['null', 'fault']);
+  assert.ok(!('guard' in plain), 'no guard key without --guard');
+  const g = run('--chain', chain, '--guard', '1', '--platform', 'thunderx-2017-identity', '--format', 'json');
+  assert.equal(g.code, 0);
+  const j = JSON.parse(g.out);
+  assert.deepEqual(j.outcome, ['null', 'leak']);
+  assert.deepEqual(j.guard, { step: 1 });
+  assert.ok(j.events.some((e: { op: string; note?: string }) => e.op === 'translate' && /gave 0 and the driver tests for it/.test(e.note ?? '')));
+  assert.ok(!j.events.some((e: { op: string }) => e.op === 'fault'));
+  const txt = run('--chain', chain, '--guard=1', '--platform', 'thunderx-2017-identity');
+  assert.match(txt.out, /^guard:\s+the code tests step 1 \(iova-to-phys\|identity\) for 0 and stops there on 0$/m);
+  assert.match(txt.out, /outcome:\s+null, leak/);
+  const mx = JSON.parse(run('--chain', chain, '--guard', '1', '--matrix', '--format', 'json').out);
+  assert.deepEqual(mx.guard, { step: 1 });
+  assert.deepEqual(mx.rows.find((r: { platform: { name: string } }) => r.platform.name === 'thunderx-2017-identity').outcome, ['null', 'leak']);
+  assert.deepEqual(mx.rows.find((r: { platform: { name: string } }) => r.platform.name === 'arm64-64k-smmuv3').outcome, ['correct']);
+  assert.match(run('--chain', chain, '--guard', '1', '--matrix').out, /thunderx-2017-identity\s+null, leak/);
+  assert.match(run('--help').out, /--guard N\s+the code tests the result of chain step N/);
+  const bad: [string[], RegExp][] = [
+    [['--chain', chain, '--guard', '4'], /bad guard step 4: put-page gives no value the code could test for 0/],
+    [['--chain', chain, '--guard', '9'], /bad guard step .*from 1 to 4/],
+    [['--chain', chain, '--guard', '0'], /bad guard step .*from 1 to 4/],
+    [['--chain', chain, '--guard', 'one'], /--guard takes a chain step number .*not 'one'/],
+    [['--chain', chain, '--guard'], /--guard needs a value/],
+    [['S2', '--guard', '1'], /--guard goes with --chain/],
+    [['--guard', '1'], /--guard needs --chain STEPS/],
+    [['--platforms', '--guard', '1'], /--platforms takes no scenario, chain, guard or matrix/],
+  ];
+  for (const [args, re] of bad) {
+    const r = run(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.out, '');
+    assert.match(r.err, re, args.join(' '));
+    assert.equal(r.err.trim().split('\n').length, 1, args.join(' '));
+  }
+});

@@ -8,11 +8,18 @@ import {
 
 export interface EmulateIO { out(s: string): void; err(s: string): void; isTTY: boolean }
 
-const USAGE = 'usage: iova-lens emulate S1..S12 | --chain STEPS [--platform P] [--matrix] [--format text|json] | --platforms';
+const USAGE = 'usage: iova-lens emulate S1..S12 | --chain STEPS [--guard N] [--platform P] [--matrix] [--format text|json] | --platforms';
+/** `--help`: the usage line and what the less obvious options mean. */
+const HELP = `${USAGE}
+  --chain STEPS  a source word, then steps, comma-separated (dma-handle,iova-to-phys|identity,phys-to-virt,virt-to-page,put-page)
+  --guard N      the code tests the result of chain step N (1 = the first after the source) for 0 and
+                 goes no further on 0, as \`if (phys_addr) put_page(...)\` does: a 0 there ends the run
+  --matrix       the chain on every platform preset
+`;
 
 class UsageError extends Error {}
 
-interface Opts { scenario?: string; chain?: string[]; platform?: string; format: 'text' | 'json'; matrix: boolean; platforms: boolean; help: boolean }
+interface Opts { scenario?: string; chain?: string[]; guard?: number; platform?: string; format: 'text' | 'json'; matrix: boolean; platforms: boolean; help: boolean }
 
 function parseArgs(args: string[]): Opts {
   const o: Opts = { format: 'text', matrix: false, platforms: false, help: false };
@@ -29,6 +36,12 @@ function parseArgs(args: string[]): Opts {
     switch (name) {
       case '--chain': o.chain = take().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--platform': o.platform = take(); break;
+      case '--guard': {
+        const g = take();
+        if (!/^\d{1,3}$/.test(g)) throw new UsageError(`--guard takes a chain step number (1 = the first step after the source), not '${g.length > 40 ? `${g.slice(0, 40)}…` : g}'`);
+        o.guard = Number(g);
+        break;
+      }
       case '--format': {
         const f = take();
         if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
@@ -66,12 +79,17 @@ function eventText(e: EmuEvent): string {
   }
 }
 
+function guardLine(chain: string[], step: number): string {
+  return `the code tests step ${step} (${chain[step]}) for 0 and stops there on 0`;
+}
+
 function runText(r: RunResult, title?: string): string {
   const lines: string[] = [];
   if (r.scenario) lines.push(`${r.scenario}${title ? ` — ${title}` : ''}`);
   const p = r.platform;
   lines.push(`platform: ${p.name} (${p.arch}, ${p.pageSize / 1024}K pages, iommu=${p.iommu}, domain=${p.domain}, era=${p.era}, dma-offset=${hex(p.dmaOffset)}, swiotlb=${p.swiotlb}${p.untrusted ? ', untrusted' : ''})`);
   lines.push(`chain:    ${r.chain.join(' → ')}`);
+  if (r.guard) lines.push(`guard:    ${guardLine(r.chain, r.guard.step)}`);
   lines.push('');
   for (const e of r.events) lines.push(eventText(e));
   lines.push('');
@@ -89,11 +107,11 @@ export function runEmulate(args: string[], io: EmulateIO): number {
     io.err(`iova-lens emulate: ${(e as Error).message}\n`);
     return 2;
   }
-  if (o.help) { io.out(USAGE + '\n'); return 0; }
+  if (o.help) { io.out(HELP); return 0; }
   const fail = (msg: string): number => { io.err(`iova-lens emulate: ${msg}\n`); return 2; };
   try {
     if (o.platforms) {
-      if (o.scenario || o.chain || o.matrix) return fail('--platforms takes no scenario, chain or matrix');
+      if (o.scenario || o.chain || o.matrix || o.guard !== undefined) return fail('--platforms takes no scenario, chain, guard or matrix');
       const ps = listPlatforms();
       if (o.format === 'json') {
         io.out(JSON.stringify(ps.map((p) => ({ ...platformJson(p), description: p.description, scenarios: p.scenarios })), null, 2) + '\n');
@@ -107,6 +125,7 @@ export function runEmulate(args: string[], io: EmulateIO): number {
     if (o.scenario) {
       if (o.platform) return fail('--platform goes with --chain (a scenario has its own platform)');
       if (o.matrix) return fail('--matrix goes with --chain');
+      if (o.guard !== undefined) return fail('--guard goes with --chain (a scenario\'s driver has its own tests)');
       if (!/^S([1-9]|1[0-2])$/i.test(o.scenario)) return fail(`unknown scenario '${o.scenario}' (expected S1..S12)`);
       const r = runScenario(o.scenario.toUpperCase());
       const doc = scenarioDoc(r.scenario!);
@@ -115,24 +134,26 @@ export function runEmulate(args: string[], io: EmulateIO): number {
     }
     if (o.chain) {
       if (o.chain.length === 0) return fail('--chain needs at least a source word');
+      const guard = o.guard === undefined ? undefined : { step: o.guard };
       if (o.matrix) {
         if (o.platform) return fail('--matrix runs every preset; drop --platform');
-        const mx = runMatrix(o.chain);
+        const mx = runMatrix(o.chain, { guard });
         if (o.format === 'json') {
-          io.out(JSON.stringify({ chain: mx.chain, rows: mx.rows.map((r) => { const j = toJson(r) as Record<string, unknown>; delete j.events; return j; }) }, null, 2) + '\n');
+          io.out(JSON.stringify({ chain: mx.chain, ...(mx.guard ? { guard: mx.guard } : {}), rows: mx.rows.map((r) => { const j = toJson(r) as Record<string, unknown>; delete j.events; delete j.guard; return j; }) }, null, 2) + '\n');
         } else {
           const w = Math.max(...mx.rows.map((r) => r.platform.name.length));
-          io.out(`chain: ${mx.chain.join(' → ')}\n\n`);
+          io.out(`chain: ${mx.chain.join(' → ')}\n${mx.guard ? `guard: ${guardLine(mx.chain, mx.guard.step)}\n` : ''}\n`);
           for (const r of mx.rows) io.out(`${r.platform.name.padEnd(w)}  ${r.outcome.join(', ')}${r.answer ? ` (${r.answer})` : ''}\n`);
         }
         return 0;
       }
       const pl = parsePlatform(o.platform ?? 'arm64-64k-smmuv3');
-      const r = runChain(o.chain, pl);
+      const r = runChain(o.chain, pl, { guard });
       io.out(o.format === 'json' ? JSON.stringify(toJson(r), null, 2) + '\n' : runText(r));
       return 0;
     }
     if (o.matrix) return fail('--matrix needs --chain STEPS');
+    if (o.guard !== undefined) return fail('--guard needs --chain STEPS');
     if (o.platform) return fail('--platform needs --chain STEPS');
     io.err(USAGE + '\n');
     return 2;

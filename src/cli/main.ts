@@ -25,7 +25,8 @@ Usage:
                                   findings on the lines a patch or mbox series adds
   iova-lens rules                 list the rules
   iova-lens explain RULE          print a rule's documentation
-  iova-lens emulate S1..S12 | --chain STEPS [--platform P] [--format text|json] [--matrix] [--platforms]
+  iova-lens emulate S1..S12 | --chain STEPS [--guard N] [--platform P] [--format text|json] [--matrix] [--platforms]
+                                  --guard N: the code tests chain step N's result for 0 and stops on 0
   iova-lens --version
 
 Exit status: 0 no findings at or above --fail-on (default warning), 1 findings, 2 usage or config error

@@ -283,6 +283,8 @@ export class Checker {
           message: raw.message,
           chain: raw.chain,
           related,
+          // (The editor's: the CLI's formats list their fields and leave it out, SPEC §1.4.)
+          ...(raw.guard ? { guard: raw.guard } : {}),
         });
       }
     }

@@ -44,6 +44,18 @@ export interface Finding extends Span {
   /** Step words of SPEC §1.2, e.g. ["dma-handle", "iova-to-phys|identity", "phys-to-virt"]. */
   chain: string[];
   related: Related[];
+  /**
+   * The code tests a chain step's result for 0 around the flagged use and goes
+   * no further when it is 0 (`if (phys_addr) put_page(…)`, `if (!pa) return;`):
+   * the emulator's replay stops there. Only for the editor (diagnostic data,
+   * hover, Replay); never in the CLI's JSON or SARIF (SPEC §1.4).
+   */
+  guard?: ChainGuard;
+}
+
+/** `step`: index into the finding's chain (≥ 1) of the step whose result is tested for non-zero. */
+export interface ChainGuard {
+  step: number;
 }
 
 export interface FileError {

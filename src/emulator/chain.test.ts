@@ -1,7 +1,7 @@
 // The generic chain program and the matrix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runChain, runMatrix, parsePlatform, listPlatforms, normaliseChain } from './index';
+import { runChain, runMatrix, parsePlatform, listPlatforms, normaliseChain, toJson } from './index';
 
 const NICVF = ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'];
 
@@ -124,4 +124,91 @@ test('a vmalloc area starts on a page of its size: a 64K-page CPU access reads t
     assert.equal(va % page, 0n, spec);
     assert.ok(r.outcome.includes('map-error') && !r.outcome.includes('wrong-page') && !r.outcome.includes('fault'), `${spec}: ${r.outcome.join()}`);
   }
+});
+
+// The code's test for 0 of a step's result (the checker's guard): `if (phys_addr) put_page(…)`.
+const NICVF_GUARD = { step: 1 };
+
+test('a guard on the lookup: on identity/2017 the driver skips put_page — null and a leaked page, no oops', () => {
+  const pl = parsePlatform('thunderx-2017-identity');
+  assert.deepEqual(runChain(NICVF, pl).outcome, ['null', 'fault'], 'without the test: put_page on a bogus struct page');
+  const r = runChain(NICVF, pl, { guard: NICVF_GUARD });
+  assert.deepEqual(r.outcome, ['null', 'leak']);
+  assert.deepEqual(r.guard, NICVF_GUARD);
+  assert.deepEqual(r.values, ['0x912300780', '0x0', 'skipped', 'skipped', 'skipped']);
+  assert.ok(!r.events.some((e) => e.op === 'fault' || e.op === 'page-put'), 'nothing after the test ran');
+  const skip = r.events.filter((e) => e.op === 'translate' && e.fn === 'note' && /gave 0 and the driver tests for it/.test(e.note ?? ''));
+  assert.equal(skip.length, 1);
+  assert.equal(skip[0].step, 1, 'the note belongs to the tested step');
+  assert.match(skip[0].note!, /skips phys-to-virt → virt-to-page → put-page; put_page is not done/);
+  // The early-return form before a CPU access (nicvf_get_rcv_skb): no put_page skipped, no leak to report.
+  assert.deepEqual(runChain(['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'cpu-access'], pl, { guard: NICVF_GUARD }).outcome, ['null']);
+  // DRAM from PA 0: without the test the 0 is a page the code reads (wrong page); with it, nothing is read.
+  const zero = ['dma-handle', 'iova-to-phys', 'phys-to-virt', 'cpu-access'];
+  const numa = parsePlatform('thunderx-numa-smmuv2,domain=identity,era=2017');
+  assert.deepEqual(runChain(zero, numa).outcome, ['wrong-page', 'null']);
+  assert.deepEqual(runChain(zero, numa, { guard: NICVF_GUARD }).outcome, ['null']);
+  // JSON of the run says which step was tested (only when one was).
+  assert.deepEqual((toJson(r) as { guard?: unknown }).guard, NICVF_GUARD);
+  assert.ok(!('guard' in (toJson(runChain(NICVF, pl)) as object)));
+});
+
+test('a guard changes nothing where the tested value is not 0: the whole matrix with and without it', () => {
+  const chains: [string[], number][] = [
+    [NICVF, 1],
+    [['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'cpu-access'], 1],
+    [['dma-handle', 'dma-unmap', 'iova-to-phys', 'phys-to-virt', 'virt-to-page', 'put-page'], 2],
+    [['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'], 3],
+    [['linear-va', 'virt-to-phys', 'pfn-to-page', 'page-address', 'cpu-access'], 3],
+  ];
+  let zeros = 0;
+  for (const [chain, step] of chains) {
+    const plain = runMatrix(chain);
+    const guarded = runMatrix(chain, { guard: { step } });
+    assert.deepEqual(guarded.guard, { step });
+    assert.equal(guarded.rows.length, plain.rows.length);
+    plain.rows.forEach((p, i) => {
+      const g = guarded.rows[i];
+      const what = `${chain.join(',')} @${step} on ${p.platform.name}`;
+      assert.equal(g.platform.name, p.platform.name);
+      if (p.values?.[step] !== '0x0') {
+        const { guard, ...rest } = g;
+        assert.deepEqual(guard, { step }, what);
+        assert.deepEqual(rest, p, what);
+        return;
+      }
+      zeros++;
+      // A 0 there: the run ends at the test — what it did before is the same, nothing after it happens.
+      assert.deepEqual(g.values, [...p.values!.slice(0, step + 1), ...chain.slice(step + 1).map(() => 'skipped')], what);
+      assert.deepEqual(g.truth, p.truth, what);
+      assert.ok(g.outcome.includes('null') && !g.outcome.includes('fault') && !g.outcome.includes('wrong-page'), `${what}: ${g.outcome.join()}`);
+      assert.equal(g.outcome.includes('leak'), chain.slice(step + 1).includes('put-page'), `${what}: ${g.outcome.join()}`);
+      // (What happened before the test stays: a stale IOTLB at the unmap, a bounce.)
+      for (const o of ['stale-iotlb', 'map-error'] as const) assert.equal(g.outcome.includes(o), p.outcome.includes(o), `${what}: ${o}`);
+    });
+  }
+  assert.ok(zeros >= 4, `${zeros} rows where the tested value is 0 (identity/2017, BLOCKED, DMA_FQ after unmap, …)`);
+});
+
+test('a guard is checked against the chain: one-line errors', () => {
+  const pl = parsePlatform('arm64-64k');
+  const err = (guard: unknown) => {
+    try {
+      runChain(NICVF, pl, { guard: guard as { step: number } });
+    } catch (e) {
+      const m = (e as Error).message;
+      assert.ok(!m.includes('\n') && m.length < 200, m);
+      return m;
+    }
+    return 'accepted';
+  };
+  assert.match(err({ step: 0 }), /^bad guard step \{"step":0\}: expected a whole number from 1 to 4/);
+  assert.match(err({ step: 5 }), /^bad guard step .*from 1 to 4 \(a step of this 5-word chain after its source\)$/);
+  assert.match(err({ step: 2.5 }), /^bad guard step/);
+  assert.match(err({ step: '1' }), /^bad guard step/);
+  assert.match(err({ step: 4 }), /^bad guard step 4: put-page gives no value the code could test for 0$/);
+  assert.match(err({ step: 1, extra: true }), /^bad guard \{"step":1,"extra":true\}: expected \{ "step": N \}/);
+  for (const g of [null, 1, [1], 'step', {}]) assert.match(err(g), /^bad guard /, JSON.stringify(g));
+  assert.equal(err({ step: 3 }), 'accepted', 'virt-to-page gives a value');
+  assert.throws(() => runMatrix(NICVF, { guard: { step: 9 } }), /^Error: bad guard step/);
 });

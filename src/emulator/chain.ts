@@ -5,7 +5,7 @@
 // every value against the truth.
 
 import { Machine, DMA_MAPPING_ERROR } from './machine';
-import type { Outcome, Platform, RunResult, Truth } from './types';
+import type { ChainGuard, Outcome, Platform, RunResult, Truth } from './types';
 import { DMA_ATTR_SKIP_CPU_SYNC, DMA_FROM_DEVICE } from './swiotlb';
 import { classifyPa, type Buffer } from './judge';
 import { hex } from './hex';
@@ -63,10 +63,39 @@ type Kind = 'dma' | 'phys' | 'va' | 'page' | 'none';
 /** Steps that act on the value rather than give a new one (and virt-addr-valid, a test: its answer is RunResult.answer). */
 const ACTIONS = new Set(['dma-unmap', 'cpu-access', 'put-page', 'to-device', 'virt-addr-valid']);
 
+/**
+ * Checks a guard (the code's test for 0 of a step's result) against a
+ * normalised chain; throws Error with a one-line message. The tested step
+ * is one that gives a value: a step after the source, not an action.
+ */
+export function checkGuard(chain: string[], guard: unknown): ChainGuard {
+  const shown = (() => {
+    try { return JSON.stringify(guard)?.slice(0, 60) ?? String(guard); } catch { return String(guard); }
+  })();
+  if (typeof guard !== 'object' || guard === null || Array.isArray(guard) || Object.keys(guard).join() !== 'step') {
+    throw new Error(`bad guard ${shown}: expected { "step": N }, N the index of the chain step whose result the code tests for 0`);
+  }
+  const step = (guard as { step: unknown }).step;
+  if (chain.length < 2) throw new Error(`bad guard ${shown}: the chain has no step after its source to test`);
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 1 || step >= chain.length) {
+    throw new Error(`bad guard step ${shown}: expected a whole number from 1 to ${chain.length - 1} (a step of this ${chain.length}-word chain after its source)`);
+  }
+  const w = chain[step];
+  if (w.split('|').every((a) => ACTIONS.has(a))) throw new Error(`bad guard step ${step}: ${w} gives no value the code could test for 0`);
+  return { step };
+}
+
 const LEN = 1920; // nicvf RCV_FRAG_LEN: the buffer every chain follows
 
-export function runChainProgram(chainIn: string[], pl: Platform, record: boolean, scenario: string | null = null): RunResult {
+/**
+ * `guard`: the code tests that step's result for 0 and, when it is 0, does
+ * nothing more (`if (phys_addr) put_page(…)`): the run ends there and the
+ * steps after it are skipped — a put_page skipped leaves the buffer's
+ * reference held (leak). A non-zero result goes on as without the guard.
+ */
+export function runChainProgram(chainIn: string[], pl: Platform, record: boolean, scenario: string | null = null, guardIn?: ChainGuard): RunResult {
   const chain = normaliseChain(chainIn);
+  const guard = guardIn === undefined ? undefined : checkGuard(chain, guardIn);
   const m = new Machine(pl, record);
   const t = m.trace;
   const cpu = m.cpu;
@@ -78,6 +107,10 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
   const truth: Truth = { pa: null, va: null, page: null };
   const bad = new Set<Outcome>();
   let putDone = false;
+  /** A guard's 0 ended the run before a put_page: the buffer's reference is never dropped. */
+  let putSkipped = false;
+  /** A guard's 0 ended the run: the code did nothing more (no fault, nothing left to judge). */
+  let skipped = false;
   /** A dma-unmap step has run: the handle is dead (a second unmap is a bug of its own). */
   let unmapped = false;
   let stopped = false;
@@ -291,12 +324,25 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
       }
     }
     values.push(stopped ? 'fault' : ACTIONS.has(step) ? '—' : hex(cur.v));
+    if (guard && guard.step === i && !stopped && !ACTIONS.has(step) && cur.v === 0n) {
+      // `if (phys_addr) put_page(…)` / `if (!phys_addr) return NULL;`: the driver sees the 0 and stops.
+      const rest = chain.slice(i + 1);
+      putSkipped = rest.includes('put-page');
+      skipped = true;
+      bad.add('null');
+      t.emit({
+        op: 'translate', fn: 'note', in: cur.v, out: 0n,
+        note: `${step} gave 0 and the driver tests for it: it skips ${rest.length ? rest.join(' → ') : 'nothing (the test is the last step)'}${putSkipped ? '; put_page is not done, so the buffer\'s page reference is never dropped (leak)' : ''}`,
+      });
+      for (let k = i + 1; k < chain.length; k++) values.push('skipped');
+      break;
+    }
   }
   t.step = undefined;
 
   // A value left at the end of the chain is compared with the truth.
   const last = chain[chain.length - 1];
-  if (!stopped && !['cpu-access', 'put-page', 'to-device', 'dma-unmap'].includes(last)) {
+  if (!stopped && !skipped && !['cpu-access', 'put-page', 'to-device', 'dma-unmap'].includes(last)) {
     if (cur.kind === 'phys' && cur.v !== 0n) flagPa(cur.v);
     else if (cur.kind === 'va' && cur.v !== 0n) {
       const pa = m.mem.cpuResolve(cur.v);
@@ -306,9 +352,9 @@ export function runChainProgram(chainIn: string[], pl: Platform, record: boolean
     }
     // (A DMA address left as it is was used as nothing: whether its number happens to be RAM says nothing.)
   }
-  if (putDone && m.mem.ref(buf!.pfn) > 0) bad.add('leak');
+  if ((putDone || putSkipped) && m.mem.ref(buf!.pfn) > 0) bad.add('leak');
   for (const o of bad) t.flag(o);
   // (The machine may have flagged on its own: a put_page on a count already 0 is an oops.)
   if (bad.size === 0 && t.outcome().length === 0) t.flag('correct');
-  return { scenario, chain, platform: pl, outcome: t.outcome(), truth, events: t.events, ...(answer ? { answer } : {}), values };
+  return { scenario, chain, ...(guard ? { guard } : {}), platform: pl, outcome: t.outcome(), truth, events: t.events, ...(answer ? { answer } : {}), values };
 }

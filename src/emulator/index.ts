@@ -1,20 +1,20 @@
 // Public API of the emulator (SPEC §2). The webview and the CLI use only
 // this file; keep the signatures stable.
 
-import type { EmuEvent, Platform, PlatformPreset, RunResult } from './types';
+import type { ChainGuard, EmuEvent, Platform, PlatformPreset, RunResult } from './types';
 import { listPresets, parsePlatform as parse } from './platform';
-import { runChainProgram, normaliseChain } from './chain';
+import { runChainProgram, normaliseChain, checkGuard } from './chain';
 import { findScenario, NICVF_CHAIN, scenarioDefs } from './scenarios';
 import { hex } from './hex';
 import { PROGRAMS, runProgramOn } from './programs';
 
 export type {
-  Arch, DomainType, EmuEvent, Era, EventOp, IommuKind, Outcome, Platform, PlatformPreset, RunResult,
+  Arch, ChainGuard, DomainType, EmuEvent, Era, EventOp, IommuKind, Outcome, Platform, PlatformPreset, RunResult,
   SwiotlbMode, Truth, WalkLevel,
 } from './types';
 export { OUTCOMES } from './types';
 export { hex, hexGrouped, parseNumber } from './hex';
-export { SOURCES, STEPS, normaliseChain } from './chain';
+export { SOURCES, STEPS, normaliseChain, checkGuard } from './chain';
 export { addressViews, type AddressView } from './views';
 
 /** Every platform preset: { name, description, scenarios, ...Platform fields }. */
@@ -34,16 +34,21 @@ export function runScenario(id: string, opts?: { record?: boolean }): RunResult 
   return s.run(opts?.record ?? true);
 }
 
-/** Runs a chain (SPEC §1.2 step words) on a platform. Throws Error naming a bad chain word. */
-export function runChain(chain: string[], platform: Platform, opts?: { record?: boolean }): RunResult {
-  return runChainProgram(chain, platform, opts?.record ?? true, null);
+/**
+ * Runs a chain (SPEC §1.2 step words) on a platform. Throws Error naming a bad
+ * chain word or a bad guard. `guard`: the step whose result the code tests for
+ * 0 — a 0 there ends the run, as the code skips the rest (ChainGuard).
+ */
+export function runChain(chain: string[], platform: Platform, opts?: { record?: boolean; guard?: ChainGuard }): RunResult {
+  return runChainProgram(chain, platform, opts?.record ?? true, null, opts?.guard);
 }
 
-/** The chain on every platform preset (rows carry no events). */
-export function runMatrix(chain: string[]): { chain: string[]; rows: RunResult[] } {
+/** The chain on every platform preset (rows carry no events); `guard` as for runChain. */
+export function runMatrix(chain: string[], opts?: { guard?: ChainGuard }): { chain: string[]; guard?: ChainGuard; rows: RunResult[] } {
   const norm = normaliseChain(chain);
-  const rows = listPresets().map((p) => ({ ...runChainProgram(norm, parse(p.name), false, null), events: [] }));
-  return { chain: norm, rows };
+  const guard = opts?.guard === undefined ? undefined : checkGuard(norm, opts.guard);
+  const rows = listPresets().map((p) => ({ ...runChainProgram(norm, parse(p.name), false, null, guard), events: [] }));
+  return { chain: norm, ...(guard ? { guard } : {}), rows };
 }
 
 /** Named driver programs (nicvf 2017 forms and the fixed form). */
@@ -103,6 +108,7 @@ export function toJson(result: RunResult): unknown {
     scenario: result.scenario,
     ...(result.program ? { program: result.program } : {}),
     chain: [...result.chain],
+    ...(result.guard ? { guard: { step: result.guard.step } } : {}),
     platform: platformJson(result.platform),
     outcome: [...result.outcome],
     truth: {

@@ -1,6 +1,7 @@
 // Property test: random map / unmap / iova_to_phys sequences on io-pgtable-arm
 // against a simple reference model (a Map from 4K page to PA, plus which 2M
-// ranges hold a block or a table), ≥ 1 M operations, 0 divergence.
+// ranges hold a block or a table), ≥ 1 M operations, 0 divergence. And the
+// chain program with a guard against the same chain without one (at the end).
 // The reference encodes the kernel's rules (facts §1.4): -EEXIST over a leaf,
 // a block over a table drops everything under it, a block-sized unmap of a
 // table frees it, a page unmapped out of a block splits the block.
@@ -8,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ArmLpaePgtable, EEXIST, IOMMU_READ, IOMMU_WRITE } from './io-pgtable-arm';
+import { hex, listPlatforms, parsePlatform, runChain, SOURCES, STEPS, toJson } from './index';
 
 const K4 = 4096;
 const M2 = 2 ** 21;
@@ -138,4 +140,40 @@ test('the software walk ignores IOVA bits above ias (aliasing), 64K granule', ()
   fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 1, max: 15 }), (iova, hi) => {
     assert.equal(pt.iovaToPhys(iova + hi * 2 ** 48), pt.iovaToPhys(iova));
   }), { numRuns: 20_000 });
+});
+
+// The chain program with a guard (the code's test for 0 of one step's result) against the same run
+// without it, as the reference: where the tested value is not 0 the runs are identical, event for
+// event; where it is 0 the guarded run is the unguarded one's trace up to that step, then the skip.
+const SOURCE_ARB = fc.constantFrom(...SOURCES);
+const STEP_ARB = fc.constantFrom(...STEPS, 'iova-to-phys|identity');
+const VALUE_STEPS = new Set(['iova-to-phys', 'identity', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-phys', 'virt-to-page', 'pfn-to-page', 'page-address']);
+
+test('chain program: a guard changes nothing where the tested value is not 0, and cuts the trace where it is', () => {
+  const presets = listPlatforms().map((p) => parsePlatform(p.name));
+  let cut = 0;
+  fc.assert(fc.property(SOURCE_ARB, fc.array(STEP_ARB, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: presets.length - 1 }), fc.nat(), (src, steps, pi, gi) => {
+    const chain = [src, ...steps];
+    const at = chain.map((w, i) => i).filter((i) => i > 0 && VALUE_STEPS.has(chain[i]));
+    fc.pre(at.length > 0);
+    const step = at[gi % at.length];
+    const pl = presets[pi];
+    const plain = runChain(chain, pl);
+    const guarded = runChain(chain, pl, { guard: { step } });
+    assert.deepEqual(toJson(runChain(chain, pl, { guard: { step } })), toJson(guarded), 'deterministic');
+    if (plain.values?.[step] !== '0x0') {
+      const { guard, ...rest } = guarded;
+      assert.deepEqual(guard, { step });
+      assert.deepEqual(rest, plain);
+      return;
+    }
+    cut++;
+    const end = plain.events.findIndex((e) => e.step !== undefined && e.step > step);
+    const before = end < 0 ? plain.events : plain.events.slice(0, end);
+    assert.deepEqual(guarded.events.slice(0, -1), before);
+    const last = guarded.events[guarded.events.length - 1];
+    assert.ok(last.op === 'translate' && last.fn === 'note' && last.step === step && /gave 0 and the driver tests for it/.test(last.note ?? ''), JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? hex(v) : v)));
+    assert.ok(guarded.outcome.includes('null') && !guarded.outcome.includes('correct'));
+  }), { numRuns: 3000, seed: 0x9a4d });
+  assert.ok(cut > 50, `${cut} runs cut by their guard`);
 });

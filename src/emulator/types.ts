@@ -86,6 +86,17 @@ export type EmuEvent =
 
 export type EventOp = EmuEvent['op'];
 
+/**
+ * The code tests a chain step's result for 0 and goes no further when it is
+ * (`if (phys_addr) put_page(virt_to_page(phys_to_virt(phys_addr)));`, or
+ * `if (!phys_addr) return NULL;` before the rest): `step` indexes the chain
+ * (1 = the first step after the source). The checker finds it around a
+ * finding's use; the chain program honours it.
+ */
+export interface ChainGuard {
+  step: number;
+}
+
 export interface Truth {
   /** PA of the buffer the driver really allocated (where the packet is). */
   pa: bigint | null;
@@ -100,6 +111,8 @@ export interface RunResult {
   /** The named driver program that ran (programs.ts), when one did outside a scenario. */
   program?: string | null;
   chain: string[];
+  /** The chain program's test for 0, when it ran with one (ChainGuard). */
+  guard?: ChainGuard;
   platform: Platform;
   outcome: Outcome[];
   truth: Truth;
@@ -114,7 +127,8 @@ export interface RunResult {
    * A chain program's value after each word of the chain (the source's, then
    * each step's), as hex; '—' for a step that gives no value (put-page,
    * cpu-access, dma-unmap, to-device), 'fault' where the run stopped, absent
-   * past it. What the hover's table shows per platform.
+   * past it; 'skipped' for the steps a guard's 0 skipped (ChainGuard). What
+   * the hover's table shows per platform.
    */
   values?: string[];
 }

@@ -9,12 +9,12 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { renderHtml } from './webview-html';
 import {
-  describeRejected, isReplayArg, isWebviewToHost,
-  type AddressJson, type HostToWebview, type PlatformInfo, type RegionJson, type RunJson, type SourceRef, type WebviewToHost,
+  describeRejected, isWebviewToHost, replayArgProblem, webviewGuardProblem,
+  type AddressJson, type GuardJson, type HostToWebview, type PlatformInfo, type RegionJson, type ReplayArg, type RunJson, type SourceRef, type WebviewToHost,
 } from '../protocol/emulator-messages';
 import { addressOrError, traceFileName, traceFileText } from '../protocol/view-model';
 import {
-  addressViews, hex, listPlatforms, normaliseChain, listScenarios, parsePlatform, runChain, runMatrix, runProgram, runScenario, scenarioDoc, toJson,
+  addressViews, checkGuard, hex, listPlatforms, normaliseChain, listScenarios, parsePlatform, runChain, runMatrix, runProgram, runScenario, scenarioDoc, toJson,
   type Platform,
 } from '../emulator/index';
 import { COMMANDS } from '../protocol/lsp';
@@ -29,7 +29,12 @@ function logLine(msg: string): void {
   if (log) log.appendLine(line); else console.warn(`IOVA Lens: ${line}`);
 }
 
-interface MatrixRequest { chain: string[]; origin: SourceRef | null }
+/** `guard`: the replayed finding's code tests that step's result for 0 (the chain program stops there on a 0). */
+interface MatrixRequest { chain: string[]; origin: SourceRef | null; guard?: GuardJson }
+
+function sameGuard(a: GuardJson | undefined, b: GuardJson | undefined): boolean {
+  return a?.step === b?.step;
+}
 
 function regionsOf(p: Platform): RegionJson[] {
   return addressViews(0n, p).regions.map((r) => ({ name: r.name, start: hex(r.start), end: hex(r.end) }));
@@ -80,7 +85,8 @@ class EmulatorPanel {
   private async receive(m: unknown): Promise<void> {
     if (!isWebviewToHost(m)) {
       this.rejected++;
-      logLine(`rejected a malformed message from the webview: ${describeRejected(m)}`);
+      const why = webviewGuardProblem(m);
+      logLine(`rejected a malformed message from the webview${why ? ` (${why})` : ''}: ${describeRejected(m)}`);
       this.post({ type: 'rejected', count: this.rejected });
       return;
     }
@@ -101,14 +107,14 @@ class EmulatorPanel {
           return;
         case 'runChain':
           // The webview opened the replayed matrix's first cell: the Replay has arrived.
-          if (this.pending && this.pending.chain.join(' ') === msg.chain.join(' ')) this.pending = undefined;
-          this.post(this.chain(msg.chain, msg.platform));
+          if (this.pending && this.pending.chain.join(' ') === msg.chain.join(' ') && sameGuard(this.pending.guard, msg.guard)) this.pending = undefined;
+          this.post(this.chain(msg.chain, msg.platform, msg.guard));
           return;
         case 'runProgram':
           this.post(this.program(msg.id, msg.platform));
           return;
         case 'runMatrix':
-          this.postMatrix({ chain: msg.chain, origin: msg.origin ?? null }, false);
+          this.postMatrix({ chain: msg.chain, origin: msg.origin ?? null, ...(msg.guard ? { guard: msg.guard } : {}) }, false);
           return;
         case 'lookup':
           this.post(this.lookup(msg.requestId, msg.text, msg.platform));
@@ -142,14 +148,14 @@ class EmulatorPanel {
     return { type: 'run', source: 'program', run: toJson(runProgram(id, p)) as RunJson, regions: regionsOf(p) };
   }
 
-  private chain(chain: string[], platform: string, rule?: string): HostToWebview {
+  private chain(chain: string[], platform: string, guard?: GuardJson): HostToWebview {
     const p = parsePlatform(platform);
-    return { type: 'run', source: 'chain', run: toJson(runChain(chain, p)) as RunJson, regions: regionsOf(p), ...(rule ? { rule } : {}) };
+    return { type: 'run', source: 'chain', run: toJson(runChain(chain, p, { guard })) as RunJson, regions: regionsOf(p) };
   }
 
   private postMatrix(r: MatrixRequest, autoOpen: boolean): void {
-    const m = runMatrix(r.chain);
-    this.post({ type: 'matrix', chain: m.chain, rows: m.rows.map((x) => toJson(x) as RunJson), title: matrixTitle(m.chain, r.origin), origin: r.origin, autoOpen });
+    const m = runMatrix(r.chain, { guard: r.guard });
+    this.post({ type: 'matrix', chain: m.chain, ...(m.guard ? { guard: m.guard } : {}), rows: m.rows.map((x) => toJson(x) as RunJson), title: matrixTitle(m.chain, r.origin), origin: r.origin, autoOpen });
   }
 
   private lookup(requestId: number, text: string, platform: string): HostToWebview {
@@ -199,13 +205,15 @@ class EmulatorPanel {
 
   replay(r: MatrixRequest): void {
     let chain: string[];
+    let guard: GuardJson | undefined;
     try {
       chain = normaliseChain(r.chain);
+      guard = r.guard === undefined ? undefined : checkGuard(chain, r.guard);
     } catch (e) {
       this.post({ type: 'error', message: (e as Error).message });
       return;
     }
-    this.pending = { chain, origin: r.origin };
+    this.pending = { chain, origin: r.origin, ...(guard ? { guard } : {}) };
     if (this.ready) this.postMatrix(this.pending, true);
   }
 
@@ -255,14 +263,16 @@ export function registerEmulator(context: vscode.ExtensionContext, output?: vsco
       EmulatorPanel.show(context.extensionUri);
     }),
     vscode.commands.registerCommand(COMMANDS.replayInEmulator, (arg?: unknown) => {
-      if (arg !== undefined && !isReplayArg(arg)) {
-        logLine(`Replay in emulator: ignored a malformed argument ${describeRejected(arg)}`);
+      const why = arg === undefined ? undefined : replayArgProblem(arg);
+      if (why !== undefined) {
+        logLine(`Replay in emulator: ignored a malformed argument (${why}): ${describeRejected(arg)}`);
         EmulatorPanel.show(context.extensionUri);
         return;
       }
-      const origin = arg ? originOf(arg) : null;
+      const a = arg as ReplayArg | undefined;
+      const origin = a ? originOf(a) : null;
       const panel = EmulatorPanel.show(context.extensionUri);
-      if (arg) panel.replay({ chain: arg.chain, origin });
+      if (a) panel.replay({ chain: a.chain, origin, ...(a.guard ? { guard: a.guard } : {}) });
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel) {

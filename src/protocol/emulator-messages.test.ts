@@ -3,7 +3,7 @@
 // valid shape and rejected when malformed, with extra keys or oversized.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRejected, isReplayArg, isSourceRef, isWebviewToHost, LIMITS } from './emulator-messages';
+import { describeRejected, guardProblem, isReplayArg, isSourceRef, isWebviewToHost, LIMITS, replayArgProblem, webviewGuardProblem } from './emulator-messages';
 
 const origin = { path: '/ws/drivers/net/ethernet/cavium/thunder/nicvf_queues.c', line: 50, function: 'nicvf_free_rcv_buffer', rule: 'linear-map-assumption' };
 
@@ -15,7 +15,9 @@ const VALID: unknown[] = [
   { type: 'runChain', chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt'], platform: 'arm64-64k' },
   { type: 'runChain', chain: ['dma-handle'], platform: 'arm64-64k,iommu=smmuv3,domain=identity,era=2017,dma-offset=0x80000000,swiotlb=force,untrusted=yes' },
   { type: 'runProgram', id: 'nicvf-2017', platform: 'arm64-64k-smmuv3,domain=identity,era=2017' },
+  { type: 'runChain', chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'], platform: 'thunderx-2017-identity', guard: { step: 1 } },
   { type: 'runMatrix', chain: ['dma-handle', 'identity'] },
+  { type: 'runMatrix', chain: ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt'], origin, guard: { step: 1 } },
   { type: 'runMatrix', chain: ['dma-handle', 'identity'], origin },
   { type: 'runMatrix', chain: ['dma-handle'], origin: { ...origin, function: null } },
   { type: 'lookup', requestId: 0, text: '0x9_1230_0782', platform: 'arm64-64k' },
@@ -44,7 +46,7 @@ test('an extra key makes any message malformed', () => {
 test('a missing required key makes any message malformed', () => {
   for (const m of VALID) {
     for (const k of Object.keys(m as object)) {
-      if (k === 'type' || k === 'origin') continue;
+      if (k === 'type' || k === 'origin' || k === 'guard') continue;
       const copy = { ...(m as Record<string, unknown>) };
       delete copy[k];
       assert.equal(isWebviewToHost(copy), false, `${JSON.stringify(m)} without ${k}`);
@@ -143,6 +145,42 @@ test('the Replay argument: chain required, optional source fields checked, unkno
   for (const b of [null, {}, { chain: [] }, { chain: ['x y'] }, { chain: ['dma-handle'], line: 0 }, { chain: ['dma-handle'], rule: 'A B' }, { chain: ['dma-handle'], function: '1x' }]) {
     assert.equal(isReplayArg(b), false, JSON.stringify(b));
   }
+});
+
+test('a guard: exactly { step }, a whole step number after the source; a malformed one rejects the message with one line', () => {
+  const chain = ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'];
+  for (const step of [1, 2, 4]) assert.equal(guardProblem({ step }, chain), undefined);
+  const bads: [unknown, RegExp][] = [
+    [{ step: 0 }, /^guard: step must be a whole number from 1 to 4 \(a step of the 5-word chain after its source\), not 0$/],
+    [{ step: 5 }, /from 1 to 4 .*not 5$/],
+    [{ step: -1 }, /not -1$/],
+    [{ step: 1.5 }, /not 1\.5$/],
+    [{ step: '1' }, /not "1"$/],
+    [{ step: null }, /not null$/],
+    [{ step: 1, why: 'x' }, /^guard: expected \{ "step": N \} and no other key$/],
+    [{}, /expected \{ "step": N \}/],
+    [1, /expected \{ "step": N \}/],
+    [[1], /expected \{ "step": N \}/],
+    [null, /expected \{ "step": N \}/],
+  ];
+  for (const [g, re] of bads) {
+    const why = guardProblem(g, chain);
+    assert.match(why ?? 'accepted', re, JSON.stringify(g));
+    assert.ok(!why!.includes('\n') && why!.length < 160, why);
+    for (const m of [{ type: 'runChain', chain, platform: 'arm64-4k', guard: g }, { type: 'runMatrix', chain, guard: g }]) {
+      assert.equal(isWebviewToHost(m), false, JSON.stringify(m));
+      assert.equal(webviewGuardProblem(m), why);
+    }
+    assert.equal(isReplayArg({ chain, rule: 'linear-map-assumption', guard: g }), false, JSON.stringify(g));
+    assert.equal(replayArgProblem({ chain, guard: g }), why);
+  }
+  assert.match(guardProblem({ step: 1 }, ['dma-handle'])!, /^guard: the chain has no step after its source to test$/);
+  assert.equal(isWebviewToHost({ type: 'runChain', chain: ['dma-handle'], platform: 'arm64-4k', guard: { step: 1 } }), false);
+  // Only the two chain messages take a guard.
+  assert.equal(isWebviewToHost({ type: 'runProgram', id: 'nicvf-2017', platform: 'arm64-4k', guard: { step: 1 } }), false);
+  assert.equal(webviewGuardProblem({ type: 'runChain', chain, platform: 'arm64-4k' }), undefined);
+  assert.ok(isReplayArg({ chain, rule: 'linear-map-assumption', path: origin.path, line: 50, function: 'nicvf_free_rcv_buffer', guard: { step: 1 } }));
+  assert.equal(replayArgProblem({ chain: [] }), `chain: expected 1 to ${LIMITS.chainSteps} step words`);
 });
 
 test('rejected messages are described briefly for the log', () => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Custom messages between the extension and the language server, and the
 // data a diagnostic carries so hover, code actions and Replay need no re-analysis.
-import type { Concern, RuleId } from '../core/types';
+import type { ChainGuard, Concern, RuleId } from '../core/types';
 
 export const SERVER_NAME = 'IOVA Lens';
 
@@ -11,6 +11,8 @@ export interface DiagnosticData {
   concerns: Concern[];
   chain: string[];
   function: string | null;
+  /** The code tests that chain step's result for 0 around the use (Finding.guard): Replay stops there on a 0. */
+  guard?: ChainGuard;
 }
 
 /** The settings the extension sends to the server (workspace/configuration section `iovaLens`). */

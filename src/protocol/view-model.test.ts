@@ -8,7 +8,7 @@ import { listPlatforms, parsePlatform, runChain, runMatrix, runScenario, toJson 
 import type { RunJson } from './emulator-messages';
 import {
   addressLines, adjustFields, big, deriveRows, eventDetail, fieldsOf, firstInteresting, hexGrouped, iovaView, layoutPaMap, layoutVaMap,
-  matrixCells, nextStop, parseAddress, addressOrError, platformSpec, runKey, traceFileName, traceFileText, virtualWindow, visibleRowCount,
+  guardText, matrixCells, nextStop, parseAddress, addressOrError, platformSpec, runKey, traceFileName, traceFileText, virtualWindow, visibleRowCount,
 } from './view-model';
 
 const NICVF = ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'];
@@ -218,4 +218,23 @@ test('a PA in the buffer\'s page but without its offset (Intel v5.3..v5.5) is re
   assert.ok(pa, rows.map((r) => r.cells.map((c) => `${c.key}:${c.reason}`).join(' | ')).join('\n'));
   assert.equal(pa.ok, false);
   assert.deepEqual(run.outcome, ['wrong-page']);
+});
+
+test('a guarded replay (the code tests the lookup for 0): its rows stop at the 0 with the skip as a note; its own key; one line saying what is tested', () => {
+  const g = toJson(runChain(NICVF, parsePlatform('thunderx-2017-identity'), { guard: { step: 1 } })) as RunJson;
+  assert.deepEqual(g.guard, { step: 1 });
+  assert.deepEqual(g.outcome, ['null', 'leak']);
+  const rows = deriveRows(g);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].ok, false);
+  assert.equal(cell(rows[0], 'pa').text, '0x0');
+  assert.equal(rows[0].fault, null, 'no oops: nothing after the test ran');
+  assert.ok(rows[0].notes.some((n) => /gave 0 and the driver tests for it: it skips phys-to-virt → virt-to-page → put-page/.test(n)), rows[0].notes.join(' | '));
+  const plain = chain('thunderx-2017-identity');
+  assert.notEqual(runKey(g), runKey(plain), 'a cursor saved for the unguarded run is not restored on the guarded one');
+  assert.equal(guardText(g.chain, g.guard!), 'the code tests iova-to-phys|identity (step 1) for 0 and stops there on 0');
+  // The matrix's cells: the guarded identity/2017 row is null + leak, the first cell worth opening is still a wrong one.
+  const cells = matrixCells(runMatrix(NICVF, { guard: { step: 1 } }).rows.map((r) => toJson(r) as RunJson), listPlatforms());
+  assert.deepEqual(cells.find((c) => c.platform === 'thunderx-2017-identity')!.outcome, ['null', 'leak']);
+  assert.equal(cells[firstInteresting(cells)].ok, false);
 });

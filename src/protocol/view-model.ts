@@ -8,7 +8,7 @@
 // refcount. Rows are derived from the event stream; each cell is judged
 // against the truth of that row (the buffer the driver really mapped for
 // that device address), green or red with a one-line reason.
-import type { AddressJson, PlatformFields, RunJson } from './emulator-messages';
+import type { AddressJson, GuardJson, PlatformFields, RunJson } from './emulator-messages';
 
 export type Ev = RunJson['events'][number];
 
@@ -558,5 +558,10 @@ export function traceFileName(run: RunJson): string {
 
 /** Key identifying what a run shows, to restore view state (cursor, row) for the same run only. */
 export function runKey(run: RunJson): string {
-  return run.scenario ? `scenario:${run.scenario}` : run.program ? `program:${run.program}@${run.platform.name}` : `chain:${run.chain.join(' ')}@${run.platform.name}`;
+  return run.scenario ? `scenario:${run.scenario}` : run.program ? `program:${run.program}@${run.platform.name}` : `chain:${run.chain.join(' ')}${run.guard ? ` guard:${run.guard.step}` : ''}@${run.platform.name}`;
+}
+
+/** What a guard means, in one line under the chain: `the code tests iova-to-phys|identity (step 1) for 0 and stops there on 0`. */
+export function guardText(chain: string[], guard: GuardJson): string {
+  return `the code tests ${chain[guard.step] ?? `step ${guard.step}`} (step ${guard.step}) for 0 and stops there on 0`;
 }

@@ -110,7 +110,7 @@ export function codeActionsFor(doc: TextDocument, diagnostics: Diagnostic[], cli
     if (!clientCommands) continue;
     out.push({ title: `Show documentation for ${rule}`, kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Show documentation', command: COMMANDS.showRuleDoc, arguments: [rule] } });
     if (data?.chain?.length) {
-      const replay = { chain: data.chain, rule, path: URI.toPath(doc.uri), line: line + 1, function: data.function };
+      const replay = { chain: data.chain, rule, path: URI.toPath(doc.uri), line: line + 1, function: data.function, ...(data.guard ? { guard: data.guard } : {}) };
       out.push({ title: 'Replay in emulator', kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Replay in emulator', command: COMMANDS.replayInEmulator, arguments: [replay] } });
     }
   }

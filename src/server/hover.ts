@@ -24,10 +24,10 @@ export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string
   if (hits.length === 0) return null;
   const parts: string[] = [];
   for (const f of hits) {
-    const replay = `command:iovaLens.replayInEmulator?${encodeURIComponent(JSON.stringify([{ chain: f.chain, rule: f.rule, path: absPath(f.path), line: f.line, function: f.function }]))}`;
+    const replay = `command:iovaLens.replayInEmulator?${encodeURIComponent(JSON.stringify([{ chain: f.chain, rule: f.rule, path: absPath(f.path), line: f.line, function: f.function, ...(f.guard ? { guard: f.guard } : {}) }]))}`;
     parts.push(
       `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${escapeMarkdown(f.message)}\n\n` +
-        (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`\n\n${platformTable(f.chain)}\n\n` : '') +
+        (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`${f.guard ? ` (the code tests \`${f.chain[f.guard.step]}\` for 0 and stops there on 0)` : ''}\n\n${platformTable(f.chain, f.guard)}\n\n` : '') +
         `[Rule documentation](${docHref(f.rule)})` + (commandLinks ? ` · [Replay in emulator](${replay})` : ''),
     );
   }

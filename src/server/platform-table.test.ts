@@ -80,3 +80,14 @@ test('a step that faults ends the row there', () => {
   // No domain: iommu_iova_to_phys(NULL, …) faults at the first step; nothing after it runs.
   assert.deepEqual(rs.find((x) => x.names.includes('arm64-64k')), { names: ['arm64-64k', 'arm64-4k', 'arm64-64k-dma-ranges', 'arm64-64k-swiotlb-force'], steps: 'fault', outcome: 'fault' });
 });
+
+test('a finding whose code tests the lookup for 0 (nicvf_queues.c:50, `if (phys_addr) put_page(…)`): the steps after a 0 show as skipped, the rest as without the test', () => {
+  const plain = rows(platformTable(NICVF));
+  const md = platformTable(NICVF, { step: 1 });
+  const rs = rows(md);
+  const of = (list: typeof rs, name: string) => list.find((x) => x.names.includes(name))!;
+  assert.deepEqual(of(rs, 'thunderx-2017-identity'), { names: ['thunderx-2017-identity'], steps: '0 → skipped → skipped → skipped', outcome: 'null, leak' });
+  // Where the lookup is not 0 the test changes nothing.
+  for (const p of listPlatforms()) if (p.name !== 'thunderx-2017-identity') assert.deepEqual(of(rs, p.name), of(plain, p.name), p.name);
+  assert.match(md.split('\n').at(-1)!, /skipped: not run, the code tests for 0 first_$/);
+});

@@ -15,7 +15,8 @@
 //    its page (Intel v5.3–v5.5's lookup, or page_address()); `0`; `≠PA`, `≠VA`,
 //    `≠page` — another one; `fault` — the step faults and the chain stops
 //    there; `—` — a step that gives no value (put-page, cpu-access, …); a test
-//    (virt_addr_valid()) shows its answer, `true`/`false`. The hex is one click
+//    (virt_addr_valid()) shows its answer, `true`/`false`; `skipped` — the
+//    code tests the step before for 0 and, on 0, does not run it. The hex is one click
 //    away (Replay in emulator) and says less at a glance than "≠PA".
 //  * The source's own value is left out (unless its mapping failed): what a
 //    DMA handle is — the PA on one platform, an IOVA or a bus address on
@@ -33,7 +34,7 @@
 //    two lines (`arm64-` / `64k-` / `smmuv3`); lines break between names. The
 //    steps are joined by no-break spaces: that cell is one line, the names
 //    take the rest of the width.
-import { runMatrix, type RunResult } from '../emulator/index';
+import { runMatrix, type ChainGuard, type RunResult } from '../emulator/index';
 
 /** What a chain word gives, for naming its value against the truth. */
 type Kind = 'dma' | 'phys' | 'va' | 'page';
@@ -72,10 +73,11 @@ function token(r: RunResult, word: string, i: number, lastTest: number): string 
   }
 }
 
-export function platformTable(chain: string[]): string {
+/** `guard`: the finding's code tests that step's result for 0 (a 0 there skips the rest). */
+export function platformTable(chain: string[], guard?: ChainGuard): string {
   let m: ReturnType<typeof runMatrix>;
   try {
-    m = runMatrix(chain);
+    m = runMatrix(chain, guard ? { guard } : undefined);
   } catch (e) {
     return `_(emulator: ${(e as Error).message})_`;
   }
@@ -103,6 +105,7 @@ export function platformTable(chain: string[]): string {
     any(/⌊/) ? '⌊…⌋: rounded down to its page' : '',
     any(/≠/) ? '≠: another' : '',
     used.has('—') ? '—: gives no value' : '',
+    used.has('skipped') ? 'skipped: not run, the code tests for 0 first' : '',
   ].filter(Boolean);
   return lines.join('\n') + (key.length ? `\n\n_${key.join(' · ')}_` : '');
 }

@@ -51,7 +51,7 @@ const TIMING = !!process.env.IOVA_LENS_TIMING;
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
 
 function toDiagnostic(f: Finding, uriOf: (path: string) => string): Diagnostic {
-  const data: DiagnosticData = { rule: f.rule, concerns: f.concerns, chain: f.chain, function: f.function };
+  const data: DiagnosticData = { rule: f.rule, concerns: f.concerns, chain: f.chain, function: f.function, ...(f.guard ? { guard: f.guard } : {}) };
   return {
     range: { start: { line: f.line - 1, character: f.column - 1 }, end: { line: f.endLine - 1, character: f.endColumn - 1 } },
     severity: SEVERITY[f.severity],

@@ -3,15 +3,15 @@
 // posting, the persisted view state (setState/getState), and a shape check
 // of incoming messages (the host is trusted, but a malformed message must
 // not break the view).
-import type { HostToWebview, SourceRef, WebviewToHost } from '../protocol/emulator-messages';
+import { guardProblem, type GuardJson, type HostToWebview, type SourceRef, type WebviewToHost } from '../protocol/emulator-messages';
 
-export type RunRef = { kind: 'scenario'; id: string } | { kind: 'chain'; chain: string[]; platform: string } | { kind: 'program'; id: string; platform: string };
+export type RunRef = { kind: 'scenario'; id: string } | { kind: 'chain'; chain: string[]; platform: string; guard?: GuardJson } | { kind: 'program'; id: string; platform: string };
 
 /** What the panel remembers across hide/show and VS Code restarts (view state only; the host re-runs). */
 export interface SavedState {
   v: 1;
   run?: RunRef;
-  matrix?: { chain: string[]; origin?: SourceRef };
+  matrix?: { chain: string[]; origin?: SourceRef; guard?: GuardJson };
   /** runKey() of the run the cursor/selection belong to. */
   key?: string;
   cursor?: number;
@@ -55,10 +55,10 @@ export function isHostMessage(x: unknown): x is HostToWebview {
       return Array.isArray(m.scenarios) && Array.isArray(m.platforms);
     case 'run': {
       const r = m.run as Record<string, unknown> | undefined;
-      return !!r && Array.isArray(r.outcome) && Array.isArray(r.events) && Array.isArray(r.chain) && typeof r.platform === 'object';
+      return !!r && Array.isArray(r.outcome) && Array.isArray(r.events) && Array.isArray(r.chain) && typeof r.platform === 'object' && (r.guard === undefined || guardProblem(r.guard, r.chain) === undefined);
     }
     case 'matrix':
-      return Array.isArray(m.rows) && Array.isArray(m.chain) && typeof m.title === 'string';
+      return Array.isArray(m.rows) && Array.isArray(m.chain) && typeof m.title === 'string' && (m.guard === undefined || guardProblem(m.guard, m.chain) === undefined);
     case 'address':
       return typeof m.requestId === 'number';
     case 'saved':

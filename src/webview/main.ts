@@ -4,8 +4,8 @@
 // derives the translation rows (protocol/view-model.ts) and draws them.
 // View state (what runs, cursor, selection, speed, address) is kept with
 // setState so a hidden/restored or restarted panel comes back where it was.
-import type { HostToWebview, PlatformInfo, RegionJson, RunJson, ScenarioInfo, SourceRef } from '../protocol/emulator-messages';
-import { deriveRows, firstInteresting, hexGrouped, big, nextStop, runKey, visibleRowCount, type TranslationRow } from '../protocol/view-model';
+import type { GuardJson, HostToWebview, PlatformInfo, RegionJson, RunJson, ScenarioInfo, SourceRef } from '../protocol/emulator-messages';
+import { deriveRows, firstInteresting, guardText, hexGrouped, big, nextStop, runKey, visibleRowCount, type TranslationRow } from '../protocol/view-model';
 import { AddressBox } from './address-box';
 import { $, option, setText } from './dom';
 import { EventsView } from './events-view';
@@ -51,7 +51,7 @@ const picker = new PlatformPicker((spec) => {
   // just its chain; any other run replays its chain.
   const program = run.program ?? scenarios.find((s) => s.id === run!.scenario)?.program;
   if (program) post({ type: 'runProgram', id: program, platform: spec });
-  else post({ type: 'runChain', chain: run.chain, platform: spec });
+  else post({ type: 'runChain', chain: run.chain, platform: spec, ...withGuard(run.guard) });
 });
 const address = new AddressBox(
   (requestId, text, platform) => post({ type: 'lookup', requestId, text, platform }),
@@ -60,11 +60,16 @@ const address = new AddressBox(
 const matrix = new MatrixView(
   (platform) => {
     const m = getState().matrix;
-    if (m) post({ type: 'runChain', chain: m.chain, platform });
+    if (m) post({ type: 'runChain', chain: m.chain, platform, ...withGuard(m.guard) });
   },
   (o: SourceRef) => post({ type: 'revealSource', path: o.path, line: o.line }),
   () => saveState({ matrix: undefined }),
 );
+
+/** `{ guard }` when there is one: messages and saved state carry the key only then. */
+function withGuard(guard: GuardJson | undefined): { guard?: GuardJson } {
+  return guard ? { guard } : {};
+}
 
 function showRow(r: TranslationRow | null): void {
   if (r === lastRow) return;
@@ -90,7 +95,7 @@ function renderRun(m: Extract<HostToWebview, { type: 'run' }>): void {
   // (SWIOTLB in the words of its picker: off / when needed / force.)
   setText($('platform'), `platform: ${p.name} — ${String(p.arch)}, ${Number(p.pageSize) / 1024}K pages, IOMMU ${String(p.iommu)}${p.domain !== 'none' ? ` (${String(p.domain)})` : ''}, era ${String(p.era)}, dma-ranges offset ${String(p.dmaOffset)}, SWIOTLB ${p.swiotlb === 'on' ? 'when needed' : String(p.swiotlb)}${p.untrusted ? ', untrusted device' : ''}`);
   const what = run.scenario ? `${run.scenario} · ${scenarios.find((s) => s.id === run!.scenario)?.title ?? ''} · ` : run.program ? `program ${run.program} · ` : m.rule ? `${m.rule} · ` : 'chain program · ';
-  setText($('chain'), `${what}chain: ${run.chain.join(' → ')}`);
+  setText($('chain'), `${what}chain: ${run.chain.join(' → ')}${run.guard ? ` · ${guardText(run.chain, run.guard)}` : ''}`);
   setText($('truth'), `truth (the buffer): PA ${hexGrouped(big(run.truth.pa))}, VA ${hexGrouped(big(run.truth.va))}, struct page ${hexGrouped(big(run.truth.page))}`);
   const sel = $<HTMLSelectElement>('scenario');
   if (run.scenario) sel.value = run.scenario; else sel.selectedIndex = -1;
@@ -103,7 +108,7 @@ function renderRun(m: Extract<HostToWebview, { type: 'run' }>): void {
   // Same run as before a reload: restore the cursor and the selection, paused.
   const st = getState();
   const key = runKey(run);
-  saveState({ run: run.scenario ? { kind: 'scenario', id: run.scenario } : run.program ? { kind: 'program', id: run.program, platform: run.platform.name } : { kind: 'chain', chain: run.chain, platform: run.platform.name } });
+  saveState({ run: run.scenario ? { kind: 'scenario', id: run.scenario } : run.program ? { kind: 'program', id: run.program, platform: run.platform.name } : { kind: 'chain', chain: run.chain, platform: run.platform.name, ...withGuard(run.guard) } });
   if (st.key === key && typeof st.cursor === 'number') {
     player.load(run.events.length, st.cursor, false);
     if (typeof st.selected === 'number') stream.select(st.selected);
@@ -120,9 +125,9 @@ function restore(): void {
   const st = getState();
   if (typeof st.speed === 'number') player.setSpeed(st.speed);
   if (st.address) address.setText(st.address);
-  if (st.matrix) post({ type: 'runMatrix', chain: st.matrix.chain, ...(st.matrix.origin ? { origin: st.matrix.origin } : {}) });
+  if (st.matrix) post({ type: 'runMatrix', chain: st.matrix.chain, ...(st.matrix.origin ? { origin: st.matrix.origin } : {}), ...withGuard(st.matrix.guard) });
   const r = st.run;
-  if (r?.kind === 'chain') post({ type: 'runChain', chain: r.chain, platform: r.platform });
+  if (r?.kind === 'chain') post({ type: 'runChain', chain: r.chain, platform: r.platform, ...withGuard(r.guard) });
   else if (r?.kind === 'program') post({ type: 'runProgram', id: r.id, platform: r.platform });
   else post({ type: 'runScenario', id: r?.kind === 'scenario' ? r.id : 'S1' });
 }
@@ -146,9 +151,9 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
       break;
     case 'matrix': {
       const cells = matrix.show(m, presets);
-      saveState({ matrix: { chain: m.chain, ...(m.origin ? { origin: m.origin } : {}) } });
+      saveState({ matrix: { chain: m.chain, ...(m.origin ? { origin: m.origin } : {}), ...withGuard(m.guard) } });
       document.body.dataset.matrix = 'shown';
-      if (m.autoOpen && cells.length) post({ type: 'runChain', chain: m.chain, platform: cells[firstInteresting(cells)].platform });
+      if (m.autoOpen && cells.length) post({ type: 'runChain', chain: m.chain, platform: cells[firstInteresting(cells)].platform, ...withGuard(m.guard) });
       if (m.autoOpen) $('matrix-section').scrollIntoView({ block: 'start' });
       break;
     }
@@ -173,7 +178,7 @@ $<HTMLSelectElement>('scenario').addEventListener('change', (e) => {
   post({ type: 'runScenario', id: (e.target as HTMLSelectElement).value });
 });
 $('open-matrix').addEventListener('click', () => {
-  if (run) post({ type: 'runMatrix', chain: run.chain });
+  if (run) post({ type: 'runMatrix', chain: run.chain, ...withGuard(run.guard) });
 });
 $('export').addEventListener('click', () => post({ type: 'saveTrace' }));
 $('rows-scroll').addEventListener('scroll', () => saveState({ rowsScroll: stream.scrollTop }), { passive: true });

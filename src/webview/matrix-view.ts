@@ -2,8 +2,8 @@
 // The matrix: one chain against every platform preset, one outcome cell
 // each; activating a cell opens that run's stream. Replay titles it with the
 // source function and line and offers a link back to the code.
-import type { PlatformInfo, RunJson, SourceRef } from '../protocol/emulator-messages';
-import { matrixCells, type MatrixCell } from '../protocol/view-model';
+import type { GuardJson, PlatformInfo, RunJson, SourceRef } from '../protocol/emulator-messages';
+import { guardText, matrixCells, type MatrixCell } from '../protocol/view-model';
 import { $, h, setText } from './dom';
 
 export class MatrixView {
@@ -38,11 +38,11 @@ export class MatrixView {
     });
   }
 
-  show(m: { chain: string[]; rows: RunJson[]; title: string; origin: SourceRef | null }, presets: PlatformInfo[]): MatrixCell[] {
+  show(m: { chain: string[]; guard?: GuardJson; rows: RunJson[]; title: string; origin: SourceRef | null }, presets: PlatformInfo[]): MatrixCell[] {
     this.cells = matrixCells(m.rows, presets);
     this.origin = m.origin;
     setText($('matrix-title'), m.title);
-    setText($('matrix-chain'), `chain: ${m.chain.join(' → ')}`);
+    setText($('matrix-chain'), `chain: ${m.chain.join(' → ')}${m.guard ? ` · ${guardText(m.chain, m.guard)}` : ''}`);
     const link = $<HTMLButtonElement>('source-link');
     link.hidden = !m.origin;
     if (m.origin) {

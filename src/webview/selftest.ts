@@ -22,6 +22,8 @@ export function malformedMessages(): unknown[] {
     { type: 'runChain', chain: Array.from({ length: LIMITS.chainSteps + 1 }, () => 'identity'), platform: 'arm64-4k' },
     { type: 'revealSource', path: '/etc/passwd', line: 0 },
     { type: 'lookup', requestId: -1, text: '0x1', platform: 'arm64-4k' },
+    // A guard past the chain's end (the checker's guard names a step after the source).
+    { type: 'runChain', chain: ['dma-handle', 'iova-to-phys'], platform: 'arm64-4k', guard: { step: 7 } },
   ];
 }
 

@@ -228,13 +228,32 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
     assert.match(title, /nicvf_free_rcv_buffer/);
     const m = await w.matrix(view);
     h.log(`matrix: ${JSON.stringify(m)}`);
-    assert.match(m['thunderx-2017-identity'], /\bnull\b/, 'identity domain 2017 → null');
+    // Line 50 is `if (phys_addr) put_page(…)`: the driver tests the lookup's 0 and skips put_page — the page
+    // leaks, nothing oopses (without the test the replay would put_page a bogus struct page: null, fault).
+    assert.equal(m['thunderx-2017-identity'], 'null leak', 'identity domain 2017 → null, and the skipped put_page leaks');
+    assert.match(await w.text(view, '#matrix-chain'), /· the code tests iova-to-phys\|identity \(step 1\) for 0 and stops there on 0$/);
     assert.match(m['arm64-64k-dma-ranges'], /\bfault\b/, 'dma-ranges offset → fault');
     assert.match(m['arm64-64k-swiotlb-force'], /\bbounce-slot\b/, 'SWIOTLB forced → bounce-slot');
     assert.equal(m['arm64-64k-smmuv3'], 'correct', 'IOMMU DMA domain → correct');
     assert.ok(Object.keys(m).length >= 12, `${Object.keys(m).length} platforms`);
     // the panel opened the first failing cell's run below the matrix
     await h.eventually(async () => assert.equal(await view.locator('#matrix tr.matrix-row.open').count(), 1));
+    // the identity/2017 cell: the run ends at the test, the trace says what was skipped and why
+    await view.locator('#matrix button.mcell[data-platform="thunderx-2017-identity"]').click();
+    await w.waitOutcome(view, /^null, leak$/);
+    await h.eventually(async () => assert.match(await w.text(view, '#platform'), /platform: thunderx-2017-identity /));
+    assert.match(await w.text(view, '#chain'), /chain: dma-handle → iova-to-phys\|identity → phys-to-virt → virt-to-page → put-page · the code tests iova-to-phys\|identity \(step 1\) for 0/);
+    await w.playToEnd(view);
+    const skipped = await view.locator('#events tr.event', { hasText: 'gave 0 and the driver tests for it' }).count();
+    assert.equal(skipped, 1, 'the skip is a line of the trace');
+    assert.equal(await view.locator('#events tr.event[data-op="fault"]').count(), 0, 'no oops');
+    const idRows = await w.rows(view);
+    assert.ok(idRows.length === 1 && idRows[0].cells.pa.text === '0x0' && w.isRed(idRows[0].cells.pa.color), JSON.stringify(idRows));
+    await h.eventually(async () => assert.match(await w.text(view, '#row-detail'), /iova-to-phys gave 0 and the driver tests for it: it skips phys-to-virt → virt-to-page → put-page/));
+    // (The picture: the row, its detail with the skip, and the trace's last lines.)
+    await view.locator('#rows-h').evaluate((e) => (e as unknown as { scrollIntoView(o: unknown): void }).scrollIntoView({ block: 'start' }));
+    await page.mouse.move(1400, 880);
+    await h.screenshot(page, 'replay-guard-identity', 'webview');
     // a cell opens its run's stream
     await view.locator('#matrix button.mcell[data-platform="arm64-64k-dma-ranges"]').click();
     await w.waitOutcome(view, /fault/);
@@ -295,8 +314,8 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
       const g = globalThis as unknown as { dispatchEvent(e: unknown): boolean; CustomEvent: new (t: string) => unknown };
       g.dispatchEvent(new g.CustomEvent('iova-lens:selftest-malformed'));
     });
-    await h.eventually(async () => assert.equal(await view.locator('#status').getAttribute('data-rejected'), '9'));
-    assert.match(await w.text(view, '#status'), /rejected 9 malformed messages/);
+    await h.eventually(async () => assert.equal(await view.locator('#status').getAttribute('data-rejected'), '10'));
+    assert.match(await w.text(view, '#status'), /rejected 10 malformed messages/);
     assert.equal(await w.text(view, '#outcome'), before, 'nothing ran');
     assert.equal(await w.text(view, '#error'), '');
   }));

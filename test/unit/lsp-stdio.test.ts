@@ -97,10 +97,13 @@ test('the language server speaks plain LSP over stdio', async () => {
     const d = diags.find((x) => x.code === 'iova-reverse-lookup');
     assert.equal(d.source, 'iova-lens');
     assert.match(d.codeDescription.href, /docs\/iova-reverse-lookup\.md$/);
+    // The chain's use (nicvf_free_rcv_buffer) tests the helper's result for 0: Replay and the hover stop there.
+    assert.deepEqual(d.data.guard, { step: 1 });
     assert.ok(d.relatedInformation.some((r: { location: { uri: string } }) => r.location.uri.endsWith('nicvf_queues.c')), 'callers in the .c are related');
     const hover = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 31, character: 12 } });
     assert.match(hover.contents.value, /iova-reverse-lookup/);
     assert.match(hover.contents.value, /dma-handle → iova-to-phys\|identity → phys-to-virt/);
+    assert.match(hover.contents.value, /\| thunderx-2017-identity \|.* skipped \| null, leak \|/);
     assert.match(hover.contents.value, /\[Rule documentation\]\(file:/);
     // This client runs no iovaLens.* command: no dead command: link, and actions that carry their edit.
     assert.doesNotMatch(hover.contents.value, /command:|Replay in emulator/);

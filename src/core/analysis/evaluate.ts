@@ -185,11 +185,15 @@ function zeroTests(n: Node, depth = 0): { whenTrue: string[]; whenFalse: string[
   }
 }
 
-/** In this state, `names` are known not to be 0: their values no longer carry a lookup's possible 0. */
+/**
+ * In this state, `names` are known not to be 0: their values no longer carry a
+ * lookup's possible 0, and remember the test (after how many of their steps),
+ * so the emulator's replay can stop where the code does.
+ */
 function nonZero(state: VarState, names: string[]): void {
   for (const name of names) {
     const b = state.get(name);
-    if (b?.some((x) => x.val.zeroAt)) state.set(name, b.map((x) => (x.val.zeroAt ? { val: { ...x.val, zeroAt: undefined }, loc: x.loc } : x)));
+    if (b?.some((x) => x.val.zeroAt)) state.set(name, b.map((x) => (x.val.zeroAt ? { val: { ...x.val, zeroAt: undefined, nonZeroAfter: x.val.steps.length }, loc: x.loc } : x)));
   }
 }
 
@@ -1030,7 +1034,8 @@ class Evaluator {
       }
       for (const a of actual) {
         const src: Source = a.src === 'param' && r.src === 'dma-handle' ? 'dma-handle' : a.src;
-        out.push({ ...a, src, steps: [...a.steps, ...r.steps], zeroAt: zeroAt ?? a.zeroAt, ...(r.orNull ? { orNull: true } : {}) });
+        // (A test for 0 inside the helper counts its steps after the argument's.)
+        out.push({ ...a, src, steps: [...a.steps, ...r.steps], zeroAt: zeroAt ?? a.zeroAt, ...(r.orNull ? { orNull: true } : {}), ...(r.nonZeroAfter !== undefined ? { nonZeroAfter: a.steps.length + r.nonZeroAfter } : {}) });
       }
     }
     return out;

@@ -42,6 +42,12 @@ export interface Val {
   steps: Step[];
   /** Where a possibly-0 iommu_iova_to_phys() result entered this function. */
   zeroAt?: Loc;
+  /**
+   * Such a possibly-0 result was tested for non-zero here (`if (pa) …`, `if (!pa)
+   * return …;`) after this many of its steps: the code goes no further with a 0.
+   * (The emulator's replay honours it: chainWithGuard().)
+   */
+  nonZeroAfter?: number;
   /** Location where the value was defined, e.g. the dma_alloc_coherent() call. */
   origin?: Loc;
   /** Known only from a declared type or field name, not from a call the analysis saw. */
@@ -139,7 +145,18 @@ export function sameLoc(a: Loc, b: Loc): boolean {
  * words are joined with '|' (the nicvf helper: "iova-to-phys|identity").
  */
 export function chainOf(vals: Val[], extra: string[] = []): string[] {
-  if (vals.length === 0) return extra;
+  return chainWithGuard(vals, extra).chain;
+}
+
+/**
+ * chainOf(), and the step of that chain whose result the code tests for 0
+ * before it goes on (`if (phys_addr) put_page(virt_to_page(phys_to_virt(phys_addr)))`:
+ * step 1, the lookup) — when every value that could be a lookup's 0 was so
+ * tested, at the same step. A value still possibly 0 (`zeroAt`) on some path
+ * means no guard: the replay must not skip what that path does.
+ */
+export function chainWithGuard(vals: Val[], extra: string[] = []): { chain: string[]; guard?: { step: number } } {
+  if (vals.length === 0) return { chain: extra };
   // A parameter of unknown kind is named by what is done to it first: a CPU
   // address when it goes through virt_to_phys()/virt_to_page(), else a device address.
   const srcWord = (v: Val): string =>
@@ -164,9 +181,23 @@ export function chainOf(vals: Val[], extra: string[] = []): string[] {
     const ordered = [...words].sort((x, y) => (x === longest[i] ? -1 : y === longest[i] ? 1 : x.localeCompare(y)));
     out.push(ordered.join('|'));
   }
-  return dedupeAdjacent(out);
-}
-
-function dedupeAdjacent(words: string[]): string[] {
-  return words.filter((w, i) => i === 0 || w !== words[i - 1]);
+  // Where each aligned position lands once repeated words are merged.
+  const at: number[] = [];
+  const chain: string[] = [];
+  out.forEach((w, i) => {
+    if (i === 0 || w !== out[i - 1]) chain.push(w);
+    at.push(chain.length - 1);
+  });
+  let guard: number | undefined;
+  for (let k = 0; k < vals.length; k++) {
+    const v = vals[k];
+    if (v.zeroAt) return { chain };
+    const n = v.nonZeroAfter;
+    if (n === undefined || n < 1 || n > v.steps.length) continue;
+    // The tested value is word n of its sequence (after the source), aligned from the end.
+    const step = at[len - seqs[k].length + n];
+    if (step < 1 || (guard !== undefined && guard !== step) || !chain[step].split('|').includes(v.steps[n - 1].word)) return { chain };
+    guard = step;
+  }
+  return guard !== undefined ? { chain, guard: { step: guard } } : { chain };
 }

@@ -3,7 +3,7 @@
 // identity fallback `d ? iommu_iova_to_phys(d, a) : a`, phys_to_virt() or
 // pfn_to_page() of a DMA handle, or a CPU physical address written to the
 // device where a mapped DMA address belongs.
-import { chainOf, isRawDma, locKey, LINEAR_WORDS, USE_WORDS, type ApplyEvent, type Val } from '../analysis/model';
+import { chainOf, chainWithGuard, isRawDma, locKey, LINEAR_WORDS, USE_WORDS, type ApplyEvent, type Val } from '../analysis/model';
 import { applyEvents, concernsOf, guarded, MAX_RELATED, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
 
 export const rule: RuleModule = {
@@ -31,12 +31,14 @@ export const rule: RuleModule = {
     for (const e of events) consider(e.input, e.word);
     for (const [, it] of identities) {
       const s = it.vals.flatMap((v) => v.steps).find((x) => x.word === 'identity')!;
+      const { chain, guard } = chainWithGuard(it.vals, it.word ? [it.word] : []);
       out.push({
         loc: s.loc,
         fn: it.fn,
         // The fallback line shows b (and c when the result is then fed to the linear map), not a.
         concerns: concernsOf(it.vals.filter((v) => v.steps.some((x) => x.word === 'identity')), it.word).filter((c) => c !== 'a'),
-        chain: chainOf(it.vals, it.word ? [it.word] : []),
+        chain,
+        ...(guard ? { guard } : {}),
         related: relatedOf(it.vals, s.loc),
         message:
           'identity fallback: without an IOMMU domain the DMA address is returned as a physical address, but bus addresses differ from CPU physical addresses (dma-ranges offsets, SWIOTLB bounce buffers, memory encryption)',

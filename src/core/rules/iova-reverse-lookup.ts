@@ -3,7 +3,7 @@
 // through iommu_iova_to_phys(), in a driver that borrowed the DMA API's domain
 // and had the CPU address when it allocated the buffer. Reported once per
 // lookup (the root), with every caller's rebuild as related locations.
-import { chainOf, locKey, USE_WORDS, LINEAR_WORDS, type Val, type ApplyEvent } from '../analysis/model';
+import { chainWithGuard, locKey, USE_WORDS, LINEAR_WORDS, type Val, type ApplyEvent } from '../analysis/model';
 import { applyEvents, concernsOf, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
 
 export const rule: RuleModule = {
@@ -48,8 +48,10 @@ export const rule: RuleModule = {
         }
         const returnedVals = r.returns.map((x) => x.val).filter((v) => v.steps.some((s) => locKey(s.loc) === key) || v.steps.some((s) => s.word === 'identity'));
         const vals = best.vals.length ? best.vals : returnedVals;
-        const chain = chainOf(vals, best.word ? [best.word] : []);
-        if (chain.length < 2) chain.splice(0, chain.length, 'dma-handle', 'iova-to-phys');
+        // (The chain, and its test for 0, of the longest use: what Replay runs.)
+        const { chain, guard } = chainWithGuard(vals, best.word ? [best.word] : []);
+        const short = chain.length < 2;
+        if (short) chain.splice(0, chain.length, 'dma-handle', 'iova-to-phys');
         const allVals = [...hits.flatMap((h) => h.input), ...returnedVals];
         const related = relatedOf(allVals, ev.loc, [
           ...hits.map((h) => ({ loc: h.loc, message: `the rebuilt address is used here (${h.callee}${h.fn ? ` in ${h.fn}` : ''})` })),
@@ -62,6 +64,7 @@ export const rule: RuleModule = {
           fn: ev.fn,
           concerns,
           chain,
+          ...(guard && !short ? { guard } : {}),
           related,
           message:
             'iommu_iova_to_phys() reverses a DMA address the driver mapped itself: record the page or virtual address when the buffer is allocated and look it up instead',

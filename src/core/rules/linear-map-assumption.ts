@@ -3,7 +3,7 @@
 // virt_to_phys, virt_addr_valid) on memory that need not be in the linear map:
 // an address rebuilt from a device address, or memory from the coherent
 // allocator, vmalloc, ioremap/memremap.
-import { chainOf, isReconstructed, isRawDma, locKey, LINEAR_WORDS, type Loc, type Val, type ApplyEvent } from '../analysis/model';
+import { chainWithGuard, isReconstructed, isRawDma, locKey, LINEAR_WORDS, type Loc, type Val, type ApplyEvent } from '../analysis/model';
 import { applyEvents, concernsOf, guarded, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
 
 const NOT_LINEAR_SOURCES = new Set(['coherent-va', 'vmalloc-va', 'ioremap-va']);
@@ -100,12 +100,15 @@ export const rule: RuleModule = {
       const src = vals.find((v) => NOT_LINEAR_SOURCES.has(v.src))?.src;
       const why = src && !vals.some(isReconstructed) ? SOURCE_TEXT[src] : 'the address was rebuilt from a device address and need not be in the linear map (highmem, vmalloc, dma_alloc_coherent remaps, ioremap)';
       const concerns = concernsOf(chainVals, e.word);
+      // (`if (phys_addr) put_page(virt_to_page(phys_to_virt(phys_addr)))`: the replay stops where the code does.)
+      const { chain, guard } = chainWithGuard(chainVals, tail);
       if (!concerns.includes('c')) concerns.push('c');
       out.push({
         loc: e.loc,
         fn: e.fn,
         concerns: (['a', 'b', 'c'] as const).filter((c) => concerns.includes(c)),
-        chain: chainOf(chainVals, tail),
+        chain,
+        ...(guard ? { guard } : {}),
         related: relatedOf(chainVals, e.loc, after.map((a) => ({ loc: a.loc, message: `then ${a.callee}()` }))),
         message: `${e.callee}() assumes a linear-map address: ${why}`,
       });

@@ -2,7 +2,7 @@
 // What a rule module is: its metadata (id, concerns, default severity,
 // descriptions) and a checker over the evaluated functions. Rules consume the
 // events of analysis/evaluate.ts, never the source text.
-import type { Concern, RuleId, Severity } from '../types';
+import type { ChainGuard, Concern, RuleId, Severity } from '../types';
 import type { FnResult } from '../analysis/evaluate';
 import { guardSilences } from './guards';
 import type { ApplyEvent, Loc, Val } from '../analysis/model';
@@ -27,6 +27,8 @@ export interface RawFinding {
   chain: string[];
   concerns: Concern[];
   related: RawRelated[];
+  /** The chain step whose result the code tests for 0 before going on (model.ts chainWithGuard). */
+  guard?: ChainGuard;
 }
 
 export interface RuleContext {

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// A finding's guard: the step of its chain whose result the code tests for 0
+// around the use (`if (phys_addr) put_page(…)`, `if (!pa) return …;`), which
+// the emulator's Replay honours. Only a test that holds on every path to the
+// use counts; the CLI's JSON and SARIF never carry it (SPEC §1.4).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, show } from '../testing/check';
+import { formatJson } from '../formats/json';
+import type { Finding } from '../types';
+
+const NICVF = ['dma-handle', 'iova-to-phys|identity', 'phys-to-virt', 'virt-to-page', 'put-page'];
+
+/** The linear-map-assumption finding of a snippet whose body is `body` after a lookup into `pa`. */
+async function lma(body: string, lookup = 'pa = iommu_iova_to_phys(d, dma);'): Promise<Finding> {
+  const code = `
+static void acme_free(struct iommu_domain *d, dma_addr_t dma, int len)
+{
+	phys_addr_t pa;
+
+	${lookup}
+	${body}
+}
+`;
+  const fs = await check(code, { rule: 'linear-map-assumption' });
+  assert.equal(fs.length, 1, show(fs));
+  return fs[0];
+}
+
+test('the nicvf sample: every finding of the guarded uses carries guard step 1 (the helper\'s result)', async () => {
+  const dir = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'workspace', 'drivers', 'net', 'ethernet', 'cavium', 'thunder');
+  const files: Record<string, string> = {};
+  for (const f of ['nicvf_queues.c', 'nicvf_queues.h']) files[`drivers/net/ethernet/cavium/thunder/${f}`] = readFileSync(join(dir, f), 'utf8');
+  const fs = await check(files);
+  const got = fs.map((f) => `${f.path.split('/').pop()}:${f.line} ${f.rule} ${f.chain.join(',')} ${JSON.stringify(f.guard)}`);
+  assert.deepEqual(got, [
+    `nicvf_queues.c:50 linear-map-assumption ${NICVF.join(',')} {"step":1}`,
+    'nicvf_queues.c:64 linear-map-assumption dma-handle,iova-to-phys|identity,phys-to-virt,cpu-access {"step":1}',
+    `nicvf_queues.h:32 iova-reverse-lookup ${NICVF.join(',')} {"step":1}`,
+    `nicvf_queues.h:33 dma-addr-as-phys ${NICVF.join(',')} {"step":1}`,
+  ]);
+  // The CLI's JSON contract has no such key.
+  const json = formatJson({ tool: 'iova-lens', version: '0', root: '/', filesScanned: 2, durationMs: 0, findings: fs, errors: [] });
+  assert.ok(!json.includes('"guard"'), json);
+});
+
+test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&', async () => {
+  const chain = ['dma-handle', 'iova-to-phys', 'phys-to-virt', 'virt-to-page', 'put-page'];
+  for (const body of [
+    'if (pa)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (pa != 0)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (unlikely(!pa))\n\t\treturn;\n\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (pa == 0) {\n\t\tdev_err(dev, "no page");\n\t\treturn;\n\t}\n\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (!pa)\n\t\tdev_err(dev, "no page");\n\telse\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (pa && len)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+  ]) {
+    const f = await lma(body);
+    assert.deepEqual(f.chain, chain, body);
+    assert.deepEqual(f.guard, { step: 1 }, body);
+  }
+});
+
+test('no guard where the use can still see a 0: no test, a test that falls through, a warning, one path of two, ||', async () => {
+  for (const body of [
+    'put_page(virt_to_page(phys_to_virt(pa)));',
+    'if (!pa)\n\t\tdev_err(dev, "no page");\n\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'WARN_ON(!pa);\n\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (len) {\n\t\tif (!pa)\n\t\t\treturn;\n\t}\n\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (pa || len)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+  ]) {
+    const f = await lma(body);
+    assert.equal(f.guard, undefined, `${body}: ${JSON.stringify(f.guard)}`);
+  }
+});
+
+test('the identity fallback beside a tested lookup (nicvf\'s helper inline): the test covers the joined variable', async () => {
+  const f = await lma('if (pa)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));', 'pa = d ? iommu_iova_to_phys(d, dma) : dma;');
+  assert.deepEqual(f.chain, NICVF);
+  assert.deepEqual(f.guard, { step: 1 });
+});
+
+test('a helper that tests its lookup and converts only a non-zero one: its caller\'s chain has the test at the lookup', async () => {
+  const code = `
+static void *acme_rx_va(struct iommu_domain *d, dma_addr_t dma)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, dma);
+
+	if (!pa)
+		return NULL;
+	return phys_to_virt(pa);
+}
+`;
+  const fs = await check(code, { rule: 'linear-map-assumption' });
+  assert.equal(fs.length, 1, show(fs));
+  assert.deepEqual(fs[0].chain, ['dma-handle', 'iova-to-phys', 'phys-to-virt']);
+  assert.deepEqual(fs[0].guard, { step: 1 });
+});
