@@ -38,7 +38,7 @@ export async function startClient(context: vscode.ExtensionContext, output: vsco
     markdown: { isTrusted: { enabledCommands: ['iovaLens.replayInEmulator', 'iovaLens.showRuleDoc'] }, supportHtml: false },
     diagnosticCollectionName: 'iova-lens',
     // This client implements the iovaLens.* commands the server's code actions and hover links name.
-    initializationOptions: { clientCommands: true } satisfies InitOptions,
+    initializationOptions: { clientCommands: true, diagnosticsInHover: true } satisfies InitOptions,
   };
   client = new LanguageClient('iovaLens', 'IOVA Lens', serverOptions, clientOptions);
   context.subscriptions.push(client.onNotification(STATUS_NOTIFICATION, (s: StatusParams) => onStatus(s)));

@@ -35,6 +35,12 @@ export const DEFAULT_SETTINGS: ServerSettings = { enable: true, run: 'onType', r
  */
 export interface InitOptions {
   clientCommands?: boolean;
+  /**
+   * The client shows each diagnostic's message in the hover itself (VS Code
+   * does, above the provider's hover): the server's hover then leaves it out
+   * rather than print it twice in a hover ≈ 250 px tall.
+   */
+  diagnosticsInHover?: boolean;
 }
 
 /** Server → client: analysis status for the status bar item. */

@@ -16,8 +16,11 @@ export function escapeMarkdown(s: string): string {
     .replace(/[\\`*_{}\[\]()#+!|~]/g, (c) => `\\${c}`);
 }
 
-/** `commandLinks`: the client runs iovaLens.* commands (VS Code); elsewhere a `command:` link is dead text. */
-export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string) => string = (p) => p, commandLinks = true): Hover | null {
+/**
+ * `commandLinks`: the client runs iovaLens.* commands (VS Code); elsewhere a `command:` link is dead text.
+ * `withMessage`: repeat the finding's message (not where the client shows it in the hover already, InitOptions).
+ */
+export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string) => string = (p) => p, commandLinks = true, withMessage = true): Hover | null {
   const line = pos.line + 1;
   const col = pos.character + 1;
   const hits = findings.filter((f) => f.line <= line && line <= f.endLine && (f.line !== line || f.column <= col) && (f.endLine !== line || col <= f.endColumn));
@@ -26,7 +29,7 @@ export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string
   for (const f of hits) {
     const replay = `command:iovaLens.replayInEmulator?${encodeURIComponent(JSON.stringify([{ chain: f.chain, rule: f.rule, path: absPath(f.path), line: f.line, function: f.function, ...(f.guard ? { guard: f.guard } : {}) }]))}`;
     parts.push(
-      `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${escapeMarkdown(f.message)}\n\n` +
+      `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${withMessage ? `${escapeMarkdown(f.message)}\n\n` : ''}` +
         (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`${f.guard ? ` (the code tests \`${f.chain[f.guard.step]}\` for 0 and stops there on 0)` : ''}\n\n${platformTable(f.chain, f.guard)}\n\n` : '') +
         `[Rule documentation](${docHref(f.rule)})` + (commandLinks ? ` · [Replay in emulator](${replay})` : ''),
     );

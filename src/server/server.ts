@@ -42,6 +42,7 @@ let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfigCapability = false;
 /** The client runs the iovaLens.* commands (the VS Code extension says so in InitOptions). */
 let clientCommands = false;
+let diagnosticsInHover = false;
 const DEBOUNCE_MS = 100;
 let timer: NodeJS.Timeout | undefined;
 let indexing = false;
@@ -86,7 +87,9 @@ connection.onInitialize(async (params: InitializeParams) => {
   lifecycle = 'running';
   hasConfigCapability = !!params.capabilities.workspace?.configuration;
   canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
-  clientCommands = (params.initializationOptions as InitOptions | null | undefined)?.clientCommands === true;
+  const init = params.initializationOptions as InitOptions | null | undefined;
+  clientCommands = init?.clientCommands === true;
+  diagnosticsInHover = init?.diagnosticsInHover === true;
   const folders = params.workspaceFolders?.map((f) => URI.toPath(f.uri)) ?? (params.rootUri ? [URI.toPath(params.rootUri)] : []);
   try {
     const parser = await loadParser();
@@ -360,7 +363,7 @@ connection.onHover((p): Hover | null => {
   if (pending.has(doc.uri)) publishAll();
   const ws = isPatch(doc.uri) ? trees.forPatch(URI.toPath(doc.uri)) : trees.for(URI.toPath(doc.uri));
   const findings = isPatch(doc.uri) ? ws.patchFindings(doc.getText()).findings : ws.findingsFor(URI.toPath(doc.uri));
-  return hoverFor(findings, p.position, (k) => ws.abs(k), clientCommands);
+  return hoverFor(findings, p.position, (k) => ws.abs(k), clientCommands, !diagnosticsInHover);
 });
 
 connection.onCodeAction((p): CodeAction[] => {

@@ -196,6 +196,8 @@ suite('IOVA Lens editor experience in code-server (UI, issue 7)', { restricted: 
     h.log(`hover text:\n${text}`);
     assert.match(text, /IOVA Lens · linear-map-assumption/, 'hover title names the rule');
     assert.match(text, /Chain: \S+( → \S+)+/, 'hover shows the chain');
+    // VS Code shows the diagnostic's message at the top of the hover: the server's part does not say it again.
+    assert.equal(text.split('phys_to_virt() assumes a linear-map address').length - 1, 1, 'the message once in the hover');
     assert.match(text, /Rule documentation/);
     assert.match(text, /Replay in emulator/);
     await h.screenshot(page, 'hover-open', 'editor');
