@@ -112,3 +112,80 @@ export async function runCommandWhenListed(page: Page, title: string, timeoutMs 
     }
   }
 }
+
+// ------------------------------------------------------------ panel width ---
+
+/** The webview's width in CSS pixels (its document's viewport). */
+export async function webviewWidth(view: View): Promise<number> {
+  return view.locator('body').evaluate(() => (globalThis as unknown as { innerWidth: number }).innerWidth);
+}
+
+/**
+ * Resizes the browser window until the emulator webview is `target` px wide (±3 px; VS Code keeps an editor
+ * group at least 220 px wide). The workbench shares a width change between its editor groups, so each try
+ * re-estimates how much of it the webview gets. Returns the width reached.
+ */
+export async function setWebviewWidth(page: Page, view: View, target: number, height = 900): Promise<number> {
+  const settled = async () => {
+    let last = -1;
+    for (let i = 0; i < 20; i++) {
+      await h.sleep(250);
+      const now = await webviewWidth(view);
+      if (now === last) return now;
+      last = now;
+    }
+    return last;
+  };
+  let win = page.viewportSize()?.width ?? 1440;
+  let got = await webviewWidth(view);
+  let rate = 0.5; // webview px per window px: two editor groups share the change
+  for (let i = 0; i < 10 && Math.abs(got - target) > 3; i++) {
+    const next = Math.max(480, Math.min(3000, Math.round(win + (target - got) / rate)));
+    if (next === win) break;
+    await page.setViewportSize({ width: next, height });
+    const now = await settled();
+    if (now !== got) rate = Math.max(0.2, Math.min(1, (now - got) / (next - win)));
+    win = next;
+    got = now;
+  }
+  return got;
+}
+
+/**
+ * What of `selector` (visible elements only) a user would not see whole at the webview's width: a box
+ * reaching past the left or right edge of the panel (its document's client width, without its scrollbar),
+ * or, with `text`, a text cut short inside its box (an ellipsis or a line clamp). One line per element.
+ */
+export async function notWhole(view: View, selector: string, opts: { text?: boolean } = {}): Promise<string[]> {
+  return view.locator('body').evaluate((_b, [sel, text]) => {
+    interface E {
+      getBoundingClientRect(): { left: number; right: number; width: number; height: number };
+      scrollWidth: number; clientWidth: number; scrollHeight: number; clientHeight: number;
+      id: string; tagName: string; textContent: string | null; value?: string; getAttribute(n: string): string | null;
+    }
+    const d = globalThis as unknown as { document: { documentElement: { clientWidth: number }; querySelectorAll(s: string): ArrayLike<E> } };
+    const vw = d.document.documentElement.clientWidth;
+    const out: string[] = [];
+    const list = d.document.querySelectorAll(sel);
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const shown = e.tagName === 'SELECT' || e.tagName === 'INPUT' ? e.value ?? '' : (e.textContent ?? '').trim();
+      const name = `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.getAttribute('data-key') ? `[${e.getAttribute('data-key')}]` : ''} "${shown.slice(0, 60)}"`;
+      if (r.left < -0.5 || r.right > vw + 0.5) out.push(`${name}: box ${Math.round(r.left)}..${Math.round(r.right)} px, the panel is ${vw} px wide`);
+      else if (text && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)) {
+        out.push(`${name}: text cut (${e.scrollWidth}×${e.scrollHeight} px of text in ${e.clientWidth}×${e.clientHeight})`);
+      }
+    }
+    return out;
+  }, [selector, opts.text === true] as const);
+}
+
+/** The document's scroll width over its client width (> 0: the page scrolls sideways). */
+export async function sidewaysOverflow(view: View): Promise<number> {
+  return view.locator('body').evaluate(() => {
+    const de = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return de.scrollWidth - de.clientWidth;
+  });
+}

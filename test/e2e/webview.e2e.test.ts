@@ -4,7 +4,8 @@
 // S1 and S4 with its green/red cells, the platform picker, the address box,
 // Replay in emulator from the nicvf diagnostic (matrix outcomes, the link back
 // to the source), keyboard use, virtualisation, trace export, restore after a
-// window reload, and rejection of malformed webview messages.
+// window reload, rejection of malformed webview messages, and the panel at
+// the width Replay opens it (≈490 px) and at 220 px.
 // Screenshots: test-results/screenshots/webview-*.png.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -341,5 +342,47 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
     assert.match(await w.text(view, '#progress'), /^(\d+) \/ \1 events$/, 'cursor restored at the end');
     assert.equal(await view.locator('#address').inputValue(), '0x123_0780');
     await h.eventually(async () => assert.ok((await view.locator('#address-result tr.addr-row').count()) > 0));
+  }));
+
+  // Replay opens the panel beside the editor, ≈490 px wide; VS Code lets an editor group get down to 220 px.
+  // (A sideways-scrolling table went unnoticed there: VS Code's overlay scrollbars do not show until hovered.)
+  test('beside an editor (≈490 px) and at 220 px the panel reflows: no control, value or reason is cut or off to the side', { timeout: 180_000 }, () => step('narrow-panel', async (page, view) => {
+    const frame = page.locator(`iframe.webview.ready[src*="extensionId=${h.EXTENSION_ID}"]`);
+    const size = page.viewportSize() ?? { width: 1440, height: 900 };
+    const controls = '#scenario, #open-matrix, #export, #close-matrix, #source-link, #matrix button.mcell, #picker select, #picker input, '
+      + '#controls button, #pb-speed, #address, #address-form button';
+    try {
+      // S4: a red row (the widest VA, 0xffff_ffff_8123_0780, and a reason) and a green one
+      await view.locator('#scenario').selectOption('S4');
+      await w.waitOutcome(view, /fault/);
+      await w.playToEnd(view);
+      await view.locator('#address').fill('0x9_1230_0782');
+      await view.locator('#address').press('Enter');
+      await view.locator('#address-result tr.addr-row[data-fn="phys_to_virt"]').waitFor({ state: 'visible' });
+      for (const target of [490, 220]) {
+        const width = await w.setWebviewWidth(page, view, target);
+        assert.ok(Math.abs(width - target) <= 6, `the webview is ${width} px wide, wanted ${target}`);
+        assert.deepEqual(await w.notWhole(view, controls), [], `controls at ${width} px`);
+        assert.deepEqual(await w.notWhole(view, '#address-result tr.addr-row > *'), [], `address rows at ${width} px`);
+        assert.equal(await w.sidewaysOverflow(view), 0, `at ${width} px the panel does not scroll sideways`);
+        // every value and reason of the translation rows shown whole, inside the panel
+        const bad = view.locator('#rows tr.xrow[data-ok="false"]');
+        await bad.scrollIntoViewIfNeeded();
+        assert.deepEqual(await w.notWhole(view, '#rows tr.xrow td', { text: true }), [], `translation rows at ${width} px`);
+        assert.match(await bad.locator('td.why').innerText(), /^PA: another page \(buffer at 0x8123_0782\)$/);
+        assert.match(await bad.locator('td[data-key="va"]').innerText(), /0xffff_ffff_8123_0780/);
+        const f = (await frame.boundingBox())!;
+        for (const key of ['td[data-key="va"]', 'td[data-key="page"]', 'td[data-key="ref"]', 'td.why']) {
+          const b = (await bad.locator(key).boundingBox())!;
+          assert.ok(b.x >= f.x - 0.5 && b.x + b.width <= f.x + f.width + 0.5 && b.y >= f.y - 0.5 && b.y + b.height <= f.y + f.height + 0.5,
+            `${key} of the red row at ${JSON.stringify(b)}, inside the webview at ${JSON.stringify(f)} (${width} px)`);
+        }
+        await h.screenshot(page, `narrow-${target}-stream`, 'webview');
+        await view.locator('#picker').scrollIntoViewIfNeeded();
+        await h.screenshot(page, `narrow-${target}-controls`, 'webview');
+      }
+    } finally {
+      await page.setViewportSize(size);
+    }
   }));
 });
