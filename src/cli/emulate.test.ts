@@ -102,7 +102,7 @@ test('--guard N: the code tests step N for 0 — the run, the matrix, the text a
   assert.ok(j.events.some((e: { op: string; note?: string }) => e.op === 'translate' && /gave 0 and the driver tests for it/.test(e.note ?? '')));
   assert.ok(!j.events.some((e: { op: string }) => e.op === 'fault'));
   const txt = run('--chain', chain, '--guard=1', '--platform', 'thunderx-2017-identity');
-  assert.match(txt.out, /^guard:\s+the code tests step 1 \(iova-to-phys\|identity\) for 0 and stops there on 0$/m);
+  assert.match(txt.out, /^guard:\s+the code tests iova-to-phys\|identity \(step 1\) for 0 and stops there on 0$/m);
   assert.match(txt.out, /outcome:\s+null, leak/);
   const mx = JSON.parse(run('--chain', chain, '--guard', '1', '--matrix', '--format', 'json').out);
   assert.deepEqual(mx.guard, { step: 1 });

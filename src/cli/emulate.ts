@@ -5,6 +5,7 @@ import {
   listPlatforms, listScenarios, parsePlatform, runChain, runMatrix, runScenario, toJson, scenarioDoc,
   hex, hexGrouped, platformJson, type EmuEvent, type RunResult,
 } from '../emulator/index';
+import { guardText } from '../protocol/view-model';
 
 export interface EmulateIO { out(s: string): void; err(s: string): void; isTTY: boolean }
 
@@ -79,17 +80,13 @@ function eventText(e: EmuEvent): string {
   }
 }
 
-function guardLine(chain: string[], step: number): string {
-  return `the code tests step ${step} (${chain[step]}) for 0 and stops there on 0`;
-}
-
 function runText(r: RunResult, title?: string): string {
   const lines: string[] = [];
   if (r.scenario) lines.push(`${r.scenario}${title ? ` — ${title}` : ''}`);
   const p = r.platform;
   lines.push(`platform: ${p.name} (${p.arch}, ${p.pageSize / 1024}K pages, iommu=${p.iommu}, domain=${p.domain}, era=${p.era}, dma-offset=${hex(p.dmaOffset)}, swiotlb=${p.swiotlb}${p.untrusted ? ', untrusted' : ''})`);
   lines.push(`chain:    ${r.chain.join(' → ')}`);
-  if (r.guard) lines.push(`guard:    ${guardLine(r.chain, r.guard.step)}`);
+  if (r.guard) lines.push(`guard:    ${guardText(r.chain, r.guard)}`);
   lines.push('');
   for (const e of r.events) lines.push(eventText(e));
   lines.push('');
@@ -142,7 +139,7 @@ export function runEmulate(args: string[], io: EmulateIO): number {
           io.out(JSON.stringify({ chain: mx.chain, ...(mx.guard ? { guard: mx.guard } : {}), rows: mx.rows.map((r) => { const j = toJson(r) as Record<string, unknown>; delete j.events; delete j.guard; return j; }) }, null, 2) + '\n');
         } else {
           const w = Math.max(...mx.rows.map((r) => r.platform.name.length));
-          io.out(`chain: ${mx.chain.join(' → ')}\n${mx.guard ? `guard: ${guardLine(mx.chain, mx.guard.step)}\n` : ''}\n`);
+          io.out(`chain: ${mx.chain.join(' → ')}\n${mx.guard ? `guard: ${guardText(mx.chain, mx.guard)}\n` : ''}\n`);
           for (const r of mx.rows) io.out(`${r.platform.name.padEnd(w)}  ${r.outcome.join(', ')}${r.answer ? ` (${r.answer})` : ''}\n`);
         }
         return 0;

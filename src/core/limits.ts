@@ -4,7 +4,6 @@
 // after MAX_FINDINGS_PER_FILE findings the rest become one summary line.
 import type { Limit } from './analysis/evaluate';
 import { FILE_BUDGET, MAX_DEPTH } from './analysis/evaluate';
-import { STEP_WALL_MS } from './parse/parser';
 import type { Finding, Severity } from './types';
 
 export const LIMIT_RULE = 'analysis-limit' as const;
@@ -45,7 +44,7 @@ export const MAX_BRACKETS = 1_000;
  * 6,000–10,000 steps per MB (igb_main.c 1,721 for 0.28 MB, tg3.c 4,038),
  * 20–40 µs each here — 60,000 is about 1.5–2 s. The most any .c/.h file of
  * 6.12's drivers/ and sound/ takes: 22,853 (rtw8852c_table.c, 1.8 MB).
- * parser.ts also counts re-reads of the text and caps the wall time.
+ * parser.ts also counts re-reads of the text and caps the wall time (stepWallMs()).
  */
 export const PARSE_STEPS = 60_000;
 
@@ -89,7 +88,7 @@ export function limitNotice(path: string, limit: Limit, severity: Severity): Fin
     path,
     severity,
     limit === 'parse'
-      ? `not analysed: the C parser gave up (more than ${PARSE_STEPS.toLocaleString('en-US')} steps, re-reading the text over and over, or ${STEP_WALL_MS / 1000} s: generated or damaged code)`
+      ? `not analysed: the C parser gave up (more than ${PARSE_STEPS.toLocaleString('en-US')} steps, re-reading the text over and over, or 1 s plus 1 ms per KB: generated or damaged code)`
       : limit === 'shape'
       ? `not analysed: a line longer than ${MAX_LINE.toLocaleString('en-US')} characters or brackets nested deeper than ${MAX_BRACKETS.toLocaleString('en-US')} (generated or damaged code); the C parser is not run on such text`
       : limit === 'macro'

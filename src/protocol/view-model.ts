@@ -561,7 +561,10 @@ export function runKey(run: RunJson): string {
   return run.scenario ? `scenario:${run.scenario}` : run.program ? `program:${run.program}@${run.platform.name}` : `chain:${run.chain.join(' ')}${run.guard ? ` guard:${run.guard.step}` : ''}@${run.platform.name}`;
 }
 
-/** What a guard means, in one line under the chain: `the code tests iova-to-phys|identity (step 1) for 0 and stops there on 0`. */
+/**
+ * What a guard means, in one line: `the code tests iova-to-phys|identity (step 1) for 0 and stops there on 0`
+ * (the webview's chain line, `iova-lens emulate`, the hover).
+ */
 export function guardText(chain: string[], guard: GuardJson): string {
   return `the code tests ${chain[guard.step] ?? `step ${guard.step}`} (step ${guard.step}) for 0 and stops there on 0`;
 }

@@ -23,7 +23,7 @@ const finding = (guard?: { step: number }): Finding => ({
 test('hover: the chain line says what is tested, the Replay link carries the guard', () => {
   const value = (f: Finding) => (hoverFor([f], { line: 49, character: 30 })!.contents as { value: string }).value;
   const g = value(finding({ step: 1 }));
-  assert.match(g, /Chain: `dma-handle → iova-to-phys\|identity → phys-to-virt → virt-to-page → put-page` \(the code tests `iova-to-phys\|identity` for 0 and stops there on 0\)/);
+  assert.match(g, /Chain: `dma-handle → iova-to-phys\|identity → phys-to-virt → virt-to-page → put-page` \(the code tests iova-to-phys\|identity \(step 1\) for 0 and stops there on 0\)/);
   assert.match(g.replace(/\u2011/g, '-'), /\| \*\*null, leak\*\*: thunderx-2017-identity \|/);
   const link = /\(command:iovaLens\.replayInEmulator\?([^)]+)\)/.exec(g)![1];
   assert.deepEqual(JSON.parse(decodeURIComponent(link))[0].guard, { step: 1 });

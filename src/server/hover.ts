@@ -5,6 +5,7 @@ import type { Hover, Position } from 'vscode-languageserver/node';
 import type { Finding } from '../core/types';
 import { platformTable } from './platform-table';
 import { docHref } from './docs';
+import { guardText } from '../protocol/view-model';
 
 /** `absPath` turns a finding's tree-relative path into the file's path, for Replay's link back to the code. */
 /** Finding text quotes source code (handle expressions): never let it become Markdown or HTML. */
@@ -30,7 +31,7 @@ export function hoverFor(findings: Finding[], pos: Position, absPath: (p: string
     const replay = `command:iovaLens.replayInEmulator?${encodeURIComponent(JSON.stringify([{ chain: f.chain, rule: f.rule, path: absPath(f.path), line: f.line, function: f.function, ...(f.guard ? { guard: f.guard } : {}) }]))}`;
     parts.push(
       `**IOVA Lens · \`${f.rule}\`** (${f.concerns.join(', ')})\n\n${withMessage ? `${escapeMarkdown(f.message)}\n\n` : ''}` +
-        (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`${f.guard ? ` (the code tests \`${f.chain[f.guard.step]}\` for 0 and stops there on 0)` : ''}\n\n${platformTable(f.chain, f.guard)}\n\n` : '') +
+        (f.chain.length ? `Chain: \`${f.chain.join(' → ')}\`${f.guard ? ` (${guardText(f.chain, f.guard)})` : ''}\n\n${platformTable(f.chain, f.guard)}\n\n` : '') +
         `[Rule documentation](${docHref(f.rule)})` + (commandLinks ? ` · [Replay in emulator](${replay})` : ''),
     );
   }

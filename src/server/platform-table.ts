@@ -15,8 +15,8 @@
 //    its page (Intel v5.3–v5.5's lookup, or page_address()); `0`; `≠PA`, `≠VA`,
 //    `≠page` — another one; `fault` — the step faults and the chain stops
 //    there; `—` — a step that gives no value (put-page, cpu-access, …); a test
-//    (virt_addr_valid()) shows its answer, `true`/`false`; `skipped` — the
-//    code tests the step before for 0 and, on 0, does not run it. The hex is one click
+//    (virt_addr_valid()) shows its answer, `true`/`false`; `skipped` — not
+//    run: the code tested an earlier step's result for 0 and stopped. The hex is one click
 //    away (Replay in emulator) and says less at a glance than "≠PA".
 //  * The source's own value is left out (unless its mapping failed): what a
 //    DMA handle is — the PA on one platform, an IOVA or a bus address on
@@ -41,7 +41,8 @@ type Kind = 'dma' | 'phys' | 'va' | 'page';
 
 function kindOf(word: string, first: boolean): Kind | null {
   if (first) return word === 'dma-handle' ? 'dma' : 'va';
-  if (['iova-to-phys', 'identity', 'iova-to-phys|identity', 'virt-to-phys'].includes(word)) return 'phys';
+  // (The nicvf helper's choice comes in either order: `identity|iova-to-phys` where the fallback is written first.)
+  if (word.split('|').every((w) => ['iova-to-phys', 'identity', 'virt-to-phys'].includes(w))) return 'phys';
   if (word === 'phys-to-virt' || word === 'page-address') return 'va';
   if (word === 'virt-to-page' || word === 'pfn-to-page') return 'page';
   return null; // an action or a test: its value is '—'

@@ -218,7 +218,7 @@ suite('IOVA Lens editor experience in code-server (UI, issue 7)', { restricted: 
     const identity2017 = rows.find((r) => r.names.includes('thunderx-2017-identity'));
     // (Line 50 is `if (phys_addr) put_page(…)`: on the lookup's 0 the driver skips the rest and the page leaks.)
     assert.deepEqual(identity2017 && [identity2017.outcome, identity2017.steps], ['null, leak', '0 → skipped → skipped → skipped'], `the 2017 identity row: the lookup's 0, the steps the test skips, the outcome: ${JSON.stringify(cells)}`);
-    assert.match(text, /the code tests iova-to-phys\|identity for 0 and stops there on 0/);
+    assert.match(text, /the code tests iova-to-phys\|identity \(step 1\) for 0 and stops there on 0/);
     // Small: the table fits the hover (no horizontal scroll) and VS Code's default hover width (500 px)
     // at its narrowest, and no platform name is broken over two lines.
     const fit = await table.evaluate((t) => {

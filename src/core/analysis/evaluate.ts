@@ -188,12 +188,23 @@ function zeroTests(n: Node, depth = 0): { whenTrue: string[]; whenFalse: string[
 /**
  * In this state, `names` are known not to be 0: their values no longer carry a
  * lookup's possible 0, and remember the test (after how many of their steps),
- * so the emulator's replay can stop where the code does.
+ * so the emulator's replay can stop where the code does — when what is tested
+ * is the lookup's result itself: not `pa + off` (an offset makes a 0 lookup
+ * non-zero) nor `phys_to_virt(pa)` (never 0). A helper's result that is NULL
+ * where its own lookup was 0 (nullGuardAfter) is tested here by the NULL test.
  */
 function nonZero(state: VarState, names: string[]): void {
   for (const name of names) {
     const b = state.get(name);
-    if (b?.some((x) => x.val.zeroAt)) state.set(name, b.map((x) => (x.val.zeroAt ? { val: { ...x.val, zeroAt: undefined, nonZeroAfter: x.val.steps.length }, loc: x.loc } : x)));
+    if (!b?.some((x) => x.val.zeroAt || x.val.nullGuardAfter !== undefined)) continue;
+    state.set(name, b.map((x) => {
+      const v = x.val;
+      if (v.nullGuardAfter !== undefined && !v.zeroAt) return { val: { ...v, nullGuardAfter: undefined, nonZeroAfter: v.nullGuardAfter }, loc: x.loc };
+      if (!v.zeroAt) return x;
+      const last = v.steps[v.steps.length - 1]?.word;
+      const lookup = (last === 'iova-to-phys' || last === 'identity') && v.arithAt !== v.steps.length;
+      return { val: { ...v, zeroAt: undefined, ...(lookup ? { nonZeroAfter: v.steps.length } : {}) }, loc: x.loc };
+    }));
   }
 }
 
@@ -302,7 +313,9 @@ class Evaluator {
       for (const r of this.returns) {
         const last = r.val.steps[r.val.steps.length - 1];
         if (!r.val.zeroAt && last && (last.word === 'iova-to-phys' || last.word === 'identity')) r.val = { ...r.val, zeroAt: last.loc };
-        r.val = { ...r.val, orNull: true };
+        // The helper's own test of its lookup guards its caller only if the caller tests the NULL it then returns.
+        const { nonZeroAfter, ...rest } = r.val;
+        r.val = { ...rest, orNull: true, ...(nonZeroAfter !== undefined ? { nullGuardAfter: nonZeroAfter } : {}) };
       }
     }
     // A lookup whose value is returned or used decides whether the a-rule has a root here.
@@ -694,7 +707,9 @@ class Evaluator {
         const lv = l ? this.expr(l) : [];
         const rv = r ? this.expr(r) : [];
         if (op === '>>') return lv.map((v) => ({ ...v, pfn: true }));
-        if (['+', '-', '|', '&', '<<', '^'].includes(op)) return [...lv, ...rv];
+        // (An offset or a flag bit makes a 0 non-zero: a test of the sum is no test of the lookup; arithAt.)
+        if (['+', '-', '|', '^'].includes(op)) return [...lv, ...rv].map((v) => ({ ...v, arithAt: v.steps.length }));
+        if (op === '&' || op === '<<') return [...lv, ...rv];
         return [];
       }
       case 'unary_expression':
@@ -794,7 +809,7 @@ class Evaluator {
   }
 
   private bind(name: string, val: Val, loc: Loc): void {
-    if (val.zeroAt) this.zeroSeen = true;
+    if (val.zeroAt || val.nullGuardAfter !== undefined) this.zeroSeen = true;
     const list = this.vars.get(name) ?? [];
     list.push({ val, loc });
     this.vars.set(name, list);
@@ -831,7 +846,9 @@ class Evaluator {
     if (!left) return vals;
     if (left.type !== 'identifier') this.exprChildren(left.childForFieldName('argument') ?? null);
     const key = left.type === 'pointer_expression' ? left.text : left.text;
-    const merged = op === '=' ? vals : [...this.peek(left), ...vals];
+    // (`pa += off`: as `pa + off`, a test of it is no test of the lookup — arithAt.)
+    const arith = op === '+=' || op === '-=' || op === '|=' || op === '^=';
+    const merged = op === '=' ? vals : [...this.peek(left), ...vals].map((v) => (arith ? { ...v, arithAt: v.steps.length } : v));
     if (left.type === 'identifier') this.noteGuard(key, op === '=' ? right : null);
     this.assignName(key, merged, this.loc(n), n.startIndex, op === '=' ? !!right && isNullConst(right) : this.vars.has(NULLABLE + key), !(right && typeSaysLittle(right)));
     // desc->addr = cpu_to_le64(virt_to_phys(buf)): an address written, in device byte order, into a
@@ -1035,7 +1052,13 @@ class Evaluator {
       for (const a of actual) {
         const src: Source = a.src === 'param' && r.src === 'dma-handle' ? 'dma-handle' : a.src;
         // (A test for 0 inside the helper counts its steps after the argument's.)
-        out.push({ ...a, src, steps: [...a.steps, ...r.steps], zeroAt: zeroAt ?? a.zeroAt, ...(r.orNull ? { orNull: true } : {}), ...(r.nonZeroAfter !== undefined ? { nonZeroAfter: a.steps.length + r.nonZeroAfter } : {}) });
+        const at = (k: number | undefined) => (k === undefined ? undefined : a.steps.length + k);
+        out.push({
+          ...a, src, steps: [...a.steps, ...r.steps], zeroAt: zeroAt ?? a.zeroAt, ...(r.orNull ? { orNull: true } : {}),
+          ...(r.nonZeroAfter !== undefined ? { nonZeroAfter: at(r.nonZeroAfter) } : {}),
+          ...(r.nullGuardAfter !== undefined ? { nullGuardAfter: at(r.nullGuardAfter) } : {}),
+          ...(r.arithAt !== undefined ? { arithAt: at(r.arithAt) } : {}),
+        });
       }
     }
     return out;

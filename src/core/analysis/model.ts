@@ -48,6 +48,14 @@ export interface Val {
    * (The emulator's replay honours it: chainWithGuard().)
    */
   nonZeroAfter?: number;
+  /**
+   * A helper's result (orNull) whose helper tested its lookup after this many
+   * steps and returned NULL then: a caller's NULL test of it is that test
+   * (nonZeroAfter then); untested, the caller goes on with the NULL.
+   */
+  nullGuardAfter?: number;
+  /** After this many steps the value went through `+ off`, `| bit`, … (a test of it is no test of a 0 lookup). */
+  arithAt?: number;
   /** Location where the value was defined, e.g. the dma_alloc_coherent() call. */
   origin?: Loc;
   /** Known only from a declared type or field name, not from a call the analysis saw. */
@@ -191,7 +199,8 @@ export function chainWithGuard(vals: Val[], extra: string[] = []): { chain: stri
   let guard: number | undefined;
   for (let k = 0; k < vals.length; k++) {
     const v = vals[k];
-    if (v.zeroAt) return { chain };
+    // (A helper's NULL for a 0 lookup that the use does not test: the replay must not stop.)
+    if (v.zeroAt || v.nullGuardAfter !== undefined) return { chain };
     const n = v.nonZeroAfter;
     if (n === undefined || n < 1 || n > v.steps.length) continue;
     // The tested value is word n of its sequence (after the source), aligned from the end.

@@ -1051,7 +1051,7 @@ function signatures(m: Map<string, { path: string; summary: Summary }[]>): Map<s
     const parts = list.map(
       (s) =>
         `${s.path}:` +
-        s.summary.returns.map((v) => `${v.src}/${v.param ?? ''}/${v.key}/${v.zeroAt ? 'z' : ''}${v.nonZeroAfter ?? ''}/${v.steps.map((x) => `${x.word}@${x.loc.line}:${x.loc.column}`).join(',')}`).join(';'),
+        s.summary.returns.map((v) => `${v.src}/${v.param ?? ''}/${v.key}/${v.zeroAt ? 'z' : ''}${v.nonZeroAfter ?? ''}/${v.nullGuardAfter ?? ''}/${v.arithAt ?? ''}/${v.steps.map((x) => `${x.word}@${x.loc.line}:${x.loc.column}`).join(',')}`).join(';'),
     );
     out.set(name, parts.sort().join('\n'));
   }

@@ -18,7 +18,7 @@ export interface CParser {
    * or so parser operations: a count of work, the same on every machine and
    * run — a wall-clock limit alone made a file's findings depend on how busy
    * the machine was), or, with `maxSteps`, reads the text more often than
-   * readBudget() allows or runs longer than STEP_WALL_MS: in error recovery
+   * readBudget() allows or runs longer than stepWallMs(): in error recovery
    * on damaged text one step can take 80 ms (a fuzzed file made 120 steps in
    * 8 s), so steps alone are no hang guard.
    * `ranges`: parse only these parts of `text` (nodes keep their positions
@@ -40,13 +40,19 @@ export class ParseTimeout extends Error {
 
 /**
  * The wall-clock cap of a step-limited parse, for damaged text whose steps
- * are slow without re-reading it (a fuzzed sh_eth.c: 5,082 steps, 220
- * reads, 2 s). SPEC §3 allows a file 2 s in all. The slowest whole parse of
- * any .c/.h file in 6.12's drivers/ and sound/ is 0.61 s here
- * (rtw8852c_table.c, 1.8 MB of tables, which a scan never parses); 6–7 MB
- * register headers take 0.4 s. So this decides only for damaged text.
+ * are slow without re-reading it (a fuzzed sh_eth.c: 587 KB, 5,082 steps,
+ * 220 reads, 2 s; SPEC §3 allows a file 2 s). 1 s plus 1 ms per KB parsed,
+ * at most 4 s: the slowest whole parse of any .c/.h file in 6.12's drivers/
+ * and sound/ here is 0.61 s for rtw8852c_table.c (1.8 MB of tables, which a
+ * scan never parses; cap 2.8 s), and every file's cap is at least 4.5× its
+ * time alone — room for a machine busy with other work (five such parses at
+ * once on 2 cores took 1.5 s each), since a cap that fires on real code
+ * makes findings depend on the machine. Damaged text of up to about 1 MB
+ * stays within SPEC's 2 s.
  */
-export const STEP_WALL_MS = 1_500;
+export function stepWallMs(chars: number): number {
+  return Math.min(4_000, 1_000 + Math.ceil(chars / 1024));
+}
 
 /**
  * How many times a step-limited parse may ask for text. tree-sitter reads
@@ -81,8 +87,11 @@ export async function createParser(wasm: WasmBytes): Promise<CParser> {
       let steps = 0;
       let reads = 0;
       const includedRanges = ranges?.length ? ranges : undefined;
-      const maxReads = readBudget(text.length, includedRanges?.length);
-      const deadline = maxSteps !== undefined ? Date.now() + STEP_WALL_MS : 0;
+      // (What is parsed: the included ranges only, when there are some.)
+      const chars = includedRanges ? includedRanges.reduce((n, r) => n + (r.endIndex - r.startIndex), 0) : text.length;
+      const maxReads = readBudget(chars, includedRanges?.length);
+      const maxMs = stepWallMs(chars);
+      const deadline = maxSteps !== undefined ? Date.now() + maxMs : 0;
       const over = (): ParseTimeout['reason'] | undefined =>
         maxSteps === undefined ? undefined : steps > maxSteps ? 'steps' : reads > maxReads ? 'reads' : Date.now() > deadline ? 'time' : undefined;
       // The callback is typed void but a `true` return cancels the parse (web-tree-sitter docs).
@@ -94,7 +103,7 @@ export async function createParser(wasm: WasmBytes): Promise<CParser> {
       if (!tree) {
         parser.reset();
         const why = over();
-        throw why ? new ParseTimeout(`parsing needed more than ${maxSteps} steps, ${maxReads} reads or ${STEP_WALL_MS} ms`, why) : new Error('tree-sitter returned no tree');
+        throw why ? new ParseTimeout(`parsing needed more than ${maxSteps} steps, ${maxReads} reads or ${maxMs} ms`, why) : new Error('tree-sitter returned no tree');
       }
       return tree;
     },

@@ -97,3 +97,49 @@ static void *acme_rx_va(struct iommu_domain *d, dma_addr_t dma)
   assert.deepEqual(fs[0].chain, ['dma-handle', 'iova-to-phys', 'phys-to-virt']);
   assert.deepEqual(fs[0].guard, { step: 1 });
 });
+
+test("a helper that returns NULL for its lookup's 0: the caller's chain has the test only if the caller tests that NULL (review of the guard)", async () => {
+  const helper = `
+static void *acme_rx_va(struct iommu_domain *d, dma_addr_t dma)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, dma);
+
+	if (!pa)
+		return NULL;
+	return phys_to_virt(pa);
+}
+`;
+  const untested = await check(`${helper}\nstatic void acme_free(struct iommu_domain *d, dma_addr_t dma)\n{\n\tput_page(virt_to_page(acme_rx_va(d, dma)));\n}\n`, { rule: 'linear-map-assumption' });
+  const use = untested.find((f) => f.chain.at(-1) === 'put-page');
+  assert.ok(use, show(untested));
+  assert.equal(use.guard, undefined, 'put_page(virt_to_page(NULL)) goes on: no guard');
+  const tested = await check(`${helper}\nstatic void acme_free(struct iommu_domain *d, dma_addr_t dma)\n{\n\tvoid *va = acme_rx_va(d, dma);\n\n\tif (!va)\n\t\treturn;\n\tput_page(virt_to_page(va));\n}\n`, { rule: 'linear-map-assumption' });
+  const use2 = tested.find((f) => f.chain.at(-1) === 'put-page');
+  assert.ok(use2, show(tested));
+  assert.deepEqual(use2.guard, { step: 1 }, "the caller's NULL test is the helper's test of its lookup");
+});
+
+test('no guard where what is tested is not the lookup itself: an offset added first, or phys_to_virt()\'s result (never 0)', async () => {
+  for (const [body, lookup] of [
+    ['if (!pa)\n\t\treturn;\n\tput_page(virt_to_page(phys_to_virt(pa)));', 'pa = iommu_iova_to_phys(d, dma & PAGE_MASK) + offset_in_page(dma);'],
+    ['pa += 64;\n\tif (!pa)\n\t\treturn;\n\tput_page(virt_to_page(phys_to_virt(pa)));', undefined],
+    ['pa |= 1;\n\tif (!pa)\n\t\treturn;\n\tput_page(virt_to_page(phys_to_virt(pa)));', undefined],
+  ] as const) {
+    const f = await lma(body, lookup);
+    assert.equal(f.guard, undefined, `${lookup ?? ''} ${body}: ${JSON.stringify(f.guard)}`);
+  }
+  // Tested, then offset: the test was of the lookup.
+  assert.deepEqual((await lma('if (!pa)\n\t\treturn;\n\tpa += 64;\n\tput_page(virt_to_page(phys_to_virt(pa)));')).guard, { step: 1 });
+  const va = await check(`
+static void acme_free(struct iommu_domain *d, dma_addr_t dma)
+{
+	void *va = phys_to_virt(iommu_iova_to_phys(d, dma));
+
+	if (!va)
+		return;
+	put_page(virt_to_page(va));
+}
+`, { rule: 'linear-map-assumption' });
+  assert.ok(va.length > 0, show(va));
+  assert.ok(va.every((f) => f.guard === undefined), show(va));
+});
