@@ -110,10 +110,11 @@ test('--guard N: the code tests step N for 0 — the run, the matrix, the text a
   assert.deepEqual(mx.rows.find((r: { platform: { name: string } }) => r.platform.name === 'arm64-64k-smmuv3').outcome, ['correct']);
   assert.match(run('--chain', chain, '--guard', '1', '--matrix').out, /thunderx-2017-identity\s+null, leak/);
   assert.match(run('--help').out, /--guard N\s+the code tests the result of chain step N/);
+  for (const o of ['--chain STEPS', '--platform P', '--format F', '--platforms', '--matrix']) assert.match(run('--help').out, new RegExp(`^  ${o} `, 'm'), o);
   const bad: [string[], RegExp][] = [
     [['--chain', chain, '--guard', '4'], /bad guard step 4: put-page gives no value the code could test for 0/],
     [['--chain', chain, '--guard', '9'], /bad guard step .*from 1 to 4/],
-    [['--chain', chain, '--guard', '0'], /bad guard step .*from 1 to 4/],
+    [['--chain', chain, '--guard', '0'], /bad guard step 0: expected a whole number from 1 to 4/],
     [['--chain', chain, '--guard', 'one'], /--guard takes a chain step number .*not 'one'/],
     [['--chain', chain, '--guard'], /--guard needs a value/],
     [['S2', '--guard', '1'], /--guard goes with --chain/],

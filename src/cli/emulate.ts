@@ -16,6 +16,10 @@ const HELP = `${USAGE}
   --guard N      the code tests the result of chain step N (1 = the first after the source) for 0 and
                  goes no further on 0, as \`if (phys_addr) put_page(...)\` does: a 0 there ends the run
   --matrix       the chain on every platform preset
+  --platform P   a preset (see --platforms), optionally with overrides:
+                 arm64-64k,iommu=smmuv3,domain=identity,era=2017,dma-offset=0x80000000,swiotlb=force
+  --format F     text (the trace, default) or json
+  --platforms    list the presets and the scenarios each one runs
 `;
 
 class UsageError extends Error {}

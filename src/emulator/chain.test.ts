@@ -202,7 +202,7 @@ test('a guard is checked against the chain: one-line errors', () => {
     }
     return 'accepted';
   };
-  assert.match(err({ step: 0 }), /^bad guard step \{"step":0\}: expected a whole number from 1 to 4/);
+  assert.match(err({ step: 0 }), /^bad guard step 0: expected a whole number from 1 to 4/);
   assert.match(err({ step: 5 }), /^bad guard step .*from 1 to 4 \(a step of this 5-word chain after its source\)$/);
   assert.match(err({ step: 2.5 }), /^bad guard step/);
   assert.match(err({ step: '1' }), /^bad guard step/);

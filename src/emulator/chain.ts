@@ -78,7 +78,10 @@ export function checkGuard(chain: string[], guard: unknown): ChainGuard {
   const step = (guard as { step: unknown }).step;
   if (chain.length < 2) throw new Error(`bad guard ${shown}: the chain has no step after its source to test`);
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 1 || step >= chain.length) {
-    throw new Error(`bad guard step ${shown}: expected a whole number from 1 to ${chain.length - 1} (a step of this ${chain.length}-word chain after its source)`);
+    const n = (() => {
+      try { return JSON.stringify(step)?.slice(0, 40) ?? String(step); } catch { return String(step); }
+    })();
+    throw new Error(`bad guard step ${n}: expected a whole number from 1 to ${chain.length - 1} (a step of this ${chain.length}-word chain after its source)`);
   }
   const w = chain[step];
   if (w.split('|').every((a) => ACTIONS.has(a))) throw new Error(`bad guard step ${step}: ${w} gives no value the code could test for 0`);
