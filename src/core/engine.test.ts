@@ -445,6 +445,18 @@ static void acme_rx(struct acme_priv *p, dma_addr_t dma)
     c.project.dispose();
   });
 
+  test("a driver function named like a kernel API (fuzzed text: virt_to_phys() and virt_to_page() calling each other) is no helper: the API's meaning is used at its calls", async () => {
+    const parser = await testParser();
+    const c = new Checker(parser, DEFAULT_CONFIG);
+    c.setFile('drivers/x/a.c', `${HELPER}
+static phys_addr_t virt_to_phys(void *p) { return page_to_phys(virt_to_page(p)); }
+static struct page *virt_to_page(void *p) { return pfn_to_page(virt_to_phys(p) >> PAGE_SHIFT); }
+static void *acme_va(void *p) { return phys_to_virt(virt_to_phys(p)); }
+`);
+    assert.deepEqual([...c.helperNames()].sort(), ['acme_iova_to_virt', 'acme_va']);
+    c.project.dispose();
+  });
+
   test('findings are sorted and carry the contract fields', async () => {
     const fs = await check({ 'drivers/b.c': HELPER, 'drivers/a.c': HELPER });
     assert.deepEqual([...fs].sort(compareFindings), fs);

@@ -238,3 +238,15 @@ export const DEVICE_ORDER = new Set(['cpu_to_le64', 'cpu_to_le32', 'cpu_to_be64'
 
 /** Condition calls that guard the linear-map use (SPEC §1.1 silence list). */
 export const GUARD_RE = /\bis_vmalloc_addr\b|\bDMA_MAPPING_ERROR\b|\bDMA_NONE\b|\bvirt_addr_valid\b|\bPageHighMem\b|\bis_highmem\b/;
+
+/**
+ * Names the evaluator answers from the tables above before it looks for a
+ * helper's summary (Evaluator.call): a driver function of such a name is
+ * never consulted as a helper, so it is not learned as one. (A fuzzed file
+ * that defined virt_to_phys() and virt_to_page() calling each other learned
+ * a longer summary for them every round, and every round re-evaluated their
+ * callers: 2–3 s for one file.)
+ */
+export function answeredByApi(name: string): boolean {
+  return Object.hasOwn(STEPS, name) || Object.hasOwn(SINKS, name) || Object.hasOwn(SOURCES, name) || MMIO_READS.has(name) || PASS_THROUGH.has(name);
+}

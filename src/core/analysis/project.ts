@@ -12,7 +12,7 @@ import { lineIndex } from '../lines';
 import { calledNames, callsTo } from './calls';
 import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBaseOf } from './evaluate';
-import { KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, PASS_THROUGH, SOURCES, STEPS } from './api-tables';
+import { answeredByApi, KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, PASS_THROUGH, SOURCES, STEPS } from './api-tables';
 import type { Loc, Source } from './model';
 import { blankMacroComments, matchesInCode, unwrapParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
@@ -986,7 +986,7 @@ function summariesOf(results: Map<string, FnResult[]>, files: Map<string, FileFa
 /** The summaries of a file's functions that return something (what the learning rounds collect). */
 function addSummaries(into: Map<string, { path: string; dir: string; summary: Summary }[]>, rs: FnResult[], path: string, dir: string): void {
   for (const r of rs) {
-    if (r.returns.length === 0) continue;
+    if (r.returns.length === 0 || answeredByApi(r.name)) continue;
     const list = into.get(r.name) ?? [];
     list.push({ path, dir, summary: { returns: r.returns.map((x) => x.val) } });
     into.set(r.name, list);
