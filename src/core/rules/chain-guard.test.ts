@@ -81,8 +81,8 @@ test('the identity fallback beside a tested lookup (nicvf\'s helper inline): the
   assert.deepEqual(f.guard, { step: 1 });
 });
 
-test('a helper that tests its lookup and converts only a non-zero one: its caller\'s chain has the test at the lookup', async () => {
-  const code = `
+/** A helper that tests its lookup and returns NULL for a 0. */
+const RX_VA = `
 static void *acme_rx_va(struct iommu_domain *d, dma_addr_t dma)
 {
 	phys_addr_t pa = iommu_iova_to_phys(d, dma);
@@ -92,23 +92,16 @@ static void *acme_rx_va(struct iommu_domain *d, dma_addr_t dma)
 	return phys_to_virt(pa);
 }
 `;
-  const fs = await check(code, { rule: 'linear-map-assumption' });
+
+test('a helper that tests its lookup and converts only a non-zero one: its caller\'s chain has the test at the lookup', async () => {
+  const fs = await check(RX_VA, { rule: 'linear-map-assumption' });
   assert.equal(fs.length, 1, show(fs));
   assert.deepEqual(fs[0].chain, ['dma-handle', 'iova-to-phys', 'phys-to-virt']);
   assert.deepEqual(fs[0].guard, { step: 1 });
 });
 
 test("a helper that returns NULL for its lookup's 0: the caller's chain has the test only if the caller tests that NULL (review of the guard)", async () => {
-  const helper = `
-static void *acme_rx_va(struct iommu_domain *d, dma_addr_t dma)
-{
-	phys_addr_t pa = iommu_iova_to_phys(d, dma);
-
-	if (!pa)
-		return NULL;
-	return phys_to_virt(pa);
-}
-`;
+  const helper = RX_VA;
   const untested = await check(`${helper}\nstatic void acme_free(struct iommu_domain *d, dma_addr_t dma)\n{\n\tput_page(virt_to_page(acme_rx_va(d, dma)));\n}\n`, { rule: 'linear-map-assumption' });
   const use = untested.find((f) => f.chain.at(-1) === 'put-page');
   assert.ok(use, show(untested));
