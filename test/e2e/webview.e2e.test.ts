@@ -359,13 +359,16 @@ describe('IOVA Lens emulator webview in code-server (UI)', { timeout: 40 * 60_00
       await view.locator('#address').fill('0x9_1230_0782');
       await view.locator('#address').press('Enter');
       await view.locator('#address-result tr.addr-row[data-fn="phys_to_virt"]').waitFor({ state: 'visible' });
-      // Full width (the panel alone in the editor area, ≈ 1030 px): the table, its addresses whole — a VA's last digits
+      // Wide (1000 px, about the panel alone in the editor area): the table, its addresses whole — a VA's last digits
       // (…_0780 against the buffer's …_0782) are what a reviewer compares.
-      await w.playToEnd(view);
+      const wide = await w.setWebviewWidth(page, view, 1000);
+      assert.ok(Math.abs(wide - 1000) <= 6, `the webview is ${wide} px wide, wanted 1000`);
+      assert.ok(await view.locator('.stream > table.head').isVisible(), 'at 1000 px the stream is a table');
+      await view.locator('#rows tr.xrow[data-ok="false"]').scrollIntoViewIfNeeded();
       const full = await w.notWhole(view, '#rows tr.xrow td[data-key="dev"], #rows tr.xrow td[data-key="pa"], #rows tr.xrow td[data-key="va"], #rows tr.xrow td[data-key="page"]', { text: true });
-      assert.deepEqual(full, [], 'addresses whole in the full-width table');
+      assert.deepEqual(full, [], `addresses whole in the table at ${wide} px`);
       assert.match(await view.locator('#rows tr.xrow[data-ok="false"] td[data-key="va"]').innerText(), /^0xffff_ffff_8123_0780$/);
-      await h.screenshot(page, 'full-width-stream', 'webview');
+      await h.screenshot(page, 'wide-1000-stream', 'webview');
       for (const target of [490, 220]) {
         const width = await w.setWebviewWidth(page, view, target);
         assert.ok(Math.abs(width - target) <= 6, `the webview is ${width} px wide, wanted ${target}`);
