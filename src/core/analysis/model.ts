@@ -161,7 +161,8 @@ export function chainOf(vals: Val[], extra: string[] = []): string[] {
  * before it goes on (`if (phys_addr) put_page(virt_to_page(phys_to_virt(phys_addr)))`:
  * step 1, the lookup) — when every value that could be a lookup's 0 was so
  * tested, at the same step. A value still possibly 0 (`zeroAt`) on some path
- * means no guard: the replay must not skip what that path does.
+ * means no guard: the replay must not skip what that path does. The result
+ * has a `guard` key only when there is one, so a finding can spread it.
  */
 export function chainWithGuard(vals: Val[], extra: string[] = []): { chain: string[]; guard?: { step: number } } {
   if (vals.length === 0) return { chain: extra };

@@ -31,14 +31,12 @@ export const rule: RuleModule = {
     for (const e of events) consider(e.input, e.word);
     for (const [, it] of identities) {
       const s = it.vals.flatMap((v) => v.steps).find((x) => x.word === 'identity')!;
-      const { chain, guard } = chainWithGuard(it.vals, it.word ? [it.word] : []);
       out.push({
         loc: s.loc,
         fn: it.fn,
         // The fallback line shows b (and c when the result is then fed to the linear map), not a.
         concerns: concernsOf(it.vals.filter((v) => v.steps.some((x) => x.word === 'identity')), it.word).filter((c) => c !== 'a'),
-        chain,
-        ...(guard ? { guard } : {}),
+        ...chainWithGuard(it.vals, it.word ? [it.word] : []),
         related: relatedOf(it.vals, s.loc),
         message:
           'identity fallback: without an IOMMU domain the DMA address is returned as a physical address, but bus addresses differ from CPU physical addresses (dma-ranges offsets, SWIOTLB bounce buffers, memory encryption)',

@@ -100,15 +100,14 @@ export const rule: RuleModule = {
       const src = vals.find((v) => NOT_LINEAR_SOURCES.has(v.src))?.src;
       const why = src && !vals.some(isReconstructed) ? SOURCE_TEXT[src] : 'the address was rebuilt from a device address and need not be in the linear map (highmem, vmalloc, dma_alloc_coherent remaps, ioremap)';
       const concerns = concernsOf(chainVals, e.word);
-      // (`if (phys_addr) put_page(virt_to_page(phys_to_virt(phys_addr)))`: the replay stops where the code does.)
-      const { chain, guard } = chainWithGuard(chainVals, tail);
       if (!concerns.includes('c')) concerns.push('c');
       out.push({
         loc: e.loc,
         fn: e.fn,
         concerns: (['a', 'b', 'c'] as const).filter((c) => concerns.includes(c)),
-        chain,
-        ...(guard ? { guard } : {}),
+        // (`if (phys_addr) put_page(virt_to_page(phys_to_virt(phys_addr)))`: the chain, and the step the code
+        // tests for 0 when it does — the replay stops where the code does.)
+        ...chainWithGuard(chainVals, tail),
         related: relatedOf(chainVals, e.loc, after.map((a) => ({ loc: a.loc, message: `then ${a.callee}()` }))),
         message: `${e.callee}() assumes a linear-map address: ${why}`,
       });
