@@ -6,13 +6,16 @@
 // `git pull` (git rewrites only the files that changed) only the changed
 // drivers are read and parsed again.
 // Versioned by the tool's version and keyed by tree root and config.
+// Each folder's per-file facts (`meta`, nine tenths of the file) are stored
+// as JSON text of their own and parsed only for a folder that changed: a
+// re-scan of an unchanged tree needs the fingerprints and findings alone.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { GroupFile, GroupResult } from './scan-group';
 
-const SCHEMA = 3;
+const SCHEMA = 4;
 
 export interface CacheData {
   schema: number;
@@ -32,20 +35,74 @@ export function cacheFile(dir: string, treeRoot: string, version: string, config
 }
 
 export function fingerprint(files: GroupFile[]): string {
+  // The names as text, the stamps as their 8-byte doubles: printing 60k
+  // mtimes in decimal cost a re-scan of drivers/ more than hashing them.
+  const stamps = new Float64Array(files.length * 3);
+  files.forEach((f, i) => {
+    stamps[3 * i] = f.size;
+    stamps[3 * i + 1] = f.mtimeMs;
+    stamps[3 * i + 2] = f.ctimeMs;
+  });
+  // (The count first: with it, names and stamps cannot shift into each other.)
   return createHash('sha1')
     // (A context file — read for helpers, not reported — makes another result than the same file reported.)
-    .update(files.map((f) => `${f.context ? '~' : ''}${f.key}\0${f.size}\0${f.mtimeMs}\0${f.ctimeMs}\n`).join(''))
+    .update(`${files.length}\n${files.map((f) => `${f.context ? '~' : ''}${f.key}`).join('\0')}`)
+    .update(new Uint8Array(stamps.buffer))
     .digest('hex');
 }
 
+/** A group as the file holds it: its result without `meta`, and `meta` as JSON text. */
+interface StoredGroup {
+  fingerprint: string;
+  result: Omit<GroupResult, 'meta'>;
+  meta: string;
+}
+
+/** The JSON text of a loaded result's `meta` while it has not been parsed: saved again as it is. */
+const metaText = new WeakMap<GroupResult, string>();
+
 export function loadCache(file: string, version: string): CacheData {
   try {
-    const d = JSON.parse(readFileSync(file, 'utf8')) as CacheData;
-    if (d.schema === SCHEMA && d.version === version && d.groups && typeof d.groups === 'object') return d;
+    const d = JSON.parse(readFileSync(file, 'utf8')) as { schema?: unknown; version?: unknown; groups?: Record<string, StoredGroup> };
+    if (d.schema === SCHEMA && d.version === version && d.groups && typeof d.groups === 'object') {
+      const groups: CacheData['groups'] = {};
+      for (const [dir, g] of Object.entries(d.groups)) {
+        // (A damaged entry: the whole cache is dropped, as an unreadable one is.)
+        if (!g || typeof g.fingerprint !== 'string' || typeof g.meta !== 'string' || !g.result || typeof g.result !== 'object') throw new Error('bad entry');
+        groups[dir] = { fingerprint: g.fingerprint, result: withLazyMeta(g.result, g.meta) };
+      }
+      return { schema: SCHEMA, version, groups };
+    }
   } catch {
     // Missing or unreadable cache: start afresh (a cache is never an error).
   }
   return { schema: SCHEMA, version, groups: {} };
+}
+
+/** `result` with a `meta` parsed from `text` when first read (or replaced when first written). */
+function withLazyMeta(result: Omit<GroupResult, 'meta'>, text: string): GroupResult {
+  const r = result as GroupResult;
+  const settle = (value: GroupResult['meta']) => {
+    Object.defineProperty(r, 'meta', { value, writable: true, enumerable: true, configurable: true });
+    metaText.delete(r);
+    return value;
+  };
+  metaText.set(r, text);
+  Object.defineProperty(r, 'meta', {
+    enumerable: true,
+    configurable: true,
+    get: () => settle(JSON.parse(text) as GroupResult['meta']),
+    set: settle,
+  });
+  return r;
+}
+
+/** What the file holds for a group: `meta` as its text, unparsed if it was never read. */
+function stored(g: { fingerprint: string; result: GroupResult }): StoredGroup {
+  const rest: Record<string, unknown> = {};
+  // (Key by key: a spread or destructuring would read — parse — `meta`.)
+  for (const k of Object.keys(g.result)) if (k !== 'meta') rest[k] = g.result[k as keyof GroupResult];
+  return { fingerprint: g.fingerprint, result: rest as Omit<GroupResult, 'meta'>, meta: metaText.get(g.result) ?? JSON.stringify(g.result.meta) };
 }
 
 export function saveCache(file: string, data: CacheData, warn: (m: string) => void): void {
@@ -54,7 +111,9 @@ export function saveCache(file: string, data: CacheData, warn: (m: string) => vo
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data));
+    const groups: Record<string, StoredGroup> = {};
+    for (const [dir, g] of Object.entries(data.groups)) groups[dir] = stored(g);
+    writeFileSync(tmp, JSON.stringify({ schema: data.schema, version: data.version, groups }));
     renameSync(tmp, file);
     tmp = undefined;
     // The same tree's cache from other builds can never be read again.
