@@ -172,6 +172,13 @@ function zeroTests(n: Node, depth = 0): { whenTrue: string[]; whenFalse: string[
         if (!x || x.names.length !== 1 || x.whenTrue.length !== 1) return undefined;
         return op === '!=' ? x : { whenTrue: [], whenFalse: x.whenTrue, names: x.names };
       }
+      // An order against 0 is a test for 0 too: `pa > 0` or `pa < 0` true, `pa <= 0` or `pa >= 0`
+      // false, leave a value that is not 0, whatever its sign (`0 < pa` is `pa > 0`).
+      if (op === '>' || op === '<' || op === '<=' || op === '>=') {
+        const x = isNullConst(r) ? zeroTests(l, depth + 1) : isNullConst(l) ? zeroTests(r, depth + 1) : undefined;
+        if (!x || x.names.length !== 1 || x.whenTrue.length !== 1) return undefined;
+        return op === '>' || op === '<' ? x : { whenTrue: [], whenFalse: x.whenTrue, names: x.names };
+      }
       if (op !== '&&' && op !== '||') return undefined;
       const a = zeroTests(l, depth + 1) ?? { whenTrue: [], whenFalse: [], names: [] };
       const b = zeroTests(r, depth + 1) ?? { whenTrue: [], whenFalse: [], names: [] };
@@ -683,14 +690,33 @@ class Evaluator {
         const cond = n.childForFieldName('condition');
         if (cond) this.condition(cond);
         const parts: Binding[] = [];
-        // Each arm is a branch of the condition, as an if's are (guards: `is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p)`).
+        // Each arm is a branch of the condition, as an if's are (guards: `is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p)`),
+        // and, as an if's, sees what its side of a test for 0 says (`pa ? phys_to_virt(pa) : NULL`).
         const text = this.guardText(cond);
+        const zero = cond ? zeroTests(cond) : undefined;
+        const before = zero ? this.clone(this.vars) : undefined;
+        const after: VarState[] = [];
         ['consequence', 'alternative'].forEach((f, arm) => {
           const c = n.childForFieldName(f);
+          if (before && zero) {
+            this.vars = this.clone(before);
+            nonZero(this.vars, arm === 0 ? zero.whenTrue : zero.whenFalse);
+          }
           if (c) this.inBranch(n.id, arm, arm === 0 ? text : `!(${text})`, () => {
             for (const v of this.expr(c)) parts.push({ val: v, loc: this.loc(c) });
           });
+          if (before) after.push(this.vars);
         });
+        // Past the expression: both arms' states joined, the tested names as they were before it — the test
+        // held inside the arms only. (As before arms saw it: a name tested in a condition counts as checked
+        // for iova-phys-unchecked wherever it is read next, but it guards no replay.)
+        if (before && zero) {
+          this.vars = joinStates(after);
+          for (const name of zero.names) {
+            const b = before.get(name);
+            if (b) this.vars.set(name, b);
+          }
+        }
         this.markIdentity(parts);
         this.textIdentity(n, parts);
         return parts.map((p) => p.val);

@@ -46,7 +46,7 @@ test('the nicvf sample: every finding of the guarded uses carries guard step 1 (
   assert.ok(!json.includes('"guard"'), json);
 });
 
-test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&', async () => {
+test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&, an order against 0, a conditional expression\'s arm', async () => {
   const chain = ['dma-handle', 'iova-to-phys', 'phys-to-virt', 'virt-to-page', 'put-page'];
   for (const body of [
     'if (pa)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
@@ -55,6 +55,14 @@ test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&',
     'if (pa == 0) {\n\t\tdev_err(dev, "no page");\n\t\treturn;\n\t}\n\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (!pa)\n\t\tdev_err(dev, "no page");\n\telse\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (pa && len)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    // An order against 0 (session 14): true for `> 0`, `0 <`; false for `<= 0`.
+    'if (pa > 0)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (0 < pa)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'if (pa <= 0)\n\t\treturn;\n\tput_page(virt_to_page(phys_to_virt(pa)));',
+    // The arm of a conditional expression on the side of the test that says "not 0".
+    'put_page(pa ? virt_to_page(phys_to_virt(pa)) : NULL);',
+    'void *va = pa ? phys_to_virt(pa) : NULL;\n\n\tif (!va)\n\t\treturn;\n\tput_page(virt_to_page(va));',
+    'void *va = !pa ? NULL : phys_to_virt(pa);\n\n\tif (va)\n\t\tput_page(virt_to_page(va));',
   ]) {
     const f = await lma(body);
     assert.deepEqual(f.chain, chain, body);
@@ -69,6 +77,10 @@ test('no guard where the use can still see a 0: no test, a test that falls throu
     'WARN_ON(!pa);\n\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (len) {\n\t\tif (!pa)\n\t\t\treturn;\n\t}\n\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (pa || len)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    // `>= 0` is true for 0; past a conditional expression its test holds on one side only.
+    'if (pa >= 0)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'len = pa ? len : 0;\n\tput_page(virt_to_page(phys_to_virt(pa)));',
+    'void *va = pa ? NULL : phys_to_virt(pa);\n\n\tif (!va)\n\t\treturn;\n\tput_page(virt_to_page(va));',
   ]) {
     const f = await lma(body);
     assert.equal(f.guard, undefined, `${body}: ${JSON.stringify(f.guard)}`);

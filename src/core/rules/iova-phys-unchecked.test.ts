@@ -182,6 +182,15 @@ static void *acme_va2(struct iommu_domain *d, dma_addr_t iova, int strict)
 		return NULL;
 	return phys_to_virt(pa);
 }
+
+static void acme_sync2(struct iommu_domain *d, dma_addr_t iova, int len)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova); /*!*/
+
+	if (pa > 0)
+		acme_count(pa);
+	memset(phys_to_virt(pa), 0, len);
+}
 `,
     },
     {
@@ -356,6 +365,27 @@ void acme_free_rcv_buffer(struct acme_priv *p, u64 buf_addr)
 
 	if (phys_addr)
 		put_page(virt_to_page(phys_to_virt(phys_addr)));
+}
+`,
+    },
+    {
+      name: 'tested as an order against 0: > 0 around the use, <= 0 before a return',
+      code: `
+void acme_free_rcv_buffer(struct acme_priv *p, u64 buf_addr)
+{
+	u64 phys_addr = iommu_iova_to_phys(p->domain, buf_addr);
+
+	if (phys_addr > 0)
+		put_page(virt_to_page(phys_to_virt(phys_addr)));
+}
+
+static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova);
+
+	if (pa <= 0)
+		return NULL;
+	return phys_to_virt(pa);
 }
 `,
     },
