@@ -2,13 +2,14 @@
 // The scan cache's file: a re-scan of an unchanged tree parses only the
 // folders' fingerprints and findings — each folder's per-file facts stay text
 // until that folder changed — and writes back, for the folders it did not
-// touch, the very text it read.
+// touch, the very text it read; its probes tell a touched tree from a few
+// changed drivers before the walk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprint, loadCache, saveCache, type CacheData } from './cache';
+import { fingerprint, loadCache, pickProbes, saveCache, treeTouched, type CacheData } from './cache';
 import type { GroupFile, GroupResult } from './scan-group';
 
 const result = (dir: string, files: number): GroupResult => ({
@@ -93,4 +94,36 @@ test('a folder\'s fingerprint changes with any name, size, mtime, ctime or conte
   const prints = variants.map(fingerprint);
   for (const p of prints) assert.notEqual(p, base);
   assert.equal(new Set(prints).size, prints.length);
+});
+
+test('probes: a few files spread over the tree, saved and loaded with the cache; "touched" when most of them changed or went away', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-probes-'));
+  const files = Array.from({ length: 100 }, (_, i) => {
+    const abs = join(dir, `f${String(i).padStart(3, '0')}.c`);
+    writeFileSync(abs, `int x${i};\n`);
+    const st = statSync(abs);
+    return { abs, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+  });
+  const probes = pickProbes(files);
+  assert.equal(probes.length, 24);
+  assert.equal(new Set(probes.map((p) => p.abs)).size, 24);
+  assert.ok(probes[0].abs < probes[23].abs && probes[0].abs.endsWith('f002.c') && probes[23].abs.endsWith('f097.c'), 'spread from the first to the last');
+  assert.deepEqual(pickProbes(files.slice(0, 3)).map((p) => p.abs), files.slice(0, 3).map((f) => f.abs));
+  const back = loadCache(saved({ schema: 4, version: 'v1', groups: {}, probes }), 'v1');
+  assert.deepEqual(back.probes, probes);
+  assert.equal(treeTouched(back.probes), false, 'nothing changed');
+  assert.equal(treeTouched(undefined), false);
+  assert.equal(treeTouched([]), false);
+  const later = new Date(Date.now() + 60_000);
+  probes.slice(0, 12).forEach((p) => utimesSync(p.abs, later, later));
+  assert.equal(treeTouched(probes), false, 'half is not most');
+  utimesSync(probes[12].abs, later, later);
+  assert.equal(treeTouched(probes), true, '13 of 24');
+  assert.equal(treeTouched([{ ...probes[20], abs: join(dir, 'gone.c') }]), true, 'a probe that is gone has changed');
+  // A damaged probe list is left out; the groups still load.
+  const file = saved({ schema: 4, version: 'v1', groups: { 'drivers/a': { fingerprint: 'fa', result: result('drivers/a', 1) } } });
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), probes: [{ abs: 1 }] }));
+  const damaged = loadCache(file, 'v1');
+  assert.equal(damaged.probes, undefined);
+  assert.equal(Object.keys(damaged.groups).length, 1);
 });

@@ -10,10 +10,11 @@
 // as JSON text of their own and parsed only for a folder that changed: a
 // re-scan of an unchanged tree needs the fingerprints and findings alone.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { GroupFile, GroupResult } from './scan-group';
+import { sameStamp, stampOf, type FileStamp } from './files';
 
 const SCHEMA = 4;
 
@@ -21,6 +22,38 @@ export interface CacheData {
   schema: number;
   version: string;
   groups: Record<string, { fingerprint: string; result: GroupResult }>;
+  /** A few files of the tree and their stamps at the last save (see treeTouched()). */
+  probes?: Probe[];
+}
+
+/** A file by absolute path, with its stamp when the cache was written. */
+export interface Probe extends FileStamp {
+  abs: string;
+}
+
+/** Files sampled for the probes: enough to tell "most of the tree" from "a few drivers". */
+const PROBES = 24;
+
+/** Up to PROBES of `files`, spread evenly over them (the walk's order: across the tree). */
+export function pickProbes(files: readonly Probe[]): Probe[] {
+  if (files.length <= PROBES) return files.map((f) => ({ ...stampOf(f), abs: f.abs }));
+  return Array.from({ length: PROBES }, (_, i) => files[Math.floor(((i + 0.5) * files.length) / PROBES)]).map((f) => ({ ...stampOf(f), abs: f.abs }));
+}
+
+/**
+ * Whether most of the probed files have new stamps (or are gone): the tree was
+ * touched, checked out or restored from a CI cache on a fresh clone, and most
+ * folders will need ripgrep's answer — so the scan starts it before its walk,
+ * as a cold scan does. Only timing depends on it, never a result. A few stats.
+ */
+export function treeTouched(probes: readonly Probe[] | undefined): boolean {
+  if (!probes?.length) return false;
+  let changed = 0;
+  for (const p of probes) {
+    const st = statSync(p.abs, { throwIfNoEntry: false });
+    if (!st || !sameStamp(stampOf(st), p)) changed++;
+  }
+  return changed * 2 > probes.length;
 }
 
 export function defaultCacheDir(): string {
@@ -63,7 +96,7 @@ const metaText = new WeakMap<GroupResult, string>();
 
 export function loadCache(file: string, version: string): CacheData {
   try {
-    const d = JSON.parse(readFileSync(file, 'utf8')) as { schema?: unknown; version?: unknown; groups?: Record<string, StoredGroup> };
+    const d = JSON.parse(readFileSync(file, 'utf8')) as { schema?: unknown; version?: unknown; groups?: Record<string, StoredGroup>; probes?: unknown };
     if (d.schema === SCHEMA && d.version === version && d.groups && typeof d.groups === 'object') {
       const groups: CacheData['groups'] = {};
       for (const [dir, g] of Object.entries(d.groups)) {
@@ -71,12 +104,16 @@ export function loadCache(file: string, version: string): CacheData {
         if (!g || typeof g.fingerprint !== 'string' || typeof g.meta !== 'string' || !g.result || typeof g.result !== 'object') throw new Error('bad entry');
         groups[dir] = { fingerprint: g.fingerprint, result: withLazyMeta(g.result, g.meta) };
       }
-      return { schema: SCHEMA, version, groups };
+      return { schema: SCHEMA, version, groups, ...(validProbes(d.probes) ? { probes: d.probes } : {}) };
     }
   } catch {
     // Missing or unreadable cache: start afresh (a cache is never an error).
   }
   return { schema: SCHEMA, version, groups: {} };
+}
+
+function validProbes(x: unknown): x is Probe[] {
+  return Array.isArray(x) && x.every((p) => p && typeof p.abs === 'string' && typeof p.size === 'number' && typeof p.mtimeMs === 'number' && typeof p.ctimeMs === 'number');
 }
 
 /** `result` with a `meta` parsed from `text` when first read (or replaced when first written). */
@@ -113,7 +150,7 @@ export function saveCache(file: string, data: CacheData, warn: (m: string) => vo
     tmp = `${file}.${process.pid}.tmp`;
     const groups: Record<string, StoredGroup> = {};
     for (const [dir, g] of Object.entries(data.groups)) groups[dir] = stored(g);
-    writeFileSync(tmp, JSON.stringify({ schema: data.schema, version: data.version, groups }));
+    writeFileSync(tmp, JSON.stringify({ schema: data.schema, version: data.version, groups, ...(data.probes ? { probes: data.probes } : {}) }));
     renameSync(tmp, file);
     tmp = undefined;
     // The same tree's cache from other builds can never be read again.

@@ -23,7 +23,7 @@ import { loadParser } from '../server/wasm';
 import { availableParallelism } from 'node:os';
 import { slowestFolders, WorkerPool } from './pool';
 import { analyzeGroup, needsParser, revalidate, shardOf, type GroupFile, type GroupResult, type GroupTask } from './scan-group';
-import { cacheFile, defaultCacheDir, fingerprint, loadCache, saveCache, type CacheData } from './cache';
+import { cacheFile, defaultCacheDir, fingerprint, loadCache, pickProbes, saveCache, treeTouched, type CacheData } from './cache';
 import { dirOf } from '../core/analysis/project';
 import { VERSION, buildId } from './version';
 import type { Io } from './io';
@@ -119,10 +119,12 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
     marks.push([name, Date.now(), (c.user + c.system) / 1000]);
   };
   mark('start');
-  // Nothing cached: every file will need the prefilter, so ripgrep starts
-  // now and searches while this thread walks the tree.
+  // Nothing cached, or most of the tree touched since (the cache's probes):
+  // most files will need the prefilter, so ripgrep starts now and searches
+  // while this thread walks the tree.
   const cold = !cache || Object.keys(cache.groups).length === 0;
-  const early = cold ? ripgrepCounts(paths, process.cwd()) : undefined;
+  const touched = !cold && treeTouched(cache.probes);
+  const early = cold || touched ? ripgrepCounts(paths, process.cwd()) : undefined;
   if (io.errIsTTY) io.progress('iova-lens: listing files…');
   const found = discover(paths);
   mark('discover');
@@ -225,7 +227,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   if (cache && cachePath && !unchanged) {
     const groupsOut: CacheData['groups'] = shard ? { ...cache.groups } : {};
     for (const r of results) groupsOut[r.dir] = { fingerprint: prints.get(r.dir)!, result: r };
-    saveCache(cachePath, { ...cache, groups: groupsOut }, (m) => io.err(m));
+    saveCache(cachePath, { ...cache, groups: groupsOut, probes: pickProbes([...groups.values()].flat()) }, (m) => io.err(m));
   }
   // A file the walk could not read belongs to one shard, as the files it could (CI reports it once).
   const inShard = (abs: string) => !shard || shardOf(dirOf(relPath(treeRoot, abs)), shard.n) === shard.i;
@@ -236,7 +238,7 @@ export async function runScan(argv: string[], io: Io): Promise<number> {
   const scanned = results.reduce((n, r) => n + r.scanned, 0) + ownerFiles;
   if (process.env.IOVA_LENS_STATS) {
     io.err(`iova-lens stats: ${marks.slice(1).map(([k, t, c], i) => `${k} ${t - marks[i][1]} ms (cpu ${Math.round(c - marks[i][2])} ms)`).join(', ')}`);
-    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files scanned, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}, workers ${workersUsed}`);
+    io.err(`iova-lens stats: ${groups.size} directories (${tasks.length} analysed, ${groups.size - tasks.length} from cache, ${sameContent} of them by content), ${scanned} files scanned, ${results.reduce((n, r) => n + r.parsed, 0)} parsed, jobs ${jobs}, workers ${workersUsed}${touched ? ', ripgrep started before the walk (most probes touched)' : ''}`);
   }
   const findings: Finding[] = results.flatMap((r) =>
     r.findings.map((f) => ({

@@ -121,12 +121,17 @@ test('a second scan comes from the cache; a changed driver is analysed again', (
   const folders = Number(/\((\d+) analysed/.exec(first.err)![1]);
   assert.match(touched.err, new RegExp(`\\(0 analysed, ${folders} from cache, ${folders} of them by content\\)`));
   assert.deepEqual(keys(touched.out), keys(first.out));
+  // Most of the cache's probe files had new times: ripgrep was started before the walk, as in a cold scan
+  // (and only then: not in the cold scan, which always does, nor in the unchanged re-scan).
+  assert.match(touched.err, /ripgrep started before the walk \(most probes touched\)/);
+  for (const r of [first, second]) assert.doesNotMatch(r.err, /ripgrep started before the walk/);
   // Edit one driver: only its directory is analysed again, and its new finding shows.
   const f = join(tree, 'drivers/crypto/caam/qi_like.c');
   writeFileSync(f, readFileSync(f, 'utf8') + '\nstatic void *bad(struct iommu_domain *d, dma_addr_t a) { return phys_to_virt(iommu_iova_to_phys(d, a)); }\n');
   utimesSync(f, new Date(), new Date(Date.now() + 5000));
   const third = scan(['.', '--format', 'json', '--cache-dir', cacheDir], env, tree);
   assert.match(third.err, /\(1 analysed, \d+ from cache, 0 of them by content\)/);
+  assert.doesNotMatch(third.err, /ripgrep started before the walk/, 'one driver changed: ripgrep for its folder only, after the walk');
   assert.ok(keys(third.out).some((k) => k.startsWith('drivers/crypto/caam/qi_like.c')));
 });
 
