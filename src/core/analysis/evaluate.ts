@@ -693,7 +693,8 @@ class Evaluator {
         // Each arm is a branch of the condition, as an if's are (guards: `is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p)`),
         // and, as an if's, sees what its side of a test for 0 says (`pa ? phys_to_virt(pa) : NULL`).
         const text = this.guardText(cond);
-        const zero = cond ? zeroTests(cond) : undefined;
+        // (Only where a value that may be 0 exists, as for an if: most functions look nothing up.)
+        const zero = cond && this.zeroSeen ? zeroTests(cond) : undefined;
         const before = zero ? this.clone(this.vars) : undefined;
         const after: VarState[] = [];
         ['consequence', 'alternative'].forEach((f, arm) => {
