@@ -235,6 +235,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
   if (Object.keys(known).length !== task.files.length) return undefined;
   if ((previous.context ?? []).join('\0') !== (contextOf(task).context ?? []).join('\0')) return undefined;
   const helpers = previous.helpers?.length ? new Set(previous.helpers) : undefined;
+  const helperBytes = (previous.helpers ?? []).map((h) => Buffer.from(h, 'latin1'));
   const analysed = Object.values(known).some((m) => m.candidate);
   const wanted = previous.wanted?.length ? new Set(previous.wanted) : undefined;
   const meta: Record<string, FileMeta> = {};
@@ -264,7 +265,12 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     if (matters || allocates || previous.lookups) {
       const r = readRaw(f.abs);
       if ('error' in r) return undefined;
-      if (matters) {
+      // A file ripgrep read whole and found no API name in can matter only by calling one of the
+      // folder's helpers (or, a header, by its dma_addr_t members): without a helper's name in its
+      // bytes it is ruled out undecoded — as analyzeGroup() passes it over (most files of a
+      // folder with helpers).
+      const named = f.maybe !== false || declares || helperBytes.some((b) => r.buf.includes(b));
+      if (matters && named) {
         const text = r.buf.toString('latin1');
         if (mayMatter(text, helpers) || (declares && declaresDmaFields(f.key, text))) return undefined;
       }
