@@ -11,7 +11,7 @@
 // scan's CPU goes (bench-floor.mjs), and the emulator and LSP-latency
 // benchmarks when their scripts exist.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO, RUNS, TREE, have, median, needBuildAndTree, timed } from './bench-common.mjs';
@@ -43,6 +43,16 @@ console.log(`bench: Linux 6.12 drivers/: ${size.files} .c/.h files, ${size.mb.to
 // runs rg, a cold scan and a warm scan back to back, and the ratios are the
 // median of the rounds' own ratios, not of medians taken minutes apart.
 const rows = [];
+// Each scan's cache folder (about 5 MB) goes when the bench ends, however it ends.
+const caches = [];
+const newCache = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-bench-cache-'));
+  caches.push(dir);
+  return dir;
+};
+process.on('exit', () => {
+  for (const d of caches) rmSync(d, { recursive: true, force: true });
+});
 const rgArgs = ['-l', '-uu', '-w', ...NAMES.flatMap((n) => ['-e', n]), 'drivers'];
 const withRg = have('rg');
 if (withRg) timed('rg', rgArgs); // warm the page cache
@@ -53,7 +63,7 @@ const warm = [];
 let findings = 0;
 /** One cold scan (a fresh cache, written) of drivers/; exits on failure. */
 const coldScan = () => {
-  const cache = mkdtempSync(join(tmpdir(), 'iova-bench-cache-'));
+  const cache = newCache();
   const args = [CLI, 'scan', 'drivers', '--format', 'json', '--cache-dir', cache];
   const c = timed(process.execPath, args);
   if (c.status !== 0 && c.status !== 1) {
@@ -76,7 +86,7 @@ rows.push({ what: 'iova-lens scan, cold cache', s: median(cold.map((r) => r.s)),
 rows.push({ what: 'iova-lens scan, warm cache', s: median(warm.map((r) => r.s)), rss: median(warm.map((r) => r.rss)), cpu: median(warm.map((r) => r.cpu)), ratio: perRound(warm), note: 'unchanged tree' });
 {
   // New times, same bytes (a CI cache restored on a fresh clone, a touch): the content hash keeps every folder.
-  const cache = mkdtempSync(join(tmpdir(), 'iova-bench-cache-'));
+  const cache = newCache();
   const args = [CLI, 'scan', 'drivers', '--format', 'json', '--cache-dir', cache];
   timed(process.execPath, args);
   const now = new Date();
