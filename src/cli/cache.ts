@@ -36,8 +36,8 @@ const PROBES = 24;
 
 /** Up to PROBES of `files`, spread evenly over them (the walk's order: across the tree). */
 export function pickProbes(files: readonly Probe[]): Probe[] {
-  if (files.length <= PROBES) return files.map((f) => ({ ...stampOf(f), abs: f.abs }));
-  return Array.from({ length: PROBES }, (_, i) => files[Math.floor(((i + 0.5) * files.length) / PROBES)]).map((f) => ({ ...stampOf(f), abs: f.abs }));
+  const picked = files.length <= PROBES ? files : Array.from({ length: PROBES }, (_, i) => files[Math.floor(((i + 0.5) * files.length) / PROBES)]);
+  return picked.map((f) => ({ ...stampOf(f), abs: f.abs }));
 }
 
 /**

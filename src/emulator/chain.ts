@@ -63,25 +63,29 @@ type Kind = 'dma' | 'phys' | 'va' | 'page' | 'none';
 /** Steps that act on the value rather than give a new one (and virt-addr-valid, a test: its answer is RunResult.answer). */
 const ACTIONS = new Set(['dma-unmap', 'cpu-access', 'put-page', 'to-device', 'virt-addr-valid']);
 
+/** A rejected value as an error line shows it: its JSON, cut short (or String() of what JSON cannot say). */
+function brief(x: unknown, max: number): string {
+  try {
+    return JSON.stringify(x)?.slice(0, max) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}
+
 /**
  * Checks a guard (the code's test for 0 of a step's result) against a
  * normalised chain; throws Error with a one-line message. The tested step
  * is one that gives a value: a step after the source, not an action.
  */
 export function checkGuard(chain: string[], guard: unknown): ChainGuard {
-  const shown = (() => {
-    try { return JSON.stringify(guard)?.slice(0, 60) ?? String(guard); } catch { return String(guard); }
-  })();
+  const shown = brief(guard, 60);
   if (typeof guard !== 'object' || guard === null || Array.isArray(guard) || Object.keys(guard).join() !== 'step') {
     throw new Error(`bad guard ${shown}: expected { "step": N }, N the index of the chain step whose result the code tests for 0`);
   }
   const step = (guard as { step: unknown }).step;
   if (chain.length < 2) throw new Error(`bad guard ${shown}: the chain has no step after its source to test`);
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 1 || step >= chain.length) {
-    const n = (() => {
-      try { return JSON.stringify(step)?.slice(0, 40) ?? String(step); } catch { return String(step); }
-    })();
-    throw new Error(`bad guard step ${n}: expected a whole number from 1 to ${chain.length - 1} (a step of this ${chain.length}-word chain after its source)`);
+    throw new Error(`bad guard step ${brief(step, 40)}: expected a whole number from 1 to ${chain.length - 1} (a step of this ${chain.length}-word chain after its source)`);
   }
   const w = chain[step];
   if (w.split('|').every((a) => ACTIONS.has(a))) throw new Error(`bad guard step ${step}: ${w} gives no value the code could test for 0`);

@@ -55,7 +55,7 @@ test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&, 
     'if (pa == 0) {\n\t\tdev_err(dev, "no page");\n\t\treturn;\n\t}\n\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (!pa)\n\t\tdev_err(dev, "no page");\n\telse\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (pa && len)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
-    // An order against 0 (session 14): true for `> 0`, `0 <`; false for `<= 0`.
+    // An order against 0: true for `> 0`, `0 <`; false for `<= 0`.
     'if (pa > 0)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (0 < pa)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
     'if (pa <= 0)\n\t\treturn;\n\tput_page(virt_to_page(phys_to_virt(pa)));',
