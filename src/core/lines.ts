@@ -33,6 +33,8 @@ export function lfForLoneCr(text: string): string {
 const LONE_CR = /\r(?!\n)/;
 const LONE_CR_G = /\r(?!\n)/g;
 
+type Columned = { path: string; line: number; column: number; endLine: number; endColumn: number; related: { path: string; line: number; column: number }[] };
+
 /**
  * Findings with columns counted in characters (Unicode code points), as the
  * CLI's contract says (SPEC §1.4: "columns count characters"). The analysis
@@ -40,10 +42,20 @@ const LONE_CR_G = /\r(?!\n)/g;
  * only after a character outside the BMP (an emoji in a comment) on the same
  * line; files without one are returned as they are.
  */
-export function toCodePointColumns<T extends { path: string; line: number; column: number; endLine: number; endColumn: number; related: { path: string; line: number; column: number }[] }>(
-  findings: T[],
-  textOf: (path: string) => string | undefined,
-): T[] {
+export function toCodePointColumns<T extends Columned>(findings: T[], textOf: (path: string) => string | undefined): T[] {
+  return mapColumns(findings, textOf, (text, start, column) => column - (text.slice(start, start + column - 1).match(ASTRAL_G)?.length ?? 0));
+}
+
+/** The inverse: a CLI report's character columns as UTF-16 code units again (the editor shows a workspace scan's findings). */
+export function toUtf16Columns<T extends Columned>(findings: T[], textOf: (path: string) => string | undefined): T[] {
+  return mapColumns(findings, textOf, (text, start, column) => {
+    let at = start;
+    for (let k = 1; k < column && at < text.length; k++) at += text.codePointAt(at)! > 0xffff ? 2 : 1;
+    return at - start + 1;
+  });
+}
+
+function mapColumns<T extends Columned>(findings: T[], textOf: (path: string) => string | undefined, convert: (text: string, lineStart: number, column: number) => number): T[] {
   // Per path: its text and line starts when it holds a character outside the BMP, else null (columns stay).
   const files = new Map<string, { text: string; starts: number[] } | null>();
   const astral = (path: string) => {
@@ -58,8 +70,7 @@ export function toCodePointColumns<T extends { path: string; line: number; colum
   const col = (path: string, line: number, column: number): number => {
     const f = astral(path);
     const s = f?.starts[line - 1];
-    if (!f || s === undefined) return column;
-    return column - (f.text.slice(s, s + column - 1).match(ASTRAL_G)?.length ?? 0);
+    return !f || s === undefined ? column : convert(f.text, s, column);
   };
   return findings.map((f) => {
     if (!astral(f.path) && !f.related.some((r) => astral(r.path))) return f;

@@ -36,7 +36,16 @@ export function registerCommands(context: vscode.ExtensionContext, output: vscod
       const client = getClient();
       if (!client) return;
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'IOVA Lens: scanning workspace', cancellable: true }, async (_p, token) => {
-        const r = (await client.sendRequest(SCAN_WORKSPACE_REQUEST, {}, token)) as ScanWorkspaceResult;
+        let r: ScanWorkspaceResult;
+        try {
+          r = (await client.sendRequest(SCAN_WORKSPACE_REQUEST, {}, token)) as ScanWorkspaceResult;
+        } catch (e) {
+          // (The server says what failed in one line: the CLI's config or usage error, a missing build.)
+          if (token.isCancellationRequested) return;
+          output.appendLine((e as Error).message);
+          void vscode.window.showErrorMessage((e as Error).message);
+          return;
+        }
         if (r.cancelled || token.isCancellationRequested) {
           output.appendLine('Workspace scan cancelled');
           return;

@@ -24,6 +24,7 @@ import {
   type Hover,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { dirname } from 'node:path';
 import { URI } from './uri';
 import { sanitizeSettings, type Workspace } from './workspace';
 import { Trees } from './trees';
@@ -119,17 +120,8 @@ connection.onInitialized(async () => {
   }
   if (hasConfigCapability) await refreshSettings();
   if (!trees) return;
-  const t0 = Date.now();
-  // Diagnostics of open files do not wait for the index: publish now, again when it is built.
-  markAllDirty();
-  publishAll();
-  indexing = true;
-  const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
-  progress?.begin('IOVA Lens: indexing the workspace', 0, 'reading C files', false);
-  const n = await trees.indexFolders((done, total) => progress?.report(Math.round((100 * done) / Math.max(1, total)), `${done}/${total} files`));
-  progress?.done();
-  indexing = false;
-  connection.console.log(`IOVA Lens: indexed ${n} files that can matter in ${Date.now() - t0} ms`);
+  // Nothing is indexed up front: an open document's driver folder is read when it is opened
+  // (trees.ts), the rest of the workspace by Scan Workspace (cli-scan.ts).
   markAllDirty();
   publishAll();
 });
@@ -144,6 +136,7 @@ async function refreshSettings(): Promise<void> {
 }
 
 connection.onDidChangeConfiguration(async (p) => {
+  const before = analysisSettings();
   // A client that cannot answer workspace/configuration (some eglot and
   // Neovim setups) pushes the settings here: { iovaLens: { … } }.
   if (hasConfigCapability) await refreshSettings();
@@ -155,7 +148,13 @@ connection.onDidChangeConfiguration(async (p) => {
   }
   markAllDirty();
   publishAll();
+  if (analysisSettings() !== before) rescanIfScanned();
 });
+
+/** The settings a workspace scan's findings depend on. */
+function analysisSettings(): string {
+  return JSON.stringify([settings.rules, settings.include, settings.exclude]);
+}
 
 function schedule(): void {
   if (timer) clearTimeout(timer);
@@ -265,8 +264,9 @@ function publishAll(): void {
     for (const uri of scanned) {
       if (open.has(uri)) continue;
       const path = URI.toPath(uri);
-      const ws = trees.for(path);
-      if (dirs && !dirs.has(folderOf(ws, path))) continue;
+      // (A folder not analysed here keeps the scan's findings until the next scan.)
+      const ws = trees.find(path);
+      if (!ws?.indexes(path) || (dirs && !dirs.has(folderOf(ws, path)))) continue;
       let diags: Diagnostic[] = [];
       try {
         if (settings.enable) diags = diagnosticsOf(ws.findingsFor(path), ws);
@@ -309,6 +309,7 @@ documents.onDidChangeContent((e) => {
 });
 documents.onDidSave((e) => update(e.document));
 connection.onDidChangeWatchedFiles((p) => {
+  let configChanged = false;
   for (const c of p.changes) {
     const path = URI.toPath(c.uri);
     // .iova-lens.json is read by the editor as by the CLI: an edit takes effect at once.
@@ -316,12 +317,21 @@ connection.onDidChangeWatchedFiles((p) => {
     if (config) {
       config.loadFileConfig();
       if (config.configError) tell(MessageType.Warning, `IOVA Lens: ${config.configError}`);
+      configChanged = true;
       continue;
     }
     if (!/\.[ch]$/.test(c.uri)) continue;
-    trees?.find(path)?.fileChanged(path, c.type === FileChangeType.Deleted);
+    const ws = trees?.find(path);
+    if (!ws) continue;
+    // A folder the last workspace scan reported on is read now, so that its Problems entries follow the disk.
+    if (!ws.indexes(path) && scannedFolders.has(folderOf(ws, path))) ws.indexFolder(dirname(path));
+    else ws.fileChanged(path, c.type === FileChangeType.Deleted);
+    dirtyDirs?.add(folderOf(ws, path));
   }
-  markAllDirty();
+  if (configChanged) {
+    markAllDirty();
+    rescanIfScanned();
+  }
   schedule();
 });
 documents.onDidClose((e) => {
@@ -376,27 +386,63 @@ connection.onCodeAction((p): CodeAction[] => {
 
 connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {
   assertRunning();
+  return scanWorkspace(token);
+});
+
+/** Files per folder of the last workspace scan's findings (folderOf()): a change on disk there is followed. */
+let scannedFolders = new Set<string>();
+
+/**
+ * Scan Workspace: every tree's workspace folders through the CLI, in a child
+ * process (cli-scan.ts); the folders analysed here (a document of them was
+ * opened) by this analysis. Every finding goes to the Problems panel, not
+ * only the open files'.
+ */
+async function scanWorkspace(token?: CancellationToken): Promise<ScanWorkspaceResult> {
   if (!trees) return { files: 0, findings: 0, cancelled: false };
-  await trees.indexFolders(undefined, () => token.isCancellationRequested);
-  if (token.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
-  // Every finding of the workspace goes to the Problems panel, not only the open files'.
+  indexing = true;
+  sendStatus();
   const byUri = new Map<string, Diagnostic[]>();
-  for (const ws of trees.all()) {
-    for (const f of ws.allFindings()) {
-      const uri = ws.uriOf(f.path);
-      const list = byUri.get(uri) ?? [];
-      list.push(toDiagnostic(f, (p) => ws.uriOf(p)));
-      byUri.set(uri, list);
+  const folders = new Set<string>();
+  try {
+    for (const ws of trees.all()) {
+      const t0 = Date.now();
+      const r = await ws.scan((cancel) => token?.onCancellationRequested(cancel));
+      if (r.cancelled || token?.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
+      // (Unreadable, binary, oversized files: one line each in the log, as the CLI prints them.)
+      for (const e of r.errors) connection.console.warn(`IOVA Lens: ${ws.abs(e.path)}: ${e.message}`);
+      connection.console.log(`IOVA Lens: scanned ${ws.root}: ${r.findings.length} findings in ${Date.now() - t0} ms`);
+      for (const f of r.findings) {
+        const uri = ws.uriOf(f.path);
+        const list = byUri.get(uri) ?? [];
+        list.push(toDiagnostic(f, (p) => ws.uriOf(p)));
+        byUri.set(uri, list);
+        folders.add(folderOf(ws, ws.abs(f.path)));
+      }
     }
+  } catch (e) {
+    const message = `IOVA Lens: Scan Workspace failed: ${(e as Error).message}`;
+    connection.console.error(message);
+    throw new ResponseError(ErrorCodes.InternalError, message);
+  } finally {
+    indexing = false;
+    sendStatus();
   }
   const open = new Set(documents.all().map((d) => d.uri));
   for (const uri of scanned) if (!byUri.has(uri) && !open.has(uri)) send(uri, []);
   for (const [uri, diags] of byUri) send(uri, diags);
   scanned = new Set(byUri.keys());
+  scannedFolders = folders;
   const findings = [...byUri.values()].reduce((n, d) => n + d.length, 0);
   sendStatus();
   return { files: byUri.size, findings, cancelled: false };
-});
+}
+
+/** The config or the settings changed: a workspace scan's findings in folders not analysed here are the CLI's, so it runs again. */
+function rescanIfScanned(): void {
+  if (scanned.size === 0 || indexing) return;
+  scanWorkspace().catch(() => {}); // (Said in the log by scanWorkspace.)
+}
 
 documents.listen(connection);
 connection.listen();

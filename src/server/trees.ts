@@ -6,9 +6,9 @@
 // a file opened on its own from a tree that is no workspace folder. Each file
 // is analysed in its own tree: a workspace folder's tree when it lies in one,
 // else the tree found upward from the file (.iova-lens.json, else MAINTAINERS,
-// as the CLI finds it), else its own folder — and such a tree, which no
-// folder indexes, reads the file's sibling .c/.h for their helpers (as
-// `iova-lens scan one-file.c` does).
+// as the CLI finds it), else its own folder. In every tree a file's sibling
+// .c/.h are read when it is opened, for their helpers (as `iova-lens scan
+// one-file.c` reads them); the rest of the tree only by Scan Workspace.
 import { dirname, sep } from 'node:path';
 import { findUp } from '../cli/files';
 import type { CParser } from '../core/parse/parser';
@@ -58,8 +58,8 @@ export class Trees {
       if (this.settings !== undefined) ws.setEditorSettings(this.settings);
       this.byRoot.set(root, ws);
     }
-    // A file no workspace folder indexes: its folder's other files are read once.
-    if (!this.folders.some((f) => contains(f.folder, abs))) ws.indexSiblings(dirname(abs));
+    // The file's driver folder is read once, for its helpers (the analysis is folder-local).
+    if (/\.[ch]$/.test(abs)) ws.indexFolder(dirname(abs));
     return ws;
   }
 
@@ -95,16 +95,6 @@ export class Trees {
   fileCount(): number {
     let n = 0;
     for (const ws of this.byRoot.values()) n += ws.fileCount();
-    return n;
-  }
-
-  /** Indexes every workspace folder's tree; `progress` over all of them. */
-  async indexFolders(progress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
-    let n = 0;
-    for (const ws of this.byRoot.values()) {
-      n += await ws.indexFolders(progress, shouldStop);
-      if (shouldStop?.()) break;
-    }
     return n;
   }
 }

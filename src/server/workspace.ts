@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The server's view of the workspace: one Checker holding every file that can
-// matter (indexed from disk in the background) plus the open documents'
-// live text, so a helper defined in one file is applied in another.
-import { join, isAbsolute, relative } from 'node:path';
+// The server's view of a tree: one Checker holding the files that can matter
+// of every driver folder a document was opened in (the analysis is
+// folder-local: a helper in nicvf_queues.h applies in nicvf_queues.c, not in
+// another driver), the open documents with their live text. The rest of the
+// workspace is not read until Scan Workspace, which runs the CLI (cli-scan.ts).
+import { dirname, join, isAbsolute, relative } from 'node:path';
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { Checker, declaresDmaFields, mayMatter } from '../core/engine';
 import { DEFAULT_CONFIG, globsProblem, parseConfig, type Config } from '../core/config';
@@ -12,7 +14,10 @@ import type { Finding, RuleId, RuleSetting } from '../core/types';
 import { inPatchText, parseDiff, postImages } from '../core/patch';
 import { checkPostImages } from '../core/patch-check';
 import { dirOf } from '../core/analysis/project';
-import { discover, MAX_CONFIG_BYTES, readSource, readTextFile, toPosix } from '../cli/files';
+import { MAX_CONFIG_BYTES, readSource, readTextFile, toPosix } from '../cli/files';
+import { toUtf16Columns } from '../core/lines';
+import type { FileError } from '../core/types';
+import { scanWithCli, type CliScan } from './cli-scan';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
 import { URI } from './uri';
 
@@ -22,10 +27,11 @@ export class Workspace {
   private fileConfig: Config = DEFAULT_CONFIG;
   private editor: ServerSettings | undefined;
   private readonly open = new Set<string>();
-  /** Folders whose files indexSiblings() has read. */
-  private readonly siblingsRead = new Set<string>();
+  /** Folders whose files indexFolder() has read, as absolute paths and as keys (root-relative). */
+  private readonly foldersRead = new Set<string>();
+  private readonly indexedDirs = new Set<string>();
 
-  /** `root`: the tree's root (paths are relative to it); `folders`: the workspace folders in it, which indexFolders() reads. */
+  /** `root`: the tree's root (paths are relative to it); `folders`: the workspace folders in it, which scan() covers. */
   constructor(
     private readonly parser: CParser,
     readonly root: string,
@@ -101,25 +107,27 @@ export class Workspace {
     return this.checker.project.files.size;
   }
 
-  /** Reads every .c/.h of the folders, keeps those that can matter. Returns how many are indexed. */
   /** The driver folder of a file (the unit of re-analysis). */
   dirOf(abs: string): string {
     return dirOf(this.key(abs));
   }
 
-  async indexFolders(progress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
-    return this.folders.length ? this.index(discover(this.folders).files, progress, shouldStop) : this.fileCount();
+  /** Whether the file's folder is analysed here (a document of it was opened), not only by a workspace scan. */
+  indexes(abs: string): boolean {
+    return this.indexedDirs.has(this.dirOf(abs));
   }
 
   /**
-   * A tree no workspace folder covers (a file opened on its own): the .c/.h
-   * beside the file give its helpers (nicvf_queues.h for nicvf_queues.c), as
+   * The .c/.h of a folder — a driver, the unit of analysis — read when a
+   * document of it is first opened (or a patch touches it), so that the
+   * document gets its helpers (nicvf_queues.h for nicvf_queues.c), as
    * `iova-lens scan one-file.c` reads them. Not the subfolders: a file at a
    * kernel tree's top would otherwise read the whole tree.
    */
-  indexSiblings(dir: string): void {
-    if (this.siblingsRead.has(dir)) return;
-    this.siblingsRead.add(dir);
+  indexFolder(dir: string): void {
+    if (this.foldersRead.has(dir)) return;
+    this.foldersRead.add(dir);
+    this.indexedDirs.add(this.key(dir));
     let names: string[];
     try {
       names = readdirSync(dir).filter((n) => /\.[ch]$/.test(n)).sort();
@@ -133,20 +141,22 @@ export class Workspace {
     this.indexLater(later);
   }
 
-  private async index(files: string[], progress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
-    const later: { key: string; text: string }[] = [];
-    let i = 0;
-    for (const abs of files) {
-      this.indexOne(abs, later);
-      // Yield now and then so requests are served while a large tree is indexed.
-      if (++i % 200 === 0) {
-        progress?.(i, files.length);
-        await new Promise((res) => setImmediate(res));
-        if (shouldStop?.()) return this.fileCount();
-      }
-    }
-    this.indexLater(later);
-    return this.fileCount();
+  /**
+   * Scan Workspace for this tree: its workspace folders through the CLI
+   * (cli-scan.ts), except the folders analysed here, whose findings come
+   * from this analysis — with the open documents' live text.
+   */
+  async scan(onCancel?: (cancel: () => void) => void): Promise<CliScan> {
+    const cli: CliScan = this.folders.length ? await scanWithCli({ root: this.root, paths: this.folders, config: this.checker.config, onCancel }) : { findings: [], errors: [], cancelled: false };
+    if (cli.cancelled) return cli;
+    const fromCli = cli.findings.filter((f) => !this.indexedDirs.has(dirOf(f.path)));
+    // (The report counts columns in characters, the editor in UTF-16 units: they differ after an emoji.)
+    const text = (p: string) => {
+      const r = readSource(this.abs(p));
+      return 'text' in r ? r.text : undefined;
+    };
+    const errors: FileError[] = cli.errors.filter((e) => !this.indexedDirs.has(dirOf(e.path)));
+    return { findings: [...toUtf16Columns(fromCli, text), ...this.checker.check()], errors, cancelled: false };
   }
 
   /** Indexes a file that can matter by itself; keeps one that may call a helper for indexLater(). */
@@ -209,7 +219,8 @@ export class Workspace {
       const r = readSource(join(this.root, p));
       return 'text' in r ? r.text : undefined;
     }).filter((i) => /\.[ch]$/.test(i.path));
-    // The driver's other indexed files give the helpers; each folder is analysed as `iova-lens patch` does.
+    // The driver's other files give the helpers (a folder the patch creates has none); each folder is analysed as `iova-lens patch` does.
+    for (const dir of new Set(images.map((i) => dirname(this.abs(i.path))))) if (existsSync(dir)) this.indexFolder(dir);
     const indexed = this.checker.project;
     const others = (dir: string, touched: ReadonlySet<string>) =>
       indexed
@@ -222,10 +233,10 @@ export class Workspace {
     return { findings: inPatchText(findings, images), warnings: images.map((i) => i.warning).filter((w): w is string => !!w) };
   }
 
-  /** A file changed on disk (not open in the editor): keep the index fresh. */
+  /** A file changed on disk (not open in the editor): keep the folders analysed here fresh (others are read when needed). */
   fileChanged(abs: string, deleted: boolean): void {
     const key = this.key(abs);
-    if (this.open.has(key)) return;
+    if (this.open.has(key) || !this.indexedDirs.has(dirOf(key))) return;
     if (deleted) {
       this.checker.removeFile(key);
       return;
@@ -242,10 +253,6 @@ export class Workspace {
       if (this.checker.hasFile(key)) this.checker.removeFile(key);
       this.checker.setOtherFile(key, r.text);
     } else this.checker.removeFile(key);
-  }
-
-  allFindings(): Finding[] {
-    return this.checker.check();
   }
 }
 

@@ -10,13 +10,18 @@ import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SERVER, SAMPLE } from '../helpers';
 
+const CACHE = mkdtempSync(join(tmpdir(), 'iova-lsp-cache-'));
+
 class Client {
   private buf = Buffer.alloc(0);
   private id = 0;
   private pending = new Map<number, (r: unknown) => void>();
   private waiters: { method: string; pred: (p: any) => boolean; resolve: (p: any) => void }[] = [];
-  readonly proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // (Scan Workspace runs the CLI, whose cache goes to XDG_CACHE_HOME: one of the tests', not the user's.)
+  readonly proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: CACHE } });
   readonly logs: string[] = [];
+  /** Every iovaLens/status notification, in order. */
+  readonly statuses: { findings: number; files: number; indexing: boolean }[] = [];
   /** Requests the server made of this client (client/registerCapability, window/showMessageRequest, …). */
   readonly serverRequests: { method: string; params: any }[] = [];
 
@@ -41,6 +46,7 @@ class Client {
       }
       else {
         if (msg.method === 'window/logMessage') this.logs.push(msg.params.message);
+        if (msg.method === 'iovaLens/status') this.statuses.push(msg.params);
         for (const w of [...this.waiters]) {
           if (w.method === msg.method && w.pred(msg.params)) {
             this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -54,6 +60,11 @@ class Client {
   private send(m: object): void {
     const s = JSON.stringify(m);
     this.proc.stdin.write(`Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`);
+  }
+
+  /** The id of the last request sent (for $/cancelRequest). */
+  get lastId(): number {
+    return this.id;
   }
 
   request<T>(method: string, params: object): Promise<T> {
@@ -204,6 +215,88 @@ test('after Scan workspace, a closed file\'s Problems entries follow its driver:
     const cleared = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === cUri && p.diagnostics.length === 0);
     c.notify('textDocument/didOpen', { textDocument: { uri: h, languageId: 'c', version: 1, text: fixed } });
     await cleared;
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('nothing is read up front: an opened document\'s driver folder is, the other drivers only by Scan Workspace (the CLI)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-lazy-'));
+  cpSync(SAMPLE, dir, { recursive: true });
+  const acme = pathToFileURL(join(dir, 'drivers/net/ethernet/acme/acme_rx.c')).toString();
+  const cUri = pathToFileURL(join(dir, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.c')).toString();
+  const c = new Client();
+  try {
+    const root = pathToFileURL(dir).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
+    c.notify('initialized', {});
+    const opened = c.waitFor<{ uri: string }>('textDocument/publishDiagnostics', (p) => p.uri === acme);
+    c.notify('textDocument/didOpen', { textDocument: { uri: acme, languageId: 'c', version: 1, text: readFileSync(join(dir, 'drivers/net/ethernet/acme/acme_rx.c'), 'utf8') } });
+    await opened;
+    // (The old server indexed every folder in the background right after `initialized`: give it the time.)
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(c.statuses.length > 0);
+    assert.ok(c.statuses.every((s) => s.files <= 1), `only the open file's folder is analysed: ${JSON.stringify(c.statuses)}`);
+    const inProblems = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === cUri && p.diagnostics.length === 2);
+    const scan = await c.request<{ findings: number; files: number }>('iovaLens/scanWorkspace', {});
+    assert.deepEqual(scan, { files: 2, findings: 4, cancelled: false });
+    await inProblems;
+    assert.ok(c.logs.some((l) => /IOVA Lens: scanned .*: 4 findings in \d+ ms/.test(l)), c.logs.join('\n'));
+    // The closed driver's findings came from the scan's process, not from an index kept in the server.
+    assert.ok(c.statuses.every((s) => s.files <= 1), JSON.stringify(c.statuses));
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('Scan Workspace: an open document counts with its unsaved text, a closed driver as the CLI finds it under the editor\'s rule settings', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-scan-live-'));
+  cpSync(SAMPLE, dir, { recursive: true });
+  const thunder = join(dir, 'drivers/net/ethernet/cavium/thunder');
+  // A second copy of the driver, never opened: its findings come from the CLI.
+  cpSync(thunder, join(dir, 'drivers/net/ethernet/cavium/thunder2'), { recursive: true });
+  const cUri = pathToFileURL(join(thunder, 'nicvf_queues.c')).toString();
+  const c = new Client({ rules: { 'dma-addr-as-phys': 'off' } });
+  try {
+    const root = pathToFileURL(dir).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: { workspace: { configuration: true } } });
+    c.notify('initialized', {});
+    const text = readFileSync(join(thunder, 'nicvf_queues.c'), 'utf8');
+    const edited = text.replace('data = phys_to_virt(phys_addr);', 'data = NULL;');
+    assert.notEqual(edited, text);
+    const opened = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === cUri && p.diagnostics.length === 1);
+    c.notify('textDocument/didOpen', { textDocument: { uri: cUri, languageId: 'c', version: 1, text: edited } });
+    await opened;
+    const h2 = pathToFileURL(join(dir, 'drivers/net/ethernet/cavium/thunder2/nicvf_queues.h')).toString();
+    const h2Problems = c.waitFor<{ uri: string; diagnostics: { code: string }[] }>('textDocument/publishDiagnostics', (p) => p.uri === h2);
+    const scan = await c.request<{ findings: number }>('iovaLens/scanWorkspace', {});
+    // thunder (open, edited): c:50 and h:32; thunder2 (closed, from the CLI): c:50, c:64 and h:32; h:33's rule is off.
+    assert.equal(scan.findings, 5);
+    assert.deepEqual((await h2Problems).diagnostics.map((d) => d.code), ['iova-reverse-lookup']);
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('Scan Workspace can be cancelled (the scan\'s process is stopped), and runs again afterwards', async () => {
+  const c = new Client();
+  try {
+    const root = pathToFileURL(SAMPLE).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
+    c.notify('initialized', {});
+    const first = c.request<{ cancelled?: boolean; error?: { code: number } }>('iovaLens/scanWorkspace', {});
+    c.notify('$/cancelRequest', { id: c.lastId });
+    const r = await first;
+    assert.ok(r.cancelled === true || r.error?.code === -32800, JSON.stringify(r));
+    assert.ok(!c.logs.some((l) => /IOVA Lens: scanned /.test(l)), 'the cancelled scan reported nothing');
+    const again = await c.request<{ findings: number; cancelled: boolean }>('iovaLens/scanWorkspace', {});
+    assert.deepEqual([again.findings, again.cancelled], [4, false]);
     await c.request('shutdown', {});
     c.notify('exit', {});
   } finally {
