@@ -203,7 +203,7 @@ async function typing() {
       analysisPlusSetText: analysis.length && setText.length === analysis.length ? stats(analysis.map((a, i) => a + setText[i])) : undefined };
     console.log(`[typing] ${EDITS} one-character edits, ${SPACING_MS} ms apart`);
     console.log(`[typing] didChange → publishDiagnostics (the server's 100 ms debounce included): ${fmt(r.latency)}`);
-    if (r.setText) console.log(`[typing] server setText (incremental reparse):        ${fmt(r.setText)}`);
+    if (r.setText) console.log(`[typing] server setText (reparse + the file's facts):  ${fmt(r.setText)}`);
     if (r.analysis) console.log(`[typing] server analysis (findingsFor):             ${fmt(r.analysis)}`);
     if (r.analysisPlusSetText) console.log(`[typing] server reparse + analysis:                 ${fmt(r.analysisPlusSetText)}`);
     if (!r.analysis) console.log('[typing] (no server timing lines: this dist/server.js predates IOVA_LENS_TIMING)');

@@ -80,3 +80,79 @@ test('edits that move a macro, or a field assignment another function\'s finding
     fresh.project.dispose();
   }
 });
+
+test('as-you-type field facts: re-reading only the definitions around an edit gives what reading the whole new tree gives', async () => {
+  const parser = await loadParser();
+  const key = 'drivers/net/acme/acme.c';
+  const source = [
+    '// SPDX-License-Identifier: GPL-2.0',
+    'struct acme_ring {',
+    '\tdma_addr_t desc_dma; /* 🚀 */',
+    '\tvoid *desc;',
+    '\tstruct { dma_addr_t inner_dma; } sub;',
+    '};',
+    '',
+    'static int acme_alloc(struct acme_priv *priv, struct device *dev)',
+    '{',
+    '\tpriv->ring.desc = dma_alloc_coherent(dev, SZ, &priv->ring.desc_dma, GFP_KERNEL);',
+    '\tpriv->buf = vmalloc(SZ); /* é */ priv->va = ioremap(base, SZ);',
+    '\tpriv->pa = virt_to_phys(priv->ring.desc);',
+    '\treturn 0;',
+    '}',
+    '',
+    '#ifdef CONFIG_ACME_DEBUG',
+    'static void acme_dbg(struct acme_priv *priv)',
+    '{',
+    '\tpriv->dbg = PTR_ALIGN(priv->buf, 64);',
+    '\tpriv->dbg_dma = priv->ring.desc_dma + 16;',
+    '}',
+    '#endif',
+    '',
+    'struct acme_tx { dma_addr_t tx_dma; u32 len; };',
+    '',
+    'static void acme_tx(struct acme_priv *priv, struct sk_buff *skb)',
+    '{',
+    '\tstruct acme_tx *tx = priv->tx;',
+    '\ttx->tx_dma = dma_map_single(priv->dev, skb->data, skb->len, DMA_TO_DEVICE);',
+    '\tpriv->last = phys_to_virt(tx->tx_dma);',
+    '}',
+    '',
+  ].join('\n');
+  const facts = (c: Checker) => {
+    const f = c.project.files.get(key)!;
+    return {
+      sources: f.fieldSources.map(({ at: _a, fn: _f, ...s }) => s),
+      dma: [...f.dmaFields].sort(),
+      decls: f.fieldDecls,
+    };
+  };
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.nat(6), fc.constantFrom('', ' ', 'x', ';', '}', '{', '\n', '\n\n', '🚀', 'é', '/*', '*/', 'p->f = vmalloc(1);', 'dma_addr_t z;', '#endif\n')), { minLength: 1, maxLength: 6 }), async (edits) => {
+      // Two checkers take the same edits; the second forgets the previous field facts before each, so it reads the whole new tree.
+      const reuse = new Checker(parser);
+      const whole = new Checker(parser);
+      let text = source;
+      reuse.setFile(key, text);
+      whole.setFile(key, text);
+      for (const [pos, del, ins] of edits) {
+        const at = pos % (text.length + 1);
+        const next = text.slice(0, at) + ins + text.slice(Math.min(text.length, at + del));
+        if (next === text) continue; // (An unchanged text is not parsed again at all.)
+        text = next;
+        reuse.setFile(key, text);
+        delete whole.project.files.get(key)!.fieldDecls;
+        whole.setFile(key, text);
+        assert.equal(reuse.project.files.get(key)!.tree.rootNode.toString(), whole.project.files.get(key)!.tree.rootNode.toString());
+        assert.deepEqual(facts(reuse), facts(whole), `after ${JSON.stringify([at, del, ins])}`);
+      }
+      // And a fresh parse agrees where the text parses cleanly.
+      const fresh = new Checker(parser);
+      fresh.setFile(key, text);
+      if (!fresh.project.files.get(key)!.tree.rootNode.hasError) assert.deepEqual(facts(reuse), facts(fresh));
+      reuse.project.dispose();
+      whole.project.dispose();
+      fresh.project.dispose();
+    }),
+    { numRuns: Number(process.env.INC_RUNS ?? 150), seed: Number(process.env.INC_SEED ?? 20261126) },
+  );
+});

@@ -39,6 +39,11 @@ export interface FileFacts {
    */
   fieldSources: FieldSource[];
   dmaFields: Set<string>;
+  /**
+   * What each parsed `dma_addr_t` member declaration added to dmaFields, at
+   * its offset: an edit re-reads only the declarations around it (reuseFieldFacts()).
+   */
+  fieldDecls?: { offset: number; names: string[] }[];
   ownsDomain: boolean;
   /** The file deals in DMA addresses (dma_addr_t, dma_map_*, dma_alloc_*, dma_pool_*, dma_set_mask, ALSA's snd_dma_alloc_*pages). */
   usesDmaApi: boolean;
@@ -57,6 +62,8 @@ export interface FieldSource {
   fn?: [number, number];
   /** A parsed assignment's offset: its function is looked up only if its declarations are asked about (fnOf()). */
   at?: number;
+  /** A parsed assignment's [start, end) offsets, kept (`at` is cleared once looked up): an edit moves them (reuseFieldFacts()). */
+  span?: [number, number];
   src?: Source;
   /** The value is this variable: a DMA address if the function declares it dma_addr_t. */
   viaIdent?: string;
@@ -130,13 +137,16 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
   if (skimmed || limit) previous = undefined;
   const pos = skimmed ? lineIndex(text) : undefined;
   let tree: Tree;
+  let edited: { previous: FileFacts; edit: Edit; changed: Range[] } | undefined;
   try {
     if (previous && previous.parsedText !== undefined && !previous.shape) {
       // As-you-type: tell tree-sitter what changed and reparse with the old tree (≈ 10× faster).
       const old = previous.tree.copy();
-      old.edit(editBetween(previous.parsedText, parsed));
+      const edit = editBetween(previous.parsedText, parsed);
+      old.edit(edit);
       try {
         tree = parser.parse(parsed, old, PARSE_STEPS);
+        if (previous.fieldDecls) edited = { previous, edit, changed: old.getChangedRanges(tree) };
       } finally {
         old.delete();
       }
@@ -214,7 +224,9 @@ export function extractFacts(parser: CParser, path: string, text: string, previo
       mapRow: (row, column) => (row === 0 ? { row: m.row, column: m.column + column - prefix.length } : { row: m.row + row, column }),
     });
   }
-  collectFieldFacts(tree.rootNode, facts);
+  facts.fieldDecls = [];
+  if (edited && !limit) reuseFieldFacts(tree, facts, edited.previous, edited.edit, edited.changed);
+  else collectFieldFacts(tree.rootNode, facts);
   if (skimmed && pos) addSkimmedFields(skimmed.fields, facts, pos);
   return facts;
 }
@@ -481,12 +493,18 @@ function stripped(n: Node | null): Node | null {
   return n;
 }
 
-/** `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the file. */
-function collectFieldFacts(root: Node, facts: FileFacts): void {
+/**
+ * `x->field = dma_alloc_coherent(...)` and `dma_addr_t field;` anywhere in the
+ * file — or only those that start in `within` (reuseFieldFacts()).
+ */
+function collectFieldFacts(root: Node, facts: FileFacts, within?: Range): void {
   // tree-sitter finds the nodes that can matter in its own code and only those
   // are marshalled. (descendantsOfType walks the tree with a cursor; a query
-  // for the same nodes ran its pattern matcher over every node: ~20 % slower.)
-  for (const node of root.descendantsOfType(FIELD_FACT_TYPES)) {
+  // for the same nodes ran its pattern matcher over every node: ~20 % slower.
+  // Given a range, it steps over the subtrees before it and stops after it.)
+  const nodes = within ? root.descendantsOfType(FIELD_FACT_TYPES, within.startPosition, within.endPosition) : root.descendantsOfType(FIELD_FACT_TYPES);
+  for (const node of nodes) {
+    if (within && (node.startIndex < within.startIndex || node.startIndex >= within.endIndex)) continue;
     const t = node.type;
     if (t === 'assignment_expression') {
       const a = node;
@@ -515,24 +533,80 @@ function collectFieldFacts(root: Node, facts: FileFacts): void {
       const value = !v ? null : rt === 'identifier' ? { ident: v.text } : rt === 'field_expression' ? { field: v.childForFieldName('field')?.text ?? '' } : null;
       const kind = callee ? orViaCall(assignedKind(callee, value), callee) : assignedKind(callee, value);
       const { base, variable } = fieldBaseOf(left);
-      facts.fieldSources.push({ field, base, variable, at: a.startIndex, ...kind, loc: loc(facts.path, a) });
+      facts.fieldSources.push({ field, base, variable, at: a.startIndex, span: [a.startIndex, a.endIndex], ...kind, loc: loc(facts.path, a) });
     } else if (t === 'field_declaration') {
       const f = node;
       if (!/\bdma_addr_t\b/.test(f.childForFieldName('type')?.text ?? '')) continue;
       // Each field by name, and as `struct.field` (`*.field` in an unnamed struct): a base of a known struct type is looked up by both.
       const owner = f.parent?.parent;
       const struct = owner && (owner.type === 'struct_specifier' || owner.type === 'union_specifier') ? owner.childForFieldName('name')?.text ?? '*' : '*';
+      const names: string[] = [];
       for (const d of f.namedChildren) {
         if (d?.type !== 'field_identifier') continue;
-        facts.dmaFields.add(d.text);
-        facts.dmaFields.add(`${struct}.${d.text}`);
+        names.push(d.text, `${struct}.${d.text}`);
       }
+      for (const n of names) facts.dmaFields.add(n);
+      facts.fieldDecls?.push({ offset: f.startIndex, names });
     }
   }
 }
 
 /** `x->field = …` (an assignment whose left side is a field) and `dma_addr_t field;` in a struct. */
 const FIELD_FACT_TYPES = ['assignment_expression', 'field_declaration'];
+
+/**
+ * As-you-type: the field facts of a file after an edit, from those of the
+ * text before it. Only the top-level definitions the edit or tree-sitter's
+ * changed ranges touch are read again; every assignment and member
+ * declaration outside them is the previous one, moved by the edit (its text,
+ * and the tree under its top-level definition, are the same). Reading every
+ * assignment of a 10,000-line driver again took most of a keystroke's time.
+ */
+function reuseFieldFacts(tree: Tree, facts: FileFacts, previous: FileFacts, edit: Edit, changed: Range[]): void {
+  let from = edit.startIndex;
+  let to = edit.newEndIndex;
+  for (const r of changed) {
+    from = Math.min(from, r.startIndex);
+    to = Math.max(to, r.endIndex);
+  }
+  // Out to the top-level nodes around both ends (a function, a struct, an #ifdef block).
+  const top = tree.rootNode;
+  const c = top.walk();
+  try {
+    if (c.gotoFirstChildForIndex(from)) from = Math.min(from, c.startIndex);
+    c.reset(top);
+    if (c.gotoFirstChildForIndex(Math.max(0, to - 1)) && c.startIndex < to) to = Math.max(to, c.endIndex);
+  } finally {
+    c.delete();
+  }
+  const delta = edit.newEndIndex - edit.oldEndIndex;
+  const oldTo = to - delta;
+  const pos = lineIndex(facts.text);
+  const at = (i: number) => pos(i);
+  collectFieldFacts(top, facts, { startIndex: from, endIndex: to, startPosition: at(from), endPosition: at(to) });
+  const moved = (s: FieldSource): FieldSource => {
+    const [a, b] = s.span!;
+    const span: [number, number] = [a + delta, b + delta];
+    const p = at(span[0]);
+    const q = at(span[1]);
+    const { fn: _fn, ...rest } = s;
+    return { ...rest, at: span[0], span, loc: { path: facts.path, line: p.row + 1, column: p.column + 1, endLine: q.row + 1, endColumn: q.column + 1 } };
+  };
+  const fresh = facts.fieldSources;
+  const kept = previous.fieldSources.filter((s) => s.span);
+  facts.fieldSources = [
+    ...kept.filter((s) => s.span![0] < from).map((s) => ({ ...s, at: s.span![0] })),
+    ...fresh,
+    ...kept.filter((s) => s.span![0] >= oldTo).map(moved),
+  ];
+  const decls = facts.fieldDecls!;
+  facts.fieldDecls = [
+    ...previous.fieldDecls!.filter((d) => d.offset < from),
+    ...decls,
+    ...previous.fieldDecls!.filter((d) => d.offset >= oldTo).map((d) => ({ offset: d.offset + delta, names: d.names })),
+  ];
+  facts.dmaFields = new Set(facts.fieldDecls.flatMap((d) => d.names));
+}
 
 /** The single edit that turns `a` into `b` (common prefix and suffix), as tree-sitter wants it. */
 export function editBetween(a: string, b: string): Edit {
