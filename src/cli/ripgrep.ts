@@ -18,6 +18,11 @@ export const PREFILTER_NAMES = [
   'iova-lens-ignore',
 ];
 
+/** The ripgrep to run: IOVA_LENS_RG (the editor passes VS Code's own), else `rg` on PATH. */
+export function ripgrepBinary(): string {
+  return process.env.IOVA_LENS_RG || 'rg';
+}
+
 /**
  * What ripgrep says of each file it searched, by absolute path:
  *  - `true`: it names a translation API (read it whole);
@@ -91,7 +96,7 @@ export function ripgrepCounts(paths: string[], cwd = process.cwd(), shallow = fa
       done(read(code));
     };
     try {
-      const child = spawn('rg', args, { cwd, stdio: ['ignore', fd, 'ignore'] });
+      const child = spawn(ripgrepBinary(), args, { cwd, stdio: ['ignore', fd, 'ignore'] });
       child.on('error', () => finish(null));
       child.on('close', (code) => finish(code));
     } catch {

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { STATUS_NOTIFICATION, type InitOptions, type StatusParams } from '../protocol/lsp';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 let client: LanguageClient | undefined;
 
@@ -38,11 +39,27 @@ export async function startClient(context: vscode.ExtensionContext, output: vsco
     markdown: { isTrusted: { enabledCommands: ['iovaLens.replayInEmulator', 'iovaLens.showRuleDoc'] }, supportHtml: false },
     diagnosticCollectionName: 'iova-lens',
     // This client implements the iovaLens.* commands the server's code actions and hover links name.
-    initializationOptions: { clientCommands: true, diagnosticsInHover: true } satisfies InitOptions,
+    initializationOptions: { clientCommands: true, diagnosticsInHover: true, ripgrep: vscodeRipgrep() } satisfies InitOptions,
   };
   client = new LanguageClient('iovaLens', 'IOVA Lens', serverOptions, clientOptions);
   context.subscriptions.push(client.onNotification(STATUS_NOTIFICATION, (s: StatusParams) => onStatus(s)));
   await client.start();
+}
+
+/**
+ * The ripgrep VS Code ships (its search uses it), for Scan Workspace: where
+ * VS Code runs, rg is seldom on PATH. Its place in the install has moved
+ * between releases and builds (code-server bundles every platform's).
+ */
+export function vscodeRipgrep(): string | undefined {
+  const exe = process.platform === 'win32' ? 'rg.exe' : 'rg';
+  const root = vscode.env.appRoot;
+  const candidates = [
+    join(root, 'node_modules', '@vscode', 'ripgrep', 'bin', exe),
+    join(root, 'node_modules.asar.unpacked', '@vscode', 'ripgrep', 'bin', exe),
+    join(root, 'node_modules', '@vscode', 'ripgrep-universal', 'bin', `${process.platform}-${process.arch}`, exe),
+  ];
+  return candidates.find((p) => existsSync(p));
 }
 
 export async function stopClient(): Promise<void> {

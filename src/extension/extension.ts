@@ -3,7 +3,7 @@
 // server is started here; its analysis runs in its own process, so the
 // editor never waits on it.
 import * as vscode from 'vscode';
-import { startClient, stopClient } from './client';
+import { startClient, stopClient, vscodeRipgrep } from './client';
 import { registerEmulator } from './emulator-panel';
 import { registerCommands } from './commands';
 import { registerStatus } from './status';
@@ -14,6 +14,8 @@ export interface IovaLensApi {
   activationMs: number;
   /** Resolves when the language server is running. */
   ready: Promise<void>;
+  /** The ripgrep VS Code ships, which Scan Workspace runs (undefined when this VS Code has none where it is looked for). */
+  ripgrep: string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): IovaLensApi {
@@ -29,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): IovaLensApi {
   });
   const activationMs = performance.now() - t0;
   output.appendLine(`IOVA Lens activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, ready };
+  return { activationMs, ready, ripgrep: vscodeRipgrep() };
 }
 
 export async function deactivate(): Promise<void> {

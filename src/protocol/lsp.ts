@@ -41,6 +41,13 @@ export interface InitOptions {
    * rather than print it twice in a hover ≈ 250 px tall.
    */
   diagnosticsInHover?: boolean;
+  /**
+   * A ripgrep binary for Scan Workspace's first filter (VS Code ships one;
+   * ripgrep is seldom on PATH where VS Code runs): the CLI is given it as
+   * IOVA_LENS_RG. Without it the CLI looks for `rg` on PATH, and without that
+   * Node reads every file.
+   */
+  ripgrep?: string;
 }
 
 /** Server → client: analysis status for the status bar item. */

@@ -30,6 +30,8 @@ export interface CliScanOptions {
   paths: string[];
   /** The config in effect: .iova-lens.json with the editor's settings over it. */
   config: Config;
+  /** A ripgrep binary for the first filter (InitOptions.ripgrep); else the CLI's `rg` on PATH. */
+  ripgrep?: string;
   /** Called with a function that stops the scan (a cancelled request). */
   onCancel?: (cancel: () => void) => void;
 }
@@ -54,7 +56,7 @@ export function scanWithCli(o: CliScanOptions): Promise<CliScan> {
   const args = [cli, 'scan', ...o.paths, '--format', 'json', '--root', o.root, '--config', configFile];
   return new Promise<CliScan>((resolve, reject) => {
     // (Inside VS Code the server's Node is Electron's: ELECTRON_RUN_AS_NODE makes it Node again.)
-    const child = spawn(process.execPath, args, { cwd: o.root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: o.root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(o.ripgrep ? { IOVA_LENS_RG: o.ripgrep } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     let cancelled = false;

@@ -24,6 +24,7 @@ import {
   type Hover,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { URI } from './uri';
 import { sanitizeSettings, type Workspace } from './workspace';
@@ -44,6 +45,8 @@ let hasConfigCapability = false;
 /** The client runs the iovaLens.* commands (the VS Code extension says so in InitOptions). */
 let clientCommands = false;
 let diagnosticsInHover = false;
+/** The client's ripgrep (InitOptions.ripgrep), for Scan Workspace. */
+let ripgrep: string | undefined;
 const DEBOUNCE_MS = 100;
 let timer: NodeJS.Timeout | undefined;
 let indexing = false;
@@ -91,6 +94,9 @@ connection.onInitialize(async (params: InitializeParams) => {
   const init = params.initializationOptions as InitOptions | null | undefined;
   clientCommands = init?.clientCommands === true;
   diagnosticsInHover = init?.diagnosticsInHover === true;
+  // (A path from the client, run as the scan's first filter: only a string naming an existing file.)
+  ripgrep = typeof init?.ripgrep === 'string' && init.ripgrep !== '' && existsSync(init.ripgrep) ? init.ripgrep : undefined;
+  if (ripgrep) connection.console.log(`IOVA Lens: Scan Workspace filters with ${ripgrep}`);
   const folders = params.workspaceFolders?.map((f) => URI.toPath(f.uri)) ?? (params.rootUri ? [URI.toPath(params.rootUri)] : []);
   try {
     const parser = await loadParser();
@@ -407,7 +413,7 @@ async function scanWorkspace(token?: CancellationToken): Promise<ScanWorkspaceRe
   try {
     for (const ws of trees.all()) {
       const t0 = Date.now();
-      const r = await ws.scan((cancel) => token?.onCancellationRequested(cancel));
+      const r = await ws.scan((cancel) => token?.onCancellationRequested(cancel), ripgrep);
       if (r.cancelled || token?.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
       // (Unreadable, binary, oversized files: one line each in the log, as the CLI prints them.)
       for (const e of r.errors) connection.console.warn(`IOVA Lens: ${ws.abs(e.path)}: ${e.message}`);

@@ -146,8 +146,8 @@ export class Workspace {
    * (cli-scan.ts), except the folders analysed here, whose findings come
    * from this analysis — with the open documents' live text.
    */
-  async scan(onCancel?: (cancel: () => void) => void): Promise<CliScan> {
-    const cli: CliScan = this.folders.length ? await scanWithCli({ root: this.root, paths: this.folders, config: this.checker.config, onCancel }) : { findings: [], errors: [], cancelled: false };
+  async scan(onCancel?: (cancel: () => void) => void, ripgrep?: string): Promise<CliScan> {
+    const cli: CliScan = this.folders.length ? await scanWithCli({ root: this.root, paths: this.folders, config: this.checker.config, onCancel, ripgrep }) : { findings: [], errors: [], cancelled: false };
     if (cli.cancelled) return cli;
     const fromCli = cli.findings.filter((f) => !this.indexedDirs.has(dirOf(f.path)));
     // (The report counts columns in characters, the editor in UTF-16 units: they differ after an emoji.)

@@ -97,6 +97,21 @@ test('--jobs 1, --jobs 2, the no-ripgrep and the no-skim paths give the same fin
   assert.match(noDir.err, /--cache-dir needs a folder/);
 });
 
+test('IOVA_LENS_RG names the ripgrep to run (the editor passes VS Code\'s own); one that cannot run leaves the scan to Node', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-rg-'));
+  const log = join(dir, 'ran');
+  const wrapper = join(dir, 'my-rg');
+  // (A wrapper that says it ran, then is whatever rg PATH has, or fails as a missing one would.)
+  writeFileSync(wrapper, `#!/bin/sh\necho ran >> '${log}'\nexec rg "$@"\n`, { mode: 0o755 });
+  const plain = scan(['.', '--format', 'json', '--no-cache']).out;
+  const viaWrapper = scan(['.', '--format', 'json', '--no-cache'], { IOVA_LENS_RG: wrapper });
+  assert.ok(existsSync(log), 'the named ripgrep ran');
+  assert.deepEqual(keys(viaWrapper.out), keys(plain));
+  const missing = scan(['.', '--format', 'json', '--no-cache'], { IOVA_LENS_RG: join(dir, 'no-such-rg') });
+  assert.deepEqual(keys(missing.out), keys(plain));
+  assert.equal(missing.err, '', 'a ripgrep that cannot run is no error: Node reads the files');
+});
+
 test('a second scan comes from the cache; a changed driver is analysed again', () => {
   const tree = mkdtempSync(join(tmpdir(), 'iova-cache-tree-'));
   cpSync(TREE, tree, { recursive: true });

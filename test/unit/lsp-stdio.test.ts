@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -277,6 +277,26 @@ test('Scan Workspace: an open document counts with its unsaved text, a closed dr
     // thunder (open, edited): c:50 and h:32; thunder2 (closed, from the CLI): c:50, c:64 and h:32; h:33's rule is off.
     assert.equal(scan.findings, 5);
     assert.deepEqual((await h2Problems).diagnostics.map((d) => d.code), ['iova-reverse-lookup']);
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('Scan Workspace runs the ripgrep the client names in initializationOptions (VS Code passes its own)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-rg-'));
+  const log = join(dir, 'ran');
+  const wrapper = join(dir, 'vscode-rg');
+  writeFileSync(wrapper, `#!/bin/sh\necho ran >> '${log}'\nexec rg "$@"\n`, { mode: 0o755 });
+  const c = new Client();
+  try {
+    const root = pathToFileURL(SAMPLE).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {}, initializationOptions: { ripgrep: wrapper } });
+    c.notify('initialized', {});
+    const scan = await c.request<{ findings: number }>('iovaLens/scanWorkspace', {});
+    assert.equal(scan.findings, 4);
+    assert.ok(existsSync(log), 'the scan ran the client\'s ripgrep');
     await c.request('shutdown', {});
     c.notify('exit', {});
   } finally {

@@ -10,6 +10,7 @@
 //   [iova-e2e] done <passed>/<total>
 // No fixed sleeps: diagnostics are awaited through onDidChangeDiagnostics.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 
 const PREFIX = '[iova-e2e]';
@@ -156,7 +157,7 @@ test('iovaLens.openEmulator opens the "IOVA Lens Emulator" webview panel', async
   }
 });
 
-interface IovaLensApi { activationMs: number; ready: Promise<void> }
+interface IovaLensApi { activationMs: number; ready: Promise<void>; ripgrep?: string }
 
 test('activation: activate() returns activationMs (printed) and the server becomes ready', async () => {
   const ext = vscode.extensions.getExtension<IovaLensApi>(EXTENSION_ID);
@@ -166,6 +167,12 @@ test('activation: activate() returns activationMs (printed) and the server becom
   console.log(`${PREFIX} info activationMs ${api.activationMs.toFixed(1)} ms (target ≤ 100 ms; the language server starts in the background)`);
   await withTimeout(api.ready, 30_000, 'exports.ready');
   assert.ok(api.activationMs < 1000, `activation took ${api.activationMs} ms`);
+});
+
+test('Scan Workspace is given the ripgrep this VS Code ships', async () => {
+  const api = await vscode.extensions.getExtension<IovaLensApi>(EXTENSION_ID)!.activate();
+  assert.ok(api.ripgrep && fs.existsSync(api.ripgrep), `VS Code's ripgrep under ${vscode.env.appRoot}: ${api.ripgrep}`);
+  console.log(`${PREFIX} info ripgrep ${api.ripgrep}`);
 });
 
 test('nicvf_queues.c line 50: the hover shows the rule, the chain, the platform table and both links', async () => {
