@@ -21,22 +21,31 @@ import { scanWithCli, type CliScan } from './cli-scan';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
 import { URI } from './uri';
 
+/** Folders with no open document that stay analysed (Workspace.evictIdle()). */
+export const MAX_IDLE_FOLDERS = 24;
+
 /** One tree's analysis (trees.ts says which files belong to it): its config, its index, its open documents. */
 export class Workspace {
   private readonly checker: Checker;
   private fileConfig: Config = DEFAULT_CONFIG;
   private editor: ServerSettings | undefined;
   private readonly open = new Set<string>();
-  /** Folders whose files indexFolder() has read, as absolute paths and as keys (root-relative). */
-  private readonly foldersRead = new Set<string>();
+  /** Folders indexFolder() has read (absolute) with the keys of their files, least recently used first. */
+  private readonly foldersRead = new Map<string, string[]>();
+  /** The same folders as keys (root-relative). */
   private readonly indexedDirs = new Set<string>();
 
-  /** `root`: the tree's root (paths are relative to it); `folders`: the workspace folders in it, which scan() covers. */
+  /**
+   * `root`: the tree's root (paths are relative to it); `folders`: the
+   * workspace folders in it, which scan() covers; `maxIdleFolders`: how many
+   * folders with no open document stay analysed (evictIdle()).
+   */
   constructor(
     private readonly parser: CParser,
     readonly root: string,
     private readonly folders: string[],
     private readonly log: (msg: string) => void,
+    private readonly maxIdleFolders = MAX_IDLE_FOLDERS,
   ) {
     this.checker = new Checker(parser, DEFAULT_CONFIG);
     this.loadFileConfig();
@@ -125,20 +134,48 @@ export class Workspace {
    * kernel tree's top would otherwise read the whole tree.
    */
   indexFolder(dir: string): void {
-    if (this.foldersRead.has(dir)) return;
-    this.foldersRead.add(dir);
+    const read = this.foldersRead.get(dir);
+    if (read) {
+      // (Most recently used last.)
+      this.foldersRead.delete(dir);
+      this.foldersRead.set(dir, read);
+      return;
+    }
+    const keys: string[] = [];
+    this.foldersRead.set(dir, keys);
     this.indexedDirs.add(this.key(dir));
-    let names: string[];
+    let names: string[] = [];
     try {
       names = readdirSync(dir).filter((n) => /\.[ch]$/.test(n)).sort();
     } catch (e) {
       this.log(`IOVA Lens: ${dir}: cannot list the folder for helpers (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      return;
     }
     // (At once, not in slices: the file's first diagnostics need them, and one folder is small.)
     const later: { key: string; text: string }[] = [];
-    for (const p of names.map((n) => join(dir, n))) if (isFile(p)) this.indexOne(p, later);
+    for (const p of names.map((n) => join(dir, n))) {
+      keys.push(this.key(p));
+      if (isFile(p)) this.indexOne(p, later);
+    }
     this.indexLater(later);
+    this.evictIdle(dir);
+  }
+
+  /**
+   * A day of reading drivers opens many folders, each ≈ 3.5 MB of syntax
+   * trees and facts: beyond the `maxIdleFolders` most recently used that hold
+   * no open document, a folder is dropped, and read again if a file of it is
+   * opened. (Its closed files keep the diagnostics last published for them.)
+   */
+  private evictIdle(reading: string): void {
+    const busy = new Set([...this.open].map((k) => dirOf(k)));
+    // (The folder being read is about to be used: its document is opened next.)
+    const idle = [...this.foldersRead.keys()].filter((d) => d !== reading && !busy.has(this.key(d)));
+    for (const dir of idle.slice(0, Math.max(0, idle.length - this.maxIdleFolders))) {
+      const dk = this.key(dir);
+      for (const key of new Set([...this.foldersRead.get(dir)!, ...this.checker.project.filesIn(new Set([dk]))])) this.checker.removeFile(key);
+      this.foldersRead.delete(dir);
+      this.indexedDirs.delete(dk);
+    }
   }
 
   /**
