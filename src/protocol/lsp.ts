@@ -53,8 +53,11 @@ export interface InitOptions {
 /** Server → client: analysis status for the status bar item. */
 export const STATUS_NOTIFICATION = 'iovaLens/status';
 export interface StatusParams {
+  /** Diagnostics published, all files (the Problems panel's count). */
   findings: number;
+  /** Files the server analyses itself (those of the folders with a document opened). */
   files: number;
+  /** A workspace scan is running. */
   indexing: boolean;
 }
 

@@ -49,7 +49,9 @@ let diagnosticsInHover = false;
 let ripgrep: string | undefined;
 const DEBOUNCE_MS = 100;
 let timer: NodeJS.Timeout | undefined;
-let indexing = false;
+/** A workspace scan is running (the status bar item spins); another was asked for meanwhile. */
+let scanning = false;
+let rescanPending = false;
 /** IOVA_LENS_TIMING=1: log per-document analysis times (read by scripts/bench-lsp.mjs). */
 const TIMING = !!process.env.IOVA_LENS_TIMING;
 
@@ -191,7 +193,7 @@ function send(uri: string, diagnostics: Diagnostic[]): void {
 function sendStatus(): void {
   let findings = 0;
   for (const n of published.values()) findings += n;
-  const status: StatusParams = { findings, files: trees?.fileCount() ?? 0, indexing };
+  const status: StatusParams = { findings, files: trees?.fileCount() ?? 0, indexing: scanning };
   void connection.sendNotification(STATUS_NOTIFICATION, status);
 }
 
@@ -395,7 +397,7 @@ connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: Can
   return scanWorkspace(token);
 });
 
-/** Files per folder of the last workspace scan's findings (folderOf()): a change on disk there is followed. */
+/** The folders (folderOf()) of the last workspace scan's findings: a change on disk there is followed. */
 let scannedFolders = new Set<string>();
 
 /**
@@ -406,7 +408,7 @@ let scannedFolders = new Set<string>();
  */
 async function scanWorkspace(token?: CancellationToken): Promise<ScanWorkspaceResult> {
   if (!trees) return { files: 0, findings: 0, cancelled: false };
-  indexing = true;
+  scanning = true;
   sendStatus();
   const byUri = new Map<string, Diagnostic[]>();
   const folders = new Set<string>();
@@ -431,8 +433,12 @@ async function scanWorkspace(token?: CancellationToken): Promise<ScanWorkspaceRe
     connection.console.error(message);
     throw new ResponseError(ErrorCodes.InternalError, message);
   } finally {
-    indexing = false;
+    scanning = false;
     sendStatus();
+    if (rescanPending) {
+      rescanPending = false;
+      setImmediate(rescanIfScanned);
+    }
   }
   const open = new Set(documents.all().map((d) => d.uri));
   for (const uri of scanned) if (!byUri.has(uri) && !open.has(uri)) send(uri, []);
@@ -446,7 +452,12 @@ async function scanWorkspace(token?: CancellationToken): Promise<ScanWorkspaceRe
 
 /** The config or the settings changed: a workspace scan's findings in folders not analysed here are the CLI's, so it runs again. */
 function rescanIfScanned(): void {
-  if (scanned.size === 0 || indexing) return;
+  if (scanned.size === 0) return;
+  // (One running now used the old config: run again when it ends.)
+  if (scanning) {
+    rescanPending = true;
+    return;
+  }
   scanWorkspace().catch(() => {}); // (Said in the log by scanWorkspace.)
 }
 

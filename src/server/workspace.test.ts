@@ -53,3 +53,15 @@ test('opening a file reads its folder for the helpers; folders with no open file
   assert.equal(ws.indexes(c), true);
   assert.deepEqual(logs, []);
 });
+
+test('a patch over more folders than are kept idle still has every folder\'s helpers', async () => {
+  const parser = await loadParser();
+  const root = tree(['a', 'b']);
+  const ws = new Workspace(parser, root, [root], () => {}, 0);
+  const hunk = (d: string) =>
+    `diff --git a/${d}/acme.c b/${d}/acme.c\n--- a/${d}/acme.c\n+++ b/${d}/acme.c\n@@ -3,3 +3,3 @@ void *acme_rx(struct iommu_domain *d, dma_addr_t a)\n {\n-\treturn phys_to_virt(acme_to_phys(d, a));\n+\treturn phys_to_virt(acme_to_phys(d, a + 0));\n }\n`;
+  const r = ws.patchFindings(hunk('a') + hunk('b'));
+  assert.equal(r.error, undefined);
+  // Both added lines: the helper in each folder's acme.h makes them reverse lookups rebuilt through the linear map.
+  assert.deepEqual(r.findings.filter((f) => f.rule === 'linear-map-assumption').map((f) => f.line).sort((x, y) => x - y), [7, 15]);
+});

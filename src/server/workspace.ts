@@ -133,7 +133,7 @@ export class Workspace {
    * `iova-lens scan one-file.c` reads them. Not the subfolders: a file at a
    * kernel tree's top would otherwise read the whole tree.
    */
-  indexFolder(dir: string): void {
+  indexFolder(dir: string, evict = true): void {
     const read = this.foldersRead.get(dir);
     if (read) {
       // (Most recently used last.)
@@ -157,7 +157,7 @@ export class Workspace {
       if (isFile(p)) this.indexOne(p, later);
     }
     this.indexLater(later);
-    this.evictIdle(dir);
+    if (evict) this.evictIdle(new Set([dir]));
   }
 
   /**
@@ -166,10 +166,10 @@ export class Workspace {
    * no open document, a folder is dropped, and read again if a file of it is
    * opened. (Its closed files keep the diagnostics last published for them.)
    */
-  private evictIdle(reading: string): void {
+  private evictIdle(reading: ReadonlySet<string>): void {
     const busy = new Set([...this.open].map((k) => dirOf(k)));
-    // (The folder being read is about to be used: its document is opened next.)
-    const idle = [...this.foldersRead.keys()].filter((d) => d !== reading && !busy.has(this.key(d)));
+    // (The folders being read are about to be used: a document of them is opened next, or a patch is checked.)
+    const idle = [...this.foldersRead.keys()].filter((d) => !reading.has(d) && !busy.has(this.key(d)));
     for (const dir of idle.slice(0, Math.max(0, idle.length - this.maxIdleFolders))) {
       const dk = this.key(dir);
       for (const key of new Set([...this.foldersRead.get(dir)!, ...this.checker.project.filesIn(new Set([dk]))])) this.checker.removeFile(key);
@@ -257,7 +257,10 @@ export class Workspace {
       return 'text' in r ? r.text : undefined;
     }).filter((i) => /\.[ch]$/.test(i.path));
     // The driver's other files give the helpers (a folder the patch creates has none); each folder is analysed as `iova-lens patch` does.
-    for (const dir of new Set(images.map((i) => dirname(this.abs(i.path))))) if (existsSync(dir)) this.indexFolder(dir);
+    // (All of them before any is dropped: a series may touch more folders than are kept idle.)
+    const dirs = new Set([...new Set(images.map((i) => dirname(this.abs(i.path))))].filter((d) => existsSync(d)));
+    for (const dir of dirs) this.indexFolder(dir, false);
+    this.evictIdle(dirs);
     const indexed = this.checker.project;
     const others = (dir: string, touched: ReadonlySet<string>) =>
       indexed
