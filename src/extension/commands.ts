@@ -2,10 +2,13 @@
 // Commands: show a rule's doc, suppress with a reason, scan the workspace,
 // restart the server.
 import * as vscode from 'vscode';
-import { COMMANDS, SCAN_WORKSPACE_REQUEST, type ScanWorkspaceResult } from '../protocol/lsp';
+import { WorkDoneProgress } from 'vscode-languageclient/node';
+import { COMMANDS, SCAN_WORKSPACE_REQUEST, type ScanWorkspaceParams, type ScanWorkspaceResult } from '../protocol/lsp';
 import { getClient, restartClient } from './client';
 
 const RULE_ID = /^[a-z][a-z-]{2,40}$/;
+/** Scan Workspace runs so far (each gets its own progress token). */
+let scans = 0;
 
 export function registerCommands(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
   context.subscriptions.push(
@@ -35,16 +38,27 @@ export function registerCommands(context: vscode.ExtensionContext, output: vscod
     vscode.commands.registerCommand(COMMANDS.scanWorkspace, async () => {
       const client = getClient();
       if (!client) return;
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'IOVA Lens: scanning workspace', cancellable: true }, async (_p, token) => {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'IOVA Lens: scanning workspace', cancellable: true }, async (progress, token) => {
         let r: ScanWorkspaceResult;
+        // The server reports what the scan does ("120/259 directories analysed") as LSP work-done progress.
+        const workDoneToken = `iovaLens.scan.${++scans}`;
+        let shown = 0;
+        const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+          if (v.kind !== 'report') return;
+          const increment = v.percentage !== undefined && v.percentage > shown ? v.percentage - shown : undefined;
+          if (increment) shown = v.percentage!;
+          progress.report({ message: v.message, increment });
+        });
         try {
-          r = (await client.sendRequest(SCAN_WORKSPACE_REQUEST, {}, token)) as ScanWorkspaceResult;
+          r = (await client.sendRequest(SCAN_WORKSPACE_REQUEST, { workDoneToken } satisfies ScanWorkspaceParams, token)) as ScanWorkspaceResult;
         } catch (e) {
           // (The server says what failed in one line: the CLI's config or usage error, a missing build.)
           if (token.isCancellationRequested) return;
           output.appendLine((e as Error).message);
           void vscode.window.showErrorMessage((e as Error).message);
           return;
+        } finally {
+          sub.dispose();
         }
         if (r.cancelled || token.isCancellationRequested) {
           output.appendLine('Workspace scan cancelled');

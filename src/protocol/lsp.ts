@@ -63,6 +63,10 @@ export interface StatusParams {
 
 /** Client → server: scan every C file of the workspace. */
 export const SCAN_WORKSPACE_REQUEST = 'iovaLens/scanWorkspace';
+/** Its parameters: a work-done progress token (LSP), for "n/N directories analysed" as `$/progress`. */
+export interface ScanWorkspaceParams {
+  workDoneToken?: string | number;
+}
 export interface ScanWorkspaceResult {
   /** Files with at least one finding. */
   files: number;

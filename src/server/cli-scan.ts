@@ -34,6 +34,8 @@ export interface CliScanOptions {
   ripgrep?: string;
   /** Called with a function that stops the scan (a cancelled request). */
   onCancel?: (cancel: () => void) => void;
+  /** What the scan is doing (its progress lines), with the share of the driver folders analysed once it knows it. */
+  onProgress?: (message: string, percent?: number) => void;
 }
 
 /** dist/cli.js beside the server (or the built one when the server runs from out/ in tests). */
@@ -56,15 +58,24 @@ export function scanWithCli(o: CliScanOptions): Promise<CliScan> {
   const args = [cli, 'scan', ...o.paths, '--format', 'json', '--root', o.root, '--config', configFile];
   return new Promise<CliScan>((resolve, reject) => {
     // (Inside VS Code the server's Node is Electron's: ELECTRON_RUN_AS_NODE makes it Node again.)
-    const child = spawn(process.execPath, args, { cwd: o.root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...(o.ripgrep ? { IOVA_LENS_RG: o.ripgrep } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // (IOVA_LENS_PROGRESS=lines: the progress a terminal would show, as lines on stderr.)
+    const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1', IOVA_LENS_PROGRESS: 'lines', ...(o.ripgrep ? { IOVA_LENS_RG: o.ripgrep } : {}) };
+    const child = spawn(process.execPath, args, { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     let cancelled = false;
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.setEncoding('utf8');
+    let partial = '';
     child.stderr.on('data', (s: string) => {
-      // (Only the tail: one line per unreadable file of a big tree could be long.)
-      err = (err + s).slice(-64 * 1024);
+      const lines = (partial + s).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const p = progressOf(line);
+        if (p) o.onProgress?.(p.message, p.percent);
+        // (Only the tail of the rest: one line per unreadable file of a big tree could be long.)
+        else err = (err + line + '\n').slice(-64 * 1024);
+      }
     });
     o.onCancel?.(() => {
       cancelled = true;
@@ -78,7 +89,7 @@ export function scanWithCli(o: CliScanOptions): Promise<CliScan> {
     child.on('close', (code, signal) => {
       done();
       if (cancelled) return resolve({ findings: [], errors: [], cancelled: true });
-      const lastLine = err.trim().split('\n').pop() ?? '';
+      const lastLine = (err + partial).trim().split('\n').pop() ?? '';
       // Exit 0: no finding at the fail-on severity; 1: some; anything else is the CLI's error line.
       if (code !== 0 && code !== 1) return reject(new Error(lastLine ? lastLine.replace(/^iova-lens: /, '') : `the scan stopped (${signal ?? `exit code ${code}`})`));
       try {
@@ -88,6 +99,14 @@ export function scanWithCli(o: CliScanOptions): Promise<CliScan> {
       }
     });
   });
+}
+
+/** A progress line of the CLI (io.ts, scan.ts) as a message and, when it counts folders, a percentage; undefined for another line. */
+export function progressOf(line: string): { message: string; percent?: number } | undefined {
+  const m = /^iova-lens: (?:(\d+)\/(\d+) directories analysed|listing files…|\d+ files, searching them for the translation APIs…)$/.exec(line);
+  if (!m) return undefined;
+  const message = line.slice('iova-lens: '.length);
+  return m[1] ? { message, percent: Math.floor((100 * Number(m[1])) / Math.max(1, Number(m[2]))) } : { message };
 }
 
 /** The CLI's JSON report (SPEC §1.4) as findings; its related locations have no column (the line's start). */

@@ -31,7 +31,7 @@ import { sanitizeSettings, type Workspace } from './workspace';
 import { Trees } from './trees';
 import { hoverFor } from './hover';
 import { codeActionsFor } from './code-actions';
-import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type InitOptions, type ScanWorkspaceResult, type ServerSettings, type StatusParams } from '../protocol/lsp';
+import { DEFAULT_SETTINGS, STATUS_NOTIFICATION, SCAN_WORKSPACE_REQUEST, type DiagnosticData, type InitOptions, type ScanWorkspaceParams, type ScanWorkspaceResult, type ServerSettings, type StatusParams } from '../protocol/lsp';
 import type { Finding } from '../core/types';
 import { loadParser } from './wasm';
 import { docHref } from './docs';
@@ -392,9 +392,16 @@ connection.onCodeAction((p): CodeAction[] => {
   return codeActionsFor(doc, p.context.diagnostics.filter((d) => d && typeof d === 'object' && d.range), clientCommands);
 });
 
-connection.onRequest(SCAN_WORKSPACE_REQUEST, async (_params: unknown, token: CancellationToken): Promise<ScanWorkspaceResult> => {
+connection.onRequest(SCAN_WORKSPACE_REQUEST, async (params: ScanWorkspaceParams | null, token: CancellationToken): Promise<ScanWorkspaceResult> => {
   assertRunning();
-  return scanWorkspace(token);
+  // (Work-done progress when the client gave a token: VS Code's notification, Neovim's $/progress.)
+  const progress = connection.window.attachWorkDoneProgress(typeof params?.workDoneToken === 'string' || typeof params?.workDoneToken === 'number' ? params.workDoneToken : undefined);
+  progress.begin('IOVA Lens: scanning workspace', 0, undefined, true);
+  try {
+    return await scanWorkspace(token, (message, percent) => progress.report(percent ?? 0, message));
+  } finally {
+    progress.done();
+  }
 });
 
 /** The folders (folderOf()) of the last workspace scan's findings: a change on disk there is followed. */
@@ -406,7 +413,7 @@ let scannedFolders = new Set<string>();
  * opened) by this analysis. Every finding goes to the Problems panel, not
  * only the open files'.
  */
-async function scanWorkspace(token?: CancellationToken): Promise<ScanWorkspaceResult> {
+async function scanWorkspace(token?: CancellationToken, onProgress?: (message: string, percent?: number) => void): Promise<ScanWorkspaceResult> {
   if (!trees) return { files: 0, findings: 0, cancelled: false };
   scanning = true;
   sendStatus();
@@ -415,7 +422,7 @@ async function scanWorkspace(token?: CancellationToken): Promise<ScanWorkspaceRe
   try {
     for (const ws of trees.all()) {
       const t0 = Date.now();
-      const r = await ws.scan((cancel) => token?.onCancellationRequested(cancel), ripgrep);
+      const r = await ws.scan({ onCancel: (cancel) => token?.onCancellationRequested(cancel), onProgress, ripgrep });
       if (r.cancelled || token?.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
       // (Unreadable, binary, oversized files: one line each in the log, as the CLI prints them.)
       for (const e of r.errors) connection.console.warn(`IOVA Lens: ${ws.abs(e.path)}: ${e.message}`);

@@ -17,7 +17,7 @@ import { dirOf } from '../core/analysis/project';
 import { MAX_CONFIG_BYTES, readSource, readTextFile, toPosix } from '../cli/files';
 import { toUtf16Columns } from '../core/lines';
 import type { FileError } from '../core/types';
-import { scanWithCli, type CliScan } from './cli-scan';
+import { scanWithCli, type CliScan, type CliScanOptions } from './cli-scan';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../protocol/lsp';
 import { URI } from './uri';
 
@@ -183,8 +183,8 @@ export class Workspace {
    * (cli-scan.ts), except the folders analysed here, whose findings come
    * from this analysis — with the open documents' live text.
    */
-  async scan(onCancel?: (cancel: () => void) => void, ripgrep?: string): Promise<CliScan> {
-    const cli: CliScan = this.folders.length ? await scanWithCli({ root: this.root, paths: this.folders, config: this.checker.config, onCancel, ripgrep }) : { findings: [], errors: [], cancelled: false };
+  async scan(o: Pick<CliScanOptions, 'onCancel' | 'onProgress' | 'ripgrep'> = {}): Promise<CliScan> {
+    const cli: CliScan = this.folders.length ? await scanWithCli({ root: this.root, paths: this.folders, config: this.checker.config, ...o }) : { findings: [], errors: [], cancelled: false };
     if (cli.cancelled) return cli;
     const fromCli = cli.findings.filter((f) => !this.indexedDirs.has(dirOf(f.path)));
     // (The report counts columns in characters, the editor in UTF-16 units: they differ after an emoji.)

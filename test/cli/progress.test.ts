@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runScan } from '../../src/cli/scan';
 import type { Io } from '../../src/cli/io';
-import { REPO } from '../helpers';
+import { spawnSync } from 'node:child_process';
+import { CLI, REPO } from '../helpers';
 
 const TREE = join(REPO, 'test', 'fixtures', 'tree');
 
@@ -46,4 +47,20 @@ test('without a terminal: no progress at all', async () => {
   } finally {
     process.chdir(cwd);
   }
+});
+
+test('IOVA_LENS_PROGRESS=lines: the same progress as lines on a stderr that is no terminal (the editor\'s Scan Workspace reads them); unset, none', () => {
+  const run = (env: Record<string, string>) => spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache', '--jobs', '1'], { cwd: TREE, encoding: 'utf8', env: { ...process.env, ...env } });
+  const lines = run({ IOVA_LENS_PROGRESS: 'lines' });
+  assert.equal(lines.status, 1, lines.stderr);
+  const err = lines.stderr.trim().split('\n');
+  assert.equal(err[0], 'iova-lens: listing files…');
+  assert.match(err[1], /^iova-lens: \d+ files, searching them for the translation APIs…$/);
+  const counts = err.slice(2);
+  assert.ok(counts.length > 0);
+  counts.forEach((p, i) => assert.equal(p, `iova-lens: ${i + 1}/${counts.length} directories analysed`));
+  assert.ok(!lines.stderr.includes('\x1b'), 'no terminal escapes');
+  assert.deepEqual(JSON.parse(lines.stdout).findings, JSON.parse(run({}).stdout).findings);
+  const quiet = run({ IOVA_LENS_PROGRESS: '' });
+  assert.equal(quiet.stderr, '');
 });

@@ -304,6 +304,36 @@ test('Scan Workspace runs the ripgrep the client names in initializationOptions 
   }
 });
 
+test('Scan Workspace reports its progress as work-done $/progress when the client gives a token', async () => {
+  // (A tree of its own: the scan's cache has not seen it, so its folders are analysed, and counted.)
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-progress-'));
+  cpSync(SAMPLE, dir, { recursive: true });
+  const c = new Client();
+  try {
+    const root = pathToFileURL(dir).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: { window: { workDoneProgress: true } } });
+    c.notify('initialized', {});
+    const kinds: string[] = [];
+    const messages: string[] = [];
+    const ended = c.waitFor<{ token: string; value: { kind: string; message?: string } }>('$/progress', (p) => {
+      if (p.token !== 'scan-1') return false;
+      kinds.push(p.value.kind);
+      if (p.value.message) messages.push(p.value.message);
+      return p.value.kind === 'end';
+    });
+    const scan = await c.request<{ findings: number }>('iovaLens/scanWorkspace', { workDoneToken: 'scan-1' });
+    assert.equal(scan.findings, 4);
+    await ended;
+    assert.equal(kinds[0], 'begin');
+    assert.ok(kinds.includes('report'), kinds.join());
+    assert.ok(messages.some((m) => /^\d+\/\d+ directories analysed$/.test(m)), messages.join(' | '));
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
 test('Scan Workspace can be cancelled (the scan\'s process is stopped), and runs again afterwards', async () => {
   const c = new Client();
   try {
