@@ -51,6 +51,8 @@ export function defaultCliPath(): string {
 export function scanWithCli(o: CliScanOptions): Promise<CliScan> {
   const cli = o.cli ?? defaultCliPath();
   if (!existsSync(cli)) return Promise.reject(new Error(`${cli} is missing (run npm run build)`));
+  // (The scan runs in the tree's root: one deleted since the window opened is said as such, not as a spawn error.)
+  if (!existsSync(o.root)) return Promise.reject(new Error(`${o.root}: no such directory`));
   // The editor's settings override .iova-lens.json (SPEC §1.3): the child gets the merged config as its --config.
   const dir = mkdtempSync(join(tmpdir(), 'iova-lens-scan-'));
   const configFile = join(dir, 'config.json');

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -327,6 +327,29 @@ test('Scan Workspace reports its progress as work-done $/progress when the clien
     assert.equal(kinds[0], 'begin');
     assert.ok(kinds.includes('report'), kinds.join());
     assert.ok(messages.some((m) => /^\d+\/\d+ directories analysed$/.test(m)), messages.join(' | '));
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+});
+
+test('Scan Workspace over a folder gone since the start fails with one line naming it, and the server goes on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-gone-'));
+  const gone = join(dir, 'gone');
+  cpSync(SAMPLE, gone, { recursive: true });
+  const c = new Client();
+  try {
+    const root = pathToFileURL(gone).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
+    c.notify('initialized', {});
+    rmSync(gone, { recursive: true, force: true });
+    const r = await c.request<{ error?: { code: number; message: string } }>('iovaLens/scanWorkspace', {});
+    assert.equal(r.error?.code, -32603, JSON.stringify(r));
+    assert.match(r.error!.message, /^IOVA Lens: Scan Workspace failed: .*gone: no such (file or )?directory$/);
+    assert.ok(!r.error!.message.includes('\n'));
+    // Still serving.
+    assert.equal(await c.request('textDocument/hover', { textDocument: { uri: pathToFileURL(join(gone, 'x.c')).toString() }, position: { line: 0, character: 0 } }), null);
     await c.request('shutdown', {});
     c.notify('exit', {});
   } finally {
