@@ -153,6 +153,7 @@ test('as-you-type field facts: re-reading only the definitions around an edit gi
       whole.project.dispose();
       fresh.project.dispose();
     }),
-    { numRuns: Number(process.env.INC_RUNS ?? 150), seed: Number(process.env.INC_SEED ?? 20261126) },
+    // (The example: a `;` over `\tp` of `priv->last = …` leaves `riv->last = …` a top-level node of its own, just after the edit.)
+    { numRuns: Number(process.env.INC_RUNS ?? 150), seed: Number(process.env.INC_SEED ?? 20261126), examples: [[[[907367547, 6, 'x'], [486472514, 5, ';']]]] },
   );
 });

@@ -569,13 +569,15 @@ function reuseFieldFacts(tree: Tree, facts: FileFacts, previous: FileFacts, edit
     from = Math.min(from, r.startIndex);
     to = Math.max(to, r.endIndex);
   }
-  // Out to the top-level nodes around both ends (a function, a struct, an #ifdef block).
+  // Out to the top-level nodes around both ends (a function, a struct, an #ifdef block), those
+  // that only touch an end included: error recovery may split a definition there (`p->x = …`
+  // with its `p` deleted starts a top-level node of its own right after the edit).
   const top = tree.rootNode;
   const c = top.walk();
   try {
-    if (c.gotoFirstChildForIndex(from)) from = Math.min(from, c.startIndex);
+    if (c.gotoFirstChildForIndex(Math.max(0, from - 1))) from = Math.min(from, c.startIndex);
     c.reset(top);
-    if (c.gotoFirstChildForIndex(Math.max(0, to - 1)) && c.startIndex < to) to = Math.max(to, c.endIndex);
+    if (c.gotoFirstChildForIndex(to) && c.startIndex <= to) to = Math.max(to, c.endIndex);
   } finally {
     c.delete();
   }
