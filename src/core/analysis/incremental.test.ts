@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { loadParser } from '../../server/wasm';
 import { Checker } from '../engine';
 import { editBetween } from './project';
+import { lineIndex } from '../lines';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'workspace', 'drivers', 'net', 'ethernet', 'cavium', 'thunder');
 
@@ -16,6 +17,20 @@ test('editBetween finds the one changed range', () => {
   const e = editBetween('ab\ncd\nef', 'ab\ncXd\nef');
   assert.deepEqual([e.startIndex, e.oldEndIndex, e.newEndIndex], [4, 4, 5]);
   assert.deepEqual(e.startPosition, { row: 1, column: 1 });
+});
+
+test('editBetween\'s positions are those a line index of each text gives', () => {
+  const text = fc.array(fc.constantFrom('a', 'b', '\n', ' ', '🚀', '\t'), { maxLength: 30 }).map((x) => x.join(''));
+  fc.assert(
+    fc.property(text, text, (a, b) => {
+      const e = editBetween(a, b);
+      const pa = lineIndex(a);
+      const pb = lineIndex(b);
+      assert.deepEqual([e.startPosition, e.oldEndPosition, e.newEndPosition], [pa(e.startIndex), pa(e.oldEndIndex), pb(e.newEndIndex)]);
+      assert.equal(a.slice(0, e.startIndex) + b.slice(e.startIndex, e.newEndIndex) + a.slice(e.oldEndIndex), b);
+    }),
+    { numRuns: 2000, seed: 20261127 },
+  );
 });
 
 test('incremental reparse gives the same tree and findings as a fresh parse, for random edits', async () => {
