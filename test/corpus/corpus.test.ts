@@ -7,8 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadParser } from '../../src/server/wasm';
+import { Workspace } from '../../src/server/workspace';
+import { toCodePointColumns } from '../../src/core/lines';
 
 function repoRoot(): string {
   let d = __dirname;
@@ -129,4 +133,31 @@ test('corpus: silent where the code owns the translation', { skip }, (t) => {
     findings.map((f) => `${f.path}:${f.line} ${f.rule}`),
     [],
   );
+});
+
+test('corpus: the editor\'s own analysis of every drivers/ folder the CLI parses gives the CLI\'s findings (Scan Workspace shows both)', { skip }, async (t) => {
+  // The CLI says which folders it parses (IOVA_LENS_DUMP_TASKS); the editor reads each one as opening a file of it does.
+  const tasks = join(mkdtempSync(join(tmpdir(), 'iova-corpus-')), 'tasks.json');
+  const r = spawnSync(process.execPath, [CLI, 'scan', 'drivers', '--format', 'json', '--no-cache', '--root', TREE], { cwd: TREE, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, IOVA_LENS_DUMP_TASKS: tasks } });
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  const line = (f: { path: string; line: number; column: number; rule: string; message: string }) => `${f.path}:${f.line}:${f.column} ${f.rule} ${f.message}`;
+  const cli = (JSON.parse(r.stdout).findings as (JsonFinding & { column: number; message: string })[]).filter((f) => f.rule !== 'analysis-limit');
+  const dirs: string[] = JSON.parse(readFileSync(tasks, 'utf8')).parse.map((x: { dir: string }) => x.dir);
+  const parser = await loadParser();
+  const differ: string[] = [];
+  for (const dir of dirs) {
+    const ws = new Workspace(parser, TREE, [TREE], () => {}, Infinity);
+    ws.indexFolder(join(TREE, dir));
+    const mine = readdirSync(join(TREE, dir))
+      .filter((n) => /\.[ch]$/.test(n))
+      .flatMap((n) => ws.findingsFor(join(TREE, dir, n)));
+    // (The CLI counts columns in characters, the editor in UTF-16 units.)
+    const editor = new Set(toCodePointColumns(mine, (p) => readFileSync(join(TREE, p), 'utf8')).filter((f) => f.rule !== 'analysis-limit').map(line));
+    const want = new Set(cli.filter((f) => dirname(f.path) === dir).map(line));
+    for (const x of editor) if (!want.has(x)) differ.push(`editor only: ${x}`);
+    for (const x of want) if (!editor.has(x)) differ.push(`CLI only: ${x}`);
+  }
+  t.diagnostic(`${dirs.length} folders compared, ${cli.length} CLI findings`);
+  assert.ok(dirs.length > 200, `the CLI parsed ${dirs.length} folders`);
+  assert.deepEqual(differ, []);
 });
