@@ -222,18 +222,39 @@ test('after Scan workspace, a closed file\'s Problems entries follow its driver:
   }
 });
 
-test('nothing is read up front: an opened document\'s driver folder is, the other drivers only by Scan Workspace (the CLI)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-lazy-'));
-  cpSync(SAMPLE, dir, { recursive: true });
-  const acme = pathToFileURL(join(dir, 'drivers/net/ethernet/acme/acme_rx.c')).toString();
-  const cUri = pathToFileURL(join(dir, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.c')).toString();
-  const c = new Client();
+/**
+ * A server whose one workspace folder is `folder`: initialize (with these
+ * capabilities and initializationOptions), initialized, `fn`, shutdown and
+ * exit; the process is killed whatever happens.
+ */
+async function withServer(folder: string, fn: (c: Client) => Promise<void>, o: { settings?: unknown; capabilities?: object; initializationOptions?: object } = {}): Promise<void> {
+  const c = new Client(o.settings ?? null);
   try {
-    const root = pathToFileURL(dir).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
+    const root = pathToFileURL(folder).toString();
+    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: o.capabilities ?? {}, initializationOptions: o.initializationOptions });
     c.notify('initialized', {});
-    const opened = c.waitFor<{ uri: string }>('textDocument/publishDiagnostics', (p) => p.uri === acme);
-    c.notify('textDocument/didOpen', { textDocument: { uri: acme, languageId: 'c', version: 1, text: readFileSync(join(dir, 'drivers/net/ethernet/acme/acme_rx.c'), 'utf8') } });
+    await fn(c);
+    await c.request('shutdown', {});
+    c.notify('exit', {});
+  } finally {
+    c.proc.kill();
+  }
+}
+
+/** A copy of the sample workspace in a new temporary folder (a tree the scan's cache has not seen). */
+function sampleCopy(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(SAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+test('nothing is read up front: an opened document\'s driver folder is, the other drivers only by Scan Workspace (the CLI)', async () => {
+  const dir = sampleCopy('iova-lsp-lazy-');
+  const acme = join(dir, 'drivers/net/ethernet/acme/acme_rx.c');
+  const cUri = pathToFileURL(join(dir, 'drivers/net/ethernet/cavium/thunder/nicvf_queues.c')).toString();
+  await withServer(dir, async (c) => {
+    const opened = c.waitFor<{ uri: string }>('textDocument/publishDiagnostics', (p) => p.uri === pathToFileURL(acme).toString());
+    c.notify('textDocument/didOpen', { textDocument: { uri: pathToFileURL(acme).toString(), languageId: 'c', version: 1, text: readFileSync(acme, 'utf8') } });
     await opened;
     // (The old server indexed every folder in the background right after `initialized`: give it the time.)
     await new Promise((r) => setTimeout(r, 1500));
@@ -246,25 +267,16 @@ test('nothing is read up front: an opened document\'s driver folder is, the othe
     assert.ok(c.logs.some((l) => /IOVA Lens: scanned .*: 4 findings in \d+ ms/.test(l)), c.logs.join('\n'));
     // The closed driver's findings came from the scan's process, not from an index kept in the server.
     assert.ok(c.statuses.every((s) => s.files <= 1), JSON.stringify(c.statuses));
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  });
 });
 
 test('Scan Workspace: an open document counts with its unsaved text, a closed driver as the CLI finds it under the editor\'s rule settings', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-scan-live-'));
-  cpSync(SAMPLE, dir, { recursive: true });
+  const dir = sampleCopy('iova-lsp-scan-live-');
   const thunder = join(dir, 'drivers/net/ethernet/cavium/thunder');
   // A second copy of the driver, never opened: its findings come from the CLI.
   cpSync(thunder, join(dir, 'drivers/net/ethernet/cavium/thunder2'), { recursive: true });
   const cUri = pathToFileURL(join(thunder, 'nicvf_queues.c')).toString();
-  const c = new Client({ rules: { 'dma-addr-as-phys': 'off' } });
-  try {
-    const root = pathToFileURL(dir).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: { workspace: { configuration: true } } });
-    c.notify('initialized', {});
+  await withServer(dir, async (c) => {
     const text = readFileSync(join(thunder, 'nicvf_queues.c'), 'utf8');
     const edited = text.replace('data = phys_to_virt(phys_addr);', 'data = NULL;');
     assert.notEqual(edited, text);
@@ -277,11 +289,7 @@ test('Scan Workspace: an open document counts with its unsaved text, a closed dr
     // thunder (open, edited): c:50 and h:32; thunder2 (closed, from the CLI): c:50, c:64 and h:32; h:33's rule is off.
     assert.equal(scan.findings, 5);
     assert.deepEqual((await h2Problems).diagnostics.map((d) => d.code), ['iova-reverse-lookup']);
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  }, { settings: { rules: { 'dma-addr-as-phys': 'off' } }, capabilities: { workspace: { configuration: true } } });
 });
 
 test('Scan Workspace runs the ripgrep the client names in initializationOptions (VS Code passes its own)', async () => {
@@ -289,30 +297,15 @@ test('Scan Workspace runs the ripgrep the client names in initializationOptions 
   const log = join(dir, 'ran');
   const wrapper = join(dir, 'vscode-rg');
   writeFileSync(wrapper, `#!/bin/sh\necho ran >> '${log}'\nexec rg "$@"\n`, { mode: 0o755 });
-  const c = new Client();
-  try {
-    const root = pathToFileURL(SAMPLE).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {}, initializationOptions: { ripgrep: wrapper } });
-    c.notify('initialized', {});
+  await withServer(SAMPLE, async (c) => {
     const scan = await c.request<{ findings: number }>('iovaLens/scanWorkspace', {});
     assert.equal(scan.findings, 4);
     assert.ok(existsSync(log), 'the scan ran the client\'s ripgrep');
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  }, { initializationOptions: { ripgrep: wrapper } });
 });
 
 test('Scan Workspace reports its progress as work-done $/progress when the client gives a token', async () => {
-  // (A tree of its own: the scan's cache has not seen it, so its folders are analysed, and counted.)
-  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-progress-'));
-  cpSync(SAMPLE, dir, { recursive: true });
-  const c = new Client();
-  try {
-    const root = pathToFileURL(dir).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: { window: { workDoneProgress: true } } });
-    c.notify('initialized', {});
+  await withServer(sampleCopy('iova-lsp-progress-'), async (c) => {
     const kinds: string[] = [];
     const messages: string[] = [];
     const ended = c.waitFor<{ token: string; value: { kind: string; message?: string } }>('$/progress', (p) => {
@@ -327,42 +320,24 @@ test('Scan Workspace reports its progress as work-done $/progress when the clien
     assert.equal(kinds[0], 'begin');
     assert.ok(kinds.includes('report'), kinds.join());
     assert.ok(messages.some((m) => /^\d+\/\d+ directories analysed$/.test(m)), messages.join(' | '));
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  }, { capabilities: { window: { workDoneProgress: true } } });
 });
 
 test('Scan Workspace over a folder gone since the start fails with one line naming it, and the server goes on', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-gone-'));
-  const gone = join(dir, 'gone');
-  cpSync(SAMPLE, gone, { recursive: true });
-  const c = new Client();
-  try {
-    const root = pathToFileURL(gone).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
-    c.notify('initialized', {});
+  const gone = join(sampleCopy('iova-lsp-gone-'), 'drivers');
+  await withServer(gone, async (c) => {
     rmSync(gone, { recursive: true, force: true });
     const r = await c.request<{ error?: { code: number; message: string } }>('iovaLens/scanWorkspace', {});
     assert.equal(r.error?.code, -32603, JSON.stringify(r));
-    assert.match(r.error!.message, /^IOVA Lens: Scan Workspace failed: .*gone: no such (file or )?directory$/);
+    assert.match(r.error!.message, /^IOVA Lens: Scan Workspace failed: .*drivers: no such (file or )?directory$/);
     assert.ok(!r.error!.message.includes('\n'));
     // Still serving.
     assert.equal(await c.request('textDocument/hover', { textDocument: { uri: pathToFileURL(join(gone, 'x.c')).toString() }, position: { line: 0, character: 0 } }), null);
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  });
 });
 
 test('Scan Workspace can be cancelled (the scan\'s process is stopped), and runs again afterwards', async () => {
-  const c = new Client();
-  try {
-    const root = pathToFileURL(SAMPLE).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
-    c.notify('initialized', {});
+  await withServer(SAMPLE, async (c) => {
     const first = c.request<{ cancelled?: boolean; error?: { code: number } }>('iovaLens/scanWorkspace', {});
     c.notify('$/cancelRequest', { id: c.lastId });
     const r = await first;
@@ -370,11 +345,7 @@ test('Scan Workspace can be cancelled (the scan\'s process is stopped), and runs
     assert.ok(!c.logs.some((l) => /IOVA Lens: scanned /.test(l)), 'the cancelled scan reported nothing');
     const again = await c.request<{ findings: number; cancelled: boolean }>('iovaLens/scanWorkspace', {});
     assert.deepEqual([again.findings, again.cancelled], [4, false]);
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  });
 });
 
 test('the LSP lifecycle: a request before initialize is ServerNotInitialized, a second initialize and a request after shutdown are InvalidRequest', async () => {
