@@ -22,8 +22,6 @@ export interface CliScan {
 }
 
 export interface CliScanOptions {
-  /** dist/cli.js. */
-  cli?: string;
   /** The tree's root: the report's paths are relative to it. */
   root: string;
   /** The folders to scan (the workspace folders in this tree). */
@@ -39,7 +37,7 @@ export interface CliScanOptions {
 }
 
 /** dist/cli.js beside the server (or the built one when the server runs from out/ in tests). */
-export function defaultCliPath(): string {
+function cliPath(): string {
   return join(defaultWasmDir(), 'cli.js');
 }
 
@@ -49,7 +47,7 @@ export function defaultCliPath(): string {
  * too large) come back in `errors`, as in the CLI's report.
  */
 export function scanWithCli(o: CliScanOptions): Promise<CliScan> {
-  const cli = o.cli ?? defaultCliPath();
+  const cli = cliPath();
   if (!existsSync(cli)) return Promise.reject(new Error(`${cli} is missing (run npm run build)`));
   // (The scan runs in the tree's root: one deleted since the window opened is said as such, not as a spawn error.)
   if (!existsSync(o.root)) return Promise.reject(new Error(`${o.root}: no such directory`));

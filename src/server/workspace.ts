@@ -188,12 +188,8 @@ export class Workspace {
     if (cli.cancelled) return cli;
     const fromCli = cli.findings.filter((f) => !this.indexedDirs.has(dirOf(f.path)));
     // (The report counts columns in characters, the editor in UTF-16 units: they differ after an emoji.)
-    const text = (p: string) => {
-      const r = readSource(this.abs(p));
-      return 'text' in r ? r.text : undefined;
-    };
     const errors: FileError[] = cli.errors.filter((e) => !this.indexedDirs.has(dirOf(e.path)));
-    return { findings: [...toUtf16Columns(fromCli, text), ...this.checker.check()], errors, cancelled: false };
+    return { findings: [...toUtf16Columns(fromCli, (p) => diskText(this.abs(p))), ...this.checker.check()], errors, cancelled: false };
   }
 
   /** Indexes a file that can matter by itself; keeps one that may call a helper for indexLater(). */
@@ -252,10 +248,7 @@ export class Workspace {
     } catch (e) {
       return { findings: [], error: (e as Error).message };
     }
-    const images = postImages(diffs, (p) => {
-      const r = readSource(join(this.root, p));
-      return 'text' in r ? r.text : undefined;
-    }).filter((i) => /\.[ch]$/.test(i.path));
+    const images = postImages(diffs, (p) => diskText(join(this.root, p))).filter((i) => /\.[ch]$/.test(i.path));
     // The driver's other files give the helpers (a folder the patch creates has none); each folder is analysed as `iova-lens patch` does.
     // (All of them before any is dropped: a series may touch more folders than are kept idle.)
     const dirs = new Set([...new Set(images.map((i) => dirname(this.abs(i.path))))].filter((d) => existsSync(d)));
@@ -294,6 +287,12 @@ export class Workspace {
       this.checker.setOtherFile(key, r.text);
     } else this.checker.removeFile(key);
   }
+}
+
+/** A file's text as the disk has it, or undefined when it cannot be read as source (readSource() says why). */
+function diskText(abs: string): string | undefined {
+  const r = readSource(abs);
+  return 'text' in r ? r.text : undefined;
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

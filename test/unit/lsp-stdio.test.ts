@@ -195,16 +195,11 @@ test('a client other than VS Code: asked to watch C files and the config, told o
 });
 
 test('after Scan workspace, a closed file\'s Problems entries follow its driver: the helper fixed in the open header clears them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-lsp-scan-'));
-  cpSync(SAMPLE, dir, { recursive: true });
+  const dir = sampleCopy('iova-lsp-scan-');
   const drv = join(dir, 'drivers/net/ethernet/cavium/thunder');
   const h = pathToFileURL(join(drv, 'nicvf_queues.h')).toString();
   const cUri = pathToFileURL(join(drv, 'nicvf_queues.c')).toString();
-  const c = new Client();
-  try {
-    const root = pathToFileURL(dir).toString();
-    await c.request('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'w' }], capabilities: {} });
-    c.notify('initialized', {});
+  await withServer(dir, async (c) => {
     const inProblems = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === cUri && p.diagnostics.length === 2);
     const scan = await c.request<{ findings: number }>('iovaLens/scanWorkspace', {});
     assert.equal(scan.findings, 4);
@@ -215,11 +210,7 @@ test('after Scan workspace, a closed file\'s Problems entries follow its driver:
     const cleared = c.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === cUri && p.diagnostics.length === 0);
     c.notify('textDocument/didOpen', { textDocument: { uri: h, languageId: 'c', version: 1, text: fixed } });
     await cleared;
-    await c.request('shutdown', {});
-    c.notify('exit', {});
-  } finally {
-    c.proc.kill();
-  }
+  });
 });
 
 /**

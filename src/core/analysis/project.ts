@@ -584,13 +584,12 @@ function reuseFieldFacts(tree: Tree, facts: FileFacts, previous: FileFacts, edit
   const delta = edit.newEndIndex - edit.oldEndIndex;
   const oldTo = to - delta;
   const pos = lineIndex(facts.text);
-  const at = (i: number) => pos(i);
-  collectFieldFacts(top, facts, { startIndex: from, endIndex: to, startPosition: at(from), endPosition: at(to) });
+  collectFieldFacts(top, facts, { startIndex: from, endIndex: to, startPosition: pos(from), endPosition: pos(to) });
   const moved = (s: FieldSource): FieldSource => {
     const [a, b] = s.span!;
     const span: [number, number] = [a + delta, b + delta];
-    const p = at(span[0]);
-    const q = at(span[1]);
+    const p = pos(span[0]);
+    const q = pos(span[1]);
     const { fn: _fn, ...rest } = s;
     return { ...rest, at: span[0], span, loc: { path: facts.path, line: p.row + 1, column: p.column + 1, endLine: q.row + 1, endColumn: q.column + 1 } };
   };
