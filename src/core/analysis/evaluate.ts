@@ -443,8 +443,10 @@ class Evaluator {
       }
       case 'switch_statement': {
         const cond = n.childForFieldName('condition');
-        if (cond) this.expr(cond);
         const body = n.childForFieldName('body');
+        // `switch (pa) { case 0: … }` tests pa for 0 as `if (!pa)` does; a switch without that case does not.
+        if (cond && body?.namedChildren.some((c) => c?.type === 'case_statement' && ZERO_RE.test(c.childForFieldName('value')?.text ?? ''))) this.condition(cond);
+        else if (cond) this.expr(cond);
         const before = this.clone(this.vars);
         const live: VarState[] = [before];
         body?.namedChildren.forEach((c, i) => {
@@ -1160,6 +1162,8 @@ class Evaluator {
 
 /** Macros that test a pointer for NULL (among other things): a test of phys_to_virt()'s result by one cannot fire for its NULL part. */
 const NULL_TESTS = new Set(['IS_ERR_OR_NULL', 'ZERO_OR_NULL_PTR']);
+/** A case label for 0: `case 0:`, `case 0UL:`, `case 0x0:`. */
+const ZERO_RE = /^\(?\s*(?:0|0x0+)[uUlL]*\s*\)?$/;
 
 /** The struct a field is read from, by name: `ring->desc` → ring, `priv->rx.buf` → rx, `q[i].va` → q. */
 export function fieldBase(fe: Node): string {

@@ -146,6 +146,22 @@ static struct sk_buff *acme_rx(struct acme_priv *p, dma_addr_t a, int len)
 `,
     },
     {
+      name: 'switched on, but no case for 0: the default arm uses it',
+      code: `
+static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova); /*!*/
+
+	switch (pa & 0xfff) {
+	case 0x800:
+		return NULL;
+	default:
+		return phys_to_virt(pa);
+	}
+}
+`,
+    },
+    {
       name: 'tested, but the branch for 0 only complains and falls through to the use',
       code: `
 static void *acme_va(struct acme_priv *p, dma_addr_t iova)
@@ -386,6 +402,36 @@ static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
 	if (pa <= 0)
 		return NULL;
 	return phys_to_virt(pa);
+}
+`,
+    },
+    {
+      name: 'tested in a switch with a case for 0 (case 0, case 0UL)',
+      code: `
+static void *acme_va(struct iommu_domain *d, dma_addr_t iova)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova);
+
+	switch (pa) {
+	case 0:
+		return NULL;
+	default:
+		return phys_to_virt(pa);
+	}
+}
+
+static struct page *acme_page(struct iommu_domain *d, dma_addr_t iova)
+{
+	phys_addr_t pa = iommu_iova_to_phys(d, iova);
+
+	switch (pa) {
+	case 0UL:
+		pr_warn("acme: %pad not mapped\\n", &iova);
+		break;
+	default:
+		return virt_to_page(phys_to_virt(pa));
+	}
+	return NULL;
 }
 `,
     },
