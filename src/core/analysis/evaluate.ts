@@ -229,6 +229,13 @@ function joinStates(states: VarState[]): VarState {
 }
 
 /** Whether a statement always leaves the enclosing block (return, goto, break, continue, BUG()). */
+/** Whether a `case …:` arm ends in a statement that leaves it (break, return, goto, …), not falling into the next. */
+function armStops(arm: Node): boolean {
+  const kids = arm.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+  const last = kids[kids.length - 1];
+  return !!last && last !== arm.childForFieldName('value') && exits(last);
+}
+
 function exits(n: Node | null, depth = 0): boolean {
   if (!n || depth > MAX_DEPTH) return false;
   switch (n.type) {
@@ -443,15 +450,21 @@ class Evaluator {
       }
       case 'switch_statement': {
         const cond = n.childForFieldName('condition');
-        const body = n.childForFieldName('body');
+        const arms = n.childForFieldName('body')?.namedChildren ?? [];
         // `switch (pa) { case 0: … }` tests pa for 0 as `if (!pa)` does; a switch without that case does not.
-        if (cond && body?.namedChildren.some((c) => c?.type === 'case_statement' && ZERO_RE.test(c.childForFieldName('value')?.text ?? ''))) this.condition(cond);
+        const zeroArm = arms.findIndex((c) => c?.type === 'case_statement' && ZERO_RE.test(c.childForFieldName('value')?.text ?? ''));
+        const zero = cond && zeroArm >= 0 && this.zeroSeen ? zeroTests(cond) : undefined;
+        if (cond && zeroArm >= 0) this.condition(cond);
         else if (cond) this.expr(cond);
+        // The other arms see a value that is not 0 — those after case 0 only when it stops there
+        // (`case 0: dev_err(…);` falls through into the next arm with the 0).
+        const stops = zeroArm >= 0 && armStops(arms[zeroArm]!);
         const before = this.clone(this.vars);
         const live: VarState[] = [before];
-        body?.namedChildren.forEach((c, i) => {
+        arms.forEach((c, i) => {
           if (!c) return;
           this.vars = this.clone(before);
+          if (zero && i !== zeroArm && (i < zeroArm || stops)) nonZero(this.vars, zero.whenTrue);
           this.inBranch(n.id, i, cond?.text ?? '', () => this.stmt(c));
           live.push(this.vars);
         });

@@ -46,7 +46,7 @@ test('the nicvf sample: every finding of the guarded uses carries guard step 1 (
   assert.ok(!json.includes('"guard"'), json);
 });
 
-test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&, an order against 0, a conditional expression\'s arm', async () => {
+test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&, an order against 0, a conditional expression\'s arm, a switch\'s case 0', async () => {
   const chain = ['dma-handle', 'iova-to-phys', 'phys-to-virt', 'virt-to-page', 'put-page'];
   for (const body of [
     'if (pa)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
@@ -63,6 +63,9 @@ test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&, 
     'put_page(pa ? virt_to_page(phys_to_virt(pa)) : NULL);',
     'void *va = pa ? phys_to_virt(pa) : NULL;\n\n\tif (!va)\n\t\treturn;\n\tput_page(virt_to_page(va));',
     'void *va = !pa ? NULL : phys_to_virt(pa);\n\n\tif (va)\n\t\tput_page(virt_to_page(va));',
+    // A switch with a case for 0 that stops there: its other arms see a value that is not 0.
+    'switch (pa) {\n\tcase 0:\n\t\treturn;\n\tdefault:\n\t\tput_page(virt_to_page(phys_to_virt(pa)));\n\t}',
+    'switch (pa) {\n\tcase 0x1000:\n\t\tput_page(virt_to_page(phys_to_virt(pa)));\n\t\tbreak;\n\tcase 0UL:\n\t\tbreak;\n\t}',
   ]) {
     const f = await lma(body);
     assert.deepEqual(f.chain, chain, body);
@@ -70,7 +73,7 @@ test('tests for 0 that hold at the use: if (pa), if (!pa) return, else-arm, &&, 
   }
 });
 
-test('no guard where the use can still see a 0: no test, a test that falls through, a warning, one path of two, ||', async () => {
+test('no guard where the use can still see a 0: no test, a test that falls through, a warning, one path of two, ||, a switch without case 0 or falling through from it', async () => {
   for (const body of [
     'put_page(virt_to_page(phys_to_virt(pa)));',
     'if (!pa)\n\t\tdev_err(dev, "no page");\n\tput_page(virt_to_page(phys_to_virt(pa)));',
@@ -81,6 +84,9 @@ test('no guard where the use can still see a 0: no test, a test that falls throu
     'if (pa >= 0)\n\t\tput_page(virt_to_page(phys_to_virt(pa)));',
     'len = pa ? len : 0;\n\tput_page(virt_to_page(phys_to_virt(pa)));',
     'void *va = pa ? NULL : phys_to_virt(pa);\n\n\tif (!va)\n\t\treturn;\n\tput_page(virt_to_page(va));',
+    // A switch without a case for 0, or whose case 0 falls through into the use.
+    'switch (pa) {\n\tcase 0x1000:\n\t\treturn;\n\tdefault:\n\t\tput_page(virt_to_page(phys_to_virt(pa)));\n\t}',
+    'switch (pa) {\n\tcase 0:\n\t\tdev_err(dev, "no page");\n\tdefault:\n\t\tput_page(virt_to_page(phys_to_virt(pa)));\n\t}',
   ]) {
     const f = await lma(body);
     assert.equal(f.guard, undefined, `${body}: ${JSON.stringify(f.guard)}`);
