@@ -14,7 +14,8 @@ import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
 import { readRaw, decodeUtf8, sameStamp, sizeError, stampOf, type FileStamp } from './files';
 import { namesIn } from '../core/analysis/calls';
-import { ownsDomainIn } from '../core/analysis/project';
+import { ownsDomainIn, wrapperDefsIn } from '../core/analysis/project';
+import type { Source } from '../core/analysis/model';
 import { convertedUnassigned, fieldAllocsOf, fieldKey, type LineFieldAlloc } from '../core/analysis/field-lines';
 import { toCodePointColumns } from '../core/lines';
 
@@ -49,6 +50,8 @@ export interface FileMeta extends FileStamp {
   fields?: LineFieldAlloc[];
   /** A file not analysed that allocates an IOMMU domain (ownsDomainIn()), in a folder that looks IOVAs up. */
   owner?: boolean;
+  /** A file not analysed that defines allocation wrappers whose results the analysed files convert (wrapperDefsIn()): what they return. */
+  wrappers?: Record<string, Source | null>;
 }
 
 export interface GroupTask {
@@ -66,6 +69,8 @@ export interface GroupResult {
   wanted?: string[];
   /** The analysed files look up IOVAs and allocate no domain: a file that starts or stops allocating one matters (revalidate()). */
   lookups?: boolean;
+  /** Calls whose results the analysed files convert (Project.wrappersWanted()): a file that starts or stops defining one as an allocation wrapper matters (revalidate()). */
+  wrappers?: string[];
   /** Keys of the files read as context only (GroupFile.context): a result for another report set is another result. */
   context?: string[];
   findings: Finding[];
@@ -195,11 +200,28 @@ export function analyzeGroup(parser: CParser | null, config: Config, task: Group
       helpers = grown;
       rest = next;
     }
-    const parsed = checker.project.files.size;
     const report = task.files.some((f) => f.context) ? task.files.filter((f) => !f.context).map((f) => f.key) : undefined;
+    // Calls whose results the analysed files convert through the linear map may be the driver's
+    // allocation wrappers, defined in a file not analysed (genwqe's card_utils.c): those files are
+    // searched for the names, by bytes first.
+    const wrappers = checker.project.wrappersWanted(task.dir);
+    for (const f of wrappers.size ? others : []) {
+      if (checker.hasFile(f.key)) continue;
+      let buf: Buffer;
+      try {
+        buf = readFileSync(f.abs);
+      } catch {
+        continue; // (Read once already, or by ripgrep: a file gone since then gives nothing.)
+      }
+      const defs = wrappersIn(buf, wrappers);
+      if (Object.keys(defs).length === 0) continue;
+      checker.setExternalWrappers(f.key, defs);
+      meta[f.key] = { ...meta[f.key], wrappers: defs };
+    }
+    const parsed = checker.project.files.size;
     // Columns in characters, as the CLI's contract says (the editor keeps UTF-16 units).
     const findings = toCodePointColumns(checker.check(report), (p) => checker.project.files.get(p)?.text);
-    return { dir: task.dir, ...contextOf(task), findings, errors, scanned, parsed, meta, helpers: [...helpers].sort(), ...(wanted.size ? { wanted: [...wanted].sort() } : {}), ...(lookups ? { lookups } : {}) };
+    return { dir: task.dir, ...contextOf(task), findings, errors, scanned, parsed, meta, helpers: [...helpers].sort(), ...(wanted.size ? { wanted: [...wanted].sort() } : {}), ...(lookups ? { lookups } : {}), ...(wrappers.size ? { wrappers: [...wrappers].sort() } : {}) };
   } finally {
     checker?.project.dispose();
   }
@@ -238,6 +260,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
   const helperBytes = (previous.helpers ?? []).map((h) => Buffer.from(h, 'latin1'));
   const analysed = Object.values(known).some((m) => m.candidate);
   const wanted = previous.wanted?.length ? new Set(previous.wanted) : undefined;
+  const wrappers = previous.wrappers?.length ? new Set(previous.wrappers) : undefined;
   const meta: Record<string, FileMeta> = {};
   for (const f of task.files) {
     const m = known[f.key];
@@ -262,7 +285,7 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
     // (Only .c files are read for the wanted fields, as analyzeGroup() reads them.)
     const allocates = wanted && !f.key.endsWith('.h');
     const matters = f.maybe === undefined || helpers || declares;
-    if (matters || allocates || previous.lookups) {
+    if (matters || allocates || previous.lookups || wrappers) {
       const r = readRaw(f.abs);
       if ('error' in r) return undefined;
       // A file ripgrep read whole and found no API name in can matter only by calling one of the
@@ -277,9 +300,22 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
       // (Its lines must give the wanted fields what they gave before — nothing, for most files.)
       if (allocates && JSON.stringify(wantedAllocsIn(r.buf, wanted)) !== JSON.stringify(m.fields ?? [])) return undefined;
       if (previous.lookups && ownsDomainBytes(r.buf) !== !!m.owner) return undefined;
+      // (And define the wrappers whose results the analysed files convert as before — none, for most files.)
+      if (wrappers && !sameDefs(wrappersIn(r.buf, wrappers), m.wrappers ?? {})) return undefined;
     } else if (sizeError(f.size)) return undefined;
   }
   return { ...previous, meta };
+}
+
+/** wrapperDefsIn() of a file's bytes, a byte search for the names first (most files define none of them). */
+function wrappersIn(buf: Buffer, names: ReadonlySet<string>): Record<string, Source | null> {
+  for (const n of names) if (buf.includes(n, 0, 'latin1')) return wrapperDefsIn(buf.toString('latin1'), names);
+  return {};
+}
+
+function sameDefs(a: Readonly<Record<string, Source | null>>, b: Readonly<Record<string, Source | null>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b && a[k] === b[k]);
 }
 
 const DOMAIN_ALLOC = Buffer.from('domain_alloc');

@@ -505,3 +505,25 @@ describe('the wasm loader', () => {
     });
   });
 });
+
+test('the editor: an allocation wrapper in a file that is not analysed (setOtherFile) gives its memory where the driver converts its result; kmalloc() memory does not', async () => {
+  const parser = await testParser();
+  const dev = 'static int acme_mmap(struct acme_dev *cd, struct vm_area_struct *vma, struct dma_mapping *m)\n{\n\tm->k_vaddr = __acme_alloc(cd, 4096, &m->dma_addr);\n\treturn remap_pfn_range(vma, vma->vm_start, virt_to_phys(m->k_vaddr) >> PAGE_SHIFT, 4096, vma->vm_page_prot);\n}\n';
+  const utils = 'void *__acme_alloc(struct acme_dev *cd, size_t size, dma_addr_t *h)\n{\n\treturn dma_alloc_coherent(cd->dev, size, h, GFP_KERNEL);\n}\n';
+  const checker = new Checker(parser, DEFAULT_CONFIG);
+  try {
+    const rules = () => checker.check().map((f) => `${f.path.split('/').pop()}:${f.line}:${f.rule}`);
+    checker.setFile('drivers/misc/acme/acme_dev.c', dev);
+    assert.deepEqual(rules(), [], 'the wrapper unknown');
+    checker.setOtherFile('drivers/misc/acme/acme_utils.c', utils);
+    assert.deepEqual(rules(), ['acme_dev.c:4:linear-map-assumption']);
+    checker.setOtherFile('drivers/misc/acme/acme_utils.c', utils.replace('dma_alloc_coherent(cd->dev, size, h, GFP_KERNEL)', 'kmalloc(size, GFP_KERNEL)'));
+    assert.deepEqual(rules(), [], 'kmalloc() memory');
+    // A wrapper of another driver's folder is not this driver's.
+    checker.setOtherFile('drivers/misc/acme/acme_utils.c', '');
+    checker.setOtherFile('drivers/misc/other/other_utils.c', utils);
+    assert.deepEqual(rules(), [], 'another folder');
+  } finally {
+    checker.project.dispose();
+  }
+});

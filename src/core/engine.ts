@@ -3,7 +3,8 @@
 // Finding contract: severity from config, owners of the translation silenced,
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
-import { Project, blankAnnotations, extractFacts, ownsDomainIn, type ExtractOptions } from './analysis/project';
+import { Project, blankAnnotations, extractFacts, ownsDomainIn, wrapperDefsIn, type ExtractOptions } from './analysis/project';
+import type { Source } from './analysis/model';
 import { fieldAllocsInText, type LineFieldAlloc } from './analysis/field-lines';
 import { KeepPlan, NON_LINEAR_ALLOC_RE, SG_BUF_RE } from './analysis/keep';
 import { topLevel, type Unit } from './analysis/skim';
@@ -222,10 +223,16 @@ export class Checker {
     this.project.setExternalOwner(path, owns);
   }
 
-  /** What a file that is not analysed tells the analysis (the editor and patch mode hold its text): field allocations, domain ownership. */
+  /** What a file that is not analysed tells the analysis (the editor and patch mode hold its text): field allocations, domain ownership, allocation wrappers. */
   setOtherFile(path: string, text: string): void {
     this.project.setExternalFields(path, fieldAllocsInText(text));
     this.project.setExternalOwner(path, ownsDomainIn(text));
+    this.project.setExternalWrappers(path, wrapperDefsIn(text));
+  }
+
+  /** Allocation wrappers a file not analysed defines (Project.setExternalWrappers; wrapperDefsIn() reads them). */
+  setExternalWrappers(path: string, defs: Readonly<Record<string, Source | null>>): void {
+    this.project.setExternalWrappers(path, defs);
   }
 
   hasFile(path: string): boolean {

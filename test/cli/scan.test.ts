@@ -500,6 +500,46 @@ test('a field that a file naming no API gives coherent memory (ocrdma_hw.c) is f
   assert.deepEqual(brief(p.out), want, p.err);
 });
 
+test('a driver\'s allocation wrapper defined in a file naming no API (genwqe card_utils.c) gives its memory where another file converts the result (card_dev.c:467) — cold and warm, without ripgrep, after edits, patch mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iova-xwrap-'));
+  const drv = join(dir, 'drivers', 'misc', 'acme');
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  const utils = 'void *__acme_alloc_consistent(struct acme_dev *cd, size_t size, dma_addr_t *dma_handle)\n{\n\tif (get_order(size) > MAX_PAGE_ORDER)\n\t\treturn NULL;\n\treturn dma_alloc_coherent(&cd->pci_dev->dev, size, dma_handle, GFP_KERNEL);\n}\n';
+  writeFileSync(join(drv, 'acme_utils.c'), utils);
+  const dev = [
+    'static int acme_mmap(struct acme_dev *cd, struct vm_area_struct *vma, struct dma_mapping *dma_map)',
+    '{',
+    '\tunsigned long pfn, vsize = vma->vm_end - vma->vm_start;',
+    '',
+    '\tdma_map->k_vaddr = __acme_alloc_consistent(cd, vsize, &dma_map->dma_addr);',
+    '\tif (dma_map->k_vaddr == NULL)',
+    '\t\treturn -ENOMEM;',
+    '\tpfn = virt_to_phys(dma_map->k_vaddr) >> PAGE_SHIFT;',
+    '\treturn remap_pfn_range(vma, vma->vm_start, pfn, vsize, vma->vm_page_prot);',
+    '}',
+    '',
+  ].join('\n');
+  writeFileSync(join(drv, 'acme_dev.c'), dev);
+  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; rule: string; related: { path: string; line: number }[] }[]).map((f) => `${f.path}:${f.line}:${f.rule} <- ${f.related.map((r) => `${r.path.split('/').pop()}:${r.line}`).join(',')}`);
+  const want = ['drivers/misc/acme/acme_dev.c:8:linear-map-assumption <- acme_dev.c:5'];
+  const cache = mkdtempSync(join(tmpdir(), 'iova-xwrap-cache-'));
+  const scan = () => brief(spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--cache-dir', cache], { cwd: dir, encoding: 'utf8' }).stdout);
+  for (const pass of ['cold', 'warm']) assert.deepEqual(scan(), want, pass);
+  const noRg = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, IOVA_LENS_NO_RG: '1' } });
+  assert.deepEqual(brief(noRg.stdout), want, 'without ripgrep');
+  // The wrapper now returns kmalloc() memory (in the linear map): the cached result must not stay …
+  writeFileSync(join(drv, 'acme_utils.c'), utils.replace('dma_alloc_coherent(&cd->pci_dev->dev, size, dma_handle, GFP_KERNEL)', 'kmalloc(size, GFP_KERNEL)'));
+  assert.deepEqual(scan(), [], 'kmalloc()');
+  // … and when it gives coherent memory again, the folder is analysed again.
+  writeFileSync(join(drv, 'acme_utils.c'), utils);
+  assert.deepEqual(scan(), want, 'back to dma_alloc_coherent()');
+  // Patch mode reads the folder's other files from the tree as the scan does.
+  writeFileSync(join(dir, 'p.diff'), ['--- a/drivers/misc/acme/acme_dev.c', '+++ b/drivers/misc/acme/acme_dev.c', '@@ -8 +8 @@', '-\tpfn = virt_to_phys(dma_map->k_vaddr) >> PAGE_SHIFT;', '+\tpfn = (virt_to_phys(dma_map->k_vaddr) >> PAGE_SHIFT);', ''].join('\n'));
+  const p = run(['patch', 'p.diff', '--tree', '.', '--format', 'json'], dir);
+  assert.deepEqual(brief(p.out), want, p.err);
+});
+
 test('a driver that allocates its own IOMMU domain in a file naming no translation API translates in it silently (SPEC §1.1) — scan cold and warm, without ripgrep, after edits, patch mode', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iova-xowner-'));
   const drv = join(dir, 'drivers', 'remoteproc', 'acme');

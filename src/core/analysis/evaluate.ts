@@ -35,6 +35,8 @@ export interface EvalEnv {
   path: string;
   fn: FnInfo;
   summary(name: string): Summary | undefined;
+  /** What a call of `name` returns when a file that is not analysed defines it as an allocation wrapper (Project.setExternalWrappers). */
+  wrapper?(name: string): Source | undefined;
   fields: FieldFacts;
   /** Some file of this driver allocates its own IOMMU domain (an UNMANAGED domain it owns). */
   driverOwnsDomain: boolean;
@@ -1041,6 +1043,9 @@ class Evaluator {
       if (p !== undefined && argNodes[p]) this.apply('iova-to-phys', callee, n, args[p] ?? [], handleOf(argNodes[p]));
       return this.instantiate(sum, args, n);
     }
+    // The driver's allocation wrapper in a file not analysed: its memory, as if allocated here.
+    const wrapped = sum ? undefined : this.env.wrapper?.(callee);
+    if (wrapped) return [{ src: wrapped, key: `c:${n.startIndex}`, steps: [], origin: this.loc(n) }];
     return [];
   }
 

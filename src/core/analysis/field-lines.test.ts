@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { convertedUnassigned, fieldAllocsInLine, fieldAllocsInText, fieldAllocsOf } from './field-lines';
+import { convertedUnassigned, fieldAllocsInLine, fieldAllocsInText, fieldAllocsOf, wrappedCalls } from './field-lines';
+import { wrapperDefsIn } from './project';
 
 const show = (line: string) => fieldAllocsInLine(line, 1).map((a) => `${a.base}${a.variable ? '' : '(member)'}.${a.field}=${a.src}@${a.column}`);
 
@@ -68,4 +69,27 @@ test('fieldAllocsOf finds what fieldAllocsInText finds for those fields', () => 
       assert.deepEqual(fieldAllocsOf(text, fields), fieldAllocsInText(text).filter((a) => fields.has(a.field)));
     }),
   );
+});
+
+test('wrappedCalls(): the calls whose results the text converts through the linear map, as variables or members', () => {
+  const calls = (text: string) => [...wrappedCalls(text)].sort();
+  assert.deepEqual(calls('\tdma_map->k_vaddr = __genwqe_alloc_consistent(cd, vsize,\n\t\t&dma_map->dma_addr);\n\tpfn = virt_to_phys(dma_map->k_vaddr) >> PAGE_SHIFT;'), ['__genwqe_alloc_consistent']);
+  assert.deepEqual(calls('\tbuf = (void *) acme_ring_alloc(p, len);\n\tpage = virt_to_page(buf);'), ['acme_ring_alloc']);
+  assert.deepEqual(calls('\tq -> va = acme_alloc(q);\n\tpa = __pa( q->va );'), ['acme_alloc'], 'spaces around -> and in the call');
+  assert.deepEqual(calls('\tbuf = dma_alloc_coherent(d, n, &h, GFP_KERNEL);\n\tpage = virt_to_page(buf);'), [], 'an allocator the analysis knows');
+  assert.deepEqual(calls('\tbuf = acme_alloc(n);\n\tpage = virt_to_page(other);'), [], 'another variable converted');
+  assert.deepEqual(calls('\tif (buf == acme_alloc(n))\n\t\tpage = virt_to_page(buf);'), [], 'a comparison');
+  assert.deepEqual(calls('\tp->buf = acme_alloc(n);\n\tpage = virt_to_page(q->buf);'), [], 'the same field through another base');
+  assert.deepEqual(calls('\tx.buf = acme_alloc(n);\n\tpage = virt_to_page(buf);'), [], 'a member is no variable of its name');
+});
+
+test('wrapperDefsIn(): a file\'s allocation wrappers (every return one kind of memory), by name', () => {
+  const utils = 'void *acme_alloc(struct acme *a, size_t n, dma_addr_t *h)\n{\n\tif (n > 4096)\n\t\treturn NULL;\n\treturn dma_alloc_coherent(a->dev, n, h, GFP_KERNEL);\n}\n\nstatic void *acme_big(size_t n)\n{\n\tvoid *p = vzalloc(n);\n\n\treturn p;\n}\n\nint acme_count(void)\n{\n\treturn 3;\n}\n';
+  assert.deepEqual(wrapperDefsIn(utils), { acme_alloc: 'coherent-va', acme_big: 'vmalloc-va' });
+  assert.deepEqual(wrapperDefsIn(utils, new Set(['acme_big'])), { acme_big: 'vmalloc-va' }, 'only the names asked for');
+  assert.deepEqual(wrapperDefsIn(utils, new Set(['acme_other'])), {}, 'a name the file does not hold');
+  assert.deepEqual(wrapperDefsIn('int acme_count(void)\n{\n\treturn 3;\n}\n'), {}, 'no allocator named');
+  // Two definitions (#ifdef arms) that disagree say nothing.
+  const twice = '#ifdef CONFIG_ACME_VM\nvoid *acme_buf(size_t n)\n{\n\treturn vmalloc(n);\n}\n#else\nvoid *acme_buf(size_t n)\n{\n\treturn dma_alloc_coherent(NULL, n, NULL, 0);\n}\n#endif\n';
+  assert.deepEqual(wrapperDefsIn(twice), { acme_buf: null });
 });

@@ -168,3 +168,25 @@ export function convertedUnassigned(texts: readonly string[]): Set<string> {
   }
   return new Set(wanted.keys());
 }
+
+/** A linear-map conversion of a variable or a member as a whole: `virt_to_phys(dma_map->k_vaddr)`, `__pa(buf)` (its lvalue m[1]). */
+const CONVERTS_LVALUE = /\b(?:virt_to_phys|__pa|virt_to_page|virt_to_head_page|virt_addr_valid|virt_to_bus|virt_to_pfn)\s*\(\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)/g;
+
+/**
+ * Calls whose result the text converts through the linear map: `name` in
+ * `x = (void *)name(…)` and `virt_to_phys(x)` (x a variable or a member),
+ * for names that are no allocator the analysis knows (SOURCES). Such a call
+ * may be the driver's allocation wrapper, defined in a file that is not
+ * analysed (genwqe's __genwqe_alloc_consistent() in card_utils.c).
+ */
+export function wrappedCalls(text: string): Set<string> {
+  const out = new Set<string>();
+  const lvalues = new Set<string>();
+  for (const m of text.matchAll(CONVERTS_LVALUE)) lvalues.add(m[1].replace(/\s+/g, ''));
+  for (const l of lvalues) {
+    const path = l.split(/->|\./).join('\\s*(?:->|\\.)\\s*');
+    const assign = new RegExp(`(?<![\\w.>])${path}\\s*=(?!=)\\s*(?:\\([^()]*\\)\\s*)*([A-Za-z_]\\w*)\\s*\\(`, 'g');
+    for (const m of text.matchAll(assign)) if (!(m[1] in SOURCES)) out.add(m[1]);
+  }
+  return out;
+}

@@ -16,7 +16,7 @@ import { answeredByApi, KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, PASS_THROUGH,
 import type { Loc, Source } from './model';
 import { blankMacroComments, matchesInCode, unwrapParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
-import { RESET, type LineFieldAlloc } from './field-lines';
+import { RESET, wrappedCalls, type LineFieldAlloc } from './field-lines';
 
 export interface FileFacts {
   /** The text as parsed (annotations blanked); kept for incremental reparses. */
@@ -345,6 +345,14 @@ function valueOf(s: FieldSource): { viaIdent?: string; viaField?: string } {
   return s.rhs !== undefined ? valueText(s.rhs) : s;
 }
 
+/** Per file: wrappedCalls() of its text. */
+const wrappedCache = new WeakMap<FileFacts, Set<string>>();
+function wrappedCallsOf(f: FileFacts): Set<string> {
+  let w = wrappedCache.get(f);
+  if (!w) wrappedCache.set(f, (w = wrappedCalls(f.text)));
+  return w;
+}
+
 /** Per file: its top-level units as the skim's lexer sees them (wrapperKind()). */
 const unitsCache = new WeakMap<FileFacts, Unit[]>();
 function unitsOf(f: FileFacts): Unit[] {
@@ -477,6 +485,31 @@ export function returnedSource(body: string): Source | null {
 }
 
 const RETURN = /\breturn\b\s*([^;]*);/g;
+
+/** A call of an allocator a wrapper may return (SOURCES of a kind a field can hold): a file naming none defines no wrapper. */
+const WRAPPED_CALL = new RegExp(`\\b(?:${Object.keys(SOURCES).filter((k) => FIELD_ASSIGN_SOURCES.has(SOURCES[k])).join('|')})\\s*\\(`);
+
+/**
+ * The allocation wrappers a file defines (top-level functions whose returns
+ * all give one kind of memory: returnedSource()), by name — for a file that
+ * is not analysed: genwqe's card_utils.c defines __genwqe_alloc_consistent(),
+ * whose dma_alloc_coherent() memory card_dev.c hands to virt_to_phys(). Two
+ * definitions of a name that disagree give null. `names`: only these (a
+ * whole-tree scan asks for the wrappers its analysis met; the editor for all).
+ */
+export function wrapperDefsIn(text: string, names?: ReadonlySet<string>): Record<string, Source | null> {
+  const out: Record<string, Source | null> = {};
+  if (names && ![...names].some((n) => text.includes(n))) return out;
+  if (!WRAPPED_CALL.test(text)) return out;
+  const clean = blankAnnotations(text);
+  for (const u of topLevel(clean)) {
+    if (u.kind !== 'fn' || !u.name || (names && !names.has(u.name))) continue;
+    const k = returnedSource(clean.slice(u.open + 1, u.close));
+    if (k === null) continue;
+    out[u.name] = u.name in out && out[u.name] !== k ? null : k;
+  }
+  return out;
+}
 
 function loc(path: string, n: Node): Loc {
   return { path, line: n.startPosition.row + 1, column: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endColumn: n.endPosition.column + 1 };
@@ -660,7 +693,8 @@ export class Project {
     this.dirs.delete(f.dir);
     // (A file parsed now gives its field assignments and domain allocations itself: what its lines said is dropped.)
     const hadFields = this.external.delete(f.path);
-    const wasExternal = this.externalOwners.delete(f.path) || hadFields;
+    const hadWrappers = this.externalWrappers.delete(f.path);
+    const wasExternal = this.externalOwners.delete(f.path) || hadFields || hadWrappers;
     // As-you-type: when the edit left the file's driver-wide facts alone, the
     // folder can be re-learned from where it was (only this file evaluated again).
     if (old && prev && !wasExternal && sameDriverFacts(old, f)) {
@@ -731,9 +765,57 @@ export class Project {
   /** Files not analysed that allocate an IOMMU domain (setExternalOwner), by path. */
   private externalOwners = new Set<string>();
 
+  /**
+   * The allocation wrappers a file that is not analysed defines
+   * (wrapperDefsIn()): a field given one's result holds its memory. An empty
+   * record forgets the file's.
+   */
+  setExternalWrappers(path: string, defs: Readonly<Record<string, Source | null>>): void {
+    const had = this.externalWrappers.get(path);
+    const none = Object.keys(defs).length === 0;
+    if (none ? !had : had && JSON.stringify(had.defs) === JSON.stringify(defs)) return;
+    const dir = dirOf(path);
+    if (none) this.externalWrappers.delete(path);
+    else this.externalWrappers.set(path, { dir, defs: { ...defs } });
+    this.fieldCache.delete(dir);
+    this.dirs.delete(dir);
+    this.warm.delete(dir);
+    this.bumpVersion(dir);
+  }
+
+  /** Allocation wrappers defined by files that are not analysed (setExternalWrappers), by path. */
+  private externalWrappers = new Map<string, { dir: string; defs: Record<string, Source | null> }>();
+
+  /**
+   * What a call of `name` returns, by the definitions in the folder's files
+   * that are not analysed (every one must agree), or undefined.
+   */
+  private externalWrapper(dir: string, name: string): Source | undefined {
+    let kind: Source | undefined;
+    for (const e of this.externalWrappers.values()) {
+      if (e.dir !== dir || !(name in e.defs)) continue;
+      const k = e.defs[name];
+      if (k === null || (kind !== undefined && k !== kind)) return undefined;
+      kind = k;
+    }
+    return kind;
+  }
+
+  /**
+   * Per folder, the calls whose results its analysed files convert through
+   * the linear map (wrappedCalls()): a whole-tree scan looks for their
+   * definitions in the driver's files it does not analyse.
+   */
+  wrappersWanted(dir: string): Set<string> {
+    const out = new Set<string>();
+    for (const f of this.files.values()) if (f.dir === dir) for (const n of wrappedCallsOf(f)) out.add(n);
+    return out;
+  }
+
   remove(path: string): void {
     this.setExternalFields(path, []);
     this.setExternalOwner(path, false);
+    this.setExternalWrappers(path, {});
     const old = this.files.get(path);
     if (old) {
       disposeFacts(old);
@@ -755,6 +837,7 @@ export class Project {
     this.files.clear();
     this.external.clear();
     this.externalOwners.clear();
+    this.externalWrappers.clear();
   }
 
   /** Per-driver field facts: a driver is the folder of the file. */
@@ -939,6 +1022,8 @@ export class Project {
         driverOwnsDomain: owns,
         usesDmaApi: f.usesDmaApi,
         summary: (name) => (name === fn.name ? undefined : this.lookupSummary(name, f.path, f.dir)),
+        // (Only for the calls this file converts the result of: what a file's analysis reads stays in its own text.)
+        wrapper: (name) => (wrappedCallsOf(f).has(name) ? this.externalWrapper(f.dir, name) : undefined),
         budget,
       });
       if (r.limited && limited !== 'budget') limited = r.limited;
