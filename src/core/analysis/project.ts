@@ -495,7 +495,8 @@ const WRAPPED_CALL = new RegExp(`\\b(?:${Object.keys(SOURCES).filter((k) => FIEL
  * is not analysed: genwqe's card_utils.c defines __genwqe_alloc_consistent(),
  * whose dma_alloc_coherent() memory card_dev.c hands to virt_to_phys(). Two
  * definitions of a name that disagree give null. `names`: only these (a
- * whole-tree scan asks for the wrappers its analysis met; the editor for all).
+ * whole-tree scan asks for the calls whose results its analysed files
+ * convert; the editor for all).
  */
 export function wrapperDefsIn(text: string, names?: ReadonlySet<string>): Record<string, Source | null> {
   const out: Record<string, Source | null> = {};
@@ -767,8 +768,9 @@ export class Project {
 
   /**
    * The allocation wrappers a file that is not analysed defines
-   * (wrapperDefsIn()): a field given one's result holds its memory. An empty
-   * record forgets the file's.
+   * (wrapperDefsIn()): a call of one, in a file of the folder that converts
+   * its result (wrappedCalls()), gives its memory. An empty record forgets
+   * the file's.
    */
   setExternalWrappers(path: string, defs: Readonly<Record<string, Source | null>>): void {
     const had = this.externalWrappers.get(path);
