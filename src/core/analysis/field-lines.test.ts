@@ -81,6 +81,8 @@ test('wrappedCalls(): the calls whose results the text converts through the line
   assert.deepEqual(calls('\tif (buf == acme_alloc(n))\n\t\tpage = virt_to_page(buf);'), [], 'a comparison');
   assert.deepEqual(calls('\tp->buf = acme_alloc(n);\n\tpage = virt_to_page(q->buf);'), [], 'the same field through another base');
   assert.deepEqual(calls('\tx.buf = acme_alloc(n);\n\tpage = virt_to_page(buf);'), [], 'a member is no variable of its name');
+  // Kernel functions and macros a driver's folder never defines: not looked for.
+  assert.deepEqual(calls('\tp = container_of(h, struct acme, h);\n\tq = PTR_ALIGN(raw, 64);\n\tr = alloc_pages_exact(n, GFP_KERNEL);\n\tpa = __pa(p) + __pa(q) + __pa(r);'), []);
 });
 
 test('wrapperDefsIn(): a file\'s allocation wrappers (every return one kind of memory), by name', () => {

@@ -7,7 +7,7 @@
 // assign (convertedUnassigned()), it reads the lines of the driver's other .c
 // files that hold them (fieldAllocsOf()). The editor and patch mode read every
 // file's lines (fieldAllocsInText()) — one line at a time, so all agree.
-import { SOURCES } from './api-tables';
+import { MMIO_READS, PASS_THROUGH, SINKS, SOURCES, STEPS, UNMAPS } from './api-tables';
 import type { Source } from './model';
 
 /** NULL, a zero (`0`, `0UL`, `0x00`) and ERR_PTR(): resets that say nothing about what a field holds. */
@@ -169,13 +169,26 @@ export function convertedUnassigned(texts: readonly string[]): Set<string> {
   return new Set(wanted.keys());
 }
 
+/**
+ * Kernel functions that return pointers (accessors of driver data, lists,
+ * per-CPU data, socket buffers; the page, slab and boot allocators): a
+ * driver's folder never defines them, and looking for them would cost a
+ * whole-tree scan a read of each other file of the driver.
+ */
+const KERNEL_ACCESSORS = /^(?:container_of|list_(?:first_|last_|next_|prev_)?entry(?:_or_null)?|(?:platform|dev|pci|spi|i2c|pci_host_bridge)_get_drvdata|dev_get_platdata|netdev_priv|pci_host_bridge_priv|irq_data_get_\w+|(?:this|per)_cpu_ptr|skb_frag_(?:address|page)|skb_put|skb_push|skb_pull|get_unaligned_\w+|kmemdup|kstrdup|memdup_user\w*|strndup_user|alloc_pages?|alloc_pages_exact|__get_free_pages?|mempool_alloc|kmem_cache_\w*alloc\w*|memblock_alloc\w*|gen_pool_\w+|page_pool_\w+|virtqueue_\w+|page_to_phys|bvec_kmap_local|kmap_local_\w+|min_t|max_t)$/;
+
+/** Whether a call may be the driver's own allocation wrapper: no API the analysis knows, no macro, no kernel accessor. */
+function mayWrap(name: string): boolean {
+  return !(name in SOURCES || name in STEPS || name in SINKS || PASS_THROUGH.has(name) || MMIO_READS.has(name) || UNMAPS.has(name) || /^[A-Z0-9_]+$/.test(name) || KERNEL_ACCESSORS.test(name));
+}
+
 /** A linear-map conversion of a variable or a member as a whole: `virt_to_phys(dma_map->k_vaddr)`, `__pa(buf)` (its lvalue m[1]). */
 const CONVERTS_LVALUE = /\b(?:virt_to_phys|__pa|virt_to_page|virt_to_head_page|virt_addr_valid|virt_to_bus|virt_to_pfn)\s*\(\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)/g;
 
 /**
  * Calls whose result the text converts through the linear map: `name` in
  * `x = (void *)name(…)` and `virt_to_phys(x)` (x a variable or a member),
- * for names that are no allocator the analysis knows (SOURCES). Such a call
+ * for names that may be the driver's own (mayWrap()). Such a call
  * may be the driver's allocation wrapper, defined in a file that is not
  * analysed (genwqe's __genwqe_alloc_consistent() in card_utils.c).
  */
@@ -186,7 +199,7 @@ export function wrappedCalls(text: string): Set<string> {
   for (const l of lvalues) {
     const path = l.split(/->|\./).join('\\s*(?:->|\\.)\\s*');
     const assign = new RegExp(`(?<![\\w.>])${path}\\s*=(?!=)\\s*(?:\\([^()]*\\)\\s*)*([A-Za-z_]\\w*)\\s*\\(`, 'g');
-    for (const m of text.matchAll(assign)) if (!(m[1] in SOURCES)) out.add(m[1]);
+    for (const m of text.matchAll(assign)) if (mayWrap(m[1])) out.add(m[1]);
   }
   return out;
 }
