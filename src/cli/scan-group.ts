@@ -14,8 +14,7 @@ import type { CParser } from '../core/parse/parser';
 import type { FileError, Finding } from '../core/types';
 import { readRaw, decodeUtf8, sameStamp, sizeError, stampOf, type FileStamp } from './files';
 import { namesIn } from '../core/analysis/calls';
-import { ownsDomainIn, wrapperDefsIn } from '../core/analysis/project';
-import type { Source } from '../core/analysis/model';
+import { ownsDomainIn, wrapperDefsIn, type WrapperDef } from '../core/analysis/project';
 import { convertedUnassigned, fieldAllocsOf, fieldKey, type LineFieldAlloc } from '../core/analysis/field-lines';
 import { toCodePointColumns } from '../core/lines';
 
@@ -51,7 +50,7 @@ export interface FileMeta extends FileStamp {
   /** A file not analysed that allocates an IOMMU domain (ownsDomainIn()), in a folder that looks IOVAs up. */
   owner?: boolean;
   /** A file not analysed that defines allocation wrappers whose results the analysed files convert (wrapperDefsIn()): what they return. */
-  wrappers?: Record<string, Source | null>;
+  wrappers?: Record<string, WrapperDef>;
 }
 
 export interface GroupTask {
@@ -308,14 +307,14 @@ export function revalidate(task: GroupTask, previous: GroupResult): GroupResult 
 }
 
 /** wrapperDefsIn() of a file's bytes, a byte search for the names first (most files define none of them). */
-function wrappersIn(buf: Buffer, names: ReadonlySet<string>): Record<string, Source | null> {
+function wrappersIn(buf: Buffer, names: ReadonlySet<string>): Record<string, WrapperDef> {
   for (const n of names) if (buf.includes(n, 0, 'latin1')) return wrapperDefsIn(buf.toString('latin1'), names);
   return {};
 }
 
-function sameDefs(a: Readonly<Record<string, Source | null>>, b: Readonly<Record<string, Source | null>>): boolean {
+function sameDefs(a: Readonly<Record<string, WrapperDef>>, b: Readonly<Record<string, WrapperDef>>): boolean {
   const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => k in b && a[k] === b[k]);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b && JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
 const DOMAIN_ALLOC = Buffer.from('domain_alloc');

@@ -3,8 +3,7 @@
 // Finding contract: severity from config, owners of the translation silenced,
 // suppressions applied (and unused ones reported), sorted, de-duplicated.
 import type { CParser } from './parse/parser';
-import { Project, blankAnnotations, extractFacts, ownsDomainIn, wrapperDefsIn, type ExtractOptions } from './analysis/project';
-import type { Source } from './analysis/model';
+import { Project, blankAnnotations, extractFacts, ownsDomainIn, wrapperDefsIn, type ExtractOptions, type WrapperDef } from './analysis/project';
 import { fieldAllocsInText, type LineFieldAlloc } from './analysis/field-lines';
 import { KeepPlan, NON_LINEAR_ALLOC_RE, SG_BUF_RE } from './analysis/keep';
 import { topLevel, type Unit } from './analysis/skim';
@@ -231,7 +230,7 @@ export class Checker {
   }
 
   /** Allocation wrappers a file not analysed defines (Project.setExternalWrappers; wrapperDefsIn() reads them). */
-  setExternalWrappers(path: string, defs: Readonly<Record<string, Source | null>>): void {
+  setExternalWrappers(path: string, defs: Readonly<Record<string, WrapperDef>>): void {
     this.project.setExternalWrappers(path, defs);
   }
 

@@ -35,8 +35,8 @@ export interface EvalEnv {
   path: string;
   fn: FnInfo;
   summary(name: string): Summary | undefined;
-  /** What a call of `name` returns when a file that is not analysed defines it as an allocation wrapper (Project.setExternalWrappers). */
-  wrapper?(name: string): Source | undefined;
+  /** What a call of `name` returns, and where, when a file that is not analysed defines it as an allocation wrapper (Project.setExternalWrappers). */
+  wrapper?(name: string): { src: Source; loc: Loc } | undefined;
   fields: FieldFacts;
   /** Some file of this driver allocates its own IOMMU domain (an UNMANAGED domain it owns). */
   driverOwnsDomain: boolean;
@@ -1045,7 +1045,7 @@ class Evaluator {
     }
     // The driver's allocation wrapper in a file not analysed: its memory, as if allocated here.
     const wrapped = sum ? undefined : this.env.wrapper?.(callee);
-    if (wrapped) return [{ src: wrapped, key: `c:${n.startIndex}`, steps: [], origin: this.loc(n) }];
+    if (wrapped) return [{ src: wrapped.src, key: `c:${n.startIndex}`, steps: [], origin: this.loc(n), wrapper: { name: callee, loc: wrapped.loc } }];
     return [];
   }
 

@@ -87,8 +87,10 @@ test('wrappedCalls(): the calls whose results the text converts through the line
 
 test('wrapperDefsIn(): a file\'s allocation wrappers (every return one kind of memory), by name', () => {
   const utils = 'void *acme_alloc(struct acme *a, size_t n, dma_addr_t *h)\n{\n\tif (n > 4096)\n\t\treturn NULL;\n\treturn dma_alloc_coherent(a->dev, n, h, GFP_KERNEL);\n}\n\nstatic void *acme_big(size_t n)\n{\n\tvoid *p = vzalloc(n);\n\n\treturn p;\n}\n\nint acme_count(void)\n{\n\treturn 3;\n}\n';
-  assert.deepEqual(wrapperDefsIn(utils), { acme_alloc: 'coherent-va', acme_big: 'vmalloc-va' });
-  assert.deepEqual(wrapperDefsIn(utils, new Set(['acme_big'])), { acme_big: 'vmalloc-va' }, 'only the names asked for');
+  assert.deepEqual(wrapperDefsIn(utils), { acme_alloc: { src: 'coherent-va', line: 1 }, acme_big: { src: 'vmalloc-va', line: 8 } });
+  assert.deepEqual(wrapperDefsIn(utils, new Set(['acme_big'])), { acme_big: { src: 'vmalloc-va', line: 8 } }, 'only the names asked for');
+  // The line of the name, not of the return type before it (nor the name in `struct acme_buf *`).
+  assert.deepEqual(wrapperDefsIn('/* ring */\nstruct acme_buf *\nacme_buf(size_t n)\n{\n\treturn vzalloc(n);\n}\n'), { acme_buf: { src: 'vmalloc-va', line: 3 } });
   assert.deepEqual(wrapperDefsIn(utils, new Set(['acme_other'])), {}, 'a name the file does not hold');
   assert.deepEqual(wrapperDefsIn('int acme_count(void)\n{\n\treturn 3;\n}\n'), {}, 'no allocator named');
   // Two definitions (#ifdef arms) that disagree say nothing.

@@ -58,6 +58,8 @@ export interface Val {
   arithAt?: number;
   /** Location where the value was defined, e.g. the dma_alloc_coherent() call. */
   origin?: Loc;
+  /** The allocation wrapper, defined in a file that is not analysed, whose call at `origin` gave the memory. */
+  wrapper?: { name: string; loc: Loc };
   /** Known only from a declared type or field name, not from a call the analysis saw. */
   weak?: boolean;
   /** Shifted into a page frame number (>> PAGE_SHIFT, PFN_DOWN, PHYS_PFN). */

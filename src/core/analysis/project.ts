@@ -498,19 +498,37 @@ const WRAPPED_CALL = new RegExp(`\\b(?:${Object.keys(SOURCES).filter((k) => FIEL
  * whole-tree scan asks for the calls whose results its analysed files
  * convert; the editor for all).
  */
-export function wrapperDefsIn(text: string, names?: ReadonlySet<string>): Record<string, Source | null> {
-  const out: Record<string, Source | null> = {};
+export function wrapperDefsIn(text: string, names?: ReadonlySet<string>): Record<string, WrapperDef> {
+  const out: Record<string, WrapperDef> = {};
   if (names && ![...names].some((n) => text.includes(n))) return out;
   if (!WRAPPED_CALL.test(text)) return out;
   const clean = blankAnnotations(text);
+  let line = 1;
+  let counted = 0; // newlines are counted up to here
   for (const u of topLevel(clean)) {
     if (u.kind !== 'fn' || !u.name || (names && !names.has(u.name))) continue;
-    const k = returnedSource(clean.slice(u.open + 1, u.close));
-    if (k === null) continue;
-    out[u.name] = u.name in out && out[u.name] !== k ? null : k;
+    const src = returnedSource(clean.slice(u.open + 1, u.close));
+    if (src === null) continue;
+    const at = nameAt(clean, u.name, u.start);
+    for (let i = clean.indexOf('\n', counted); i >= 0 && i < at; i = clean.indexOf('\n', i + 1)) line++;
+    counted = at;
+    const had = out[u.name];
+    out[u.name] = had === undefined ? { src, line } : had && had.src === src ? had : null;
   }
   return out;
 }
+
+/** Where a function's name is in its definition from `from` on: followed by `(`, not part of a longer word (`struct foo *foo(`). */
+function nameAt(text: string, name: string, from: number): number {
+  for (let i = text.indexOf(name, from); i >= 0; i = text.indexOf(name, i + 1)) {
+    if (i > 0 && /\w/.test(text[i - 1])) continue;
+    if (/^\s*\(/.test(text.slice(i + name.length, i + name.length + 40))) return i;
+  }
+  return from;
+}
+
+/** What a file's allocation wrapper returns and the line of its name; null where two definitions disagree. */
+export type WrapperDef = { src: Source; line: number } | null;
 
 function loc(path: string, n: Node): Loc {
   return { path, line: n.startPosition.row + 1, column: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endColumn: n.endPosition.column + 1 };
@@ -772,7 +790,7 @@ export class Project {
    * its result (wrappedCalls()), gives its memory. An empty record forgets
    * the file's.
    */
-  setExternalWrappers(path: string, defs: Readonly<Record<string, Source | null>>): void {
+  setExternalWrappers(path: string, defs: Readonly<Record<string, WrapperDef>>): void {
     const had = this.externalWrappers.get(path);
     const none = Object.keys(defs).length === 0;
     if (none ? !had : had && JSON.stringify(had.defs) === JSON.stringify(defs)) return;
@@ -786,21 +804,23 @@ export class Project {
   }
 
   /** Allocation wrappers defined by files that are not analysed (setExternalWrappers), by path. */
-  private externalWrappers = new Map<string, { dir: string; defs: Record<string, Source | null> }>();
+  private externalWrappers = new Map<string, { dir: string; defs: Record<string, WrapperDef> }>();
 
   /**
    * What a call of `name` returns, by the definitions in the folder's files
-   * that are not analysed (every one must agree), or undefined.
+   * that are not analysed (every one must agree), and where the first of them
+   * (by path) is; or undefined.
    */
-  private externalWrapper(dir: string, name: string): Source | undefined {
-    let kind: Source | undefined;
-    for (const e of this.externalWrappers.values()) {
+  private externalWrapper(dir: string, name: string): { src: Source; loc: Loc } | undefined {
+    let found: { src: Source; loc: Loc } | undefined;
+    for (const [path, e] of this.externalWrappers) {
       if (e.dir !== dir || !(name in e.defs)) continue;
-      const k = e.defs[name];
-      if (k === null || (kind !== undefined && k !== kind)) return undefined;
-      kind = k;
+      const d = e.defs[name];
+      if (d === null || (found && d.src !== found.src)) return undefined;
+      // (A line, not a column: the editor counts UTF-16 units, the scan a file's bytes.)
+      if (!found || path < found.loc.path) found = { src: d.src, loc: { path, line: d.line, column: 1, endLine: d.line, endColumn: 1 } };
     }
-    return kind;
+    return found;
   }
 
   /**

@@ -96,6 +96,7 @@ export function relatedOf(vals: Val[], exclude: Loc, extra: RawRelated[] = []): 
   for (const v of vals) {
     if (out.length >= MAX_RELATED) break;
     if (v.origin) add(v.origin, v.src === 'dma-handle' ? 'the device address comes from here' : `the buffer comes from here (${v.src})`);
+    if (v.wrapper) add(v.wrapper.loc, `${v.wrapper.name}() returns this memory (${v.src})`);
     for (const s of v.steps) add(s.loc, `${DESCRIBE[s.word] ?? s.word}${s.fn ? ` (in ${s.fn})` : ''}`);
   }
   for (const e of extra) add(e.loc, e.message);
