@@ -10,8 +10,9 @@
 // window of one) put through 1–4 mutations — byte flips, cuts, deleted
 // braces, huge macro lines, deep nesting, NUL bytes, invalid UTF-8, lone
 // surrogates, splices, repeated chunks, API names injected — and then through
-// the whole analysis in-process (Checker.setFile or setSkimmed + check + the output
-// formats), from a bundle of src/core built here with esbuild (so a
+// the whole analysis in-process (read as another file of its folder and
+// analysed, Checker.setOtherFile + setFile, or skimmed, setSkimmed; then check
+// + the output formats), from a bundle of src/core built here with esbuild (so a
 // concurrent `esbuild.mjs --tests` wiping out/ does not matter).
 //
 // Input i is a pure function of (--seed, i): the main thread can rebuild the
@@ -274,8 +275,14 @@ export async function loadAnalyser(bundle = BUNDLE) {
     grammar: readFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm')),
   });
   // Each input goes both ways: the editor's full parse and a whole-tree scan's skimmed one (keep.ts, skim.ts).
+  // The editor's way also reads it as another file of the folder, one that is not analysed (setOtherFile:
+  // field lines, domain allocations, allocation wrappers), whose facts the analysed copy then uses.
   return (text, path = 'drivers/net/ethernet/fuzz/fuzz.c') => {
-    const whole = once(text, path, (c) => c.setFile(path, text));
+    const other = path.replace(/(\.[ch])$/, '_other$1');
+    const whole = once(text, path, (c) => {
+      c.setOtherFile(other, text);
+      c.setFile(path, text);
+    });
     const skimmed = once(text, path, (c) => c.setSkimmed([{ key: path, text }]));
     return { ms: Math.max(whole.ms, skimmed.ms), findings: whole.findings, errors: [...whole.errors, ...skimmed.errors.map((e) => `(skimmed) ${e}`)] };
   };
