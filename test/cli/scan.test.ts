@@ -14,6 +14,25 @@ function run(args: string[], cwd = SAMPLE) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** A kernel-like tree (MAINTAINERS at its root) holding one driver folder, drivers/<sub…>: its root and the folder. */
+function driverTree(prefix: string, ...sub: string[]): { dir: string; drv: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const drv = join(dir, 'drivers', ...sub);
+  mkdirSync(drv, { recursive: true });
+  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  return { dir, drv };
+}
+
+/** `iova-lens scan . --format json` in `dir` (with the cache in `cache`, else none): its stdout. */
+function jsonScan(dir: string, cache?: string, env: Record<string, string> = {}): string {
+  return spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', ...(cache ? ['--cache-dir', cache] : ['--no-cache'])], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } }).stdout;
+}
+
+/** Each finding of a JSON report as `path:line:rule <- file:line,…` of its related locations. */
+function withRelated(out: string): string[] {
+  return (JSON.parse(out).findings as { path: string; line: number; rule: string; related: { path: string; line: number }[] }[]).map((f) => `${f.path}:${f.line}:${f.rule} <- ${f.related.map((r) => `${r.path.split('/').pop()}:${r.line}`).join(',')}`);
+}
+
 test('scan --format json follows the contract on the nicvf sample', () => {
   const r = run(['scan', '.', '--format', 'json']);
   assert.equal(r.code, 1, r.err);
@@ -456,10 +475,7 @@ test('a header read for its dma_addr_t members that also calls a translating hel
 });
 
 test('a field that a file naming no API gives coherent memory (ocrdma_hw.c) is followed where another converts it (ocrdma_verbs.c) — with and without ripgrep, cache warm and after edits, patch mode', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-xfield-'));
-  const drv = join(dir, 'drivers', 'infiniband', 'acme');
-  mkdirSync(drv, { recursive: true });
-  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  const { dir, drv } = driverTree('iova-xfield-', 'infiniband', 'acme');
   const hw = 'int acme_mbx_create_cq(struct device *dev, struct acme_cq *cq)\n{\n\tcq->va = dma_alloc_coherent(dev, cq->len, &cq->pa, GFP_KERNEL);\n\treturn cq->va ? 0 : -ENOMEM;\n}\n';
   writeFileSync(join(drv, 'acme_hw.c'), hw);
   const verbs = [
@@ -476,17 +492,13 @@ test('a field that a file naming no API gives coherent memory (ocrdma_hw.c) is f
     '',
   ].join('\n');
   writeFileSync(join(drv, 'acme_verbs.c'), verbs);
-  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; rule: string; related: { path: string; line: number }[] }[]).map((f) => `${f.path}:${f.line}:${f.rule} <- ${f.related.map((r) => `${r.path.split('/').pop()}:${r.line}`).join(',')}`);
+  const brief = withRelated;
   const want = ['drivers/infiniband/acme/acme_verbs.c:9:linear-map-assumption <- acme_hw.c:3'];
   const cache = mkdtempSync(join(tmpdir(), 'iova-xfield-cache-'));
-  const scan = (env: Record<string, string> = {}) => {
-    const r = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--cache-dir', cache], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
-    return brief(r.stdout);
-  };
+  const scan = () => brief(jsonScan(dir, cache));
   for (const pass of ['cold', 'warm']) assert.deepEqual(scan(), want, pass);
   assert.deepEqual(brief(run(['scan', '.', '--format', 'json', '--no-cache'], dir).out), want);
-  const noRg = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, IOVA_LENS_NO_RG: '1' } });
-  assert.deepEqual(brief(noRg.stdout), want, 'without ripgrep');
+  assert.deepEqual(brief(jsonScan(dir, undefined, { IOVA_LENS_NO_RG: '1' })), want, 'without ripgrep');
   // The allocation becomes kmalloc(): the cached result must not stay …
   writeFileSync(join(drv, 'acme_hw.c'), hw.replace('dma_alloc_coherent(dev, cq->len, &cq->pa, GFP_KERNEL)', 'kzalloc(cq->len, GFP_KERNEL)'));
   assert.deepEqual(scan(), [], 'kzalloc()');
@@ -501,10 +513,7 @@ test('a field that a file naming no API gives coherent memory (ocrdma_hw.c) is f
 });
 
 test('a driver\'s allocation wrapper defined in a file naming no API (genwqe card_utils.c) gives its memory where another file converts the result (card_dev.c:467) — cold and warm, without ripgrep, after edits, patch mode', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-xwrap-'));
-  const drv = join(dir, 'drivers', 'misc', 'acme');
-  mkdirSync(drv, { recursive: true });
-  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  const { dir, drv } = driverTree('iova-xwrap-', 'misc', 'acme');
   const utils = 'void *__acme_alloc_consistent(struct acme_dev *cd, size_t size, dma_addr_t *dma_handle)\n{\n\tif (get_order(size) > MAX_PAGE_ORDER)\n\t\treturn NULL;\n\treturn dma_alloc_coherent(&cd->pci_dev->dev, size, dma_handle, GFP_KERNEL);\n}\n';
   writeFileSync(join(drv, 'acme_utils.c'), utils);
   const dev = [
@@ -521,13 +530,12 @@ test('a driver\'s allocation wrapper defined in a file naming no API (genwqe car
     '',
   ].join('\n');
   writeFileSync(join(drv, 'acme_dev.c'), dev);
-  const brief = (out: string) => (JSON.parse(out).findings as { path: string; line: number; rule: string; related: { path: string; line: number }[] }[]).map((f) => `${f.path}:${f.line}:${f.rule} <- ${f.related.map((r) => `${r.path.split('/').pop()}:${r.line}`).join(',')}`);
+  const brief = withRelated;
   const want = ['drivers/misc/acme/acme_dev.c:8:linear-map-assumption <- acme_dev.c:5,acme_utils.c:1'];
   const cache = mkdtempSync(join(tmpdir(), 'iova-xwrap-cache-'));
-  const scan = () => brief(spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--cache-dir', cache], { cwd: dir, encoding: 'utf8' }).stdout);
+  const scan = () => brief(jsonScan(dir, cache));
   for (const pass of ['cold', 'warm']) assert.deepEqual(scan(), want, pass);
-  const noRg = spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, IOVA_LENS_NO_RG: '1' } });
-  assert.deepEqual(brief(noRg.stdout), want, 'without ripgrep');
+  assert.deepEqual(brief(jsonScan(dir, undefined, { IOVA_LENS_NO_RG: '1' })), want, 'without ripgrep');
   // The wrapper now returns kmalloc() memory (in the linear map): the cached result must not stay …
   writeFileSync(join(drv, 'acme_utils.c'), utils.replace('dma_alloc_coherent(&cd->pci_dev->dev, size, dma_handle, GFP_KERNEL)', 'kmalloc(size, GFP_KERNEL)'));
   assert.deepEqual(scan(), [], 'kmalloc()');
@@ -541,10 +549,7 @@ test('a driver\'s allocation wrapper defined in a file naming no API (genwqe car
 });
 
 test('a driver that allocates its own IOMMU domain in a file naming no translation API translates in it silently (SPEC §1.1) — scan cold and warm, without ripgrep, after edits, patch mode', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iova-xowner-'));
-  const drv = join(dir, 'drivers', 'remoteproc', 'acme');
-  mkdirSync(drv, { recursive: true });
-  writeFileSync(join(dir, 'MAINTAINERS'), '');
+  const { dir, drv } = driverTree('iova-xowner-', 'remoteproc', 'acme');
   writeFileSync(join(drv, 'acme.h'), 'struct acme_rproc { struct iommu_domain *domain; struct device *dev; };\n');
   const iommu = 'int acme_iommu_init(struct acme_rproc *r)\n{\n\tr->domain = iommu_domain_alloc(&platform_bus_type);\n\tif (!r->domain)\n\t\treturn -ENOMEM;\n\treturn iommu_attach_device(r->domain, r->dev);\n}\n';
   writeFileSync(join(drv, 'acme_iommu.c'), iommu);
@@ -552,9 +557,9 @@ test('a driver that allocates its own IOMMU domain in a file naming no translati
   writeFileSync(join(drv, 'acme_main.c'), main);
   const rules = (out: string) => (JSON.parse(out).findings as { line: number; rule: string }[]).map((f) => `${f.line}:${f.rule}`);
   const cache = mkdtempSync(join(tmpdir(), 'iova-xowner-cache-'));
-  const scan = (env: Record<string, string> = {}) => rules(spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--cache-dir', cache], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } }).stdout);
+  const scan = () => rules(jsonScan(dir, cache));
   for (const pass of ['cold', 'warm']) assert.deepEqual(scan(), [], pass);
-  assert.deepEqual(rules(spawnSync(process.execPath, [CLI, 'scan', '.', '--format', 'json', '--no-cache'], { cwd: dir, encoding: 'utf8', env: { ...process.env, IOVA_LENS_NO_RG: '1' } }).stdout), [], 'without ripgrep');
+  assert.deepEqual(rules(jsonScan(dir, undefined, { IOVA_LENS_NO_RG: '1' })), [], 'without ripgrep');
   // The domain now comes from the device (borrowed): the lookup is a reverse lookup again, cache or not.
   writeFileSync(join(drv, 'acme_iommu.c'), iommu.replace('iommu_domain_alloc(&platform_bus_type)', 'iommu_get_domain_for_dev(r->dev)'));
   const borrowed = scan();
