@@ -230,7 +230,6 @@ function joinStates(states: VarState[]): VarState {
   return out;
 }
 
-/** Whether a statement always leaves the enclosing block (return, goto, break, continue, BUG()). */
 /** Whether a `case …:` arm ends in a statement that leaves it (break, return, goto, …), not falling into the next. */
 function armStops(arm: Node): boolean {
   const kids = arm.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
@@ -238,6 +237,7 @@ function armStops(arm: Node): boolean {
   return !!last && last !== arm.childForFieldName('value') && exits(last);
 }
 
+/** Whether a statement always leaves the enclosing block (return, goto, break, continue, BUG()). */
 function exits(n: Node | null, depth = 0): boolean {
   if (!n || depth > MAX_DEPTH) return false;
   switch (n.type) {
