@@ -75,6 +75,8 @@ test('wrappedCalls(): the calls whose results the text converts through the line
   const calls = (text: string) => [...wrappedCalls(text)].sort();
   assert.deepEqual(calls('\tdma_map->k_vaddr = __genwqe_alloc_consistent(cd, vsize,\n\t\t&dma_map->dma_addr);\n\tpfn = virt_to_phys(dma_map->k_vaddr) >> PAGE_SHIFT;'), ['__genwqe_alloc_consistent']);
   assert.deepEqual(calls('\tbuf = (void *) acme_ring_alloc(p, len);\n\tpage = virt_to_page(buf);'), ['acme_ring_alloc']);
+  assert.deepEqual(calls('\tunsigned long va = acme_alloc(n);\n\n\tpage = virt_to_page((void *)va);'), ['acme_alloc'], 'a declaration, a cast at the conversion');
+  assert.deepEqual(calls('\tmybuf = acme_alloc(n);\n\tpage = virt_to_page(buf);'), [], 'a longer name');
   assert.deepEqual(calls('\tq -> va = acme_alloc(q);\n\tpa = __pa( q->va );'), ['acme_alloc'], 'spaces around -> and in the call');
   assert.deepEqual(calls('\tbuf = dma_alloc_coherent(d, n, &h, GFP_KERNEL);\n\tpage = virt_to_page(buf);'), [], 'an allocator the analysis knows');
   assert.deepEqual(calls('\tbuf = acme_alloc(n);\n\tpage = virt_to_page(other);'), [], 'another variable converted');
