@@ -14,7 +14,7 @@ import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBaseOf } from './evaluate';
 import { answeredByApi, KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, PASS_THROUGH, SOURCES, STEPS } from './api-tables';
 import type { Loc, Source } from './model';
-import { blankMacroComments, matchesInCode, unwrapParens } from './code-text';
+import { blankMacroComments, closingParens, matchesInCode, unwrapParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
 import { RESET, wrappedCalls, type LineFieldAlloc } from './field-lines';
 
@@ -347,18 +347,6 @@ function stripCasts(text: string): string {
     if (!m || s + m[0].length >= e) return text.slice(s, e);
     s += m[0].length;
   }
-}
-
-/** For each `(` of a text, the offset of its `)` (-1 when it has none). */
-function closingParens(text: string): Int32Array {
-  const pair = new Int32Array(text.length).fill(-1);
-  const open: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 40) open.push(i);
-    else if (c === 41 && open.length) pair[open.pop()!] = i;
-  }
-  return pair;
 }
 
 /** A cast: a parenthesized type name (`(void __iomem *)`, `(struct acme_desc *)`, `(unsigned long)`). */

@@ -7,7 +7,7 @@
 // linear. (Silencing every use under any such `if` hid the mapped branch's
 // `phys_to_virt(b->dma)` and a `virt_to_page()` right under is_vmalloc_addr().)
 import { GUARD_RE } from '../analysis/api-tables';
-import { unwrapParens as unwrap } from '../analysis/code-text';
+import { closingParens } from '../analysis/code-text';
 
 /** What a condition that holds says of the buffer: in the linear map (page allocator), not, or cannot tell. */
 type Sense = 'linear' | 'not-linear' | 'unknown';
@@ -24,21 +24,32 @@ export function guardSilences(guard: string): boolean {
 }
 
 function senseOf(cond: string): Sense {
-  let s = cond.trim();
+  // Parentheses and `!` peeled by moving indices over one pairing of the parentheses (closingParens()).
+  const pair = closingParens(cond);
+  let a = 0;
+  let b = cond.length;
+  const trim = () => {
+    while (a < b && /\s/.test(cond[a])) a++;
+    while (b > a && /\s/.test(cond[b - 1])) b--;
+  };
+  trim();
   let negated = false;
   for (;;) {
-    const inner = unwrap(s);
-    if (inner !== s) {
-      s = inner;
+    if (cond[a] === '(' && pair[a] === b - 1) {
+      a++;
+      b--;
+      trim();
       continue;
     }
-    if (s.startsWith('!') && !s.startsWith('!=')) {
+    if (cond[a] === '!' && cond[a + 1] !== '=') {
       negated = !negated;
-      s = s.slice(1).trim();
+      a++;
+      trim();
       continue;
     }
     break;
   }
+  const s = cond.slice(a, b);
   if (/&&|\|\||\?|[^=!<>]=[^=]/.test(s)) return 'unknown';
   let sense: Sense = 'unknown';
   const cmp = /^([^=!]*?)\s*(==|!=)\s*([^=]*)$/.exec(s);
