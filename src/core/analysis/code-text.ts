@@ -185,12 +185,11 @@ function inDefine(text: string, start: number, known: Map<number, boolean>): boo
 
 const DEFINE_LINE = /^[ \t]*#[ \t]*define\b/;
 
-/** `( x )` → `x` when the parentheses enclose all of the text (not `(a) + (b)`); else the text as it is. */
 /**
- * For each `(` of a text, the offset of its `)` (-1 when it has none): found
- * in one pass, so that peeling `((((…))))` level by level moves indices
- * instead of scanning the text once per level (unwrapParens() in a loop is
- * quadratic: a fuzzed 30k-deep return took 4 s).
+ * For each `(` of a text, the offset of its `)` (-1 when it has none), found
+ * in one pass: peeling `((((…))))` then moves indices (stripCasts(),
+ * guards.ts), where a scan of the text per level was quadratic — a fuzzed
+ * 30k-deep return took 4 s.
  */
 export function closingParens(text: string): Int32Array {
   const pair = new Int32Array(text.length).fill(-1);
@@ -201,14 +200,4 @@ export function closingParens(text: string): Int32Array {
     else if (c === 41 && open.length) pair[open.pop()!] = i;
   }
   return pair;
-}
-
-export function unwrapParens(s: string): string {
-  if (!s.startsWith('(') || !s.endsWith(')')) return s;
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '(') depth++;
-    else if (s[i] === ')' && --depth === 0 && i < s.length - 1) return s;
-  }
-  return s.slice(1, -1).trim();
 }
