@@ -187,9 +187,9 @@ const DEFINE_LINE = /^[ \t]*#[ \t]*define\b/;
 
 /**
  * For each `(` of a text, the offset of its `)` (-1 when it has none), found
- * in one pass: peeling `((((…))))` then moves indices (stripCasts(),
- * guards.ts), where a scan of the text per level was quadratic — a fuzzed
- * 30k-deep return took 4 s.
+ * in one pass: peeling `((((…))))` then moves indices (peelParens()), where
+ * a scan of the text per level was quadratic — a fuzzed 30k-deep return took
+ * 4 s.
  */
 export function closingParens(text: string): Int32Array {
   const pair = new Int32Array(text.length).fill(-1);
@@ -200,4 +200,18 @@ export function closingParens(text: string): Int32Array {
     else if (c === 41 && open.length) pair[open.pop()!] = i;
   }
   return pair;
+}
+
+/**
+ * `text[start, end)` past the whitespace around it and the parentheses that
+ * enclose all of it, however deep (`pair`: closingParens(text)): its new bounds.
+ */
+export function peelParens(text: string, pair: Int32Array, start: number, end: number): [number, number] {
+  for (;;) {
+    while (start < end && /\s/.test(text[start])) start++;
+    while (end > start && /\s/.test(text[end - 1])) end--;
+    if (text[start] !== '(' || pair[start] !== end - 1) return [start, end];
+    start++;
+    end--;
+  }
 }

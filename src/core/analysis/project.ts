@@ -14,7 +14,7 @@ import { ParseTimeout } from '../parse/parser';
 import { evaluateFunction, FILE_BUDGET, type Budget, type FieldFacts, type FnResult, type Limit, type Summary, calleeName, fieldBaseOf } from './evaluate';
 import { answeredByApi, KERNEL_DMA_FIELD_NAMES, KERNEL_DMA_FIELDS, PASS_THROUGH, SOURCES, STEPS } from './api-tables';
 import type { Loc, Source } from './model';
-import { blankMacroComments, closingParens, matchesInCode } from './code-text';
+import { blankMacroComments, closingParens, matchesInCode, peelParens } from './code-text';
 import { declaredIn, type Declared } from './declared';
 import { RESET, wrappedCalls, type LineFieldAlloc } from './field-lines';
 
@@ -327,24 +327,12 @@ function firstArgOf(text: string): string | undefined {
 function stripCasts(text: string): string {
   // One pass to pair the parentheses, then only indices move (closingParens()).
   const pair = closingParens(text);
-  let s = 0;
-  let e = text.length;
-  const trim = () => {
-    while (s < e && /\s/.test(text[s])) s++;
-    while (e > s && /\s/.test(text[e - 1])) e--;
-  };
-  trim();
+  let [s, e] = peelParens(text, pair, 0, text.length);
   for (;;) {
-    if (text[s] === '(' && pair[s] === e - 1) {
-      s++;
-      e--;
-      trim();
-      continue;
-    }
     CAST_AT.lastIndex = s;
     const m = CAST_AT.exec(text);
     if (!m || s + m[0].length >= e) return text.slice(s, e);
-    s += m[0].length;
+    [s, e] = peelParens(text, pair, s + m[0].length, e);
   }
 }
 

@@ -7,7 +7,7 @@
 // linear. (Silencing every use under any such `if` hid the mapped branch's
 // `phys_to_virt(b->dma)` and a `virt_to_page()` right under is_vmalloc_addr().)
 import { GUARD_RE } from '../analysis/api-tables';
-import { closingParens } from '../analysis/code-text';
+import { closingParens, peelParens } from '../analysis/code-text';
 
 /** What a condition that holds says of the buffer: in the linear map (page allocator), not, or cannot tell. */
 type Sense = 'linear' | 'not-linear' | 'unknown';
@@ -26,28 +26,11 @@ export function guardSilences(guard: string): boolean {
 function senseOf(cond: string): Sense {
   // Parentheses and `!` peeled by moving indices over one pairing of the parentheses (closingParens()).
   const pair = closingParens(cond);
-  let a = 0;
-  let b = cond.length;
-  const trim = () => {
-    while (a < b && /\s/.test(cond[a])) a++;
-    while (b > a && /\s/.test(cond[b - 1])) b--;
-  };
-  trim();
+  let [a, b] = peelParens(cond, pair, 0, cond.length);
   let negated = false;
-  for (;;) {
-    if (cond[a] === '(' && pair[a] === b - 1) {
-      a++;
-      b--;
-      trim();
-      continue;
-    }
-    if (cond[a] === '!' && cond[a + 1] !== '=') {
-      negated = !negated;
-      a++;
-      trim();
-      continue;
-    }
-    break;
+  while (cond[a] === '!' && cond[a + 1] !== '=') {
+    negated = !negated;
+    [a, b] = peelParens(cond, pair, a + 1, b);
   }
   const s = cond.slice(a, b);
   if (/&&|\|\||\?|[^=!<>]=[^=]/.test(s)) return 'unknown';
