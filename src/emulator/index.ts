@@ -4,7 +4,7 @@
 import type { ChainGuard, EmuEvent, Platform, PlatformPreset, RunResult } from './types';
 import { listPresets, parsePlatform as parse } from './platform';
 import { runChainProgram, normaliseChain, checkGuard } from './chain';
-import { findScenario, NICVF_CHAIN, scenarioDefs } from './scenarios';
+import { findScenario, NICVF_CHAIN, runScenarioDef, scenarioDefs } from './scenarios';
 import { hex } from './hex';
 import { PROGRAMS, runProgramOn } from './programs';
 
@@ -31,7 +31,7 @@ export function parsePlatform(spec: string): Platform {
 export function runScenario(id: string, opts?: { record?: boolean }): RunResult {
   const s = findScenario(id);
   if (!s) throw new Error(`unknown scenario '${id}' (expected S1..S12)`);
-  return s.run(opts?.record ?? true);
+  return runScenarioDef(s, opts?.record ?? true);
 }
 
 /**
