@@ -60,16 +60,31 @@ function nicvfRun(pl: Platform, trace: Trace, variant: 'check' | 'nocheck' | 'fi
   return { m, nic };
 }
 
+/** S1, S3: the 6.12 driver fills its ring of 68, receives 68 packets, refills, tears down; the truth is buffer 1. */
+function wholeRing(pl: Platform, t: Trace): Truth {
+  const { m, nic } = nicvfRun(pl, t, 'check', 68, 68);
+  return truthOf(m, nic.packets[1].pa);
+}
+
+/** S9, S10: buffer A is mapped, written by the device and unmapped; the lookup of its handle right after gives 0 ("null"). */
+function mapWriteUnmap(pl: Platform, t: Trace) {
+  const m = new Machine(pl, t);
+  const d = m.domainForDev()!;
+  const a = m.mem.allocPage('buffer A page');
+  const hA = m.dmaMapPage(a, 0x780, RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+  m.deviceWrite(hA, RCV_FRAG_LEN, 'packet-A');
+  m.dmaUnmapPage(hA, RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+  if (d.iovaToPhys(hA) === 0n) t.flag('null');
+  return { m, d, a, hA };
+}
+
 function note(t: Trace, text: string): void { t.emit({ op: 'translate', fn: 'note', in: 0n, out: 0n, note: text }); }
 
 const S: ScenarioDef[] = [
   {
     id: 'S1', title: 'IOMMU DMA domain (arm-smmu-v3, strict), Linux 6.12', platform: 'arm64-64k-smmuv3', chain: NICVF_CHAIN,
     doc: 'nicvf refills 68 buffers (two 64K pages, 34 buffers each), receives all 68, refills, tears down. Buffer 1 gets IOVA 0xFFFE_0780; iommu_iova_to_phys(0xFFFE_0782) = 0x9_1230_0782. References balance: 35 after refill, back to 1 (recycle reference) after the packets, 0 after teardown.',
-    play(pl, t) {
-      const { m, nic } = nicvfRun(pl, t, 'check', 68, 68);
-      return truthOf(m, nic.packets[1].pa);
-    },
+    play: wholeRing,
   },
   {
     id: 'S2', title: 'IDENTITY domain on arm-smmu before bdf95923086f (2017)', platform: 'thunderx-2017-identity', chain: NICVF_CHAIN,
@@ -85,10 +100,7 @@ const S: ScenarioDef[] = [
   {
     id: 'S3', title: 'IDENTITY domain after bdf95923086f / 6.12 core', platform: 'arm64-64k-smmuv3-identity', chain: NICVF_CHAIN,
     doc: 'iommu_iova_to_phys returns the IOVA = DMA address = PA 0x9_1230_0782: correct only because dma-direct adds no offset and does not bounce (combine with S4/S5 to see it break). The thunderx-patched-identity preset shows the same with the 2017 driver after the patch.',
-    play(pl, t) {
-      const { m, nic } = nicvfRun(pl, t, 'check', 68, 68);
-      return truthOf(m, nic.packets[1].pa);
-    },
+    play: wholeRing,
   },
   {
     id: 'S4', title: 'No IOMMU, dma-ranges offset', platform: 'arm64-64k-dma-ranges', chain: NICVF_CHAIN,
@@ -199,13 +211,7 @@ const S: ScenarioDef[] = [
     id: 'S9', title: 'iova_to_phys after dma_unmap', platform: 'arm64-64k-smmuv3', chain: ['dma-handle', 'dma-unmap', 'iova-to-phys', 'phys-to-virt', 'virt-to-page', 'put-page'],
     doc: 'Strict DMA domain: unmap clears the PTE and invalidates the TLB, so iommu_iova_to_phys(handle) = 0. After another same-size map on the same CPU, the rcache hands back the same IOVA (LIFO) and the stale handle translates to the new buffer: a silently wrong page. A second unmap of the handle hits WARN_ON(!phys) in iommu_dma_unmap_page.',
     play(pl, t) {
-      const m = new Machine(pl, t);
-      const d = m.domainForDev()!;
-      const a = m.mem.allocPage('buffer A page');
-      const hA = m.dmaMapPage(a, 0x780, RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-      m.deviceWrite(hA, RCV_FRAG_LEN, 'packet-A');
-      m.dmaUnmapPage(hA, RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-      if (d.iovaToPhys(hA) === 0n) t.flag('null');
+      const { m, d, a, hA } = mapWriteUnmap(pl, t);
       const b = m.mem.allocPage('buffer B page');
       const hB = m.dmaMapPage(b, 0x780, RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
       note(t, hB === hA ? `rcache LIFO: the next map got the same IOVA ${hex(hA)}` : `next map got ${hex(hB)}`);
@@ -221,13 +227,7 @@ const S: ScenarioDef[] = [
     id: 'S10', title: 'DMA_FQ (lazy) delayed unmap', platform: 'arm64-64k-smmuv3-fq', chain: ['dma-handle', 'dma-unmap', 'iova-to-phys', 'phys-to-virt', 'virt-to-page', 'put-page'],
     doc: 'At unmap the PTE is cleared at once (iommu_iova_to_phys → 0) but the TLB is not invalidated and the IOVA waits in the flush queue (10 ms timer or a full 256-entry ring). The driver frees the page and the allocator hands it to someone else; a late device write still goes through the stale IOTLB entry into that page. The IOVA is not reused inside the window; after the timer the same write faults (F_TRANSLATION).',
     play(pl, t) {
-      const m = new Machine(pl, t);
-      const d = m.domainForDev()!;
-      const a = m.mem.allocPage('buffer A page');
-      const hA = m.dmaMapPage(a, 0x780, RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-      m.deviceWrite(hA, RCV_FRAG_LEN, 'packet-A');
-      m.dmaUnmapPage(hA, RCV_FRAG_LEN, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-      if (d.iovaToPhys(hA) === 0n) t.flag('null');
+      const { m, d, a, hA } = mapWriteUnmap(pl, t);
       m.mem.putPage(a, 'driver frees the buffer page');
       const reuse = m.mem.allocPage('another user of the freed page');
       m.mem.write(reuse << m.cpu.pageShift, 4096, 'other-user-data');
