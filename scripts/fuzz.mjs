@@ -257,6 +257,8 @@ export async function buildBundle() {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // (The alias below is resolved against the working directory: the repository's, wherever this runs from.)
+    absWorkingDir: ROOT,
     outfile: BUNDLE,
     alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
     define: { __IOVA_LENS_VERSION__: '"fuzz"' },

@@ -527,3 +527,17 @@ test('the editor: an allocation wrapper in a file that is not analysed (setOther
     checker.project.dispose();
   }
 });
+
+test('a field assigned in many places: a finding names the first 64 of them, in file order (the analysis keeps no more per field read)', async () => {
+  const parser = await testParser();
+  // 100 functions give q->va coherent memory, 100 convert it: one finding per converting function.
+  let text = '';
+  for (let i = 0; i < 100; i++) text += `void acme_get${i}(struct acme_q *q)\n{\n\tq->va = dma_alloc_coherent(q->dev, 4096, &q->dma, GFP_KERNEL);\n}\n`;
+  for (let i = 0; i < 100; i++) text += `phys_addr_t acme_pa${i}(struct acme_q *q)\n{\n\treturn virt_to_phys(q->va);\n}\n`;
+  const findings = checkOneFile(parser, text, false).filter((f) => f.rule === 'linear-map-assumption');
+  assert.equal(findings.length, 100);
+  for (const f of findings) {
+    const from = f.related.filter((r) => r.message === 'the buffer comes from here (coherent-va)').map((r) => r.line);
+    assert.deepEqual(from, Array.from({ length: 64 }, (_, i) => 3 + 4 * i));
+  }
+});

@@ -335,9 +335,11 @@ class Evaluator {
       }
     }
     // A lookup whose value is returned or used decides whether the a-rule has a root here.
-    for (const l of this.lookups) {
-      l.ev.returned = this.returns.some((r) => r.val.steps.some((s) => s.word === 'iova-to-phys' && s.loc === l.ev.loc));
-    }
+    // (The returned lookups gathered once: testing every return for each lookup was quadratic in a
+    // function with thousands of both.)
+    const returnedLookups = new Set<Loc>();
+    for (const r of this.returns) for (const s of r.val.steps) if (s.word === 'iova-to-phys') returnedLookups.add(s.loc);
+    for (const l of this.lookups) l.ev.returned = returnedLookups.has(l.ev.loc);
     const out: FnResult = { name: fn.name, path: this.env.path, isMacro: fn.isMacro, returns: this.returns, events: this.events, usesDmaApi: !!this.env.usesDmaApi };
     if (this.limited) out.limited = this.limited;
     return out;

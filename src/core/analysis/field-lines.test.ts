@@ -58,6 +58,10 @@ test('convertedUnassigned: fields converted directly through a base that the tex
   assert.deepEqual([...convertedUnassigned([verbs])].sort(), ['cq.va', 'ring.desc', 'sq.va']);
   assert.deepEqual([...convertedUnassigned([verbs, 'void g(struct acme_cq *cq) { cq->va = vmalloc(4); }'])].sort(), ['ring.desc', 'sq.va'], 'assigned in another text');
   assert.deepEqual([...convertedUnassigned(['x = virt_to_phys(buf);'])], [], 'no field');
+  // A subscript's `[` is looked for in its own statement: broken text does not make `a->va` assigned
+  // (searching on to the start of the text made a file of many such lines quadratic).
+  assert.deepEqual([...convertedUnassigned(['virt_to_phys(a->va); b = a[0; x]->va = p;'])], ['a.va']);
+  assert.deepEqual([...convertedUnassigned(['virt_to_phys(q->va);\n' + 'x]->va = p;\n'.repeat(20000)])], ['q.va']);
 });
 
 test('fieldAllocsOf finds what fieldAllocsInText finds for those fields', () => {

@@ -119,7 +119,12 @@ function baseOf(object: string): string {
   return parts[parts.length - 1];
 }
 
-/** The identifier that ends right before `i` past any subscripts: `q` in `q[i]->va`, `av_tbl` in `dev->av_tbl.va`. */
+/**
+ * The identifier that ends right before `i` past any subscripts: `q` in
+ * `q[i]->va`, `av_tbl` in `dev->av_tbl.va`. A subscript is looked for within
+ * its statement: a `]` whose `[` is not there gives no base (searching on to
+ * the start of the text made a file of many such lines quadratic).
+ */
 function baseBefore(text: string, i: number): string {
   let j = i - 1;
   for (;;) {
@@ -127,8 +132,10 @@ function baseBefore(text: string, i: number): string {
     if (text[j] !== ']') break;
     let depth = 0;
     for (; j >= 0; j--) {
-      if (text[j] === ']') depth++;
-      else if (text[j] === '[' && --depth === 0) break;
+      const c = text[j];
+      if (c === ']') depth++;
+      else if (c === '[' && --depth === 0) break;
+      else if (c === ';' || c === '{' || c === '}') return '';
     }
     j--;
   }

@@ -946,7 +946,7 @@ export class Project {
       // Every assignment must agree on the kind; otherwise the field's kind depends on the path.
       const kind = list.length ? kindOf(list[0]) : null;
       // (In file order: a skimmed file lists its parsed functions' assignments before its skipped ones'.)
-      out = kind === null || list.some((x) => kindOf(x) !== kind) ? [] : list.map((x) => ({ src: kind, loc: x.s.loc })).sort((a, b) => cmpLoc(a.loc, b.loc));
+      out = kind === null || list.some((x) => kindOf(x) !== kind) ? [] : list.map((x) => ({ src: kind, loc: x.s.loc })).sort((a, b) => cmpLoc(a.loc, b.loc)).slice(0, MAX_FIELD_SOURCES);
       known.set(k, out);
       return out;
     };
@@ -1149,6 +1149,14 @@ export class Project {
     return st;
   }
 }
+
+/**
+ * The places a field's value is said to come from, at most (the first, in
+ * file order): as many as a finding lists (rules/rule.ts MAX_RELATED). Every
+ * read of the field carries them, so a driver that assigns one field in a
+ * thousand places and reads it in a thousand made a million values.
+ */
+const MAX_FIELD_SOURCES = 64;
 
 /** Helper levels learned (rounds of learnSummaries): drivers wrap a lookup in up to four or five helpers. */
 const SUMMARY_ROUNDS = 6;

@@ -139,6 +139,20 @@ test('topLevel names a function and sees `void` across any whitespace JavaScript
   assert.equal(topLevel('static void f\u200b(int x) { }\n').find((u) => u.kind === 'fn')?.name, null);
 });
 
+test('topLevel looks for a function\'s name in its own unit only: a `)` without its `(` gives none (it once searched the units before, which made such a file quadratic)', () => {
+  // `int g(int a;` ends a declaration; the broken unit after it is no function g.
+  const units = topLevel('int g(int a;\nx) { return 0; }\nstatic int h(void) { return 1; }\n');
+  assert.deepEqual(
+    units.map((u) => [u.kind, u.name]),
+    [['decl', null], ['fn', null], ['fn', 'h']],
+  );
+  // The fuzzer's case: thousands of such units (a repeated chunk) keep the names of the well-formed ones.
+  const chunk = 'y) { z(); }\nstatic void *k(void) { return 0; }\n';
+  const many = topLevel('int f(int a;\n' + chunk.repeat(5000)).filter((u) => u.kind === 'fn');
+  assert.equal(many.length, 10000);
+  assert.deepEqual([...new Set(many.map((u) => u.name))], [null, 'k']);
+});
+
 test('kept units only blank space apart are one range (tree-sitter pays per range); a comment or a skipped unit between keeps them apart', () => {
   const a = 'void *a(dma_addr_t x) { return phys_to_virt(x); }\n';
   const b = 'void *b(dma_addr_t x) { return phys_to_virt(x); }\n';

@@ -129,7 +129,7 @@ export function topLevel(text: string): Unit[] {
     } else if (c === 125 /* } */) {
       if (depth > 0) depth--;
       if (depth === 0 && open >= 0) {
-        const { name, returnsVoid } = nameBefore(text, open);
+        const { name, returnsVoid } = nameBefore(text, start, open);
         close('fn', i + 1, name, open, i, returnsVoid);
         lastSig = i;
         i++;
@@ -165,14 +165,15 @@ function quotedEnd(text: string, i: number, q: number): number {
 
 /**
  * The function's name — the identifier before the `(` matching the last `)`
- * before the body — and whether the word before the name is `void` (no `*`):
- * such a function returns nothing, so no summary of it can matter to a caller.
+ * before the body, within the unit that starts at `from` — and whether the
+ * word before the name is `void` (no `*`): such a function returns nothing,
+ * so no summary of it can matter to a caller.
  */
-function nameBefore(text: string, open: number): { name: string | null; returnsVoid: boolean } {
+function nameBefore(text: string, from: number, open: number): { name: string | null; returnsVoid: boolean } {
   let i = open - 1;
-  while (i >= 0 && text.charCodeAt(i) !== 41) i--;
+  while (i >= from && text.charCodeAt(i) !== 41) i--;
   let d = 0;
-  for (; i >= 0; i--) {
+  for (; i >= from; i--) {
     const c = text.charCodeAt(i);
     if (c === 41) d++;
     else if (c === 40) {
@@ -180,6 +181,9 @@ function nameBefore(text: string, open: number): { name: string | null; returnsV
       if (d === 0) break;
     }
   }
+  // (An unbalanced `)` finds no `(` in its unit: no name. Searching on into the units before made
+  // a file of many such units quadratic.)
+  if (i < from) return { name: null, returnsVoid: false };
   let e = i - 1;
   while (e >= 0 && isJsSpace(text.charCodeAt(e))) e--;
   let s = e;

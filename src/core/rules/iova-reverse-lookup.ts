@@ -4,6 +4,7 @@
 // and had the CPU address when it allocated the buffer. Reported once per
 // lookup (the root), with every caller's rebuild as related locations.
 import { chainWithGuard, locKey, USE_WORDS, LINEAR_WORDS, type Val, type ApplyEvent } from '../analysis/model';
+import type { FnResult } from '../analysis/evaluate';
 import { applyEvents, concernsOf, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
 
 export const rule: RuleModule = {
@@ -28,6 +29,28 @@ export const rule: RuleModule = {
         else usesByStep.set(k, [u]);
       }
     }
+    // What a function returns through each lookup, and its identity fallbacks, indexed once per
+    // function: filtering all its returns for each lookup was quadratic in a function with thousands.
+    const indexed = new Map<FnResult, { vals: Val[]; byStep: Map<string, number[]>; identity: number[] }>();
+    const returnedThrough = (r: FnResult, key: string): Val[] => {
+      let x = indexed.get(r);
+      if (!x) {
+        x = { vals: r.returns.map((ret) => ret.val), byStep: new Map(), identity: [] };
+        x.vals.forEach((v, i) => {
+          const keys = new Set(v.steps.map((st) => locKey(st.loc)));
+          for (const k of keys) {
+            const list = x!.byStep.get(k);
+            if (list) list.push(i);
+            else x!.byStep.set(k, [i]);
+          }
+          if (v.steps.some((st) => st.word === 'identity')) x!.identity.push(i);
+        });
+        indexed.set(r, x);
+      }
+      // (In the order of the returns, as the filter gave them.)
+      const at = [...new Set([...(x.byStep.get(key) ?? []), ...x.identity])].sort((a, b) => a - b);
+      return at.map((i) => x!.vals[i]);
+    };
     const out: RawFinding[] = [];
     for (const r of ctx.results) {
       for (const ev of r.events) {
@@ -46,7 +69,7 @@ export const rule: RuleModule = {
             bestLen = len;
           }
         }
-        const returnedVals = r.returns.map((x) => x.val).filter((v) => v.steps.some((s) => locKey(s.loc) === key) || v.steps.some((s) => s.word === 'identity'));
+        const returnedVals = returnedThrough(r, key);
         const vals = best.vals.length ? best.vals : returnedVals;
         // (The chain, and its test for 0, of the longest use: what Replay runs.)
         const { chain, guard } = chainWithGuard(vals, best.word ? [best.word] : []);
