@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run probe:scaling`: looks for analysis time that grows faster than the
+// input. Each shape below — a line of C, broken or not — is repeated to make a
+// file of about 40 KB and one four times as long, and both go through the
+// whole analysis (the fuzzer's analyser: the editor's way and a whole-tree
+// scan's). Linear work takes about 4× as long on the long file; quadratic
+// work takes 16×. A ratio over 8 is reported as superlinear, and the exit
+// status is then 1.
+//
+// The fuzzer (scripts/fuzz.mjs) finds a slow input by chance; this finds the
+// shape behind it on purpose. Every shape here once took seconds, or is the
+// kind that did: a `)` without its `(` before each body (topLevel() searched
+// every unit before), `x]->va = p;` (a subscript scan to the start of the
+// text), a field assigned and read a thousand times, a thousand lookups
+// returned from one function.
+//
+//   node scripts/scaling.mjs [--size BYTES] [--only SUBSTRING]
+import { buildBundle, loadAnalyser } from './fuzz.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+};
+const SIZE = Number(opt('--size', '40000'));
+const ONLY = opt('--only', '');
+if (!Number.isFinite(SIZE) || SIZE < 1000) {
+  console.error('scaling: --size takes a number of bytes ≥ 1000');
+  process.exit(2);
+}
+
+/** Ratio of the long file's time to the short one's above which growth is reported (linear: 4, quadratic: 16). */
+const SUPERLINEAR = 8;
+
+// `#` becomes the repetition's index and `$` the next one (names that differ
+// per copy); `inside`: the copies are the body of one function. Nesting deeper
+// than 1,000 brackets is not analysed (limits.ts): such shapes time that test.
+const SHAPES = [
+  { c: 'x) { y(); }\n' },
+  { c: 'x]->va = p;\n' },
+  { c: 'virt_to_phys(q->va);\n', inside: true },
+  { c: 'q->va = vmalloc(n);\n', inside: true },
+  { c: 'p = phys_to_virt(iommu_iova_to_phys(d, a));\n', inside: true },
+  { c: 'x = f(); virt_to_phys(x);\n', inside: true },
+  { c: 'pa = iommu_iova_to_phys(d, a); if (!pa) return; ', inside: true },
+  { c: 'switch (pa) { case 0: break; } ', inside: true },
+  { c: 'if (pa) ', inside: true },
+  { c: 'pa ? ', inside: true },
+  { c: 'return ((', inside: true },
+  { c: 'while (1) {', inside: true },
+  { c: 'goto out;\nout:\n', inside: true },
+  { c: 'int f(void) { return iommu_iova_to_phys(d, a); }\n', inside: true },
+  { c: 'int f#(void) { return iommu_iova_to_phys(d, a); }\n' },
+  { c: 'u64 f#(u64 a) { return f$(a); }\n' },
+  { c: 'void *g#(struct p *p) { return phys_to_virt(iommu_iova_to_phys(p->d, p->a)); }\n' },
+  { c: 'static void *w#(void) { return vmalloc(4); }\nvoid u#(struct q *q) { q->b# = w#(); virt_to_phys(q->b#); }\n' },
+  { c: 'void h#(struct q *q) { q->va = dma_alloc_coherent(d, n, &q->h, 0); }\nvoid k#(struct q *q) { virt_to_phys(q->va); }\n' },
+  { c: 'dma_addr_t m#(struct q *q) { return q->ring[#].addr; }\nvoid n#(struct q *q) { phys_to_virt(m#(q)); }\n' },
+  { c: 'void z#(dma_addr_t a) { dma_unmap_single(d, a, n, 0); phys_to_virt(iommu_iova_to_phys(dom, a)); }\n' },
+  { c: '#define M#(x) phys_to_virt(iommu_iova_to_phys(d, x))\n' },
+  { c: 'struct s# { dma_addr_t a#; void *v#; };\n' },
+  { c: '#if X\n' },
+  { c: '#endif\n' },
+  { c: '/*' },
+  { c: '"' },
+  { c: '\\\n' },
+  { c: '{' },
+  { c: '}' },
+  { c: '(' },
+  { c: ')' },
+];
+
+function fileOf(shape, n) {
+  let out = '';
+  // (One copy per line: a line over 10,000 characters is not analysed at all, limits.ts.)
+  const line = shape.c.endsWith('\n') ? shape.c : `${shape.c}\n`;
+  for (let i = 0; i < n; i++) out += line.replaceAll('#', String(i)).replaceAll('$', String(i + 1));
+  return shape.inside ? `int g(void)\n{\n${out}\n}\n` : out;
+}
+
+await buildBundle();
+const analyse = await loadAnalyser();
+const path = 'drivers/net/ethernet/scaling/scaling.c';
+/** Best of two runs (the machine is noisy; the first run of a shape also pays for compiling its code paths). */
+const time = (text) => Math.min(analyse(text, path).ms, analyse(text, path).ms);
+
+console.log(`scaling: each shape repeated to ~${(SIZE / 1000).toFixed(0)} KB and to 4× that; ratio of times (linear ≈ 4, quadratic ≈ 16; over ${SUPERLINEAR} is reported)`);
+let bad = 0;
+for (const shape of SHAPES) {
+  if (ONLY && !shape.c.includes(ONLY)) continue;
+  const n = Math.max(1, Math.round(SIZE / fileOf(shape, 1).length));
+  const short = time(fileOf(shape, n));
+  const long = time(fileOf(shape, 4 * n));
+  // (Under 20 ms the short run is mostly noise: its ratio is not read as growth.)
+  const ratio = long / Math.max(short, 20);
+  const slow = ratio > SUPERLINEAR;
+  if (slow) bad++;
+  console.log(`${slow ? 'SUPERLINEAR' : '         ok'} ${ratio.toFixed(1).padStart(5)}× ${short.toFixed(0).padStart(6)} ms → ${long.toFixed(0).padStart(6)} ms  ×${String(4 * n).padStart(6)} ${shape.inside ? 'in one body ' : ''}${JSON.stringify(shape.c)}`);
+}
+console.log(bad ? `scaling: ${bad} shape(s) grew faster than linear` : 'scaling: every shape grew about linearly');
+process.exitCode = bad ? 1 : 0;
