@@ -249,6 +249,8 @@ export async function buildBundle() {
         "export { formatSarif } from './src/core/formats/sarif';",
         "export { formatGcc } from './src/core/formats/gcc';",
         "export { formatText } from './src/core/formats/text';",
+        // (The whole-tree scan's per-folder analysis, for scripts/scaling.mjs.)
+        "export { analyzeGroup } from './src/cli/scan-group';",
       ].join('\n'),
       resolveDir: ROOT,
       loader: 'ts',
@@ -267,8 +269,8 @@ export async function buildBundle() {
   return BUNDLE;
 }
 
-/** Loads the bundle and a parser; returns analyse(text) → { ms, findings, errors }. */
-export async function loadAnalyser(bundle = BUNDLE) {
+/** Loads the bundle and a parser: { core, parser }. */
+export async function loadCore(bundle = BUNDLE) {
   const { createRequire } = await import('node:module');
   const require = createRequire(join(ROOT, 'package.json'));
   const core = require(bundle);
@@ -276,6 +278,12 @@ export async function loadAnalyser(bundle = BUNDLE) {
     runtime: readFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm')),
     grammar: readFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm')),
   });
+  return { core, parser };
+}
+
+/** Loads the bundle and a parser; returns analyse(text) → { ms, findings, errors }. */
+export async function loadAnalyser(bundle = BUNDLE) {
+  const { core, parser } = await loadCore(bundle);
   // Each input goes both ways: the editor's full parse and a whole-tree scan's skimmed one (keep.ts, skim.ts).
   // The editor's way also reads it as another file of the folder, one that is not analysed (setOtherFile:
   // field lines, domain allocations, allocation wrappers), whose facts the analysed copy then uses.
