@@ -541,3 +541,13 @@ test('a field assigned in many places: a finding names the first 64 of them, in 
     assert.deepEqual(from, Array.from({ length: 64 }, (_, i) => 3 + 4 * i));
   }
 });
+
+test('a lookup\'s domain argument is evaluated once (with the call\'s other arguments): lookups nested 14 deep in domain position are analysed, not cut off by the budget', async () => {
+  const parser = await testParser();
+  let e = 'd';
+  for (let i = 0; i < 14; i++) e = `iommu_iova_to_phys(${e}, a)`;
+  const text = `void *acme_va(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn phys_to_virt(${e});\n}\n`;
+  // (Each level evaluated its domain twice, through the call and again for where the domain came from: 2^14.)
+  const found = checkOneFile(parser, text, false).map((f) => `${f.line}:${f.column}:${f.rule}`);
+  assert.deepEqual(found, ['3:9:linear-map-assumption', '3:22:iova-phys-unchecked', '3:22:iova-reverse-lookup']);
+});

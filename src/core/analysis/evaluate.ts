@@ -990,7 +990,7 @@ class Evaluator {
       const handle = argNodes[step.arg] ? handleOf(argNodes[step.arg]) : undefined;
       if (step.word === 'iova-to-phys') {
         this.apply('iova-to-phys', callee, n, input, handle);
-        return this.lookup(n, callee, input, argNodes[0]);
+        return this.lookup(n, callee, input, argNodes[0], args[0]);
       }
       // virt_to_phys() of a pointer we know nothing of (a field of a struct declared elsewhere, a static
       // buffer) still makes a CPU physical address of what the code takes for linear-map memory: written to
@@ -1055,24 +1055,29 @@ class Evaluator {
     return { word, loc: this.loc(n), fn: this.env.fn.name, callee };
   }
 
-  private lookup(n: Node, callee: string, input: Val[], domainNode: Node | undefined): Val[] {
+  private lookup(n: Node, callee: string, input: Val[], domainNode: Node | undefined, domainVals: Val[] | undefined): Val[] {
     const loc = this.loc(n);
     const step = { word: 'iova-to-phys', loc, fn: this.env.fn.name, callee };
     const base: Val[] = input.length ? input : [{ src: 'dma-handle', key: `e:${((a) => (a ? handleOf(a) : ''))(n.childForFieldName('arguments')?.namedChildren[1])}`, steps: [] }];
     const out = base.map((v) => ({ ...v, src: (v.src === 'param' ? 'dma-handle' : v.src) as Source, steps: [...v.steps, step], zeroAt: loc }));
-    const dom = domainNode ? this.domainOf(domainNode) : { borrowed: !this.env.driverOwnsDomain };
+    const dom = domainNode ? this.domainOf(domainNode, domainVals ?? []) : { borrowed: !this.env.driverOwnsDomain };
     const ev: LookupEvent = { kind: 'lookup', loc, fn: this.env.fn.name, borrowed: dom.borrowed, domainLoc: dom.loc, returned: false, usedInside: false };
     this.events.push(ev);
     this.lookups.push({ ev, vals: out });
     return out;
   }
 
-  /** Where the domain passed to iommu_iova_to_phys() came from. */
-  private domainOf(n: Node): { borrowed: boolean; loc?: Loc } {
+  /**
+   * Where the domain passed to iommu_iova_to_phys() came from. `evaluated`:
+   * the argument's value as the call worked it out — a call there is not run
+   * again (its events were counted twice, and a lookup nested in the domain of
+   * a lookup doubled the work at each level).
+   */
+  private domainOf(n: Node, evaluated: Val[]): { borrowed: boolean; loc?: Loc } {
     const inner = strip(n);
     const t = inner.type;
     let vals: Val[] = [];
-    if (t === 'call_expression') vals = this.expr(inner, t);
+    if (t === 'call_expression') vals = evaluated;
     else vals = t === 'field_expression' ? this.readField(inner) : this.readVar(inner.text, inner, t === 'identifier');
     const dom = vals.filter((v) => v.src === 'domain-borrowed' || v.src === 'domain-owned');
     if (dom.some((v) => v.src === 'domain-owned')) return { borrowed: false, loc: dom.find((v) => v.src === 'domain-owned')?.origin };

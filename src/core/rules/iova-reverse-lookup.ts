@@ -7,6 +7,9 @@ import { chainWithGuard, locKey, USE_WORDS, LINEAR_WORDS, type Val, type ApplyEv
 import type { FnResult } from '../analysis/evaluate';
 import { applyEvents, concernsOf, relatedOf, type RawFinding, type RuleContext, type RuleModule } from './rule';
 
+/** Uses of one lookup looked at for its finding (its longest chain, its related places), at most. */
+const MAX_USES = 256;
+
 export const rule: RuleModule = {
   meta: {
     id: 'iova-reverse-lookup',
@@ -51,18 +54,27 @@ export const rule: RuleModule = {
       const at = [...new Set([...(x.byStep.get(key) ?? []), ...x.identity])].sort((a, b) => a - b);
       return at.map((i) => x!.vals[i]);
     };
+    // Each value's step locations, once (a use is matched against each lookup it went through).
+    const keysOf = new Map<Val, Set<string>>();
+    const stepKeys = (v: Val): Set<string> => {
+      let k = keysOf.get(v);
+      if (!k) keysOf.set(v, (k = new Set(v.steps.map((s) => locKey(s.loc)))));
+      return k;
+    };
     const out: RawFinding[] = [];
     for (const r of ctx.results) {
       for (const ev of r.events) {
         if (ev.kind !== 'lookup' || !ev.borrowed) continue;
         const key = locKey(ev.loc);
-        const hits: ApplyEvent[] = usesByStep.get(key) ?? [];
+        // (The first uses of the lookup, in code order: a chain nested hundreds of calls deep uses each of
+        // its lookups at every level above it, and looking at them all, for each lookup, took seconds.)
+        const hits: ApplyEvent[] = (usesByStep.get(key) ?? []).slice(0, MAX_USES);
         if (hits.length === 0 && !ev.returned) continue; // only logged or compared: no CPU address is rebuilt
         // The longest chain through this root tells the whole story.
         let best: { vals: Val[]; word?: string } = { vals: [] };
         let bestLen = -1;
         for (const h of hits) {
-          const vals = h.input.filter((v) => v.src === 'dma-handle' || v.steps.some((s) => locKey(s.loc) === key));
+          const vals = h.input.filter((v) => v.src === 'dma-handle' || stepKeys(v).has(key));
           const len = Math.max(...vals.map((v) => v.steps.length));
           if (len > bestLen) {
             best = { vals, word: h.word };

@@ -82,24 +82,40 @@ const DESCRIBE: Record<string, string> = {
 /** Related locations shown per finding at most (generated code can chain thousands). */
 export const MAX_RELATED = 64;
 
+/**
+ * Places the values' steps are looked at, per finding, at most. Values of a
+ * chain nested hundreds of calls deep on one line carry hundreds of steps
+ * each, all on that line: none adds a place, and looking at every step of
+ * every value for each of the chain's findings took seconds.
+ */
+const MAX_RELATED_VISITS = 4096;
+
 /** Related locations: every step of the values after `from`, plus extra places, de-duplicated. */
 export function relatedOf(vals: Val[], exclude: Loc, extra: RawRelated[] = []): RawRelated[] {
   const out: RawRelated[] = [];
   const seen = new Set<string>([`${exclude.path}:${exclude.line}`]);
-  const add = (loc: Loc, message: string) => {
-    if (out.length >= MAX_RELATED) return;
+  // (Values extend each other's steps: most places come again as the same object, seen without a key.)
+  const seenLoc = new Set<Loc>();
+  let visits = 0;
+  const add = (loc: Loc, message: string | (() => string)) => {
+    if (out.length >= MAX_RELATED || seenLoc.has(loc)) return;
+    seenLoc.add(loc);
     const k = `${loc.path}:${loc.line}`;
     if (seen.has(k)) return;
     seen.add(k);
-    out.push({ loc, message });
+    out.push({ loc, message: typeof message === 'string' ? message : message() });
   };
   for (const v of vals) {
-    if (out.length >= MAX_RELATED) break;
+    if (out.length >= MAX_RELATED || visits >= MAX_RELATED_VISITS) break;
+    visits += 1 + v.steps.length;
     if (v.origin) add(v.origin, v.src === 'dma-handle' ? 'the device address comes from here' : `the buffer comes from here (${v.src})`);
     if (v.wrapper) add(v.wrapper.loc, `${v.wrapper.name}() returns this memory (${v.src})`);
-    for (const s of v.steps) add(s.loc, `${DESCRIBE[s.word] ?? s.word}${s.fn ? ` (in ${s.fn})` : ''}`);
+    for (const s of v.steps) add(s.loc, () => `${DESCRIBE[s.word] ?? s.word}${s.fn ? ` (in ${s.fn})` : ''}`);
   }
-  for (const e of extra) add(e.loc, e.message);
+  for (const e of extra) {
+    if (out.length >= MAX_RELATED) break;
+    add(e.loc, e.message);
+  }
   return out;
 }
 
