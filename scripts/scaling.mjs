@@ -5,7 +5,9 @@
 // whole analysis: the fuzzer's analyser (the editor's way and a skimmed
 // parse) and a scan worker's analyzeGroup() on a folder. Linear work takes
 // about 4× as long on the long file; quadratic work takes 16×. A ratio over
-// 8 is reported as superlinear, and the exit status is then 1.
+// 8 is reported as superlinear, and the exit status is then 1. Nested shapes
+// (a shape inside itself, 4× as deep) are held to 32×: there a value's chain
+// grows with the depth by design, and what is looked for is work that doubles.
 //
 // The fuzzer (scripts/fuzz.mjs) finds a slow input by chance; this finds the
 // shape behind it on purpose. Every shape here once took seconds, or is the
@@ -34,6 +36,8 @@ if (!Number.isFinite(SIZE) || SIZE < 1000) {
 
 /** Ratio of the long file's time to the short one's above which growth is reported (linear: 4, quadratic: 16). */
 const SUPERLINEAR = 8;
+/** The same for nesting 4× as deep, where depth² is the model's (16): work that doubles per level is far more. */
+const NESTED_LIMIT = 32;
 
 // `#` becomes the repetition's index and `$` the next one (names that differ
 // per copy); `inside`: the copies are the body of one function. Nesting deeper
@@ -72,6 +76,27 @@ const SHAPES = [
   { c: '(' },
   { c: ')' },
 ];
+
+// Shapes nested into themselves (`@` is where the next level goes), 80 and 320 levels deep (the
+// evaluator stops at 400, evaluate.ts MAX_DEPTH). A value carries every step below it, so a chain of
+// lookups costs depth² (bounded by that limit); what this looks for is work that doubles per level —
+// a ratio over NESTED_LIMIT, or the per-file analysis budget spent at the shallower depth.
+const NESTED = [
+  'iommu_iova_to_phys(@, a)',
+  'iommu_iova_to_phys(d, @)',
+  'phys_to_virt(@)',
+  'virt_to_page(phys_to_virt(@))',
+  '(@)',
+  '(void *)@',
+  'a ? @ : NULL',
+  'f(@, @)',
+];
+
+function nestedFileOf(shape, depth) {
+  let e = 'a';
+  for (let i = 0; i < depth; i++) e = shape.replaceAll('@', e);
+  return `void *acme_va(struct iommu_domain *d, dma_addr_t a)\n{\n\treturn ${e};\n}\n`;
+}
 
 function fileOf(shape, n) {
   let out = '';
@@ -121,6 +146,30 @@ for (const shape of SHAPES) {
   const slow = ratio > SUPERLINEAR;
   if (slow) bad++;
   console.log(`${slow ? 'SUPERLINEAR' : '         ok'} ${ratio.toFixed(1).padStart(5)}× ${short.toFixed(0).padStart(6)} ms → ${long.toFixed(0).padStart(6)} ms  ×${String(4 * n).padStart(6)} ${shape.inside ? 'in one body ' : ''}${JSON.stringify(shape.c)}`);
+}
+/** Whether the analysis of a text ran out of its work budget (analysis-limit): at a few hundred levels, work that doubled. */
+function overBudget(text) {
+  const checker = new core.Checker(parser, core.DEFAULT_CONFIG);
+  try {
+    checker.setFile(path, text);
+    return checker.check().some((f) => f.rule === 'analysis-limit' && /budget/.test(f.message));
+  } finally {
+    checker.project.dispose();
+  }
+}
+
+for (const shape of NESTED) {
+  if (ONLY && !shape.includes(ONLY)) continue;
+  // (`f(@, @)` doubles its text per level: 12 and 48 levels, by the same count of calls as the others' 100 and 400 would not be.)
+  const d = shape.split('@').length > 2 ? 12 : 80;
+  const short = time(nestedFileOf(shape, d));
+  const long = time(nestedFileOf(shape, shape.split('@').length > 2 ? d + 2 : 4 * d));
+  const ratio = long / Math.max(short, 20);
+  // (Work that doubles per level runs into the per-file budget long before it shows as time.)
+  const budget = overBudget(nestedFileOf(shape, d));
+  const slow = ratio > NESTED_LIMIT || budget;
+  if (slow) bad++;
+  console.log(`${slow ? 'EXPONENTIAL' : '         ok'} ${ratio.toFixed(1).padStart(5)}× ${short.toFixed(0).padStart(6)} ms → ${long.toFixed(0).padStart(6)} ms  nested ${JSON.stringify(shape)}${budget ? ` (${d} levels run out of the analysis budget)` : ''}`);
 }
 console.log(bad ? `scaling: ${bad} shape(s) grew faster than linear` : 'scaling: every shape grew about linearly');
 process.exitCode = bad ? 1 : 0;
