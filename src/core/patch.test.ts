@@ -353,3 +353,36 @@ test('a tree part-way through a series (patch 1 applied, patch 2 not) gives the 
   assert.deepEqual(imagesOf(diffs, { 'x.c': head }), want);
   assert.deepEqual(imagesOf(diffs, { 'x.c': mid }), want);
 });
+
+test('without a tree, a hunk inside a function is framed as its body: the header\'s signature on the unknown line before, the open braces on the one after', () => {
+  const diff = [
+    '--- a/drivers/acme/acme.c',
+    '+++ b/drivers/acme/acme.c',
+    '@@ -20,4 +20,5 @@ static void acme_rx(struct acme *p,',
+    '\tvoid *va;',
+    ' ',
+    '+\tva = phys_to_virt(iommu_iova_to_phys(p->domain, a));',
+    '\tx(va);',
+    ' \ty();',
+    '@@ -40,3 +41,3 @@ struct acme_ring {',
+    ' \tdma_addr_t dma;',
+    '-\tvoid *va;',
+    '+\tvoid *cpu;',
+    ' };',
+  ].join('\n').replace(/\n\t/g, '\n \t');
+  const [img] = postImages(parseDiff(diff), () => undefined);
+  const lines = img.text.split('\n');
+  assert.equal(lines[18], 'static void acme_rx(struct acme *p) {', 'line 19, before the hunk');
+  assert.deepEqual(lines.slice(19, 24), ['\tvoid *va;', '', '\tva = phys_to_virt(iommu_iova_to_phys(p->domain, a));', '\tx(va);', '\ty();']);
+  assert.equal(lines[24], '}', 'line 25, after it');
+  assert.deepEqual([...img.framed!], [19, 25]);
+  assert.deepEqual([...img.added], [22, 42]);
+  // A struct's hunk is left as it is (its header names no function).
+  assert.deepEqual(lines.slice(39), ['', '\tdma_addr_t dma;', '\tvoid *cpu;', '};']);
+  // With the tree's file there is nothing to frame.
+  const at: Record<number, string> = { 20: '\tvoid *va;', 21: '', 22: '\tx(va);', 23: '\ty();', 40: '\tdma_addr_t dma;', 41: '\tvoid *va;', 42: '};' };
+  const tree = Array.from({ length: 50 }, (_, i) => at[i + 1] ?? `/* ${i + 1} */`).join('\n');
+  const [exact] = postImages(parseDiff(diff), () => tree);
+  assert.equal(exact.framed, undefined);
+  assert.equal(exact.text.split('\n')[18], '/* 19 */');
+});

@@ -5,6 +5,8 @@
 // placed at their post-image line numbers — and remember which lines the
 // series added, so findings can be reported on added lines only.
 
+import { frameFor } from './hunk-frame';
+
 export interface Hunk {
   oldStart: number;
   oldCount: number;
@@ -14,6 +16,8 @@ export interface Hunk {
   lines: string[];
   /** 0-based line of the diff text each hunk line came from (editors map findings back to the patch). */
   at: number[];
+  /** What the header names after `@@ … @@`: git's function context (hunk-frame.ts). */
+  section?: string;
 }
 
 export interface FileDiff {
@@ -50,7 +54,7 @@ function linesMore(oldLeft: number, newLeft: number): string {
   return `${parts.join(' and ')} line${o + n - ctx === 1 ? '' : 's'}`;
 }
 
-const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
+const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(?: (.*))?/;
 
 /** Word-diff change marks, `[-old-]{+new+}`. */
 const WORD_DIFF_RE = /\[-.*?-\]|\{\+.*?\+\}/;
@@ -285,6 +289,8 @@ export function parseDiff(text: string): FileDiff[] {
     if (!m && cur && l.startsWith('@@')) throw new DiffError(`line ${i + 1}: unreadable hunk header ${JSON.stringify(l.slice(0, 60))} (expected "@@ -OLD,COUNT +NEW,COUNT @@")`);
     if (m && cur) {
       hunk = { oldStart: +m[1], oldCount: m[2] === undefined ? 1 : +m[2], newStart: +m[3], newCount: m[4] === undefined ? 1 : +m[4], lines: [], at: [] };
+      const section = m[5]?.trim();
+      if (section) hunk.section = section;
       oldLeft = hunk.oldCount;
       newLeft = hunk.newCount;
       cur.hunks.push(hunk);
@@ -311,11 +317,15 @@ export interface PostImage {
   before?: Map<number, string>;
   /** Set when a hunk did not apply to the tree's file and the hunks alone were used. */
   warning?: string;
+  /** Lines written around a hunk read alone, from its header's function (hunk-frame.ts): no finding points there. */
+  framed?: Set<number>;
 }
 
 interface Line {
   text: string;
   added: boolean;
+  /** Written by frameHunks(), not the patch's or the tree's. */
+  framed?: boolean;
   /** Diff line it came from (added lines). */
   src?: number;
   /** An added line that took a removed one's place (`-x` then `+y` in a hunk): the removed line's text. */
@@ -660,8 +670,10 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
       if (renamed) images.delete(d.oldPath!);
       continue;
     }
+    const placed: Placed[] = [];
     for (const h of d.hunks) {
       let n = h.newStart - 1;
+      const from = n;
       const was = replaced(h);
       for (const [j, l] of h.lines.entries()) {
         if (l[0] === '-') continue;
@@ -669,7 +681,9 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
         img.lines[n] = l[0] === '+' ? { text: l.slice(1), added: true, src: h.at[j], was: was[j] } : { text: l.slice(1), added: false };
         n++;
       }
+      placed.push({ hunk: h, from, to: n });
     }
+    frameHunks(img.lines, placed);
     images.set(d.path, img);
   }
   const out: PostImage[] = [];
@@ -677,13 +691,15 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
     const added = new Set<number>();
     const sources = new Map<number, number>();
     const before = new Map<number, string>();
+    const framed = new Set<number>();
     img.lines.forEach((l, i) => {
+      if (l.framed) framed.add(i + 1);
       if (!l.added) return;
       added.add(i + 1);
       if (l.src !== undefined) sources.set(i + 1, l.src);
       if (l.was !== undefined) before.set(i + 1, l.was);
     });
-    out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, sources, before, warning: img.warning });
+    out.push({ path, text: img.lines.map((l) => l.text).join('\n'), added, sources, before, warning: img.warning, ...(framed.size ? { framed } : {}) });
   }
   return out;
 }
@@ -697,10 +713,12 @@ function buildImages(diffs: FileDiff[], readTree: (path: string) => string | und
  */
 function applySparse(lines: Line[], d: FileDiff): Line[] {
   const out: Line[] = [];
+  const placed: Placed[] = [];
   let cursor = 0;
   for (const h of d.hunks) {
     const start = h.oldCount === 0 ? h.oldStart : h.oldStart - 1;
     for (; cursor < start; cursor++) out.push(lines[cursor] ?? BLANK);
+    const from = out.length;
     let k = cursor;
     const was = replaced(h);
     for (const [j, l] of h.lines.entries()) {
@@ -716,10 +734,46 @@ function applySparse(lines: Line[], d: FileDiff): Line[] {
       out.push(prev && prev !== BLANK && prev.text === l.slice(1) ? prev : { text: l.slice(1), added: false });
       k++;
     }
+    placed.push({ hunk: h, from, to: out.length });
     cursor = Math.max(cursor, k);
   }
   for (; cursor < lines.length; cursor++) out.push(lines[cursor]);
+  frameHunks(out, placed);
   return out;
+}
+
+/** A hunk's post-image lines in an image built from hunks alone: [from, to). */
+interface Placed {
+  hunk: Hunk;
+  from: number;
+  to: number;
+}
+
+/** A line no hunk gave (between hunks), or one a frame already holds (a closing `}` an opening can share). */
+function unknownLine(l: Line | undefined): boolean {
+  return l === undefined || l === BLANK || !!l.framed;
+}
+
+/**
+ * Each hunk that starts inside a function, read as that function's body: its
+ * header's signature and `{` on the unknown line before it, the `}` still
+ * open on the one after (frameFor()). A hunk with no unknown line on either
+ * side that it needs is left as it is.
+ */
+function frameHunks(lines: Line[], placed: Placed[]): void {
+  for (const { hunk, from, to } of placed) {
+    if (from < 1 || !unknownLine(lines[from - 1])) continue;
+    const frame = frameFor(lines.slice(from, to).map((l) => l.text), hunk.section);
+    if (!frame || (frame.close && !unknownLine(lines[to]))) continue;
+    const put = (i: number, text: string) => {
+      const had = lines[i];
+      lines[i] = { text: had?.framed ? `${had.text} ${text}` : text, added: false, framed: true };
+    };
+    put(from - 1, frame.open);
+    if (!frame.close) continue;
+    while (lines.length <= to) lines.push(BLANK);
+    put(to, frame.close);
+  }
 }
 
 /**

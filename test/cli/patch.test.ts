@@ -502,3 +502,58 @@ test('--tree: a patch path with .. or an absolute one is not read outside the tr
     assert.deepEqual(JSON.parse(r.out).findings, [], path);
   }
 });
+
+test('patch without a tree: a hunk inside a function is read as that function\'s body (git\'s hunk header names it), with the findings the whole file gives on the added line', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'iova-patch-frame-'));
+  const file = 'drivers/net/ethernet/acme/acme_rx.c';
+  mkdirSync(join(repo, 'drivers/net/ethernet/acme'), { recursive: true });
+  // A signature over two lines, and enough of a body that the hunk's context holds no line of it.
+  const body = (use: string) =>
+    [
+      '// SPDX-License-Identifier: GPL-2.0',
+      'static struct sk_buff *acme_rx_skb(struct acme_priv *priv,',
+      '\t\t\t\t   dma_addr_t iova, unsigned int len)',
+      '{',
+      '\tstruct sk_buff *skb;',
+      '\tphys_addr_t pa;',
+      '\tvoid *va;',
+      '',
+      '\tif (!len)',
+      '\t\treturn NULL;',
+      '\tpa = iommu_iova_to_phys(priv->domain, iova);',
+      '\tprefetch(priv);',
+      '\tpriv->stats.rx++;',
+      use,
+      '\tskb = build_skb(va, len);',
+      '\tif (!skb)',
+      '\t\treturn NULL;',
+      '\treturn skb;',
+      '}',
+      '',
+    ].join('\n');
+  writeFileSync(join(repo, file), body('\tva = NULL;'));
+  git(repo, 'init', '-q');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'base');
+  writeFileSync(join(repo, file), body('\tva = phys_to_virt(pa);'));
+  git(repo, 'commit', '-qam', 'acme: build the skb on the looked-up address');
+  const mbox = git(repo, 'format-patch', '--stdout', 'HEAD~1');
+  assert.match(mbox, /^@@ -11,7 \+11,7 @@ static struct sk_buff \*acme_rx_skb\(struct acme_priv \*priv,$/m, 'git names the function in the hunk header');
+  const r = patch(['-', '--format', 'json'], mbox);
+  assert.equal(r.code, 1, r.err);
+  const got = JSON.parse(r.out).findings as { rule: string; line: number; column: number; function: string; related: { line: number }[] }[];
+  // The whole file, scanned: the base has no finding, so all the head's are the patch's (the lookup on
+  // line 11 is one the added use on line 14 brings about).
+  const scan = () => JSON.parse(spawnSync(process.execPath, [CLI, 'scan', '--root', repo, join(repo, file), '--format', 'json', '--no-cache'], { encoding: 'utf8' }).stdout).findings as typeof got;
+  const want = scan();
+  assert.deepEqual([...new Set(want.map((f) => f.line))], [11, 14]);
+  git(repo, 'checkout', '-q', 'HEAD~1');
+  assert.deepEqual(scan(), []);
+  assert.deepEqual(
+    got.map((f) => [f.rule, f.line, f.column, f.function]),
+    want.map((f) => [f.rule, f.line, f.column, f.function]),
+  );
+  assert.ok(got.every((f) => f.function === 'acme_rx_skb'));
+  // The frame (the header's signature on line 10) is no line of the file: no related location points there.
+  assert.ok(got.every((f) => f.related.every((x) => x.line !== 10)), JSON.stringify(got.map((f) => f.related)));
+});
