@@ -6,13 +6,16 @@
 // provides the tree, when .cache/linux-6.12/ is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadParser } from '../../src/server/wasm';
 import { Workspace } from '../../src/server/workspace';
 import { toCodePointColumns } from '../../src/core/lines';
+import { parseDiff, postImages } from '../../src/core/patch';
+import { checkPostImages } from '../../src/core/patch-check';
+import { DEFAULT_CONFIG } from '../../src/core/config';
 
 function repoRoot(): string {
   let d = __dirname;
@@ -160,4 +163,40 @@ test('corpus: the editor\'s own analysis of every drivers/ folder the CLI parses
   t.diagnostic(`${dirs.length} folders compared, ${cli.length} CLI findings`);
   assert.ok(dirs.length > 200, `the CLI parsed ${dirs.length} folders`);
   assert.deepEqual(differ, []);
+});
+
+test('corpus: patch without a tree on patches that add back each finding\'s line — never a finding the whole file lacks, and the ones whose hunk holds the chain', { skip }, async (t) => {
+  // A git repository of the files with findings, each finding's line an empty statement in the base;
+  // `git diff` (with the kernel's diff=cpp hunk headers) adds them back, as a mailed patch would.
+  const { findings } = scan(['drivers', 'sound']);
+  const byFile = new Map<string, Set<number>>();
+  for (const f of findings) byFile.set(f.path, (byFile.get(f.path) ?? new Set()).add(f.line));
+  const repo = mkdtempSync(join(tmpdir(), 'iova-corpus-patch-'));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', '-c', 'core.autocrlf=false', ...args], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 28 });
+  git('init', '-q');
+  writeFileSync(join(repo, '.gitattributes'), '*.c diff=cpp\n*.h diff=cpp\n');
+  for (const [p, lines] of byFile) {
+    mkdirSync(join(repo, dirname(p)), { recursive: true });
+    writeFileSync(join(repo, p), readFileSync(join(TREE, p), 'utf8').split('\n').map((l, i) => (lines.has(i + 1) ? l.replace(/\S.*$/, ';') : l)).join('\n'));
+  }
+  git('add', '.');
+  git('commit', '-qm', 'base');
+  for (const p of byFile.keys()) writeFileSync(join(repo, p), readFileSync(join(TREE, p), 'utf8'));
+  const parser = await loadParser(join(ROOT, 'dist'));
+  let found = 0;
+  const extra: string[] = [];
+  for (const p of byFile.keys()) {
+    // (Columns in characters, as the CLI's: the post-image's lines with findings are the tree's.)
+    const got = toCodePointColumns(checkPostImages(postImages(parseDiff(git('diff', '--', p)), () => undefined), () => [], parser, DEFAULT_CONFIG), (f) => readFileSync(join(TREE, f), 'utf8'));
+    const want = findings.filter((f) => f.path === p) as (JsonFinding & { column: number })[];
+    for (const g of got) {
+      if (want.some((w) => w.rule === g.rule && w.line === g.line && w.column === g.column)) found++;
+      else extra.push(`${g.path}:${g.line}:${g.column} ${g.rule}`);
+    }
+  }
+  t.diagnostic(`${found} of ${findings.length} findings found from the patch alone (${byFile.size} files)`);
+  assert.deepEqual(extra, [], 'a finding of the patch alone that the whole file does not have');
+  // (39 when written: those whose hunk holds the value's source — a parameter of the function the hunk header names, or a
+  // line of its context. Fewer means hunks are read as less than they were.)
+  assert.ok(found >= 39, `only ${found} of ${findings.length} found from the patch alone`);
 });
