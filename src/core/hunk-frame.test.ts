@@ -34,6 +34,9 @@ test('frameFor: a hunk inside a function gets its signature and the braces its o
   assert.deepEqual(frameFor(['\t\tx(); /* } */', '\t} else {', '\t\tpr_info("}}");', "\t\tc = '}';", '\t}', '}'], sig), { open: `${sig} {{`, close: '' });
   // A label at column 0 and a preprocessor line are part of a body.
   assert.deepEqual(frameFor(['#ifdef CONFIG_ACME', '\tx();', '#endif', 'out:', '\treturn;', '}'], sig), { open: `${sig} {`, close: '' });
+  // The hunk starts at the body's `{` (the signature's last lines are above it): the signature alone.
+  assert.deepEqual(frameFor(['{', '\tphys_addr_t pa;', '', '\tpa = iommu_iova_to_phys(d, a);', '\treturn phys_to_virt(pa);', '}'], sig), { open: sig, close: '' });
+  assert.deepEqual(frameFor(['{', '\tphys_addr_t pa;', '', '\tpa = iommu_iova_to_phys(d, a);'], sig), { open: sig, close: '}' });
   // After the function's end the hunk may go on at file scope: what it leaves open is closed after it.
   assert.deepEqual(frameFor(['\tx();', '}', '', 'static void acme_tx(struct acme *p)', '{', '\ty();'], sig), { open: `${sig} {`, close: '}' });
 });

@@ -90,21 +90,24 @@ export function frameFor(lines: readonly string[], section: string | undefined):
   if (!section) return undefined;
   const sig = signatureOf(section);
   if (!sig) return undefined;
-  // The hunk starts inside a body: its first line of code is indented.
-  const first = lines.find((l) => l.trim() !== '' && !l.startsWith('#'));
-  if (first === undefined || startsAtColumn0(first)) return undefined;
+  // The hunk starts inside a body (its first line of code is indented), or at the body's `{` (its
+  // signature went on over lines above the hunk, which the header's line begins).
+  const at = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
+  if (at < 0) return undefined;
+  const opensBody = /^\{\s*$/.test(lines[at]);
+  if (!opensBody && startsAtColumn0(lines[at])) return undefined;
   const d = depths(lines);
   // Where the function ends in the hunk (a `}` at column 0), or the hunk's end.
   const end = lines.findIndex((l) => l.startsWith('}'));
   const upTo = end < 0 ? lines.length : end;
   // Top-level code before that end is another function's: the hunk is no body of this one.
-  if (lines.slice(0, upTo).some(startsAtColumn0)) return undefined;
+  if (lines.slice(opensBody ? at + 1 : 0, upTo).some(startsAtColumn0)) return undefined;
   // As many `{` as the hunk closes before the function's end (it may start blocks deep: a hunk
-  // that closes an if, then its function), the function's own included.
+  // that closes an if, then its function), the function's own included — unless the hunk opens it.
   let low = 0;
   for (let i = 0; i < upTo; i++) low = Math.min(low, d.low[i]);
-  const opens = 1 - low;
+  const opens = (opensBody ? 0 : 1) - low;
   // What is still open at the hunk's end is closed after it.
   const left = opens + d.after[lines.length - 1];
-  return { open: `${sig} ${'{'.repeat(opens)}`, close: left > 0 ? '}'.repeat(left) : '' };
+  return { open: opens ? `${sig} ${'{'.repeat(opens)}` : sig, close: left > 0 ? '}'.repeat(left) : '' };
 }
