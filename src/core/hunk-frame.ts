@@ -10,8 +10,9 @@
 // the one after. The frame only ever sits on lines no hunk holds, so no
 // finding is reported on it (only added lines are).
 
-/** `static struct sk_buff *nicvf_rb_ptr_to_skb(struct nicvf *nic,` → `nicvf_rb_ptr_to_skb`; a name that opens a statement is no function. */
+/** A signature's start, `static struct sk_buff *nicvf_rb_ptr_to_skb(struct nicvf *nic,` (group 1 the name: one that opens a statement is no function). */
 const SIGNATURE = /^[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)[ \t]*\(([^;{}]*)$/;
+const MAX_SECTION = 512;
 const NOT_A_FUNCTION = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__typeof__', 'defined']);
 
 /**
@@ -22,7 +23,8 @@ const NOT_A_FUNCTION = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeo
  * kept as they are) and the parentheses are closed.
  */
 export function signatureOf(section: string): string | undefined {
-  const s = section.trim();
+  // (git writes at most 80 bytes there; a hand-made header may be any length.)
+  const s = section.trim().slice(0, MAX_SECTION);
   const m = SIGNATURE.exec(s);
   if (!m || NOT_A_FUNCTION.has(m[1])) return undefined;
   let sig = s.replace(/[\s,]+$/, '');
