@@ -88,7 +88,7 @@ function startsAtColumn0(line: string): boolean {
  * Undefined when the hunk does not start inside a function, or the header
  * names none.
  */
-export function frameFor(lines: readonly string[], section: string | undefined): { open: string; close: string } | undefined {
+export function frameFor(lines: readonly string[], section: string | undefined): Frame | undefined {
   if (!section) return undefined;
   const sig = signatureOf(section);
   if (!sig) return undefined;
@@ -110,6 +110,34 @@ export function frameFor(lines: readonly string[], section: string | undefined):
   for (let i = 0; i < upTo; i++) low = Math.min(low, d.low[i]);
   const opens = (opensBody ? 0 : 1) - low;
   // What is still open at the hunk's end is closed after it.
-  const left = opens + d.after[lines.length - 1];
-  return { open: opens ? `${sig} ${'{'.repeat(opens)}` : sig, close: left > 0 ? '}'.repeat(left) : '' };
+  const left = Math.max(0, opens + d.after[lines.length - 1]);
+  return { open: opens ? `${sig} ${'{'.repeat(opens)}` : sig, close: '}'.repeat(left), opens: opensBody ? undefined : opens, left: end < 0 ? left : 0 };
+}
+
+/**
+ * A hunk's frame: `open` goes on the line before it, `close` on the line
+ * after. `opens`: the braces `open` opens inside the function (undefined when
+ * the hunk opens the body itself); `left`: the braces of this function still
+ * open at the hunk's end (0 when the hunk ends the function).
+ */
+export interface Frame {
+  open: string;
+  close: string;
+  opens?: number;
+  left: number;
+}
+
+/**
+ * Consecutive hunks of one function (the same header, the first one not
+ * ending it, the next one inside it) are one body: what lies between them is
+ * unknown, so the first one's `}` and the next one's signature give way to
+ * the braces that take the depth the first left to the one the next needs —
+ * a local assigned in one hunk and used in the next keeps its value. Returns
+ * the text for the unknown line before the next hunk, or undefined when the
+ * two are not one body.
+ */
+export function joinFrames(prev: Frame, prevSection: string | undefined, next: Frame, nextSection: string | undefined): string | undefined {
+  if (prevSection === undefined || prevSection !== nextSection || prev.left === 0 || next.opens === undefined) return undefined;
+  const diff = next.opens - prev.left;
+  return diff > 0 ? '{'.repeat(diff) : '}'.repeat(-diff);
 }

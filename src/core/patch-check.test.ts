@@ -65,3 +65,36 @@ test('checkPostImages: per folder, with the folder\'s other files, the same find
   assert.ok(got.some((f) => f.path === 'drivers/other/o.c'));
   assert.ok(!got.some((f) => f.path === 'drivers/acme/plain.c'));
 });
+
+test('without a tree, two hunks of one function are one body: a lookup in the first reaches its use in the second', async () => {
+  const parser = await testParser();
+  const sig = 'static struct sk_buff *acme_rx_skb(struct acme_priv *priv,';
+  const diff = [
+    '--- a/drivers/acme/acme_rx.c',
+    '+++ b/drivers/acme/acme_rx.c',
+    `@@ -20,6 +20,6 @@ ${sig}`,
+    ' \tif (!len)',
+    ' \t\treturn NULL;',
+    '-\tpa = iommu_iova_to_phys(priv->dom, iova);',
+    '+\tpa = iommu_iova_to_phys(priv->domain, iova);',
+    ' \tif (pa) {',
+    ' \t\tprefetch(priv);',
+    ' \t\tpriv->stats.rx++;',
+    `@@ -40,6 +40,6 @@ ${sig}`,
+    ' \t\tpriv->stats.bytes += len;',
+    ' \t}',
+    ' ',
+    '-\tva = page_address(pg);',
+    '+\tva = phys_to_virt(pa);',
+    ' \treturn build_skb(va, len);',
+    ' }',
+  ].join('\n');
+  const images = postImages(parseDiff(diff), () => undefined);
+  const text = images[0].text.split('\n');
+  // One signature above the first hunk, the braces it leaves open (the function's and the if's) kept across the gap.
+  assert.equal(text[18], 'static struct sk_buff *acme_rx_skb(struct acme_priv *priv) {');
+  assert.equal(text[25], '', 'no closing brace after the first hunk');
+  assert.equal(text[38], '', 'no second signature, no brace: the first hunk left the if open, the second closes it');
+  const found = checkPostImages(images, () => [], parser, DEFAULT_CONFIG).map((f) => `${f.line}:${f.rule}`);
+  assert.deepEqual(found, ['22:iova-phys-unchecked', '22:iova-reverse-lookup', '43:linear-map-assumption']);
+});

@@ -5,7 +5,7 @@
 // placed at their post-image line numbers — and remember which lines the
 // series added, so findings can be reported on added lines only.
 
-import { frameFor } from './hunk-frame';
+import { frameFor, joinFrames, type Frame } from './hunk-frame';
 
 export interface Hunk {
   oldStart: number;
@@ -761,19 +761,27 @@ function unknownLine(l: Line | undefined): boolean {
  * side that it needs is left as it is.
  */
 function frameHunks(lines: Line[], placed: Placed[]): void {
+  const put = (i: number, text: string) => {
+    if (!text) return;
+    while (lines.length <= i) lines.push(BLANK);
+    const had = lines[i];
+    lines[i] = { text: had?.framed ? `${had.text} ${text}` : text, added: false, framed: true };
+  };
+  /** The last hunk framed, whose closing braces are written when the next one is not the same body (joinFrames()). */
+  let open: { frame: Frame; section?: string; at: number } | undefined;
   for (const { hunk, from, to } of placed) {
-    if (from < 1 || !unknownLine(lines[from - 1])) continue;
-    const frame = frameFor(lines.slice(from, to).map((l) => l.text), hunk.section);
-    if (!frame || (frame.close && !unknownLine(lines[to]))) continue;
-    const put = (i: number, text: string) => {
-      const had = lines[i];
-      lines[i] = { text: had?.framed ? `${had.text} ${text}` : text, added: false, framed: true };
-    };
-    put(from - 1, frame.open);
-    if (!frame.close) continue;
-    while (lines.length <= to) lines.push(BLANK);
-    put(to, frame.close);
+    const frame = from >= 1 && unknownLine(lines[from - 1]) ? frameFor(lines.slice(from, to).map((l) => l.text), hunk.section) : undefined;
+    const usable = frame && (!frame.close || unknownLine(lines[to]));
+    const join = usable && open ? joinFrames(open.frame, open.section, frame, hunk.section) : undefined;
+    if (join !== undefined) {
+      put(from - 1, join);
+    } else {
+      if (open) put(open.at, open.frame.close);
+      if (usable) put(from - 1, frame.open);
+    }
+    open = usable ? { frame, section: hunk.section, at: to } : undefined;
   }
+  if (open) put(open.at, open.frame.close);
 }
 
 /**
