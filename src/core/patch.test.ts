@@ -14,6 +14,8 @@ const piece = fc.constantFrom(
   '@@ -1,2 +1,3 @@\n', '@@ -0,0 +1 @@\n', '@@ -5 +5,0 @@\n', '@@ -2,1 +2,1 @@ fn\n', ' ctx\n', '+add\n', '-del\n', '\n', '\r\n',
   '\\ No newline at end of file\n', 'From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\n', 'rename from a.c\n', 'rename to b.c\n',
   'Content-Transfer-Encoding: quoted-printable\n', '=3D', '=\n', 'x', `commit ${'a'.repeat(40)}\n`, 'Subject: [PATCH 0/2] x\n',
+  // (Hunks framed as a function's body: a header naming one, body lines, braces.)
+  '@@ -3,2 +3,3 @@ static int f(int a,\n', '@@ -9 +10,2 @@ void g(void)\n', ' \tx();\n', '+\ty(pa);\n', ' {\n', ' }\n', ' \t} else {\n', '+\tif (a) {\n',
 );
 
 test('property: any text is read or refused with a DiffError, and its post-images are built without an exception', () => {
@@ -27,11 +29,55 @@ test('property: any text is read or refused with a DiffError, and its post-image
         assert.ok(!(e as Error).message.includes('\n'), 'one line');
         return;
       }
-      for (const img of postImages(diffs, () => tree)) {
+      const images = postImages(diffs, () => tree);
+      for (const img of images) {
         for (const n of img.added) assert.ok(n >= 1 && n <= img.text.split('\n').length, `added line ${n} is in the post-image`);
       }
+      assertFramesOnlyFill(diffs, () => tree);
     }),
     { numRuns: 3000 },
+  );
+});
+
+/** A frame only takes lines no hunk holds: without the headers' function names, every other line (and which are added) is the same. */
+function assertFramesOnlyFill(diffs: FileDiff[], tree: (p: string) => string | undefined): void {
+  const images = postImages(diffs, tree);
+  const plain = postImages(diffs.map((d) => ({ ...d, hunks: d.hunks.map(({ section: _, ...h }) => h) })), tree);
+  for (const [i, img] of images.entries()) {
+    const other = plain[i].text.split('\n');
+    img.text.split('\n').forEach((l, n) => {
+      if (!img.framed?.has(n + 1)) assert.equal(l, other[n] ?? '', `line ${n + 1} of ${img.path}`);
+    });
+    assert.deepEqual([...img.added], [...plain[i].added]);
+  }
+}
+
+test('property: hunks of function bodies, next to each other or a few lines apart, get frames only on the lines between them', () => {
+  const bodyLine = fc.constantFrom('\tx();', '\t\ty(pa);', '{', '}', '\t}', '\tif (a) {', '\t} else {', '', 'out:', '#ifdef X');
+  const hunk = fc.record({
+    gap: fc.integer({ min: 0, max: 2 }),
+    lines: fc.array(fc.tuple(fc.constantFrom(' ', ' ', '+', '-'), bodyLine), { minLength: 1, maxLength: 6 }),
+    section: fc.constantFrom('static int acme_rx(struct acme *p,', 'void acme_tx(void)', 'struct acme {', ''),
+  });
+  fc.assert(
+    fc.property(fc.array(hunk, { minLength: 1, maxLength: 4 }), (hunks) => {
+      let o = 1;
+      let n = 1;
+      const text = ['--- a/drivers/acme/a.c', '+++ b/drivers/acme/a.c'];
+      for (const h of hunks) {
+        // (A context line first: each hunk has an old and a new line.)
+        const lines: [string, string][] = [[' ', '\tctx();'], ...h.lines];
+        o += h.gap;
+        n += h.gap;
+        const oc = lines.filter(([k]) => k !== '+').length;
+        const nc = lines.filter(([k]) => k !== '-').length;
+        text.push(`@@ -${o},${oc} +${n},${nc} @@${h.section ? ` ${h.section}` : ''}`, ...lines.map(([k, l]) => k + l));
+        o += oc;
+        n += nc;
+      }
+      assertFramesOnlyFill(parseDiff(text.join('\n') + '\n'), () => undefined);
+    }),
+    { numRuns: 2000 },
   );
 });
 
