@@ -55,6 +55,9 @@ test('frameFor: no frame where the hunk does not start inside a function, or the
   assert.equal(frameFor(['\tx();'], 'struct acme_ring {'), undefined, 'a struct');
   assert.equal(frameFor(['\tx();'], undefined), undefined, 'no header text');
   assert.equal(frameFor(['', '#if 0', ''], sig), undefined, 'no code');
+  // A kernel-doc comment above the next function (its lines indented by one space): file scope.
+  assert.equal(frameFor([' * @p: the device {', ' *', ' * Return: 0 on success'], sig), undefined, 'a kernel-doc comment');
+  assert.deepEqual(lines(['\t/*', '\t * a comment in the body {', '\t */', '\tx();'], sig), { open: `${sig} {`, close: '}' }, 'a comment in a body');
 });
 
 test('joinFrames: consecutive hunks of one function are one body, the braces between taking the depth the first left to the one the next needs', () => {

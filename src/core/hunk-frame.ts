@@ -75,8 +75,14 @@ function depths(lines: readonly string[]): { after: number[]; low: number[] } {
   return { after, low };
 }
 
-/** A line that starts a top-level thing: not blank, not indented, not a preprocessor line, not a label. */
+/**
+ * A line at file scope: not blank, not indented, not a preprocessor line, not
+ * a label — or a block comment's ` * ` line indented by one space, which is a
+ * kernel-doc comment above a function (inside a body they are indented with
+ * tabs).
+ */
 function startsAtColumn0(line: string): boolean {
+  if (/^ \*/.test(line)) return true;
   return line.length > 0 && !/^[\s#]/.test(line) && !/^[A-Za-z_]\w*:\s*(?:\/[/*].*)?$/.test(line);
 }
 
