@@ -183,20 +183,23 @@ test('corpus: patch without a tree on patches that add back each finding\'s line
   git('commit', '-qm', 'base');
   for (const p of byFile.keys()) writeFileSync(join(repo, p), readFileSync(join(TREE, p), 'utf8'));
   const parser = await loadParser(join(ROOT, 'dist'));
-  let found = 0;
-  const extra: string[] = [];
-  for (const p of byFile.keys()) {
-    // (Columns in characters, as the CLI's: the post-image's lines with findings are the tree's.)
-    const got = toCodePointColumns(checkPostImages(postImages(parseDiff(git('diff', '--', p)), () => undefined), () => [], parser, DEFAULT_CONFIG), (f) => readFileSync(join(TREE, f), 'utf8'));
-    const want = findings.filter((f) => f.path === p) as (JsonFinding & { column: number })[];
-    for (const g of got) {
-      if (want.some((w) => w.rule === g.rule && w.line === g.line && w.column === g.column)) found++;
-      else extra.push(`${g.path}:${g.line}:${g.column} ${g.rule}`);
+  // The default 3 lines of context, and -W (--function-context: each hunk holds its whole function).
+  for (const [how, args, least] of [['git diff', [], 67], ['git diff -W', ['-W'], 121]] as const) {
+    let found = 0;
+    const extra: string[] = [];
+    for (const p of byFile.keys()) {
+      // (Columns in characters, as the CLI's: the post-image's lines with findings are the tree's.)
+      const got = toCodePointColumns(checkPostImages(postImages(parseDiff(git('diff', ...args, '--', p)), () => undefined), () => [], parser, DEFAULT_CONFIG), (f) => readFileSync(join(TREE, f), 'utf8'));
+      const want = findings.filter((f) => f.path === p) as (JsonFinding & { column: number })[];
+      for (const g of got) {
+        if (want.some((w) => w.rule === g.rule && w.line === g.line && w.column === g.column)) found++;
+        else extra.push(`${g.path}:${g.line}:${g.column} ${g.rule}`);
+      }
     }
+    t.diagnostic(`${how}: ${found} of ${findings.length} findings found from the patch alone (${byFile.size} files)`);
+    assert.deepEqual(extra, [], `${how}: a finding of the patch alone that the whole file does not have`);
+    // (67 and 121 when written: those whose hunk holds the value's source — a parameter of the function the hunk header
+    // names, or a line of its context. Fewer means hunks are read as less than they were.)
+    assert.ok(found >= least, `${how}: only ${found} of ${findings.length} found from the patch alone`);
   }
-  t.diagnostic(`${found} of ${findings.length} findings found from the patch alone (${byFile.size} files)`);
-  assert.deepEqual(extra, [], 'a finding of the patch alone that the whole file does not have');
-  // (67 when written: those whose hunk holds the value's source — a parameter of the function the hunk header names, or a
-  // line of its context. Fewer means hunks are read as less than they were.)
-  assert.ok(found >= 67, `only ${found} of ${findings.length} found from the patch alone`);
 });
