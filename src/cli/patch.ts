@@ -26,6 +26,8 @@ import type { Io } from './io';
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
+export const NO_TREE_HINT = 'iova-lens: no --tree: each hunk is read alone, in the function its header names; --tree DIR (the tree the patch applies to), or a patch made with -W, shows the checker what lies outside the hunks';
+
 /** `stdinIsTTY`: nothing is piped in — `iova-lens patch` typed alone would wait for a patch to be typed. */
 export async function runPatch(argv: string[], io: Io, stdin: () => string, stdinIsTTY = false): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -82,6 +84,8 @@ export async function runPatch(argv: string[], io: Io, stdin: () => string, stdi
   }
   for (const w of analysed.warnings) io.err(`iova-lens: ${w}`);
   const { images, findings } = analysed;
+  // (For the reviewer at a terminal: what the patch alone cannot show. Not in a CI log or a pipe.)
+  if (!tree && images.length && io.errIsTTY) io.err(NO_TREE_HINT);
   const report = { tool: 'iova-lens' as const, version: VERSION, root: tree ?? process.cwd(), filesScanned: images.length, durationMs: Date.now() - started, findings, errors: [] };
   if (format === 'json') io.out(formatJson(report) + '\n');
   else if (format === 'sarif') io.out(formatSarif(report, ruleDoc) + '\n');

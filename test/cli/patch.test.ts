@@ -8,6 +8,8 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, cpSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, SAMPLE } from '../helpers';
+import { NO_TREE_HINT, runPatch } from '../../src/cli/patch';
+import type { Io } from '../../src/cli/io';
 
 const NICVF = 'drivers/net/ethernet/cavium/thunder/nicvf_queues.c';
 
@@ -556,4 +558,24 @@ test('patch without a tree: a hunk inside a function is read as that function\'s
   assert.ok(got.every((f) => f.function === 'acme_rx_skb'));
   // The frame (the header's signature on line 10) is no line of the file: no related location points there.
   assert.ok(got.every((f) => f.related.every((x) => x.line !== 10)), JSON.stringify(got.map((f) => f.related)));
+});
+
+test('patch without --tree, at a terminal: one line on stderr says what the hunks alone cannot show; not in a pipe, and not with --tree', async () => {
+  const { repo, mbox } = series();
+  const f = join(repo, 'series.mbox');
+  writeFileSync(f, mbox);
+  const run = async (args: string[], tty: boolean) => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const io: Io = { out: (s) => out.push(s), err: (s) => err.push(s), progress: () => {}, isTTY: false, errIsTTY: tty };
+    const code = await runPatch(args, io, () => '');
+    return { code, err, out: out.join('') };
+  };
+  const alone = await run([f], true);
+  assert.deepEqual(alone.err, [NO_TREE_HINT]);
+  assert.match(NO_TREE_HINT, /^iova-lens: no --tree: .* -W/);
+  assert.deepEqual((await run([f], false)).err, [], 'in a pipe');
+  const withTree = await run([f, '--tree', repo], true);
+  assert.deepEqual(withTree.err, [], 'with --tree');
+  assert.equal(withTree.code, 1, 'the tree shows the findings');
 });
