@@ -136,16 +136,22 @@ const time = (text) => Math.min(once(text), once(text));
 
 console.log(`scaling: each shape repeated to ~${(SIZE / 1000).toFixed(0)} KB and to 4× that; ratio of times (linear ≈ 4, quadratic ≈ 16; over ${SUPERLINEAR} is reported)`);
 let bad = 0;
+
+/** Times the short and the long text; reports a ratio over `limit` (or `also`, a reason found otherwise) as `word`. */
+function compare(shortText, longText, limit, word, what, also = '') {
+  const short = time(shortText);
+  const long = time(longText);
+  // (Under 20 ms the short run is mostly noise: its ratio is not read as growth.)
+  const ratio = long / Math.max(short, 20);
+  const slow = ratio > limit || also !== '';
+  if (slow) bad++;
+  console.log(`${slow ? word : '         ok'} ${ratio.toFixed(1).padStart(5)}× ${short.toFixed(0).padStart(6)} ms → ${long.toFixed(0).padStart(6)} ms  ${what}${also}`);
+}
+
 for (const shape of SHAPES) {
   if (ONLY && !shape.c.includes(ONLY)) continue;
   const n = Math.max(1, Math.round(SIZE / fileOf(shape, 1).length));
-  const short = time(fileOf(shape, n));
-  const long = time(fileOf(shape, 4 * n));
-  // (Under 20 ms the short run is mostly noise: its ratio is not read as growth.)
-  const ratio = long / Math.max(short, 20);
-  const slow = ratio > SUPERLINEAR;
-  if (slow) bad++;
-  console.log(`${slow ? 'SUPERLINEAR' : '         ok'} ${ratio.toFixed(1).padStart(5)}× ${short.toFixed(0).padStart(6)} ms → ${long.toFixed(0).padStart(6)} ms  ×${String(4 * n).padStart(6)} ${shape.inside ? 'in one body ' : ''}${JSON.stringify(shape.c)}`);
+  compare(fileOf(shape, n), fileOf(shape, 4 * n), SUPERLINEAR, 'SUPERLINEAR', `×${String(4 * n).padStart(6)} ${shape.inside ? 'in one body ' : ''}${JSON.stringify(shape.c)}`);
 }
 /** Whether the analysis of a text ran out of its work budget (analysis-limit): at a few hundred levels, work that doubled. */
 function overBudget(text) {
@@ -161,15 +167,11 @@ function overBudget(text) {
 for (const shape of NESTED) {
   if (ONLY && !shape.includes(ONLY)) continue;
   // (`f(@, @)` doubles its text per level: 8 and 10 levels are 4× the calls, on one line under 10,000 characters.)
-  const d = shape.split('@').length > 2 ? 8 : 80;
-  const short = time(nestedFileOf(shape, d));
-  const long = time(nestedFileOf(shape, shape.split('@').length > 2 ? d + 2 : 4 * d));
-  const ratio = long / Math.max(short, 20);
+  const doubles = shape.split('@').length > 2;
+  const d = doubles ? 8 : 80;
   // (Work that doubles per level runs into the per-file budget long before it shows as time.)
-  const budget = overBudget(nestedFileOf(shape, d));
-  const slow = ratio > NESTED_LIMIT || budget;
-  if (slow) bad++;
-  console.log(`${slow ? 'EXPONENTIAL' : '         ok'} ${ratio.toFixed(1).padStart(5)}× ${short.toFixed(0).padStart(6)} ms → ${long.toFixed(0).padStart(6)} ms  nested ${JSON.stringify(shape)}${budget ? ` (${d} levels run out of the analysis budget)` : ''}`);
+  const budget = overBudget(nestedFileOf(shape, d)) ? ` (${d} levels run out of the analysis budget)` : '';
+  compare(nestedFileOf(shape, d), nestedFileOf(shape, doubles ? d + 2 : 4 * d), NESTED_LIMIT, 'EXPONENTIAL', `nested ${JSON.stringify(shape)}`, budget);
 }
 console.log(bad ? `scaling: ${bad} shape(s) grew faster than linear` : 'scaling: every shape grew about linearly');
 process.exitCode = bad ? 1 : 0;

@@ -41,9 +41,11 @@ export function checkPostImages(images: PostImage[], others: (dir: string, touch
     const onAdded = (path: string, line: number) => !!added.get(path)?.has(line);
     // (A line framing a hunk read alone — its header's signature, a closing brace — is no line of the file:
     // a related location there says nothing true about where it is.)
-    const framed = new Map(imgs.map((i) => [i.path, i.framed]));
-    const unframed = (f: Finding): Finding => (framed.size && f.related.some((r) => framed.get(r.path)?.has(r.line)) ? { ...f, related: f.related.filter((r) => !framed.get(r.path)?.has(r.line)) } : f);
-    const all = folderFindings(imgs.map((i) => ({ key: i.path, text: i.text })), others(dir, new Set(imgs.map((i) => i.path))), parser, config, errors).map(unframed);
+    const framed = new Map(imgs.filter((i) => i.framed).map((i) => [i.path, i.framed!]));
+    const onFrame = (r: { path: string; line: number }) => !!framed.get(r.path)?.has(r.line);
+    const unframed = (f: Finding): Finding => (f.related.some(onFrame) ? { ...f, related: f.related.filter((r) => !onFrame(r)) } : f);
+    const found = folderFindings(imgs.map((i) => ({ key: i.path, text: i.text })), others(dir, new Set(imgs.map((i) => i.path))), parser, config, errors);
+    const all = framed.size ? found.map(unframed) : found;
     findings.push(...all.filter((f) => onAdded(f.path, f.line)));
     // A finding on an unchanged line that an added line brings about — the patch adds
     // dma_unmap_page() before an existing translation — is the patch's too: one with a related
